@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Builds the Debian bookworm systemd test image (cached by name) following
+# ../shared/DESIGN.md: debootstrap minbase + systemd + sshd, imported with
+# `docker import`. A local apt repository (file:/srv/debs) holds the worker's
+# packages so real apt can install them inside a container with no network.
+set -euo pipefail
+IMAGE="${TEND_TEST_IMAGE:-tend-bookworm:3}"
+if docker image inspect "$IMAGE" >/dev/null 2>&1; then echo "$IMAGE cached"; exit 0; fi
+WORK="$(mktemp -d /var/tmp/tend-rootfs.XXXXXX)"
+trap 'rm -rf "$WORK"' EXIT
+ROOT="$WORK/rootfs"
+MIRROR="$(awk '/^(deb|URIs:)/ {for(i=1;i<=NF;i++) if ($i ~ /^https?:/) {print $i; exit}}' /etc/apt/sources.list /etc/apt/sources.list.d/* 2>/dev/null | head -1)"
+MIRROR="${MIRROR:-http://deb.debian.org/debian}"
+debootstrap --variant=minbase \
+  --include=systemd,systemd-sysv,openssh-server,iproute2,kmod,procps,ca-certificates,sudo,curl,etcd-server,etcd-client,passwd,adduser \
+  bookworm "$ROOT" "$MIRROR"
+# Local apt repository with the worker packages (SPEC.md, Debian family).
+mkdir -p "$ROOT/srv/debs"
+( cd "$ROOT/srv/debs" && apt-get download ebtables ethtool ipset conntrack iptables iptstate netstat-nat socat netbase \
+    libipset13 libnetfilter-conntrack3 libnfnetlink0 libmnl0 libnftnl11 libip4tc2 libip6tc2 libxtables12 libnetfilter-cttimeout1 libnetfilter-cthelper0 libnetfilter-queue1 libwrap0 libreadline8 libncursesw6 libtinfo6 readline-common 2>/dev/null || true )
+( cd "$ROOT/srv/debs" && dpkg-scanpackages -m . /dev/null > Packages 2>/dev/null )
+rm -f "$ROOT"/etc/apt/sources.list.d/* 
+echo "deb [trusted=yes] file:/srv/debs ./" > "$ROOT/etc/apt/sources.list"
+chroot "$ROOT" apt-get update -qq || true
+# The test hosts run no etcd unless a test starts it, and sshd only through `sshd -i`.
+chroot "$ROOT" systemctl disable etcd ssh ssh.socket >/dev/null 2>&1 || true
+chroot "$ROOT" systemctl mask systemd-networkd-wait-online.service >/dev/null 2>&1 || true
+mkdir -p "$ROOT/run/sshd"
+echo "root:tend" | chroot "$ROOT" chpasswd
+tar -C "$ROOT" -c . | docker import - "$IMAGE"
+echo "$IMAGE built"
