@@ -1,0 +1,65 @@
+/**
+ * Transport: the byte mover under ShellTarget. A transport runs a POSIX sh
+ * script as root (through `sudo -n` when the login user is not root), moves
+ * bytes, and nothing else: it knows no probes, ops or resources.
+ */
+import type { Either } from "fp-ts/lib/Either.js";
+
+export interface ExecRequest {
+  /** A POSIX sh script, run as `sh -c script` (quoted by the transport, if it needs a string). */
+  readonly script: string;
+  readonly stdin?: Uint8Array;
+  readonly env?: Readonly<Record<string, string>>;
+  /** Milliseconds; on expiry the command is killed and a Timeout error returned. */
+  readonly timeoutMs?: number;
+}
+
+export interface ExecResult {
+  readonly exitCode: number;
+  readonly stdout: Uint8Array;
+  readonly stderr: Uint8Array;
+}
+
+/** Errors of the transport layer, tagged. `command` is a short description, never the whole script. */
+export type TransportError =
+  | { readonly _tag: "ConnectFailed"; readonly host: string; readonly reason: string }
+  | { readonly _tag: "AuthFailed"; readonly host: string; readonly reason: string }
+  | { readonly _tag: "HostKeyRejected"; readonly host: string; readonly reason: string }
+  | { readonly _tag: "Timeout"; readonly host: string; readonly command: string; readonly afterMs: number }
+  | { readonly _tag: "ConnectionLost"; readonly host: string; readonly command: string; readonly reason: string }
+  | {
+      readonly _tag: "NonZeroExit";
+      readonly host: string;
+      readonly command: string;
+      readonly exitCode: number;
+      readonly stderr: string;
+    };
+
+export interface Transport {
+  /** The inventory name of the host, used in every error. */
+  readonly host: string;
+  exec(req: ExecRequest): Promise<Either<TransportError, ExecResult>>;
+  /** Writes data to path atomically (temp file in the same directory + rename) with mode. */
+  upload(path: string, data: Uint8Array, mode: number): Promise<Either<TransportError, void>>;
+  /** How many exec round trips this transport has made (for the cost model and benchmarks). */
+  readonly roundTrips: number;
+  close(): Promise<void>;
+}
+
+/** One line for a transport error, naming the host. */
+export const describeTransportError = (e: TransportError): string => {
+  switch (e._tag) {
+    case "ConnectFailed":
+      return `${e.host}: cannot connect: ${e.reason}`;
+    case "AuthFailed":
+      return `${e.host}: authentication failed: ${e.reason}`;
+    case "HostKeyRejected":
+      return `${e.host}: host key rejected: ${e.reason}`;
+    case "Timeout":
+      return `${e.host}: ${e.command} timed out after ${e.afterMs} ms`;
+    case "ConnectionLost":
+      return `${e.host}: connection lost during ${e.command}: ${e.reason}`;
+    case "NonZeroExit":
+      return `${e.host}: ${e.command} exited ${e.exitCode}: ${e.stderr.trim()}`;
+  }
+};
