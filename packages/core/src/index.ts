@@ -8,3 +8,7 @@ export * from "./internal/probe.js";
 export * from "./internal/resource.js";
 export * from "./internal/target.js";
 export * from "./internal/transport.js";
+export * from "./internal/shell/index.js";
+export * from "./internal/kinds/index.js";
+export * from "./internal/engine/index.js";
+export * from "./internal/plan/index.js";

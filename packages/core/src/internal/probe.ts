@@ -31,7 +31,7 @@ export const Probe = t.union([
   t.type({ type: t.literal("swap") }),
   /** An archive manifest written by the `extract` op, each member re-hashed on the host. */
   t.type({ type: t.literal("manifest"), path: t.string }),
-  /** Runs argv; only its exit code is reported. For guards of the `command` kind. */
+  /** Runs argv; reports its exit code and stdout. For guards of `command` and reads of `etcdKey`. */
   t.type({ type: t.literal("check"), argv: t.array(t.string) }),
 ]);
 export type Probe = t.TypeOf<typeof Probe>;
@@ -102,7 +102,8 @@ export const ManifestFact = t.union([
 ]);
 export type ManifestFact = t.TypeOf<typeof ManifestFact>;
 
-export const CheckFact = t.type({ exitCode: t.number });
+/** `stdout` is the command's standard output (utf-8, at most CONTENT_LIMIT bytes). */
+export const CheckFact = t.type({ exitCode: t.number, stdout: t.string });
 export type CheckFact = t.TypeOf<typeof CheckFact>;
 
 /** The fact type that answers each probe type. */
