@@ -68,6 +68,8 @@ export interface Blob {
 }
 
 export interface KindContext {
+  /** The resource's name (its path for file kinds, its key for sysctl, ...): probes, diff and ops need it. */
+  readonly name: string;
   readonly host: HostFacts;
   /** The resolved content, for kinds with `content`. */
   readonly blob?: Blob;
@@ -94,6 +96,8 @@ export interface ResourceKind<P> {
   /** Whether contents are secret (never shown in plans or logs). */
   sensitive?(p: P): boolean;
   probes(p: P, ctx: KindContext): readonly Probe[];
+  /** Contents that depend on facts (e.g. /etc/fstab without swap lines), registered as blobs after probing. */
+  derivedBlobs?(p: P, facts: readonly ProbeResult[], ctx: KindContext): readonly Uint8Array[];
   /** Pure: declared props + answers to `probes` (same order) → what differs. */
   diff(p: P, facts: readonly ProbeResult[], ctx: KindContext): Diff;
   /** The ops that carry out `diff`. */
@@ -103,7 +107,7 @@ export interface ResourceKind<P> {
   /** Services only: the systemd unit name this resource controls. */
   unitName?(p: P, name: string): string;
   /** Services only: how to honour a notification. */
-  onNotify?(p: P, diff: Diff, facts: readonly ProbeResult[]): NotifyResponse;
+  onNotify?(p: P, diff: Diff, facts: readonly ProbeResult[], ctx: KindContext): NotifyResponse;
 }
 
 /** A kind with its props type erased, as the registry holds it. */

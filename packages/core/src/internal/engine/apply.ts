@@ -1,0 +1,192 @@
+/**
+ * apply: carries out a plan, host by host in parallel (bounded), and proves
+ * convergence by re-planning. Per host: refuse a stale plan (facts changed
+ * since planning), run every op in one batch that stops at the first failure
+ * (naming host, resource and op), then re-probe and report what is pending.
+ */
+import * as E from "fp-ts/lib/Either.js";
+import { describeOp } from "../op.js";
+import type { AnyKind, Resource } from "../resource.js";
+import type { BlobStore, Target } from "../target.js";
+import type { Action, Plan, ReadyHostPlan } from "../plan/format.js";
+import type { ReadSource } from "./content.js";
+import { canonicalJson, fromBase64, sha256Hex } from "./digest.js";
+import { describeTargetError } from "./errors.js";
+import { blobBytesOf, planHost } from "./plan-host.js";
+
+export type ApplyStatus = "applied" | "unchanged" | "failed" | "stale" | "skipped";
+
+export interface HostApplyReport {
+  readonly host: string;
+  readonly status: ApplyStatus;
+  /** One line naming host, resource and op, when not applied. */
+  readonly error?: string;
+  /** The action whose op failed. */
+  readonly failedAction?: string;
+  readonly opsRun: number;
+  /** The re-plan after apply was empty. */
+  readonly converged: boolean;
+  /** What the re-plan still shows (ids and actions), when not converged. */
+  readonly pending: readonly { readonly id: string; readonly action: string }[];
+}
+
+export interface ApplyReport {
+  readonly hosts: readonly HostApplyReport[];
+}
+
+export type ApplyEvent =
+  | { readonly host: string; readonly phase: "checking" | "applying" | "verifying" }
+  | { readonly host: string; readonly phase: "done"; readonly report: HostApplyReport };
+
+export interface ApplyOptions {
+  readonly readSource?: ReadSource;
+  readonly kinds?: readonly AnyKind[];
+  readonly onEvent?: (e: ApplyEvent) => void;
+  /** Hosts applied at once (default 10). */
+  readonly concurrency?: number;
+  /**
+   * Declared resources per host for the convergence re-plan; defaults to the
+   * resources stored in the plan.
+   */
+  readonly resources?: ReadonlyMap<string, readonly Resource[]>;
+}
+
+/** Blob bytes for a host's ops: in memory, inline in the plan, or re-read from their source. */
+const gatherBlobs = async (
+  hp: ReadyHostPlan,
+  readSource: ReadSource | undefined,
+): Promise<E.Either<string, Map<string, Uint8Array>>> => {
+  const known = blobBytesOf(hp);
+  const out = new Map<string, Uint8Array>();
+  for (const a of hp.actions)
+    for (const op of a.ops) {
+      if (op.op !== "writeFile" || out.has(op.blob)) continue;
+      const inMemory = known.get(op.blob);
+      const entry = hp.blobs[op.blob];
+      let bytes: Uint8Array | undefined = inMemory;
+      if (!bytes && entry && "base64" in entry) bytes = fromBase64(entry.base64);
+      if (!bytes && entry && "source" in entry) {
+        if (!readSource) return E.left(`${hp.host}: ${a.id}: ${entry.source} cannot be read (no source reader)`);
+        try {
+          bytes = await readSource(entry.source);
+        } catch (e) {
+          return E.left(`${hp.host}: ${a.id}: cannot read ${entry.source}: ${(e as Error).message}`);
+        }
+        if (sha256Hex(bytes) !== op.blob)
+          return E.left(`${hp.host}: ${a.id}: ${entry.source} changed since the plan was made; plan again`);
+      }
+      if (!bytes)
+        return E.left(
+          `${hp.host}: ${a.id}: its content is sensitive and plan files never hold it; apply from the inventory instead`,
+        );
+      out.set(op.blob, bytes);
+    }
+  return E.right(out);
+};
+
+/** Which action op number `index` of the flattened batch belongs to. */
+const actionAt = (actions: readonly Action[], index: number): Action | undefined => {
+  let n = index;
+  for (const a of actions) {
+    if (n < a.ops.length) return a;
+    n -= a.ops.length;
+  }
+  return undefined;
+};
+
+const verify = async (
+  hp: ReadyHostPlan,
+  target: Target,
+  blobs: BlobStore,
+  options: ApplyOptions,
+): Promise<Pick<HostApplyReport, "converged" | "pending"> & { error?: string }> => {
+  const resources = options.resources?.get(hp.host) ?? (hp.resources as readonly Resource[]);
+  const again = await planHost(resources, target, {
+    kinds: options.kinds,
+    readSource: options.readSource,
+    blobs,
+    blobEntries: hp.blobs,
+  });
+  if (again.status === "error") return { converged: false, pending: [], error: again.errors.join("; ") };
+  return {
+    converged: again.actions.length === 0,
+    pending: again.actions.map((a) => ({ id: a.id, action: a.action })),
+  };
+};
+
+const applyHost = async (hp: ReadyHostPlan, target: Target, options: ApplyOptions): Promise<HostApplyReport> => {
+  const base = { host: hp.host, opsRun: 0, converged: false, pending: [] };
+  const emit = options.onEvent ?? (() => {});
+  if (hp.actions.length === 0) return { ...base, status: "unchanged", converged: true };
+  emit({ host: hp.host, phase: "checking" });
+  const blobs = await gatherBlobs(hp, options.readSource);
+  if (E.isLeft(blobs)) return { ...base, status: "failed", error: blobs.left };
+  const facts = await target.hostFacts();
+  if (E.isLeft(facts)) return { ...base, status: "failed", error: describeTargetError(facts.left) };
+  const results = await target.probe(hp.probes);
+  if (E.isLeft(results)) return { ...base, status: "failed", error: describeTargetError(results.left) };
+  if (sha256Hex(canonicalJson({ facts: facts.right, results: results.right })) !== hp.factsDigest)
+    return {
+      ...base,
+      status: "stale",
+      error: `${hp.host}: the host changed since this plan was made; plan again`,
+    };
+  emit({ host: hp.host, phase: "applying" });
+  const ops = hp.actions.flatMap((a) => a.ops);
+  const ran = await target.run(ops, blobs.right);
+  emit({ host: hp.host, phase: "verifying" });
+  const check = await verify(hp, target, blobs.right, options);
+  if (E.isLeft(ran)) {
+    const e = ran.left;
+    const index = e._tag === "OpFailed" ? e.index : e._tag === "Interrupted" ? e.completed : 0;
+    const action = e._tag === "OpFailed" || e._tag === "Interrupted" ? actionAt(hp.actions, index) : undefined;
+    const op = e._tag === "OpFailed" ? e.op : undefined;
+    const where = action ? `${action.id}: ` : "";
+    const what = op ? `${describeOp(op)}: ` : "";
+    return {
+      ...base,
+      ...check,
+      status: "failed",
+      opsRun: index,
+      ...(action ? { failedAction: action.id } : {}),
+      error: `${hp.host}: ${where}${what}${describeTargetError(e).replace(`${hp.host}: `, "")}`,
+    };
+  }
+  return { ...base, ...check, status: "applied", opsRun: ran.right.completed };
+};
+
+/** Runs `jobs` with at most `limit` in flight, results in input order. */
+export const mapBounded = async <A, B>(items: readonly A[], limit: number, f: (a: A) => Promise<B>): Promise<B[]> => {
+  const out = new Array<B>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await f(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return out;
+};
+
+/** Applies a plan to its hosts; `targets` maps host names to targets (or one target for a one-host plan). */
+export const apply = async (
+  plan: Plan,
+  targets: Target | ReadonlyMap<string, Target>,
+  options: ApplyOptions = {},
+): Promise<ApplyReport> => {
+  const lookup = (host: string): Target | undefined =>
+    "host" in targets && typeof (targets as Target).run === "function"
+      ? (targets as Target)
+      : (targets as ReadonlyMap<string, Target>).get(host);
+  const hosts = await mapBounded(plan.hosts, options.concurrency ?? 10, async (hp): Promise<HostApplyReport> => {
+    const skipped = { host: hp.host, opsRun: 0, converged: false, pending: [] };
+    if (hp.status === "error") return { ...skipped, status: "skipped", error: hp.errors.join("; ") };
+    const target = lookup(hp.host);
+    if (!target) return { ...skipped, status: "skipped", error: `${hp.host}: no connection to this host` };
+    const report = await applyHost(hp, target, options);
+    options.onEvent?.({ host: hp.host, phase: "done", report });
+    return report;
+  });
+  return { hosts };
+};

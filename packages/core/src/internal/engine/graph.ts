@@ -1,0 +1,191 @@
+/**
+ * The resource graph of one host: decoded props, explicit and implicit edges,
+ * and a deterministic topological order (ties broken by id, so plans are
+ * byte-stable). All problems are collected, never thrown.
+ */
+import * as E from "fp-ts/lib/Either.js";
+import type * as t from "io-ts";
+import type { AnyKind, Resource } from "../resource.js";
+import { resourceId } from "../resource.js";
+import type { PlanError } from "./errors.js";
+
+export interface Node {
+  readonly id: string;
+  readonly resource: Resource;
+  readonly kind: AnyKind;
+  readonly props: unknown;
+  /** Ids this node runs after (explicit deps, implicit providers, notifiers). */
+  readonly after: readonly string[];
+}
+
+export interface Graph {
+  /** Nodes in apply order. */
+  readonly nodes: readonly Node[];
+  readonly byId: ReadonlyMap<string, Node>;
+}
+
+const pathOf = (e: t.ValidationError): string =>
+  e.context
+    .map((c) => c.key)
+    .filter((k) => k !== "" && !/^\d+$/.test(k))
+    .join(".");
+
+const describeValidation = (e: t.ValidationError): string => {
+  const last = e.context[e.context.length - 1];
+  const expected = e.message ?? `expected ${last?.type.name ?? "a valid value"}`;
+  return `${expected}, got ${JSON.stringify(e.value) ?? "undefined"}`;
+};
+
+const canonical = (v: unknown): string =>
+  JSON.stringify(v, (_k, x) =>
+    x && typeof x === "object" && !Array.isArray(x)
+      ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : x,
+  );
+
+/** Decodes every resource's props and removes exact duplicates. */
+const decodeResources = (
+  resources: readonly Resource[],
+  kinds: ReadonlyMap<string, AnyKind>,
+  errors: PlanError[],
+): Map<string, { resource: Resource; kind: AnyKind; props: unknown }> => {
+  const out = new Map<string, { resource: Resource; kind: AnyKind; props: unknown }>();
+  for (const r of resources) {
+    const id = resourceId(r);
+    const kind = kinds.get(r.kind);
+    if (!kind) {
+      errors.push({ _tag: "UnknownKind", id, origin: r.origin, known: [...kinds.keys()].sort() });
+      continue;
+    }
+    const decoded = kind.props.decode(r.props);
+    if (E.isLeft(decoded)) {
+      for (const v of decoded.left.slice(0, 5))
+        errors.push({ _tag: "InvalidProps", id, origin: r.origin, path: pathOf(v), message: describeValidation(v) });
+      continue;
+    }
+    const prev = out.get(id);
+    if (prev) {
+      const same =
+        canonical(prev.props) === canonical(decoded.right) &&
+        canonical(prev.resource.deps ?? []) === canonical(r.deps ?? []) &&
+        canonical(prev.resource.notify ?? []) === canonical(r.notify ?? []);
+      if (!same)
+        errors.push({
+          _tag: "DuplicateResource",
+          id,
+          origins: [prev.resource.origin ?? "(unknown)", r.origin ?? "(unknown)"],
+        });
+      continue;
+    }
+    out.set(id, { resource: r, kind, props: decoded.right });
+  }
+  return out;
+};
+
+/** Tarjan's strongly connected components: every cycle is reported at once. */
+const findCycles = (ids: readonly string[], after: ReadonlyMap<string, readonly string[]>): string[][] => {
+  let index = 0;
+  const idx = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const on = new Set<string>();
+  const cycles: string[][] = [];
+  const visit = (v: string): void => {
+    idx.set(v, index);
+    low.set(v, index++);
+    stack.push(v);
+    on.add(v);
+    for (const w of after.get(v) ?? []) {
+      if (!idx.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (on.has(w)) low.set(v, Math.min(low.get(v)!, idx.get(w)!));
+    }
+    if (low.get(v) === idx.get(v)) {
+      const comp: string[] = [];
+      let w: string;
+      do {
+        w = stack.pop()!;
+        on.delete(w);
+        comp.push(w);
+      } while (w !== v);
+      if (comp.length > 1 || (after.get(v) ?? []).includes(v)) cycles.push(comp.sort());
+    }
+  };
+  for (const id of ids) if (!idx.has(id)) visit(id);
+  return cycles.sort((a, b) => (a[0]! < b[0]! ? -1 : 1));
+};
+
+/** Kahn's algorithm with the ready set kept sorted by id. */
+export const topoOrder = (ids: readonly string[], after: ReadonlyMap<string, readonly string[]>): string[] => {
+  const indeg = new Map<string, number>(ids.map((i) => [i, 0]));
+  const before = new Map<string, string[]>();
+  for (const id of ids)
+    for (const dep of after.get(id) ?? []) {
+      indeg.set(id, indeg.get(id)! + 1);
+      (before.get(dep) ?? before.set(dep, []).get(dep)!).push(id);
+    }
+  const ready = ids.filter((i) => indeg.get(i) === 0).sort();
+  const order: string[] = [];
+  while (ready.length > 0) {
+    const id = ready.shift()!;
+    order.push(id);
+    const freed: string[] = [];
+    for (const next of before.get(id) ?? []) {
+      const d = indeg.get(next)! - 1;
+      indeg.set(next, d);
+      if (d === 0) freed.push(next);
+    }
+    if (freed.length > 0) {
+      ready.push(...freed);
+      ready.sort();
+    }
+  }
+  return order;
+};
+
+/** Builds the graph of one host's resources, or every error found. */
+export const buildGraph = (
+  resources: readonly Resource[],
+  kinds: ReadonlyMap<string, AnyKind>,
+): E.Either<readonly PlanError[], Graph> => {
+  const errors: PlanError[] = [];
+  const decoded = decodeResources(resources, kinds, errors);
+  const providers = new Map<string, string>();
+  for (const [id, d] of decoded)
+    for (const token of d.kind.provides(d.props, d.resource.name)) if (!providers.has(token)) providers.set(token, id);
+  const after = new Map<string, string[]>();
+  const add = (from: string, to: string): void => {
+    if (from === to) return;
+    const list = after.get(to) ?? after.set(to, []).get(to)!;
+    if (!list.includes(from)) list.push(from);
+  };
+  for (const [id, d] of decoded) {
+    after.set(id, after.get(id) ?? []);
+    for (const dep of d.resource.deps ?? []) {
+      if (decoded.has(dep)) add(dep, id);
+      else errors.push({ _tag: "UnknownDependency", id, dependency: dep, origin: d.resource.origin });
+    }
+    for (const target of d.resource.notify ?? []) {
+      if (decoded.has(target)) add(id, target);
+      else errors.push({ _tag: "UnknownDependency", id, dependency: target, origin: d.resource.origin });
+    }
+    for (const token of d.kind.requires(d.props, d.resource.name)) {
+      const provider = providers.get(token);
+      if (provider) add(provider, id);
+    }
+  }
+  const ids = [...decoded.keys()];
+  const cycles = findCycles(ids, after);
+  if (cycles.length > 0) errors.push({ _tag: "Cycle", cycles });
+  if (errors.length > 0) return E.left(errors);
+  const order = topoOrder(ids, after);
+  const byId = new Map<string, Node>();
+  const nodes = order.map((id) => {
+    const d = decoded.get(id)!;
+    const node: Node = { id, resource: d.resource, kind: d.kind, props: d.props, after: [...after.get(id)!].sort() };
+    byId.set(id, node);
+    return node;
+  });
+  return E.right({ nodes, byId });
+};

@@ -1,0 +1,150 @@
+/**
+ * planHost: one host's declared resources → graph → facts (two round trips:
+ * host facts, then all resource probes at once) → pure diffs → plan. Nothing
+ * on the host changes. Never rejects: problems become a failed host plan.
+ */
+import * as E from "fp-ts/lib/Either.js";
+import type { HostFacts } from "../facts.js";
+import { type Probe, type ProbeResult, PENDING_RESTARTS_PATH, probeKey } from "../probe.js";
+import type { AnyKind, Blob, KindContext, Resource } from "../resource.js";
+import type { Target } from "../target.js";
+import { builtinKinds } from "../kinds/index.js";
+import type { Action, HostPlan, ReadyHostPlan, StoredResource, Summary } from "../plan/format.js";
+import { buildActions, type NodeOutcome } from "./actions.js";
+import { BlobTable, type ReadSource } from "./content.js";
+import { canonicalJson, fromBase64, sha256Hex } from "./digest.js";
+import { describePlanError, type PlanError } from "./errors.js";
+import { buildGraph } from "./graph.js";
+
+export interface PlanOptions {
+  /** Host facts already gathered (the CLI gathers them once to build resources). */
+  readonly facts?: HostFacts;
+  /** Resource kinds; defaults to the built-in kinds. */
+  readonly kinds?: readonly AnyKind[];
+  /** Reads controller-side `source` files. */
+  readonly readSource?: ReadSource;
+  /** Blob bytes already known, by sha256 (re-planning a plan in memory). */
+  readonly blobs?: ReadonlyMap<string, Uint8Array>;
+  /** Blob entries of a decoded plan file. */
+  readonly blobEntries?: ReadyHostPlan["blobs"];
+}
+
+const blobBytes = new WeakMap<object, ReadonlyMap<string, Uint8Array>>();
+
+/** Bytes of the blobs a plan made in this process holds (never serialised). */
+export const blobBytesOf = (plan: ReadyHostPlan): ReadonlyMap<string, Uint8Array> => blobBytes.get(plan) ?? new Map();
+
+const failed = (host: string, errors: readonly PlanError[]): HostPlan => ({
+  host,
+  status: "error",
+  errors: errors.map(describePlanError),
+});
+
+const pendingProbe: Probe = { type: "file", path: PENDING_RESTARTS_PATH, content: true };
+
+const pendingUnitsOf = (fact: ProbeResult | undefined): Set<string> => {
+  if (!fact || !("type" in fact) || fact.type !== "file" || !fact.contentBase64) return new Set();
+  const text = Buffer.from(fromBase64(fact.contentBase64)).toString("utf8");
+  return new Set(text.split("\n").map((l) => l.trim()).filter((l) => l.length > 0));
+};
+
+const summarise = (actions: readonly Action[]): Summary => {
+  const s = { create: 0, update: 0, delete: 0, restart: 0, reload: 0 };
+  for (const a of actions) s[a.action] += 1;
+  return s;
+};
+
+/** Plans one host. */
+export const planHost = async (
+  resources: readonly Resource[],
+  target: Target,
+  options: PlanOptions = {},
+): Promise<HostPlan> => {
+  const host = target.host;
+  const kinds = new Map<string, AnyKind>((options.kinds ?? builtinKinds).map((k: AnyKind) => [k.kind, k]));
+  const graph = buildGraph(resources, kinds);
+  if (E.isLeft(graph)) return failed(host, graph.left);
+
+  let facts = options.facts;
+  if (!facts) {
+    const f = await target.hostFacts();
+    if (E.isLeft(f)) return failed(host, [{ _tag: "Target", error: f.left }]);
+    facts = f.right;
+  }
+
+  // Resolve contents into blobs.
+  const table = new BlobTable(options.readSource, options.blobs, options.blobEntries);
+  const contexts = new Map<string, KindContext>();
+  const errors: PlanError[] = [];
+  for (const node of graph.right.nodes) {
+    const spec = node.kind.content?.(node.props);
+    let blob: Blob | undefined;
+    if (spec) {
+      const r = await table.resolve(node.id, spec, node.kind.sensitive?.(node.props) ?? false);
+      if ("_tag" in r) errors.push(r);
+      else blob = r;
+    }
+    const name = node.resource.name;
+    contexts.set(node.id, blob ? { name, host: facts, blob } : { name, host: facts });
+  }
+  if (errors.length > 0) return failed(host, errors);
+
+  // All probes of the host, de-duplicated, in one round trip.
+  const probes: Probe[] = [pendingProbe];
+  const index = new Map<string, number>([[probeKey(pendingProbe), 0]]);
+  const slots = new Map<string, number[]>();
+  for (const node of graph.right.nodes) {
+    const mine: number[] = [];
+    for (const p of node.kind.probes(node.props, contexts.get(node.id)!)) {
+      const key = probeKey(p);
+      let i = index.get(key);
+      if (i === undefined) {
+        i = probes.push(p) - 1;
+        index.set(key, i);
+      }
+      mine.push(i);
+    }
+    slots.set(node.id, mine);
+  }
+  const answered = await target.probe(probes);
+  if (E.isLeft(answered)) return failed(host, [{ _tag: "Target", error: answered.left }]);
+  const results = answered.right;
+
+  const outcomes = new Map<string, NodeOutcome>();
+  for (const node of graph.right.nodes) {
+    const nodeFacts = slots.get(node.id)!.map((i) => results[i]!);
+    const ctx = contexts.get(node.id)!;
+    const sensitive = node.kind.sensitive?.(node.props) ?? false;
+    for (const bytes of node.kind.derivedBlobs?.(node.props, nodeFacts, ctx) ?? []) table.add(bytes, sensitive);
+    const diff = node.kind.diff(node.props, nodeFacts, ctx);
+    outcomes.set(node.id, { node, diff, facts: nodeFacts, ctx, sensitive });
+  }
+  const actions = buildActions(graph.right, outcomes, pendingUnitsOf(results[0]));
+
+  const used = actions.flatMap((a) => a.ops.flatMap((o) => (o.op === "writeFile" ? [o.blob] : [])));
+  const stored: StoredResource[] = graph.right.nodes.map((n) => {
+    const blob = contexts.get(n.id)!.blob;
+    const props = blob && n.kind.withBlob ? n.kind.withBlob(n.props, blob.sha256) : n.props;
+    const r = n.resource;
+    return {
+      kind: r.kind,
+      name: r.name,
+      props,
+      ...(r.deps?.length ? { deps: [...r.deps] } : {}),
+      ...(r.notify?.length ? { notify: [...r.notify] } : {}),
+      ...(r.origin ? { origin: r.origin } : {}),
+    };
+  });
+  const plan: ReadyHostPlan = {
+    host,
+    status: "ready",
+    factsDigest: sha256Hex(canonicalJson({ facts, results })),
+    probes,
+    actions,
+    resources: stored,
+    blobs: table.entriesFor(used),
+    summary: summarise(actions),
+  };
+  blobBytes.set(plan, table.bytes());
+  return plan;
+};

@@ -1,0 +1,131 @@
+/**
+ * The human rendering of a plan and an apply report, in the style of
+ * `terraform plan`. It only reads the plan data. Colour is the caller's
+ * choice (on a TTY and without NO_COLOR).
+ */
+import type { ApplyReport } from "../engine/apply.js";
+import { totalSummary } from "./codec.js";
+import type { Action, FieldDiff, Plan } from "./format.js";
+
+export interface RenderOptions {
+  readonly color: boolean;
+}
+
+type Paint = (code: number, s: string) => string;
+const painter =
+  (color: boolean): Paint =>
+  (code, s) =>
+    color ? `\u001b[${code}m${s}\u001b[0m` : s;
+
+const SIGN: Record<Action["action"], [string, number, string]> = {
+  create: ["+", 32, "will be created"],
+  update: ["~", 33, "will be updated in-place"],
+  delete: ["-", 31, "will be destroyed"],
+  restart: ["↻", 36, "will be restarted"],
+  reload: ["↻", 36, "will run"],
+};
+
+const show = (v: unknown): string => (typeof v === "string" ? JSON.stringify(v) : JSON.stringify(v) ?? "null");
+
+const renderDelta = (delta: unknown, indent: string, paint: Paint, key = ""): string[] => {
+  if (delta && typeof delta === "object" && !Array.isArray(delta)) {
+    const d = delta as Record<string, unknown>;
+    if ("__old" in d && "__new" in d)
+      return [
+        `${indent}${paint(31, `- ${key}${show(d.__old)}`)}`,
+        `${indent}${paint(32, `+ ${key}${show(d.__new)}`)}`,
+      ];
+    return Object.entries(d).flatMap(([k, v]) => {
+      if (k.endsWith("__added")) return [`${indent}${paint(32, `+ ${k.slice(0, -7)}: ${show(v)}`)}`];
+      if (k.endsWith("__deleted")) return [`${indent}${paint(31, `- ${k.slice(0, -9)}: ${show(v)}`)}`];
+      return renderDelta(v, indent, paint, `${key}${k}: `).length > 0
+        ? [`${indent}  ${k}:`, ...renderDelta(v, `${indent}    `, paint)]
+        : [];
+    });
+  }
+  if (Array.isArray(delta))
+    return delta.flatMap((entry) => {
+      if (!Array.isArray(entry)) return [];
+      const [sign, value] = entry as [string, unknown];
+      if (sign === "+") return [`${indent}${paint(32, `+ ${show(value)}`)}`];
+      if (sign === "-") return [`${indent}${paint(31, `- ${show(value)}`)}`];
+      if (sign === "~") return renderDelta(value, `${indent}  `, paint);
+      return [];
+    });
+  return [];
+};
+
+const renderField = (f: FieldDiff, paint: Paint): string[] => {
+  const head = `      ${paint(33, "~")} ${f.field}`;
+  if (f.sensitive) return [`${head}: (sensitive value changed)`];
+  if (f.diff?.format === "unified")
+    return [
+      `${head}:`,
+      ...f.diff.text
+        .split("\n")
+        .filter((l) => l.length > 0 && !l.startsWith("\\"))
+        .map((l) => `          ${l.startsWith("+") ? paint(32, l) : l.startsWith("-") ? paint(31, l) : l}`),
+    ];
+  if (f.diff?.format === "json") return [`${head}:`, ...renderDelta(f.diff.delta, "          ", paint)];
+  return [`${head}: ${show(f.before)} → ${show(f.after)}`];
+};
+
+const renderAction = (a: Action, paint: Paint): string[] => {
+  const [sign, code, verb] = SIGN[a.action];
+  const why = a.reasons.length > 0 ? ` (${a.reasons.join("; ")})` : "";
+  const lines = [`  ${paint(1, `# ${a.id}`)} ${verb}${why}`, `  ${paint(code, sign)} ${a.id}`];
+  for (const f of a.fields) lines.push(...renderField(f, paint));
+  for (const n of a.notes) lines.push(`      ${paint(35, "!")} ${n}`);
+  for (const u of a.unknown) lines.push(`      ${paint(2, `(${u})`)}`);
+  return lines;
+};
+
+/** A plan as text for people. */
+export const renderPlan = (plan: Plan, options: RenderOptions): string => {
+  const paint = painter(options.color);
+  const out: string[] = [];
+  for (const h of plan.hosts) {
+    if (h.status === "error") {
+      out.push(`${paint(31, "✗")} ${paint(1, h.host)}: cannot plan`, ...h.errors.map((e) => `    ${e}`), "");
+      continue;
+    }
+    if (h.actions.length === 0) {
+      out.push(`${paint(32, "✓")} ${paint(1, h.host)}: no changes`, "");
+      continue;
+    }
+    out.push(`${paint(1, h.host)}: ${h.actions.length} action${h.actions.length === 1 ? "" : "s"}`);
+    for (const a of h.actions) out.push(...renderAction(a, paint), "");
+  }
+  const s = totalSummary(plan);
+  const failed = plan.hosts.filter((h) => h.status === "error").length;
+  out.push(
+    `${paint(1, "Plan:")} ${s.create} to create, ${s.update} to update, ${s.delete} to delete, ${s.restart} to restart, ${s.reload} daemon-reload${s.reload === 1 ? "" : "s"}.` +
+      (failed > 0 ? ` ${failed} host${failed === 1 ? "" : "s"} could not be planned.` : ""),
+  );
+  return `${out.join("\n")}\n`;
+};
+
+/** An apply report as text: per host what ran, what failed, and the convergence check. */
+export const renderApplyReport = (report: ApplyReport, options: RenderOptions): string => {
+  const paint = painter(options.color);
+  const lines = report.hosts.map((h) => {
+    const conv = h.converged
+      ? paint(32, "converged")
+      : h.pending.length > 0
+        ? paint(33, `pending: ${h.pending.map((p) => `${p.action} ${p.id}`).join(", ")}`)
+        : paint(33, "not verified");
+    switch (h.status) {
+      case "applied":
+        return `${paint(32, "✓")} ${h.host}: applied ${h.opsRun} ops; ${conv}`;
+      case "unchanged":
+        return `${paint(32, "✓")} ${h.host}: no changes; ${conv}`;
+      case "failed":
+        return `${paint(31, "✗")} ${h.host}: failed after ${h.opsRun} ops: ${h.error}\n    ${conv}`;
+      case "stale":
+        return `${paint(31, "✗")} ${h.host}: ${h.error}`;
+      case "skipped":
+        return `${paint(31, "✗")} ${h.host}: skipped: ${h.error}`;
+    }
+  });
+  return `${lines.join("\n")}\n`;
+};
