@@ -1,0 +1,17 @@
+/**
+ * @tend/transport-ssh: the Transport over SSH (ssh2). One connection per
+ * host, every command a channel on it; host keys checked against
+ * known_hosts; ProxyCommand, a ready socket, or a jump host as the route.
+ */
+export { sshTransport } from "./internal/transport.js";
+export type { HostKeyPolicy, SshTransport, SshTransportOptions } from "./internal/options.js";
+export { buildCommand, type CommandContext, shellJoin, shellQuote, uploadScript } from "./internal/command.js";
+export { ChildSocket, commandSocket, expandProxyCommand, type ProxyTokens } from "./internal/socket.js";
+export {
+  authFailed,
+  connectFailed,
+  connectionLost,
+  hostKeyRejected,
+  nonZeroExit,
+  timedOut,
+} from "./internal/errors.js";

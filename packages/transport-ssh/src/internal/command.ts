@@ -1,0 +1,81 @@
+/**
+ * Where argv becomes a string. ssh2's `exec` takes ONE command string, which
+ * the remote sshd hands to the login user's shell (`$SHELL -c string`), so
+ * every word is single-quoted here and nowhere else in this adapter.
+ */
+
+/**
+ * Quotes one word for a POSIX shell: wraps it in single quotes and writes each
+ * embedded `'` as `'\''`. Inside single quotes nothing is special, so the
+ * result is the same word for every POSIX shell (NUL cannot be passed at all).
+ */
+export const shellQuote = (word: string): string => `'${word.replaceAll("'", `'\\''`)}'`;
+
+/** Joins argv into one command string, each word quoted. */
+export const shellJoin = (argv: readonly string[]): string => argv.map(shellQuote).join(" ");
+
+/** How a command reaches the remote user that runs it. */
+export interface CommandContext {
+  /** The SSH login user. */
+  readonly loginUser: string;
+  /** Run as `becomeUser` through `sudo -n` (non-interactive: a password prompt fails fast). */
+  readonly become: boolean;
+  readonly becomeUser: string;
+}
+
+// A POSIX environment variable name; anything else could be read by `env` as an
+// option or split at a second `=`.
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * Builds the command string for `sh -c script` with env and privilege
+ * escalation: `[sudo -n -u USER --] [env K=V ...] sh -c SCRIPT`.
+ *
+ * Env goes through `env` after sudo, not through SSH env requests, because
+ * sshd refuses those unless AcceptEnv lists the name, and sudo's env_reset
+ * would drop variables set before it. Throws RangeError for a variable name
+ * that is not a POSIX name (a programming error, not a host condition).
+ */
+export const buildCommand = (
+  script: string,
+  env: Readonly<Record<string, string>> | undefined,
+  ctx: CommandContext,
+): string => {
+  const argv: string[] = [];
+  if (ctx.become && ctx.loginUser !== ctx.becomeUser) {
+    argv.push("sudo", "-n", "-u", ctx.becomeUser, "--");
+  }
+  const entries = Object.entries(env ?? {});
+  if (entries.length > 0) {
+    argv.push("env");
+    for (const [name, value] of entries) {
+      if (!ENV_NAME.test(name)) throw new RangeError(`invalid environment variable name: ${JSON.stringify(name)}`);
+      argv.push(`${name}=${value}`);
+    }
+  }
+  argv.push("sh", "-c", script);
+  return shellJoin(argv);
+};
+
+/**
+ * The script that writes stdin to `path` atomically: a temp file in the same
+ * directory (so `mv` is a rename on one filesystem), its mode set before the
+ * rename, and the temp file removed on any failure. Needs only sh, mktemp,
+ * cat, chmod and mv, so it works where no sftp-server is installed.
+ */
+export const uploadScript = (path: string, mode: number): string => {
+  const slash = path.lastIndexOf("/");
+  const dir = slash > 0 ? path.slice(0, slash) : slash === 0 ? "/" : ".";
+  const base = slash >= 0 ? path.slice(slash + 1) : path;
+  const p = shellQuote(path);
+  const octal = (mode & 0o7777).toString(8).padStart(4, "0");
+  return [
+    // umask 077: the temp file is unreadable to others until its final mode is set.
+    "umask 077",
+    `if [ -d ${p} ]; then echo "upload: "${p}" is a directory" >&2; exit 1; fi`,
+    `tmp=$(mktemp ${shellQuote(`${dir}/.${base}.tend-XXXXXX`)}) || exit 1`,
+    `if cat > "$tmp" && chmod ${octal} "$tmp" && mv -f "$tmp" ${p}; then exit 0; fi`,
+    'rm -f "$tmp"',
+    "exit 1",
+  ].join("\n");
+};

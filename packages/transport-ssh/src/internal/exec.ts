@@ -1,0 +1,125 @@
+/**
+ * One command as one session channel on a shared ssh2 Client: stdin written
+ * then closed, stdout and stderr collected as bytes, the exit status read
+ * from the channel. Never hangs: a timeout kills the command, and the
+ * session's `lost` hook fails it when the connection goes away.
+ */
+import { constants } from "node:os";
+import type { ExecResult, TransportError } from "@tend/core";
+import * as E from "fp-ts/lib/Either.js";
+import type { Client, ClientChannel } from "ssh2";
+import { connectionLost, timedOut } from "./errors.js";
+
+/** What runExec needs from the session that owns the connection. */
+export interface ExecContext {
+  readonly host: string;
+  readonly client: Client;
+  /** Registers a callback run if the connection is lost; returns its unregister function. */
+  readonly onLost: (fail: (reason: string) => void) => () => void;
+}
+
+/** One command to run: the full remote command string plus its description for errors. */
+export interface ExecJob {
+  readonly commandLine: string;
+  /** Short, for error messages; never the whole script. */
+  readonly description: string;
+  readonly stdin: Uint8Array | undefined;
+  readonly timeoutMs: number | undefined;
+}
+
+const signalNumber = (name: string): number =>
+  (constants.signals as Record<string, number | undefined>)[name] ?? 0;
+
+/** Runs one job on its own channel. */
+export const runExec = (ctx: ExecContext, job: ExecJob): Promise<E.Either<TransportError, ExecResult>> =>
+  new Promise((resolve) => {
+    const { host } = ctx;
+    let done = false;
+    let channel: ClientChannel | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    let unregister = (): void => {};
+    const finish = (result: E.Either<TransportError, ExecResult>): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      unregister();
+      resolve(result);
+    };
+    unregister = ctx.onLost((reason) => finish(E.left(connectionLost(host, job.description, reason))));
+    if (done) return;
+    if (job.timeoutMs !== undefined) {
+      const ms = job.timeoutMs;
+      timer = setTimeout(() => {
+        // KILL reaches the remote process group where sshd honours signal
+        // requests (OpenSSH >= 7.9); closing the channel frees it either way.
+        try {
+          channel?.signal("KILL");
+          channel?.close();
+        } catch {
+          // The channel is already gone: the timeout stands.
+        }
+        finish(E.left(timedOut(host, job.description, ms)));
+      }, ms);
+    }
+
+    const onChannel = (err: Error | undefined, ch: ClientChannel): void => {
+      if (err) {
+        finish(E.left(connectionLost(host, job.description, `cannot open a session channel: ${err.message}`)));
+        return;
+      }
+      if (done) {
+        // Timed out or lost while the channel was being opened.
+        ch.close();
+        return;
+      }
+      channel = ch;
+      const stdout: Buffer[] = [];
+      const stderr: Buffer[] = [];
+      let exitCode: number | undefined;
+      let exitSignal: string | undefined;
+      let closed = false;
+      let stderrEnded = false;
+      const settle = (): void => {
+        // Both needed: 'close' can come before stderr's last chunk is delivered.
+        if (!closed || !stderrEnded) return;
+        if (exitCode !== undefined) {
+          finish(E.right({ exitCode, stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr) }));
+        } else if (exitSignal !== undefined) {
+          // Like a shell reports it: 128 + signal number, and say so on stderr.
+          stderr.push(Buffer.from(`\n[tend] remote command killed by ${exitSignal}\n`));
+          finish(
+            E.right({
+              exitCode: 128 + signalNumber(exitSignal),
+              stdout: Buffer.concat(stdout),
+              stderr: Buffer.concat(stderr),
+            }),
+          );
+        } else {
+          finish(E.left(connectionLost(host, job.description, "channel closed without an exit status")));
+        }
+      };
+      ch.on("data", (chunk: Buffer) => stdout.push(chunk));
+      ch.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
+      ch.stderr.on("end", () => {
+        stderrEnded = true;
+        settle();
+      });
+      ch.on("exit", (code: number | null, signal?: string) => {
+        if (typeof code === "number") exitCode = code;
+        else if (signal !== undefined) exitSignal = signal.replace(/^(SIG)?/, "SIG");
+      });
+      ch.on("close", () => {
+        closed = true;
+        settle();
+      });
+      ch.on("error", (e: Error) => finish(E.left(connectionLost(host, job.description, e.message))));
+      ch.end(job.stdin === undefined ? undefined : Buffer.from(job.stdin));
+    };
+
+    try {
+      ctx.client.exec(job.commandLine, onChannel);
+    } catch (err) {
+      // ssh2 throws "Not connected" when the socket already went away.
+      finish(E.left(connectionLost(host, job.description, (err as Error).message)));
+    }
+  });
