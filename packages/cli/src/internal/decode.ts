@@ -1,0 +1,63 @@
+/**
+ * io-ts decode errors turned into messages a person can act on: the file,
+ * the path of the bad value inside it, what was expected and what was found.
+ */
+import type * as t from "io-ts";
+
+/** A value that failed to decode, located by file and dotted path. */
+export interface DecodeProblem {
+  readonly file: string;
+  /** Dotted path inside the file ("all.children.k8s.hosts.w1"), "" for the document itself. */
+  readonly path: string;
+  readonly message: string;
+}
+
+/** One line per problem: `file: at path: message`. */
+export const describeProblem = (p: DecodeProblem): string =>
+  p.path === "" ? `${p.file}: ${p.message}` : `${p.file}: at ${p.path}: ${p.message}`;
+
+const show = (v: unknown): string => {
+  if (v === undefined) return "nothing";
+  const s = JSON.stringify(v);
+  return s === undefined ? String(v) : s.length > 60 ? `${s.slice(0, 57)}...` : s;
+};
+
+const isCombinator = (type: t.Decoder<unknown, unknown>): boolean => {
+  const tag = (type as { _tag?: string })._tag;
+  return tag === "UnionType" || tag === "IntersectionType" || tag === "RefinementType" || tag === "ExactType";
+};
+
+/**
+ * Converts io-ts errors into problems. Union and intersection members add
+ * numeric keys to an io-ts context; they are not part of the value's path,
+ * so keys directly under a combinator are dropped. `prefix` is the path of
+ * the decoded value inside its file.
+ */
+export const problemsOf = (file: string, prefix: string, errors: t.Errors): DecodeProblem[] => {
+  // A union reports one error per member at the same path: merge them into "expected A or B".
+  const byPath = new Map<string, { expected: string[]; value: unknown; messages: string[] }>();
+  for (const e of errors) {
+    const keys: string[] = prefix === "" ? [] : [prefix];
+    for (let i = 1; i < e.context.length; i++) {
+      if (isCombinator(e.context[i - 1]!.type)) continue;
+      keys.push(e.context[i]!.key);
+    }
+    const path = keys.join(".");
+    const entry = byPath.get(path) ?? { expected: [], value: e.value, messages: [] };
+    if (e.message !== undefined) {
+      if (!entry.messages.includes(e.message)) entry.messages.push(e.message);
+    } else {
+      const name = e.context[e.context.length - 1]?.type.name ?? "a value";
+      if (!entry.expected.includes(name)) entry.expected.push(name);
+    }
+    byPath.set(path, entry);
+  }
+  return [...byPath].map(([path, entry]) => ({
+    file,
+    path,
+    message:
+      entry.messages.length > 0
+        ? entry.messages.join("; ")
+        : `expected ${entry.expected.join(" or ")}, got ${show(entry.value)}`,
+  }));
+};

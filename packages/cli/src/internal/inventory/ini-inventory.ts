@@ -1,0 +1,163 @@
+/**
+ * Ansible's INI inventory. Not the INI of the `ini` package: host lines carry
+ * inline `key=value` variables, `[g:vars]` and `[g:children]` qualify
+ * sections, and host names may hold ranges (`worker[01:03]`, `[a:c]`).
+ * Values are read like Ansible's literal_eval: numbers, True/False/None and
+ * quoted strings become typed values, anything else stays a string.
+ */
+import type { DecodeProblem } from "../decode.js";
+import { InventoryBuilder } from "./model.js";
+
+type Section = { readonly group: string; readonly kind: "hosts" | "vars" | "children" };
+
+/** A word of a host or vars line; `quoted` when any part of it was in quotes. */
+export interface Word {
+  readonly text: string;
+  readonly quoted: boolean;
+}
+
+/** Splits a line into shell-like words, honouring quotes; undefined on an unterminated quote. */
+export const splitWords = (line: string): Word[] | undefined => {
+  const words: Word[] = [];
+  let cur = "";
+  let quoted = false;
+  let quote: string | undefined;
+  let inWord = false;
+  for (const ch of line) {
+    if (quote) {
+      if (ch === quote) quote = undefined;
+      else cur += ch;
+    } else if (ch === "'" || ch === '"') {
+      quote = ch;
+      quoted = true;
+      inWord = true;
+    } else if (/\s/.test(ch)) {
+      if (inWord) words.push({ text: cur, quoted });
+      cur = "";
+      quoted = false;
+      inWord = false;
+    } else if (ch === "#" && !inWord) {
+      break;
+    } else {
+      cur += ch;
+      inWord = true;
+    }
+  }
+  if (quote) return undefined;
+  if (inWord) words.push({ text: cur, quoted });
+  return words;
+};
+
+/** Reads a value the way Ansible's INI plugin does (Python literal syntax, else a string). */
+export const iniValue = (raw: string, quoted: boolean): unknown => {
+  // Quotes make a string even of "1" or "True", as literal_eval would.
+  if (quoted) return raw;
+  const v = raw.trim();
+  if (/^[-+]?\d+$/.test(v)) return Number.parseInt(v, 10);
+  if (/^[-+]?(\d+\.\d*|\.\d+)([eE][-+]?\d+)?$/.test(v)) return Number.parseFloat(v);
+  if (v === "True") return true;
+  if (v === "False") return false;
+  if (v === "None") return null;
+  return v;
+};
+
+const pad = (n: number, width: number): string => String(n).padStart(width, "0");
+
+/**
+ * Expands one `[start:end]` or `[start:end:step]` range in a host pattern
+ * (numeric with zero padding kept, or single letters), recursively.
+ */
+export const expandHostPattern = (pattern: string): string[] | string => {
+  const m = /^(.*?)\[([^\]:]+):([^\]:]+)(?::(\d+))?\](.*)$/.exec(pattern);
+  if (!m) return [pattern];
+  const [head, start, end, stepText, tail] = [m[1]!, m[2]!, m[3]!, m[4], m[5]!];
+  const step = stepText ? Number.parseInt(stepText, 10) : 1;
+  if (step < 1) return `bad range step in "${pattern}"`;
+  const items: string[] = [];
+  if (/^\d+$/.test(start) && /^\d+$/.test(end)) {
+    const a = Number.parseInt(start, 10);
+    const b = Number.parseInt(end, 10);
+    if (b < a) return `range end is before its start in "${pattern}"`;
+    const width = start.length > 1 && start.startsWith("0") ? start.length : 0;
+    for (let i = a; i <= b; i += step) items.push(pad(i, width));
+  } else if (/^[a-z]$/i.test(start) && /^[a-z]$/i.test(end)) {
+    for (let c = start.charCodeAt(0); c <= end.charCodeAt(0); c += step) items.push(String.fromCharCode(c));
+  } else {
+    return `cannot read range [${start}:${end}] in "${pattern}"`;
+  }
+  const out: string[] = [];
+  for (const item of items) {
+    const rest = expandHostPattern(`${head}${item}${tail}`);
+    if (typeof rest === "string") return rest;
+    out.push(...rest);
+  }
+  return out;
+};
+
+const parseSection = (header: string): Section | string => {
+  const name = header.slice(1, -1).trim();
+  const colon = name.lastIndexOf(":");
+  if (colon < 0) return { group: name, kind: "hosts" };
+  const kind = name.slice(colon + 1);
+  if (kind !== "vars" && kind !== "children") return `unknown section suffix ":${kind}" (expected :vars or :children)`;
+  return { group: name.slice(0, colon), kind };
+};
+
+/** Parses INI inventory text into the builder's model; problems name the file and line. */
+export const iniInventory = (file: string, text: string): { builder: InventoryBuilder } | { problems: DecodeProblem[] } => {
+  const builder = new InventoryBuilder(file);
+  const problems: DecodeProblem[] = [];
+  const pendingChildren: { parent: string; child: string; line: number }[] = [];
+  let section: Section = { group: "ungrouped", kind: "hosts" };
+  const lines = text.split(/\r?\n/);
+  lines.forEach((rawLine, index) => {
+    const lineNo = index + 1;
+    const at = `line ${lineNo}`;
+    const line = rawLine.trim();
+    if (line === "" || line.startsWith("#") || line.startsWith(";")) return;
+    const fail = (message: string): void => void problems.push({ file, path: at, message });
+    if (line.startsWith("[")) {
+      if (!line.endsWith("]")) return fail(`unterminated section header ${line}`);
+      const parsed = parseSection(line);
+      if (typeof parsed === "string") return fail(parsed);
+      section = parsed;
+      builder.group(section.group);
+      return;
+    }
+    if (section.kind === "vars") {
+      const eq = line.indexOf("=");
+      if (eq <= 0) return fail(`expected key=value in [${section.group}:vars], got "${line}"`);
+      const key = line.slice(0, eq).trim();
+      const words = splitWords(line.slice(eq + 1));
+      if (words === undefined) return fail("unterminated quote");
+      const text = words.map((w) => w.text).join(" ");
+      builder.groupVars(section.group, { [key]: iniValue(text, words.some((w) => w.quoted)) });
+      return;
+    }
+    if (section.kind === "children") {
+      pendingChildren.push({ parent: section.group, child: line.split(/\s+/)[0]!, line: lineNo });
+      return;
+    }
+    const words = splitWords(line);
+    if (words === undefined || words.length === 0) return fail("unterminated quote");
+    const [hostWord, ...assignments] = words;
+    const vars: Record<string, unknown> = {};
+    for (const a of assignments) {
+      const eq = a.text.indexOf("=");
+      if (eq <= 0) return fail(`expected key=value after the host name, got "${a.text}"`);
+      vars[a.text.slice(0, eq)] = iniValue(a.text.slice(eq + 1), a.quoted);
+    }
+    // `host:port` sets ansible_port, as in Ansible (not for IPv6 literals, which hold several colons).
+    let pattern = hostWord!.text;
+    const portMatch = /^([^:]+):(\d+)$/.exec(pattern);
+    if (portMatch) {
+      pattern = portMatch[1]!;
+      vars.ansible_port ??= Number.parseInt(portMatch[2]!, 10);
+    }
+    const hosts = expandHostPattern(pattern);
+    if (typeof hosts === "string") return fail(hosts);
+    for (const h of hosts) builder.host(section.group, h, vars);
+  });
+  for (const c of pendingChildren) builder.child(c.parent, c.child);
+  return problems.length > 0 ? { problems } : { builder };
+};
