@@ -1,0 +1,136 @@
+/**
+ * groupadd, groupmod, useradd and usermod over SimState's user and group
+ * tables, following Debian's shadow-utils: ids allocated like useradd does,
+ * a user private group when no primary group is given, homes not created.
+ */
+import type { Draft } from "immer";
+import type { Op } from "../internal/op.js";
+import type { SimState } from "./state.js";
+import { SimError } from "./vfs.js";
+
+type OpOf<K extends Op["op"]> = Extract<Op, { op: K }>;
+
+/** login.defs on Debian: system ids 100–999, regular ids from 1000 (up to 59999). */
+const SYS_MIN = 100;
+const SYS_MAX = 999;
+const ID_MIN = 1000;
+const ID_MAX = 59_999;
+
+/**
+ * The id useradd/groupadd would pick: system accounts take the highest free
+ * id below 1000, regular ones the highest used regular id plus one.
+ */
+const allocate = (used: readonly number[], system: boolean): number => {
+  if (system) {
+    for (let id = SYS_MAX; id >= SYS_MIN; id--) if (!used.includes(id)) return id;
+    throw new SimError("Can't get unique system ID (no more available IDs)");
+  }
+  const regular = used.filter((id) => id >= ID_MIN && id <= ID_MAX);
+  const next = regular.length === 0 ? ID_MIN : Math.max(...regular) + 1;
+  if (next > ID_MAX) throw new SimError("Can't get unique ID (no more available IDs)");
+  return next;
+};
+
+const gids = (s: SimState): number[] => Object.values(s.groups).map((g) => g.gid);
+const uids = (s: SimState): number[] => Object.values(s.users).map((u) => u.uid);
+
+/** A group named by name or by number, as -g accepts both. */
+const findGroup = (s: SimState, cmd: string, group: string): [string, number] => {
+  const byName = s.groups[group];
+  if (byName !== undefined) return [group, byName.gid];
+  if (/^\d+$/.test(group)) {
+    const hit = Object.entries(s.groups).find(([, g]) => g.gid === Number(group));
+    if (hit) return [hit[0], hit[1].gid];
+  }
+  throw new SimError(`${cmd}: group '${group}' does not exist`);
+};
+
+/** Makes `name`'s supplementary groups exactly `groups`, in both tables. */
+const setSupplementary = (
+  draft: Draft<SimState>,
+  cmd: string,
+  name: string,
+  groups: readonly string[],
+): void => {
+  const names = groups.map((g) => findGroup(draft, cmd, g)[0]);
+  for (const [gname, g] of Object.entries(draft.groups)) {
+    const want = names.includes(gname);
+    const has = g.members.includes(name);
+    if (want && !has) g.members.push(name);
+    if (!want && has) g.members = g.members.filter((m) => m !== name);
+  }
+  const user = draft.users[name];
+  if (user !== undefined) user.groups = [...new Set(names)];
+};
+
+/** groupadd [-r] [-g GID] NAME. */
+export const groupaddOp = (draft: Draft<SimState>, op: OpOf<"groupadd">): void => {
+  if (draft.groups[op.name] !== undefined) throw new SimError(`groupadd: group '${op.name}' already exists`);
+  if (op.gid !== undefined && gids(draft).includes(op.gid)) {
+    throw new SimError(`groupadd: GID '${op.gid}' already exists`);
+  }
+  draft.groups[op.name] = { gid: op.gid ?? allocate(gids(draft), op.system ?? false), members: [] };
+};
+
+/** groupmod -g GID NAME; users whose primary group it is follow the new gid, as groupmod updates passwd. */
+export const groupmodOp = (draft: Draft<SimState>, op: OpOf<"groupmod">): void => {
+  const g = draft.groups[op.name];
+  if (g === undefined) throw new SimError(`groupmod: group '${op.name}' does not exist`);
+  if (Object.entries(draft.groups).some(([n, other]) => n !== op.name && other.gid === op.gid)) {
+    throw new SimError(`groupmod: GID '${op.gid}' already exists`);
+  }
+  const old = g.gid;
+  g.gid = op.gid;
+  for (const u of Object.values(draft.users)) if (u.gid === old) u.gid = op.gid;
+};
+
+/** useradd [-r] [-u] [-g] [-G] [-s] [-d] NAME, without -m: the home directory is not created. */
+export const useraddOp = (draft: Draft<SimState>, op: OpOf<"useradd" | "usermod">): void => {
+  const name = op.name;
+  if (draft.users[name] !== undefined) throw new SimError(`useradd: user '${name}' already exists`);
+  if (op.uid !== undefined && uids(draft).includes(op.uid))
+    throw new SimError(`useradd: UID ${op.uid} is not unique`);
+  const system = op.system ?? false;
+  const uid = op.uid ?? allocate(uids(draft), system);
+  let gid: number;
+  if (op.group !== undefined) {
+    gid = findGroup(draft, "useradd", op.group)[1];
+  } else {
+    // USERGROUPS_ENAB (Debian's default): a private group of the same name, gid = uid when free.
+    if (draft.groups[name] !== undefined) {
+      throw new SimError(
+        `useradd: group ${name} exists - if you want to add this user to that group, use -g.`,
+      );
+    }
+    gid = gids(draft).includes(uid) ? allocate(gids(draft), system) : uid;
+  }
+  // Validate supplementary groups before anything is added, so a failure leaves no half-made user.
+  for (const g of op.groups ?? []) findGroup(draft, "useradd", g);
+  if (op.group === undefined) draft.groups[name] = { gid, members: [] };
+  draft.users[name] = {
+    uid,
+    gid,
+    home: op.home ?? `/home/${name}`,
+    // /etc/default/useradd on Debian: SHELL=/bin/sh.
+    shell: op.shell ?? "/bin/sh",
+    groups: [],
+  };
+  setSupplementary(draft, "useradd", name, op.groups ?? []);
+};
+
+/** usermod [-u] [-g] [-G] [-s] [-d] NAME; -G replaces the supplementary groups, -d does not move the home. */
+export const usermodOp = (draft: Draft<SimState>, op: OpOf<"useradd" | "usermod">): void => {
+  const user = draft.users[op.name];
+  if (user === undefined) throw new SimError(`usermod: user '${op.name}' does not exist`);
+  if (
+    op.uid !== undefined &&
+    Object.entries(draft.users).some(([n, u]) => n !== op.name && u.uid === op.uid)
+  ) {
+    throw new SimError(`usermod: UID '${op.uid}' already exists`);
+  }
+  if (op.group !== undefined) user.gid = findGroup(draft, "usermod", op.group)[1];
+  if (op.groups !== undefined) setSupplementary(draft, "usermod", op.name, op.groups);
+  if (op.uid !== undefined) user.uid = op.uid;
+  if (op.shell !== undefined) user.shell = op.shell;
+  if (op.home !== undefined) user.home = op.home;
+};

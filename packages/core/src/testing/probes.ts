@@ -1,0 +1,144 @@
+/**
+ * How SimHost answers each probe, read from a SimState. The semantics are the
+ * ones ShellTarget's probe script has on a real host (see README.md).
+ */
+import {
+  type CheckFact,
+  CONTENT_LIMIT,
+  type FileFact,
+  type KmodFact,
+  type ManifestFact,
+  type Probe,
+  type ProbeResult,
+  type UnitFact,
+} from "../internal/probe.js";
+import { evalReadOnly } from "./commands.js";
+import { parseManifest } from "./manifest.js";
+import { type SimState, UNIT_DIRS } from "./state.js";
+import { digest, fileBytes, filesIn, lookup } from "./vfs.js";
+
+/** Lookup that reports a path it cannot resolve (link loop) as absent, as stat failing does. */
+const entryAt = (state: SimState, path: string, follow: boolean) => {
+  try {
+    return lookup(state.files, path, follow);
+  } catch {
+    return undefined;
+  }
+};
+
+/** lstat of a path, with the digest and bytes of a regular file when asked. */
+export const fileFact = (
+  state: SimState,
+  probe: { path: string; hash?: "sha256" | "sha512"; content?: boolean },
+): FileFact => {
+  const e = entryAt(state, probe.path, false);
+  if (e === undefined) return { type: "absent" };
+  if (e.type === "link") return { type: "link", target: e.target };
+  if (e.type === "dir") return { type: "dir", mode: e.mode, owner: e.owner, group: e.group };
+  const bytes = fileBytes(e);
+  return {
+    type: "file",
+    mode: e.mode,
+    owner: e.owner,
+    group: e.group,
+    size: bytes.length,
+    ...(probe.hash ? { hash: digest(probe.hash, bytes) } : {}),
+    ...(probe.content && bytes.length <= CONTENT_LIMIT ? { contentBase64: e.content } : {}),
+  };
+};
+
+/** The unit file systemd would load for `unit`, in order of precedence, or undefined. */
+export const unitFilePath = (state: SimState, unit: string): string | undefined =>
+  UNIT_DIRS.map((d) => `${d}/${unit}`).find((p) => entryAt(state, p, true)?.type === "file");
+
+const unitFact = (state: SimState, unit: string): UnitFact => {
+  const svc = state.services[unit];
+  const loaded = unitFilePath(state, unit) !== undefined;
+  return {
+    load: loaded ? "loaded" : "not-found",
+    active: svc?.active ?? "inactive",
+    enabled: loaded ? (svc?.enabled ?? "disabled") : "",
+  };
+};
+
+/** Module names compare with "-" and "_" alike, as modprobe treats them. */
+export const kmodName = (name: string): string => name.replace(/-/g, "_");
+
+const kmodFact = (state: SimState, name: string): KmodFact => {
+  const n = kmodName(name);
+  const has = (list: readonly string[]) => list.some((m) => kmodName(m) === n);
+  const persisted = filesIn(state.files, "/etc/modules-load.d")
+    .filter((p) => p.endsWith(".conf"))
+    .some((p) => {
+      const e = entryAt(state, p, true);
+      if (e?.type !== "file") return false;
+      return fileBytes(e)
+        .toString("utf8")
+        .split("\n")
+        .some((line) => kmodName(line) === n);
+    });
+  return { loaded: has(state.kmods.loaded), builtin: has(state.kmods.builtin), persisted };
+};
+
+/** Parses the manifest at `path` and re-hashes every member on the (simulated) host. */
+const manifestFact = (state: SimState, path: string): ManifestFact => {
+  const e = entryAt(state, path, true);
+  if (e?.type !== "file") return { exists: false };
+  const { source, members } = parseManifest(fileBytes(e).toString("utf8"));
+  return {
+    exists: true,
+    source,
+    members: members.map((m) => {
+      const f = entryAt(state, m.path, true);
+      return {
+        path: m.path,
+        sha256: m.sha256,
+        ok: f?.type === "file" && digest("sha256", fileBytes(f)) === m.sha256,
+      };
+    }),
+  };
+};
+
+const checkFact = (state: SimState, argv: readonly string[]): CheckFact => {
+  const r = evalReadOnly(state, argv);
+  // The real probe caps stdout at CONTENT_LIMIT bytes.
+  const bytes = Buffer.from(r.stdout, "utf8");
+  const stdout = bytes.length > CONTENT_LIMIT ? bytes.subarray(0, CONTENT_LIMIT).toString("utf8") : r.stdout;
+  return { exitCode: r.exitCode, stdout };
+};
+
+/** Answers one probe from `state`. Pure. */
+export const answerProbe = (state: SimState, probe: Probe): ProbeResult => {
+  switch (probe.type) {
+    case "file":
+      return fileFact(state, probe);
+    case "unit":
+      return unitFact(state, probe.name);
+    case "sysctl":
+      return { value: state.sysctls[probe.key] ?? null };
+    case "kmod":
+      return kmodFact(state, probe.name);
+    case "user": {
+      const u = state.users[probe.name];
+      if (u === undefined) return { exists: false };
+      // Supplementary groups in /etc/group order, as `id -Gn` lists them. Ops keep
+      // `user.groups` and `group.members` in step; a hand-built state may set either.
+      const groups = Object.entries(state.groups)
+        .filter(([n, g]) => g.members.includes(probe.name) || u.groups.includes(n))
+        .map(([n]) => n);
+      return { exists: true, uid: u.uid, gid: u.gid, home: u.home, shell: u.shell, groups };
+    }
+    case "group": {
+      const g = state.groups[probe.name];
+      return g === undefined ? { exists: false } : { exists: true, gid: g.gid, members: [...g.members] };
+    }
+    case "package":
+      return { version: state.packages[probe.name] ?? null };
+    case "swap":
+      return { active: [...state.swap] };
+    case "manifest":
+      return manifestFact(state, probe.path);
+    case "check":
+      return checkFact(state, probe.argv);
+  }
+};

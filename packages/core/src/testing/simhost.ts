@@ -1,0 +1,183 @@
+/**
+ * SimHost: an in-memory Linux host that is a Target. It answers the same
+ * probes and runs the same ops as ShellTarget on a real host, keeps its state
+ * as immutable data (immer), counts round trips, logs every op, and can
+ * inject an op failure or a dropped connection for recovery tests.
+ */
+import type { Either } from "fp-ts/lib/Either.js";
+import * as E from "fp-ts/lib/Either.js";
+import { type Draft, freeze, produce } from "immer";
+import { PathReporter } from "io-ts/lib/PathReporter.js";
+import type { HostFacts } from "../internal/facts.js";
+import type { Op } from "../internal/op.js";
+import { factCodecs, type Probe, type ProbeResult } from "../internal/probe.js";
+import type { BlobStore, RunReport, Target, TargetError } from "../internal/target.js";
+import { freshDebianHost } from "./debian.js";
+import { applyOp } from "./ops.js";
+import { answerProbe } from "./probes.js";
+import type { SimState } from "./state.js";
+import { SimError } from "./vfs.js";
+
+/** Options of a SimHost. */
+export interface SimHostOptions {
+  /** The host name used in errors; defaults to the state's hostname. */
+  readonly name?: string;
+  /** The op with this 0-based index over the host's lifetime fails (exit 1) without changing anything. */
+  readonly failAtOp?: number;
+  /**
+   * After the op with this 0-based lifetime index completes, the connection
+   * drops: that run returns Interrupted and every later call a ConnectionLost
+   * transport error until reconnect(). State persists, as on a real host.
+   */
+  readonly dropAfterOp?: number;
+}
+
+/** Plain JSON copy, so callers never hold (or try to mutate) immer's frozen state. */
+const thaw = <T>(x: T): T => structuredClone(x);
+
+/** An in-memory host answering tend's probes and ops; see README.md for the semantics. */
+export class SimHost implements Target {
+  readonly host: string;
+  #state: SimState;
+  readonly #options: SimHostOptions;
+  #roundTrips = 0;
+  readonly #opLog: Op[] = [];
+  readonly #warnings: string[] = [];
+  /** Ops attempted over the host's lifetime: the clock failAtOp and dropAfterOp count on. */
+  #opClock = 0;
+  #connected = true;
+
+  constructor(initialState: SimState = freshDebianHost(), options: SimHostOptions = {}) {
+    // A private frozen copy: the caller's object stays theirs, and nothing mutates ours behind our back.
+    this.#state = freeze(structuredClone(initialState), true);
+    this.#options = options;
+    this.host = options.name ?? initialState.host.hostname;
+  }
+
+  /** The current state (frozen; change it only through ops or mutate()). */
+  get state(): SimState {
+    return this.#state;
+  }
+
+  /** How many hostFacts/probe/run calls were made, refused ones included. */
+  get roundTrips(): number {
+    return this.#roundTrips;
+  }
+
+  /** Every op attempted, in order, including one that failed. */
+  get opLog(): readonly Op[] {
+    return this.#opLog;
+  }
+
+  /** What systemd would have warned about, e.g. a start whose unit file changed since the last daemon-reload. */
+  get warnings(): readonly string[] {
+    return this.#warnings;
+  }
+
+  /** Whether calls are answered (false after an injected drop, until reconnect()). */
+  get connected(): boolean {
+    return this.#connected;
+  }
+
+  /** Ends a dropped connection: later calls are answered again. */
+  reconnect(): void {
+    this.#connected = true;
+  }
+
+  /**
+   * Changes the host behind tend's back (drift, a member altered by hand, a
+   * package removed), without counting a round trip or logging an op.
+   */
+  mutate(recipe: (draft: Draft<SimState>) => void): void {
+    this.#state = produce(this.#state, recipe);
+  }
+
+  #lost(command: string): TargetError {
+    return {
+      _tag: "Transport",
+      host: this.host,
+      error: {
+        _tag: "ConnectionLost",
+        host: this.host,
+        command,
+        reason: "connection dropped (SimHost dropAfterOp)",
+      },
+    };
+  }
+
+  async hostFacts(): Promise<Either<TargetError, HostFacts>> {
+    this.#roundTrips++;
+    if (!this.#connected) return E.left(this.#lost("host facts"));
+    const h = this.#state.host;
+    return E.right(
+      thaw({
+        hostname: h.hostname,
+        os: h.os,
+        kernel: h.kernel,
+        arch: h.arch,
+        interfaces: h.interfaces as HostFacts["interfaces"],
+        swap: this.#state.swap as string[],
+        init: h.init,
+        downloaders: h.downloaders as string[],
+        packageManager: h.packageManager,
+        user: h.user,
+      }),
+    );
+  }
+
+  async probe(probes: readonly Probe[]): Promise<Either<TargetError, readonly ProbeResult[]>> {
+    this.#roundTrips++;
+    if (!this.#connected) return E.left(this.#lost("probe"));
+    const out: ProbeResult[] = [];
+    for (const probe of probes) {
+      const answer = thaw(answerProbe(this.#state, probe));
+      // Same gate as ShellTarget: an answer that does not decode is an error, never passed on.
+      const decoded = factCodecs[probe.type].decode(answer);
+      if (E.isLeft(decoded)) {
+        return E.left({
+          _tag: "ProbeDecode",
+          host: this.host,
+          probe,
+          message: PathReporter.report(decoded).join("; "),
+        });
+      }
+      out.push(decoded.right);
+    }
+    return E.right(out);
+  }
+
+  async run(ops: readonly Op[], blobs: BlobStore): Promise<Either<TargetError, RunReport>> {
+    this.#roundTrips++;
+    if (!this.#connected) return E.left(this.#lost("run"));
+    for (const [index, op] of ops.entries()) {
+      const clock = this.#opClock++;
+      this.#opLog.push(op);
+      const failed = (exitCode: number, stderr: string): Either<TargetError, RunReport> =>
+        E.left({ _tag: "OpFailed", host: this.host, index, op, exitCode, stderr });
+      if (clock === this.#options.failAtOp) return failed(1, `injected failure (SimHost failAtOp ${clock})`);
+      const warnings: string[] = [];
+      try {
+        this.#state = produce(this.#state, (draft) => {
+          applyOp(draft, op, { blobs, warn: (m) => warnings.push(m) });
+        });
+      } catch (e) {
+        if (e instanceof SimError) return failed(e.exitCode, e.message);
+        throw e;
+      }
+      this.#warnings.push(...warnings);
+      if (clock === this.#options.dropAfterOp) {
+        this.#connected = false;
+        return E.left({
+          _tag: "Interrupted",
+          host: this.host,
+          completed: index + 1,
+          reason: "connection dropped (SimHost dropAfterOp)",
+        });
+      }
+    }
+    return E.right({ completed: ops.length });
+  }
+
+  /** A SimHost holds no connection; it keeps answering after close (tests inspect it afterwards). */
+  async close(): Promise<void> {}
+}
