@@ -1,0 +1,45 @@
+// Core benchmark: planning 10,000 resources against a SimHost (DESIGN.md cost
+// model; target: under 1 s and under 300 MB). Run through `npm run bench`.
+import { apply, plan } from "@tend/core";
+import { SimHost, freshDebianHost } from "@tend/core/testing";
+
+const N = Number(process.env.TEND_BENCH_RESOURCES ?? 10_000);
+
+const resources = [];
+const dirs = 100;
+for (let d = 0; d < dirs; d++) resources.push({ kind: "directory", name: `/srv/bench/d${d}`, props: { mode: 0o755 } });
+for (let i = 0; resources.length < N; i++)
+  resources.push({
+    kind: "file",
+    name: `/srv/bench/d${i % dirs}/f${i}.conf`,
+    props: { content: `key${i} = value${i}\n`, mode: 0o644 },
+  });
+
+let peak = 0;
+const sample = () => {
+  peak = Math.max(peak, process.memoryUsage().rss);
+};
+const timer = setInterval(sample, 5);
+
+const time = async (label, f) => {
+  globalThis.gc?.();
+  sample();
+  const t0 = performance.now();
+  const out = await f();
+  const ms = performance.now() - t0;
+  sample();
+  return { label, ms, out };
+};
+
+const host = new SimHost(freshDebianHost());
+const fresh = await time("plan, fresh host", () => plan(resources, host));
+const applied = await time("apply", () => apply(fresh.out, host));
+const noop = await time("plan, converged host", () => plan(resources, host));
+clearInterval(timer);
+
+const actions = (p) => (p.hosts[0].status === "ready" ? p.hosts[0].actions.length : "error");
+console.log(`core: ${N} resources on SimHost`);
+console.log(`  ${fresh.label}: ${fresh.ms.toFixed(0)} ms (${actions(fresh.out)} actions)`);
+console.log(`  ${applied.label}: ${applied.ms.toFixed(0)} ms (${applied.out.hosts[0].opsRun} ops, converged=${applied.out.hosts[0].converged})`);
+console.log(`  ${noop.label}: ${noop.ms.toFixed(0)} ms (${actions(noop.out)} actions)`);
+console.log(`  peak RSS: ${(peak / 1024 / 1024).toFixed(0)} MB`);
