@@ -16,15 +16,23 @@ export interface Word {
   readonly quoted: boolean;
 }
 
-/** Splits a line into shell-like words, honouring quotes; undefined on an unterminated quote. */
+/** Splits a line into words like Python's shlex (quotes, backslashes); undefined when a quote is left open. */
 export const splitWords = (line: string): Word[] | undefined => {
   const words: Word[] = [];
   let cur = "";
   let quoted = false;
   let quote: string | undefined;
   let inWord = false;
+  let escaped = false;
   for (const ch of line) {
-    if (quote) {
+    if (escaped) {
+      // Like shlex: a backslash keeps the next character, inside double quotes only before " and \.
+      cur += quote === '"' && ch !== '"' && ch !== "\\" ? `\\${ch}` : ch;
+      escaped = false;
+      inWord = true;
+    } else if (ch === "\\" && quote !== "'") {
+      escaped = true;
+    } else if (quote) {
       if (ch === quote) quote = undefined;
       else cur += ch;
     } else if (ch === "'" || ch === '"') {
@@ -43,7 +51,7 @@ export const splitWords = (line: string): Word[] | undefined => {
       inWord = true;
     }
   }
-  if (quote) return undefined;
+  if (quote || escaped) return undefined;
   if (inWord) words.push({ text: cur, quoted });
   return words;
 };
