@@ -1,0 +1,147 @@
+/**
+ * Transport for the machine tend runs on: `sh -c script` through
+ * child_process, each command in its own process group so a timeout kills
+ * everything it started.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import type { ExecRequest, ExecResult, Transport, TransportError } from "@tend/core";
+import * as E from "fp-ts/lib/Either.js";
+import { describeScript, scriptArgv } from "./command.js";
+import { UPLOAD_SCRIPT, uploadEnv } from "./upload.js";
+
+/** Options of {@link localTransport}. */
+export interface LocalTransportOptions {
+  /** The name errors carry; default "localhost". */
+  readonly host?: string;
+  /** "auto" (default): run through `sudo -n` unless this process is root. "never": run as this user. */
+  readonly sudo?: "auto" | "never";
+}
+
+/** How long a command gets between SIGTERM and SIGKILL when sudo stands between us and it. */
+const SUDO_KILL_GRACE_MS = 2_000;
+/** After the kill, how long to wait for the pipes to close before giving up on them. */
+const DRAIN_AFTER_KILL_MS = 5_000;
+
+type Outcome = E.Either<TransportError, ExecResult>;
+
+/** A Transport that runs scripts on this machine. */
+export const localTransport = (options: LocalTransportOptions = {}): Transport => {
+  const host = options.host ?? "localhost";
+  const sudo = (options.sudo ?? "auto") === "auto" && process.getuid?.() !== 0;
+  const running = new Set<ChildProcess>();
+  let roundTrips = 0;
+  let closed = false;
+
+  const runScript = (req: ExecRequest): Promise<Outcome> => {
+    const command = describeScript(req.script);
+    if (closed) return Promise.resolve(E.left({ _tag: "ConnectFailed", host, reason: "transport closed" }));
+    const env = req.env ?? {};
+    const [file, ...args] = scriptArgv(req.script, env, sudo);
+    return new Promise<Outcome>((resolve) => {
+      const child = spawn(file as string, args, {
+        stdio: ["pipe", "pipe", "pipe"],
+        // Own process group: a timeout or close() signals the group, so children of the script die too.
+        detached: true,
+        env: sudo ? process.env : { ...process.env, ...env },
+      });
+      running.add(child);
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      child.stdout?.on("data", (b: Buffer) => out.push(b));
+      child.stderr?.on("data", (b: Buffer) => err.push(b));
+      let timedOut = false;
+      let settled = false;
+      const timers: NodeJS.Timeout[] = [];
+      const settle = (o: Outcome) => {
+        if (settled) return;
+        settled = true;
+        timers.forEach(clearTimeout);
+        running.delete(child);
+        resolve(o);
+      };
+      if (req.timeoutMs !== undefined) {
+        const afterMs = req.timeoutMs;
+        timers.push(
+          setTimeout(() => {
+            timedOut = true;
+            killGroup(child, sudo);
+            // A daemon the script left behind may hold our pipes open: do not wait on it forever.
+            timers.push(
+              setTimeout(() => {
+                child.stdout?.destroy();
+                child.stderr?.destroy();
+                settle(E.left({ _tag: "Timeout", host, command, afterMs }));
+              }, DRAIN_AFTER_KILL_MS),
+            );
+          }, afterMs),
+        );
+      }
+      child.on("error", (e) => settle(E.left({ _tag: "ConnectFailed", host, reason: `cannot run ${file}: ${e.message}` })));
+      child.on("close", (code, signal) => {
+        if (timedOut) {
+          settle(E.left({ _tag: "Timeout", host, command, afterMs: req.timeoutMs ?? 0 }));
+        } else if (code === null) {
+          // Killed from outside (not by us): the "host" went away under the command.
+          settle(E.left({ _tag: "ConnectionLost", host, command, reason: `sh killed by ${signal ?? "a signal"}` }));
+        } else {
+          settle(E.right({ exitCode: code, stdout: Buffer.concat(out), stderr: Buffer.concat(err) }));
+        }
+      });
+      // A script that does not read its stdin closes the pipe early; that is not a failure.
+      child.stdin?.on("error", () => undefined);
+      child.stdin?.end(req.stdin === undefined ? undefined : Buffer.from(req.stdin.buffer, req.stdin.byteOffset, req.stdin.byteLength));
+    });
+  };
+
+  return {
+    host,
+    get roundTrips() {
+      return roundTrips;
+    },
+    exec: (req) => {
+      roundTrips += 1;
+      return runScript(req);
+    },
+    upload: async (path, data, mode) => {
+      const r = await runScript({ script: UPLOAD_SCRIPT, stdin: data, env: uploadEnv(path, mode) });
+      if (E.isLeft(r)) return r;
+      if (r.right.exitCode !== 0) {
+        return E.left({
+          _tag: "NonZeroExit",
+          host,
+          command: `upload ${path}`,
+          exitCode: r.right.exitCode,
+          stderr: Buffer.from(r.right.stderr).toString("utf8"),
+        });
+      }
+      return E.right(undefined);
+    },
+    close: async () => {
+      closed = true;
+      for (const child of running) killGroup(child, sudo);
+    },
+  };
+};
+
+/**
+ * Signals the child's process group. As root SIGKILL reaches everything;
+ * through sudo only SIGTERM is relayed to the root command, so it goes
+ * first and SIGKILL follows after a grace period.
+ */
+const killGroup = (child: ChildProcess, viaSudo: boolean): void => {
+  const pid = child.pid;
+  if (pid === undefined) return;
+  const signal = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(-pid, sig);
+    } catch {
+      // Already gone, or (under sudo) some members are not ours to signal.
+    }
+  };
+  if (!viaSudo) {
+    signal("SIGKILL");
+    return;
+  }
+  signal("SIGTERM");
+  setTimeout(() => signal("SIGKILL"), SUDO_KILL_GRACE_MS).unref();
+};
