@@ -3,6 +3,7 @@
  * property tests and for the differential test against real hosts.
  */
 
+export { blob, blobStore, sha256 } from "./blobs.js";
 export {
   type ComparableFile,
   type ComparableHostState,

@@ -1,0 +1,355 @@
+import * as E from "fp-ts/lib/Either.js";
+import { describe, expect, it } from "vitest";
+import type { Op } from "../internal/op.js";
+import { PENDING_RESTARTS_PATH, type Probe, type ProbeResult } from "../internal/probe.js";
+import { blobStore, sha256 } from "./blobs.js";
+import { freshDebianHost, type SimStateOverrides } from "./debian.js";
+import { answerProbe } from "./probes.js";
+import { SimHost } from "./simhost.js";
+import type { SimFile, SimState } from "./state.js";
+import { tarArchive } from "./tar.js";
+
+const file = (content: string | Uint8Array, mode = 0o644): SimFile => ({
+  type: "file",
+  content: Buffer.from(content).toString("base64"),
+  mode,
+  owner: "root",
+  group: "root",
+});
+const b64 = (b: string | Uint8Array) => Buffer.from(b).toString("base64");
+const ask = (s: SimState, p: Probe): ProbeResult => answerProbe(s, p);
+const content = (s: SimState, path: string): string | undefined => {
+  const f = ask(s, { type: "file", path, content: true });
+  return f && "contentBase64" in f && f.contentBase64 !== undefined
+    ? Buffer.from(f.contentBase64, "base64").toString()
+    : undefined;
+};
+
+const archive = tarArchive(
+  [
+    { path: "pkg-1.0/", type: "dir" },
+    { path: "pkg-1.0/bin/tool", content: "TOOL", mode: 0o700 },
+    { path: "pkg-1.0/README", content: "read me" },
+    { path: "pkg-1.0/lib", type: "link", target: "bin" },
+  ],
+  { gzip: true },
+);
+
+interface Row {
+  promise: string;
+  overrides?: SimStateOverrides;
+  ops: Op[];
+  blobs?: string[];
+  /** Checks on the state after a successful run. */
+  then?: (s: SimState) => void;
+  /** The run fails at this op index with stderr containing `stderr`, and the state is what `then` says. */
+  fails?: { index: number; stderr: string };
+}
+
+const own = { mode: 0o640, owner: "daemon", group: "adm" };
+
+const rows: Row[] = [
+  {
+    promise: "mkdir creates missing parents 0755 root:root and sets attrs on the final directory only",
+    ops: [{ op: "mkdir", path: "/srv/a/b", ...own }],
+    then: (s) => {
+      expect(ask(s, { type: "file", path: "/srv" })).toEqual({
+        type: "dir",
+        mode: 0o755,
+        owner: "root",
+        group: "root",
+      });
+      expect(ask(s, { type: "file", path: "/srv/a" })).toEqual({
+        type: "dir",
+        mode: 0o755,
+        owner: "root",
+        group: "root",
+      });
+      expect(ask(s, { type: "file", path: "/srv/a/b" })).toEqual({ type: "dir", ...own });
+    },
+  },
+  {
+    promise: "mkdir of an existing directory only changes its attrs",
+    ops: [{ op: "mkdir", path: "/etc/default", mode: 0o700, owner: "root", group: "root" }],
+    then: (s) =>
+      expect(ask(s, { type: "file", path: "/etc/default" })).toMatchObject({ type: "dir", mode: 0o700 }),
+  },
+  {
+    promise: "mkdir fails when a file is in the way",
+    ops: [{ op: "mkdir", path: "/etc/fstab/x", mode: 0o755, owner: "root", group: "root" }],
+    fails: { index: 0, stderr: "Not a directory" },
+  },
+  {
+    promise: "mkdir with an unknown owner fails and creates nothing",
+    ops: [{ op: "mkdir", path: "/srv/x", mode: 0o755, owner: "kube", group: "root" }],
+    fails: { index: 0, stderr: "unknown user kube" },
+    then: (s) => expect(ask(s, { type: "file", path: "/srv" })).toEqual({ type: "absent" }),
+  },
+  {
+    promise: "writeFile lands the blob's bytes with mode and owner, creating the parent",
+    ops: [{ op: "writeFile", path: "/srv/conf/app.yaml", blob: sha256("a: 1\n"), ...own }],
+    blobs: ["a: 1\n"],
+    then: (s) => {
+      expect(ask(s, { type: "file", path: "/srv/conf/app.yaml", hash: "sha256" })).toEqual({
+        type: "file",
+        ...own,
+        size: 5,
+        hash: sha256("a: 1\n"),
+      });
+      expect(ask(s, { type: "file", path: "/srv/conf" })).toMatchObject({ type: "dir", mode: 0o755 });
+    },
+  },
+  {
+    promise: "writeFile replaces a symlink at the path instead of writing through it",
+    overrides: { files: { "/etc/l": { type: "link", target: "/etc/fstab" } } },
+    ops: [
+      { op: "writeFile", path: "/etc/l", blob: sha256("new"), mode: 0o644, owner: "root", group: "root" },
+    ],
+    blobs: ["new"],
+    then: (s) => {
+      expect(content(s, "/etc/l")).toBe("new");
+      expect(content(s, "/etc/fstab")).toMatch(/^# \/etc\/fstab/);
+    },
+  },
+  {
+    promise: "writeFile with numeric owner and group is accepted and shown by name when the id exists",
+    ops: [{ op: "writeFile", path: "/srv/f", blob: sha256("x"), mode: 0o644, owner: "1", group: "4242" }],
+    blobs: ["x"],
+    then: (s) =>
+      expect(ask(s, { type: "file", path: "/srv/f" })).toMatchObject({ owner: "daemon", group: "4242" }),
+  },
+  {
+    promise: "writeFile without its blob fails",
+    ops: [{ op: "writeFile", path: "/srv/f", blob: sha256("x"), mode: 0o644, owner: "root", group: "root" }],
+    fails: { index: 0, stderr: "was not provided" },
+  },
+  {
+    promise: "writeFile onto a directory fails",
+    ops: [{ op: "writeFile", path: "/etc", blob: sha256("x"), mode: 0o644, owner: "root", group: "root" }],
+    blobs: ["x"],
+    fails: { index: 0, stderr: "cannot overwrite directory" },
+  },
+  {
+    promise: "setAttrs changes only the given attributes",
+    ops: [{ op: "setAttrs", path: "/etc/fstab", owner: "daemon" }],
+    then: (s) =>
+      expect(ask(s, { type: "file", path: "/etc/fstab" })).toMatchObject({
+        mode: 0o644,
+        owner: "daemon",
+        group: "root",
+      }),
+  },
+  {
+    promise: "setAttrs of a missing path fails",
+    ops: [{ op: "setAttrs", path: "/etc/nope", mode: 0o600 }],
+    fails: { index: 0, stderr: "No such file or directory" },
+  },
+  {
+    promise: "remove deletes a tree and is fine when the path is absent",
+    ops: [
+      { op: "remove", path: "/etc/systemd" },
+      { op: "remove", path: "/etc/systemd" },
+    ],
+    then: (s) => {
+      expect(ask(s, { type: "file", path: "/etc/systemd/system" })).toEqual({ type: "absent" });
+      expect(ask(s, { type: "file", path: "/etc" })).toMatchObject({ type: "dir" });
+    },
+  },
+  {
+    promise: "download with a matching checksum lands with attrs and records the url",
+    overrides: { available: { urls: { "http://127.0.0.1/k": b64("BIN") } } },
+    ops: [
+      {
+        op: "download",
+        url: "http://127.0.0.1/k",
+        checksum: { algo: "sha256", hex: sha256("BIN").toUpperCase() },
+        path: "/usr/local/bin/k",
+        record: "/var/lib/tend/downloads/abc",
+        mode: 0o755,
+        owner: "root",
+        group: "root",
+      },
+    ],
+    then: (s) => {
+      expect(ask(s, { type: "file", path: "/usr/local/bin/k", hash: "sha256" })).toMatchObject({
+        mode: 0o755,
+        hash: sha256("BIN"),
+      });
+      expect(content(s, "/var/lib/tend/downloads/abc")).toBe("http://127.0.0.1/k\n");
+      expect(ask(s, { type: "file", path: "/var/lib/tend/downloads/abc" })).toMatchObject({
+        mode: 0o644,
+        owner: "root",
+      });
+    },
+  },
+  {
+    promise: "download with a wrong checksum fails naming both digests and lands nothing",
+    overrides: { available: { urls: { "http://127.0.0.1/k": b64("BIN") } } },
+    ops: [
+      {
+        op: "download",
+        url: "http://127.0.0.1/k",
+        checksum: { algo: "sha256", hex: sha256("OTHER") },
+        path: "/usr/local/bin/k",
+        record: "/var/lib/tend/downloads/abc",
+        mode: 0o755,
+        owner: "root",
+        group: "root",
+      },
+    ],
+    fails: {
+      index: 0,
+      stderr: `checksum mismatch for http://127.0.0.1/k: expected ${sha256("OTHER")}, got ${sha256("BIN")}`,
+    },
+    then: (s) => {
+      expect(ask(s, { type: "file", path: "/usr/local/bin/k" })).toEqual({ type: "absent" });
+      expect(ask(s, { type: "file", path: "/var/lib/tend/downloads/abc" })).toEqual({ type: "absent" });
+    },
+  },
+  {
+    promise: "download of a url the network does not have fails with 404",
+    ops: [
+      {
+        op: "download",
+        url: "http://127.0.0.1/missing",
+        checksum: null,
+        path: "/srv/m",
+        record: "/srv/m.url",
+        mode: 0o644,
+        owner: "root",
+        group: "root",
+      },
+    ],
+    fails: { index: 0, stderr: "404" },
+  },
+  {
+    promise: "extract unpacks all regular files after strip with the op's attrs, then a sorted manifest",
+    overrides: { files: { "/var/cache/pkg.tgz": file(archive) } },
+    ops: [
+      {
+        op: "extract",
+        archive: "/var/cache/pkg.tgz",
+        dest: "/opt/pkg",
+        members: null,
+        strip: 1,
+        manifest: "/var/lib/tend/manifests/pkg",
+        source: "deadbeef",
+        mode: 0o755,
+        owner: "root",
+        group: "root",
+      },
+    ],
+    then: (s) => {
+      expect(content(s, "/opt/pkg/bin/tool")).toBe("TOOL");
+      expect(ask(s, { type: "file", path: "/opt/pkg/bin/tool" })).toMatchObject({ mode: 0o755 });
+      expect(ask(s, { type: "file", path: "/opt/pkg/lib" })).toEqual({ type: "absent" });
+      expect(content(s, "/var/lib/tend/manifests/pkg")).toBe(
+        `# source deadbeef\n${sha256("read me")}  /opt/pkg/README\n${sha256("TOOL")}  /opt/pkg/bin/tool\n`,
+      );
+      expect(ask(s, { type: "manifest", path: "/var/lib/tend/manifests/pkg" })).toMatchObject({
+        exists: true,
+        source: "deadbeef",
+        members: [{ ok: true }, { ok: true }],
+      });
+    },
+  },
+  {
+    promise: "extract of listed members writes exactly those",
+    overrides: { files: { "/var/cache/pkg.tgz": file(archive) } },
+    ops: [
+      {
+        op: "extract",
+        archive: "/var/cache/pkg.tgz",
+        dest: "/usr/local/bin",
+        members: ["bin/tool"],
+        strip: 1,
+        manifest: "/var/lib/tend/manifests/tool",
+        source: "s",
+        mode: 0o755,
+        owner: "root",
+        group: "root",
+      },
+    ],
+    then: (s) => {
+      expect(content(s, "/usr/local/bin/bin/tool")).toBe("TOOL");
+      expect(ask(s, { type: "file", path: "/usr/local/bin/README" })).toEqual({ type: "absent" });
+    },
+  },
+  {
+    promise: "extract fails when a listed member is not in the archive, writing nothing",
+    overrides: { files: { "/var/cache/pkg.tgz": file(archive) } },
+    ops: [
+      {
+        op: "extract",
+        archive: "/var/cache/pkg.tgz",
+        dest: "/opt/pkg",
+        members: ["bin/tool", "bin/nope"],
+        strip: 1,
+        manifest: "/var/lib/tend/manifests/pkg",
+        source: "s",
+        mode: 0o755,
+        owner: "root",
+        group: "root",
+      },
+    ],
+    fails: { index: 0, stderr: "bin/nope: Not found in archive" },
+    then: (s) => expect(ask(s, { type: "file", path: "/opt/pkg" })).toEqual({ type: "absent" }),
+  },
+  {
+    promise: "extract of a file that is not an archive fails",
+    overrides: { files: { "/var/cache/pkg.tgz": file("not a tarball".repeat(50)) } },
+    ops: [
+      {
+        op: "extract",
+        archive: "/var/cache/pkg.tgz",
+        dest: "/opt/pkg",
+        members: null,
+        strip: 0,
+        manifest: "/m",
+        source: "s",
+        mode: 0o755,
+        owner: "root",
+        group: "root",
+      },
+    ],
+    fails: { index: 0, stderr: "does not look like a tar archive" },
+  },
+  {
+    promise: "pending add keeps sorted unique lines and creates the state dir",
+    ops: [
+      { op: "pending", action: "add", units: ["kubelet.service", "docker.service"] },
+      { op: "pending", action: "add", units: ["docker.service"] },
+    ],
+    then: (s) => {
+      expect(content(s, PENDING_RESTARTS_PATH)).toBe("docker.service\nkubelet.service\n");
+      expect(ask(s, { type: "file", path: "/var/lib/tend" })).toMatchObject({ type: "dir", mode: 0o755 });
+    },
+  },
+  {
+    promise: "pending remove of the last unit removes the file",
+    ops: [
+      { op: "pending", action: "add", units: ["docker.service"] },
+      { op: "pending", action: "remove", units: ["docker.service", "never-added.service"] },
+    ],
+    then: (s) => expect(ask(s, { type: "file", path: PENDING_RESTARTS_PATH })).toEqual({ type: "absent" }),
+  },
+];
+
+describe("SimHost file ops", () => {
+  it.each(rows)("$promise", async ({ overrides, ops, blobs, then, fails }) => {
+    const host = new SimHost(freshDebianHost(overrides));
+    const r = await host.run(ops, blobStore(...(blobs ?? [])));
+    if (fails) {
+      expect(E.isLeft(r) && r.left).toMatchObject({
+        _tag: "OpFailed",
+        host: "node1",
+        index: fails.index,
+        exitCode: 1,
+      });
+      expect(E.isLeft(r) && r.left._tag === "OpFailed" && r.left.stderr).toContain(fails.stderr);
+    } else {
+      expect(r).toEqual(E.right({ completed: ops.length }));
+    }
+    then?.(host.state);
+  });
+});
