@@ -41,8 +41,8 @@ interface Row {
   ops: Op[];
   blobs?: string[];
   /** Checks on the state after a successful run. */
-  then?: (s: SimState) => void;
-  /** The run fails at this op index with stderr containing `stderr`, and the state is what `then` says. */
+  after?: (s: SimState) => void;
+  /** The run fails at this op index with stderr containing `stderr`, and the state is what `after` says. */
   fails?: { index: number; stderr: string };
 }
 
@@ -52,7 +52,7 @@ const rows: Row[] = [
   {
     promise: "mkdir creates missing parents 0755 root:root and sets attrs on the final directory only",
     ops: [{ op: "mkdir", path: "/srv/a/b", ...own }],
-    then: (s) => {
+    after: (s) => {
       expect(ask(s, { type: "file", path: "/srv" })).toEqual({
         type: "dir",
         mode: 0o755,
@@ -71,7 +71,7 @@ const rows: Row[] = [
   {
     promise: "mkdir of an existing directory only changes its attrs",
     ops: [{ op: "mkdir", path: "/etc/default", mode: 0o700, owner: "root", group: "root" }],
-    then: (s) =>
+    after: (s) =>
       expect(ask(s, { type: "file", path: "/etc/default" })).toMatchObject({ type: "dir", mode: 0o700 }),
   },
   {
@@ -83,13 +83,13 @@ const rows: Row[] = [
     promise: "mkdir with an unknown owner fails and creates nothing",
     ops: [{ op: "mkdir", path: "/srv/x", mode: 0o755, owner: "kube", group: "root" }],
     fails: { index: 0, stderr: "unknown user kube" },
-    then: (s) => expect(ask(s, { type: "file", path: "/srv" })).toEqual({ type: "absent" }),
+    after: (s) => expect(ask(s, { type: "file", path: "/srv" })).toEqual({ type: "absent" }),
   },
   {
     promise: "writeFile lands the blob's bytes with mode and owner, creating the parent",
     ops: [{ op: "writeFile", path: "/srv/conf/app.yaml", blob: sha256("a: 1\n"), ...own }],
     blobs: ["a: 1\n"],
-    then: (s) => {
+    after: (s) => {
       expect(ask(s, { type: "file", path: "/srv/conf/app.yaml", hash: "sha256" })).toEqual({
         type: "file",
         ...own,
@@ -106,7 +106,7 @@ const rows: Row[] = [
       { op: "writeFile", path: "/etc/l", blob: sha256("new"), mode: 0o644, owner: "root", group: "root" },
     ],
     blobs: ["new"],
-    then: (s) => {
+    after: (s) => {
       expect(content(s, "/etc/l")).toBe("new");
       expect(content(s, "/etc/fstab")).toMatch(/^# \/etc\/fstab/);
     },
@@ -115,7 +115,7 @@ const rows: Row[] = [
     promise: "writeFile with numeric owner and group is accepted and shown by name when the id exists",
     ops: [{ op: "writeFile", path: "/srv/f", blob: sha256("x"), mode: 0o644, owner: "1", group: "4242" }],
     blobs: ["x"],
-    then: (s) =>
+    after: (s) =>
       expect(ask(s, { type: "file", path: "/srv/f" })).toMatchObject({ owner: "daemon", group: "4242" }),
   },
   {
@@ -132,7 +132,7 @@ const rows: Row[] = [
   {
     promise: "setAttrs changes only the given attributes",
     ops: [{ op: "setAttrs", path: "/etc/fstab", owner: "daemon" }],
-    then: (s) =>
+    after: (s) =>
       expect(ask(s, { type: "file", path: "/etc/fstab" })).toMatchObject({
         mode: 0o644,
         owner: "daemon",
@@ -150,7 +150,7 @@ const rows: Row[] = [
       { op: "remove", path: "/etc/systemd" },
       { op: "remove", path: "/etc/systemd" },
     ],
-    then: (s) => {
+    after: (s) => {
       expect(ask(s, { type: "file", path: "/etc/systemd/system" })).toEqual({ type: "absent" });
       expect(ask(s, { type: "file", path: "/etc" })).toMatchObject({ type: "dir" });
     },
@@ -170,7 +170,7 @@ const rows: Row[] = [
         group: "root",
       },
     ],
-    then: (s) => {
+    after: (s) => {
       expect(ask(s, { type: "file", path: "/usr/local/bin/k", hash: "sha256" })).toMatchObject({
         mode: 0o755,
         hash: sha256("BIN"),
@@ -201,7 +201,7 @@ const rows: Row[] = [
       index: 0,
       stderr: `checksum mismatch for http://127.0.0.1/k: expected ${sha256("OTHER")}, got ${sha256("BIN")}`,
     },
-    then: (s) => {
+    after: (s) => {
       expect(ask(s, { type: "file", path: "/usr/local/bin/k" })).toEqual({ type: "absent" });
       expect(ask(s, { type: "file", path: "/var/lib/tend/downloads/abc" })).toEqual({ type: "absent" });
     },
@@ -239,7 +239,7 @@ const rows: Row[] = [
         group: "root",
       },
     ],
-    then: (s) => {
+    after: (s) => {
       expect(content(s, "/opt/pkg/bin/tool")).toBe("TOOL");
       expect(ask(s, { type: "file", path: "/opt/pkg/bin/tool" })).toMatchObject({ mode: 0o755 });
       expect(ask(s, { type: "file", path: "/opt/pkg/lib" })).toEqual({ type: "absent" });
@@ -270,7 +270,7 @@ const rows: Row[] = [
         group: "root",
       },
     ],
-    then: (s) => {
+    after: (s) => {
       expect(content(s, "/usr/local/bin/bin/tool")).toBe("TOOL");
       expect(ask(s, { type: "file", path: "/usr/local/bin/README" })).toEqual({ type: "absent" });
     },
@@ -293,7 +293,7 @@ const rows: Row[] = [
       },
     ],
     fails: { index: 0, stderr: "bin/nope: Not found in archive" },
-    then: (s) => expect(ask(s, { type: "file", path: "/opt/pkg" })).toEqual({ type: "absent" }),
+    after: (s) => expect(ask(s, { type: "file", path: "/opt/pkg" })).toEqual({ type: "absent" }),
   },
   {
     promise: "extract of a file that is not an archive fails",
@@ -320,7 +320,7 @@ const rows: Row[] = [
       { op: "pending", action: "add", units: ["kubelet.service", "docker.service"] },
       { op: "pending", action: "add", units: ["docker.service"] },
     ],
-    then: (s) => {
+    after: (s) => {
       expect(content(s, PENDING_RESTARTS_PATH)).toBe("docker.service\nkubelet.service\n");
       expect(ask(s, { type: "file", path: "/var/lib/tend" })).toMatchObject({ type: "dir", mode: 0o755 });
     },
@@ -331,12 +331,12 @@ const rows: Row[] = [
       { op: "pending", action: "add", units: ["docker.service"] },
       { op: "pending", action: "remove", units: ["docker.service", "never-added.service"] },
     ],
-    then: (s) => expect(ask(s, { type: "file", path: PENDING_RESTARTS_PATH })).toEqual({ type: "absent" }),
+    after: (s) => expect(ask(s, { type: "file", path: PENDING_RESTARTS_PATH })).toEqual({ type: "absent" }),
   },
 ];
 
 describe("SimHost file ops", () => {
-  it.each(rows)("$promise", async ({ overrides, ops, blobs, then, fails }) => {
+  it.each(rows)("$promise", async ({ overrides, ops, blobs, after, fails }) => {
     const host = new SimHost(freshDebianHost(overrides));
     const r = await host.run(ops, blobStore(...(blobs ?? [])));
     if (fails) {
@@ -350,6 +350,6 @@ describe("SimHost file ops", () => {
     } else {
       expect(r).toEqual(E.right({ completed: ops.length }));
     }
-    then?.(host.state);
+    after?.(host.state);
   });
 });
