@@ -1,0 +1,358 @@
+import * as E from "fp-ts/lib/Either.js";
+import { describe, expect, it } from "vitest";
+import type { Op } from "../internal/op.js";
+import { blobStore, sha256 } from "./blobs.js";
+import { freshDebianHost, type SimStateOverrides } from "./debian.js";
+import { answerProbe } from "./probes.js";
+import { SimHost } from "./simhost.js";
+import type { SimFile, SimState } from "./state.js";
+
+const file = (content: string): SimFile => ({
+  type: "file",
+  content: Buffer.from(content).toString("base64"),
+  mode: 0o644,
+  owner: "root",
+  group: "root",
+});
+const unit = (s: SimState, name: string) => answerProbe(s, { type: "unit", name });
+const user = (s: SimState, name: string) => answerProbe(s, { type: "user", name });
+const group = (s: SimState, name: string) => answerProbe(s, { type: "group", name });
+
+const KUBELET = "[Service]\nExecStart=/usr/local/bin/kubelet\n";
+const withKubelet: SimStateOverrides = { files: { "/etc/systemd/system/kubelet.service": file(KUBELET) } };
+
+interface Row {
+  promise: string;
+  overrides?: SimStateOverrides;
+  ops: Op[];
+  /** Checks on the state (and warnings) after the run. */
+  after?: (s: SimState, warnings: readonly string[]) => void;
+  /** The run fails at op `index` with stderr containing `stderr` (exit code `exitCode`, default 1). */
+  fails?: { index: number; stderr: string; exitCode?: number };
+}
+
+const rows: Row[] = [
+  // systemctl
+  {
+    promise: "daemon-reload records the sha256 of every unit file present",
+    overrides: withKubelet,
+    ops: [{ op: "systemctl", verb: "daemon-reload" }],
+    after: (s) => {
+      expect(s.loadedUnits["kubelet.service"]).toBe(sha256(KUBELET));
+      expect(Object.keys(s.loadedUnits).sort()).toEqual(["kubelet.service", "ssh.service"]);
+    },
+  },
+  {
+    promise: "enable then start of a reloaded unit makes it enabled and active without warnings",
+    overrides: withKubelet,
+    ops: [
+      { op: "systemctl", verb: "daemon-reload" },
+      { op: "systemctl", verb: "enable", unit: "kubelet.service" },
+      { op: "systemctl", verb: "start", unit: "kubelet.service" },
+    ],
+    after: (s, warnings) => {
+      expect(unit(s, "kubelet.service")).toEqual({ load: "loaded", active: "active", enabled: "enabled" });
+      expect(warnings).toEqual([]);
+    },
+  },
+  {
+    promise: "start of a unit whose file changed since the last reload still starts it but warns",
+    overrides: withKubelet,
+    ops: [
+      { op: "systemctl", verb: "daemon-reload" },
+      {
+        op: "writeFile",
+        path: "/etc/systemd/system/kubelet.service",
+        blob: sha256("[Service]\n"),
+        mode: 0o644,
+        owner: "root",
+        group: "root",
+      },
+      { op: "systemctl", verb: "restart", unit: "kubelet.service" },
+    ],
+    after: (s, warnings) => {
+      expect(unit(s, "kubelet.service")).toMatchObject({ active: "active" });
+      expect(warnings).toEqual([
+        "restart kubelet.service: unit file changed on disk since the last daemon-reload",
+      ]);
+    },
+  },
+  {
+    promise: "start of a unit no daemon-reload has seen warns",
+    overrides: {},
+    ops: [
+      {
+        op: "writeFile",
+        path: "/etc/systemd/system/new.service",
+        blob: sha256("[Service]\n"),
+        mode: 0o644,
+        owner: "root",
+        group: "root",
+      },
+      { op: "systemctl", verb: "start", unit: "new.service" },
+    ],
+    after: (_s, warnings) =>
+      expect(warnings).toEqual(["start new.service: unit file was never loaded by a daemon-reload"]),
+  },
+  {
+    promise: "enable of a unit without a unit file fails",
+    ops: [{ op: "systemctl", verb: "enable", unit: "kubelet.service" }],
+    fails: { index: 0, stderr: "Unit kubelet.service not found" },
+  },
+  {
+    promise: "start of a unit without a unit file fails",
+    ops: [{ op: "systemctl", verb: "start", unit: "kubelet.service" }],
+    fails: { index: 0, stderr: "Unit kubelet.service not found" },
+  },
+  {
+    promise: "stop and disable turn a running enabled unit off",
+    ops: [
+      { op: "systemctl", verb: "stop", unit: "ssh.service" },
+      { op: "systemctl", verb: "disable", unit: "ssh.service" },
+    ],
+    after: (s) =>
+      expect(unit(s, "ssh.service")).toEqual({ load: "loaded", active: "inactive", enabled: "disabled" }),
+  },
+  {
+    promise: "stop of an unknown unit fails",
+    ops: [{ op: "systemctl", verb: "stop", unit: "nope.service" }],
+    fails: { index: 0, stderr: "Unit nope.service not loaded" },
+  },
+  // sysctl, modprobe, swap
+  {
+    promise: "sysctl sets an existing key and creates a net.* key",
+    ops: [
+      { op: "sysctl", key: "vm.swappiness", value: "0" },
+      { op: "sysctl", key: "net.ipv4.conf.wg0.rp_filter", value: "2" },
+    ],
+    after: (s) => {
+      expect(answerProbe(s, { type: "sysctl", key: "vm.swappiness" })).toEqual({ value: "0" });
+      expect(answerProbe(s, { type: "sysctl", key: "net.ipv4.conf.wg0.rp_filter" })).toEqual({ value: "2" });
+    },
+  },
+  {
+    promise: "sysctl of an unknown non-net key fails",
+    ops: [{ op: "sysctl", key: "vm.nope", value: "1" }],
+    fails: { index: 0, stderr: "unknown key vm.nope" },
+  },
+  {
+    promise: "modprobe loads a loadable module (with - for _) and is a no-op for built-in ones",
+    ops: [
+      { op: "modprobe", name: "ip-vs" },
+      { op: "modprobe", name: "overlay" },
+      { op: "modprobe", name: "ip_vs" },
+    ],
+    after: (s) => {
+      expect(s.kmods.loaded).toEqual(["ip_vs"]);
+      expect(answerProbe(s, { type: "kmod", name: "overlay" })).toEqual({
+        loaded: false,
+        builtin: true,
+        persisted: false,
+      });
+    },
+  },
+  {
+    promise: "modprobe of an unknown module fails",
+    ops: [{ op: "modprobe", name: "nosuchmod" }],
+    fails: { index: 0, stderr: "Module nosuchmod not found" },
+  },
+  {
+    promise: "swapoff clears the active swap devices",
+    overrides: { swap: ["/swapfile"] },
+    ops: [{ op: "swapoff" }],
+    after: (s) => expect(answerProbe(s, { type: "swap" })).toEqual({ active: [] }),
+  },
+  // groups and users
+  {
+    promise: "groupadd allocates the next regular gid and groupadd -r the highest free system gid",
+    ops: [
+      { op: "groupadd", name: "kube" },
+      { op: "groupadd", name: "etcd", system: true },
+      { op: "groupadd", name: "app", gid: 2000 },
+      { op: "groupadd", name: "app2" },
+    ],
+    after: (s) => {
+      expect(group(s, "kube")).toEqual({ exists: true, gid: 1000, members: [] });
+      expect(group(s, "etcd")).toEqual({ exists: true, gid: 998, members: [] }); // 999 is systemd-journal
+      expect(group(s, "app2")).toMatchObject({ gid: 2001 });
+    },
+  },
+  {
+    promise: "groupadd of a taken gid fails",
+    ops: [{ op: "groupadd", name: "kube", gid: 27 }],
+    fails: { index: 0, stderr: "GID '27' already exists" },
+  },
+  {
+    promise: "groupadd of an existing group fails",
+    ops: [{ op: "groupadd", name: "sudo" }],
+    fails: { index: 0, stderr: "group 'sudo' already exists" },
+  },
+  {
+    promise: "groupmod changes the gid and moves users whose primary group it is",
+    ops: [
+      { op: "useradd", name: "etcd", system: true },
+      { op: "groupmod", name: "etcd", gid: 1500 },
+    ],
+    after: (s) => {
+      expect(group(s, "etcd")).toMatchObject({ gid: 1500 });
+      expect(user(s, "etcd")).toMatchObject({ gid: 1500 });
+    },
+  },
+  {
+    promise: "groupmod onto another group's gid fails",
+    ops: [{ op: "groupmod", name: "adm", gid: 27 }],
+    fails: { index: 0, stderr: "GID '27' already exists" },
+  },
+  {
+    promise:
+      "useradd without a group creates a private group with gid = uid, default home and shell, no home dir",
+    ops: [{ op: "useradd", name: "ada", groups: ["sudo", "adm"] }],
+    after: (s) => {
+      expect(user(s, "ada")).toEqual({
+        exists: true,
+        uid: 1000,
+        gid: 1000,
+        home: "/home/ada",
+        shell: "/bin/sh",
+        groups: ["adm", "sudo"],
+      });
+      expect(group(s, "ada")).toEqual({ exists: true, gid: 1000, members: [] });
+      expect(group(s, "sudo")).toEqual({ exists: true, gid: 27, members: ["ada"] });
+      expect(answerProbe(s, { type: "file", path: "/home/ada" })).toEqual({ type: "absent" });
+    },
+  },
+  {
+    promise: "useradd with a primary group, uid, shell and home uses them",
+    ops: [
+      {
+        op: "useradd",
+        name: "kube",
+        uid: 2001,
+        group: "users",
+        shell: "/usr/sbin/nologin",
+        home: "/var/lib/kube",
+        system: true,
+      },
+    ],
+    after: (s) =>
+      expect(user(s, "kube")).toEqual({
+        exists: true,
+        uid: 2001,
+        gid: 100,
+        home: "/var/lib/kube",
+        shell: "/usr/sbin/nologin",
+        groups: [],
+      }),
+  },
+  {
+    promise: "useradd with a missing primary group fails and adds no user",
+    ops: [{ op: "useradd", name: "kube", group: "kube" }],
+    fails: { index: 0, stderr: "group 'kube' does not exist" },
+    after: (s) => expect(user(s, "kube")).toEqual({ exists: false }),
+  },
+  {
+    promise: "useradd with a taken uid fails",
+    ops: [{ op: "useradd", name: "kube", uid: 0 }],
+    fails: { index: 0, stderr: "UID 0 is not unique" },
+  },
+  {
+    promise: "useradd of an existing user fails",
+    ops: [{ op: "useradd", name: "root" }],
+    fails: { index: 0, stderr: "user 'root' already exists" },
+  },
+  {
+    promise: "usermod -G replaces the supplementary groups in both tables",
+    ops: [
+      { op: "useradd", name: "ada", groups: ["sudo"] },
+      { op: "usermod", name: "ada", groups: ["adm"], shell: "/bin/bash" },
+    ],
+    after: (s) => {
+      expect(user(s, "ada")).toMatchObject({ groups: ["adm"], shell: "/bin/bash" });
+      expect(group(s, "sudo")).toMatchObject({ members: [] });
+      expect(s.users.ada?.groups).toEqual(["adm"]);
+    },
+  },
+  {
+    promise: "usermod onto another user's uid fails",
+    ops: [{ op: "usermod", name: "daemon", uid: 0 }],
+    fails: { index: 0, stderr: "UID '0' already exists" },
+  },
+  {
+    promise: "usermod of a missing user fails",
+    ops: [{ op: "usermod", name: "ghost", shell: "/bin/sh" }],
+    fails: { index: 0, stderr: "user 'ghost' does not exist" },
+  },
+  // packages
+  {
+    promise: "packages installs available packages at the repository's version",
+    ops: [{ op: "packages", manager: "apt", install: ["jq", "socat"] }],
+    after: (s) => {
+      expect(answerProbe(s, { type: "package", name: "jq", manager: "apt" })).toEqual({ version: "1.6-2.1" });
+      expect(s.packages.socat).toBe("1.7.4.4-2");
+    },
+  },
+  {
+    promise: "packages with an unknown name installs nothing and fails",
+    ops: [{ op: "packages", manager: "apt", install: ["jq", "nosuchpkg"] }],
+    fails: { index: 0, stderr: "Unable to locate package nosuchpkg" },
+    after: (s) => expect(s.packages.jq).toBeUndefined(),
+  },
+  {
+    promise: "packages through the wrong manager fails",
+    ops: [{ op: "packages", manager: "dnf", install: ["jq"] }],
+    fails: { index: 0, stderr: "dnf: command not found" },
+  },
+  // exec
+  {
+    promise: "exec touch creates an empty file and rm -f removes it",
+    ops: [
+      { op: "exec", argv: ["touch", "/etc/a"] },
+      { op: "exec", argv: ["touch", "/etc/b"] },
+      { op: "exec", argv: ["rm", "-f", "/etc/b"] },
+      { op: "exec", argv: ["rm", "-f", "/etc/never"] },
+    ],
+    after: (s) => {
+      expect(answerProbe(s, { type: "file", path: "/etc/a" })).toEqual({
+        type: "file",
+        mode: 0o644,
+        owner: "root",
+        group: "root",
+        size: 0,
+      });
+      expect(answerProbe(s, { type: "file", path: "/etc/b" })).toEqual({ type: "absent" });
+    },
+  },
+  {
+    promise: "exec of a failing test returns its exit code",
+    ops: [{ op: "exec", argv: ["test", "-f", "/etc/never"] }],
+    fails: { index: 0, stderr: "exited 1", exitCode: 1 },
+  },
+  {
+    promise: "exec of an unknown program fails with 127",
+    ops: [{ op: "exec", argv: ["kubeadm", "join"] }],
+    fails: { index: 0, stderr: "kubeadm: not found", exitCode: 127 },
+  },
+  {
+    promise: "exec touch in a missing directory fails",
+    ops: [{ op: "exec", argv: ["touch", "/nope/a"] }],
+    fails: { index: 0, stderr: "No such file or directory" },
+  },
+];
+
+describe("SimHost system ops", () => {
+  it.each(rows)("$promise", async ({ overrides, ops, after, fails }) => {
+    const host = new SimHost(freshDebianHost(overrides));
+    const r = await host.run(ops, blobStore("[Service]\n"));
+    if (fails) {
+      expect(E.isLeft(r) && r.left).toMatchObject({
+        _tag: "OpFailed",
+        index: fails.index,
+        exitCode: fails.exitCode ?? 1,
+      });
+      expect(E.isLeft(r) && r.left._tag === "OpFailed" && r.left.stderr).toContain(fails.stderr);
+    } else {
+      expect(r).toEqual(E.right({ completed: ops.length }));
+    }
+    after?.(host.state, host.warnings);
+  });
+});
