@@ -1,0 +1,129 @@
+/**
+ * archive: members of a .tar/.tgz unpacked into `dest`, from a `url` (fetched
+ * into tend's cache, then removed, so state never depends on leftovers) or
+ * from an `archive` already on the host (typically a declared download).
+ * Idempotence is keyed on what is installed: the `extract` op leaves a
+ * manifest of members and hashes, which the manifest probe re-hashes, so an
+ * altered or removed member is planned again.
+ */
+import * as t from "io-ts";
+import type { Op } from "../op.js";
+import { type FileFact, type ManifestFact, STATE_DIR } from "../probe.js";
+import type { FieldChange, FieldValue } from "../resource.js";
+import { diffOf, downloadRecordPath, field, ownerTokens, shortHash, under } from "./common.js";
+import { AbsPath, ChecksumProp, Id, RelPath, ownership, propsCodec } from "./codec.js";
+import { defineKind } from "./define.js";
+import { NO_CHECKSUM } from "./download.js";
+
+/** Props of `archive[<label>]` (the label is usually the dest directory). */
+export const ArchiveProps = propsCodec(
+  "archive",
+  { dest: AbsPath, checksum: t.union([ChecksumProp, t.null]), strip: Id, ...ownership },
+  { url: t.string, archive: AbsPath, members: t.array(RelPath) },
+  { checksum: null, strip: 0, mode: 0o755, owner: "root", group: "root" },
+  (p) => ((p.url === undefined) !== (p.archive === undefined) ? undefined : "exactly one of url, archive"),
+);
+export type ArchiveProps = t.TypeOf<typeof ArchiveProps>;
+
+/** Where the manifest of `archive[<name>]` lives. */
+export const manifestPath = (name: string): string => `${STATE_DIR}/manifests/${shortHash(`archive[${name}]`)}`;
+
+/** Where an archive fetched from a url waits to be unpacked. */
+export const cachePath = (name: string): string => `${STATE_DIR}/cache/${shortHash(`archive[${name}]`)}.archive`;
+
+/** The manifest source that means "extracted from this archive", or undefined when only apply can tell. */
+const expectedSource = (p: ArchiveProps, archiveFact: FileFact | undefined): string | undefined => {
+  if (p.checksum !== null) return p.checksum.hex;
+  if (p.url !== undefined) return p.url;
+  return archiveFact?.type === "file" ? archiveFact.hash : undefined;
+};
+
+const declaredMembers = (p: ArchiveProps): string[] | null =>
+  p.members === undefined ? null : [...new Set(p.members.map((m) => under(p.dest, m)))].sort();
+
+/** Members whose state differs, as `{path: status}` before and after. */
+const memberChange = (p: ArchiveProps, m: ManifestFact): FieldChange | undefined => {
+  const before: Record<string, FieldValue> = {};
+  const after: Record<string, FieldValue> = {};
+  const recorded = m.exists ? new Map(m.members.map((x) => [x.path, x.ok])) : new Map<string, boolean>();
+  const declared = declaredMembers(p);
+  for (const path of declared ?? [...recorded.keys()].sort()) {
+    const ok = recorded.get(path);
+    if (ok === true) continue;
+    before[path] = ok === undefined ? "not extracted" : "missing or altered";
+    after[path] = "extracted";
+  }
+  if (declared !== null)
+    for (const path of [...recorded.keys()].sort())
+      if (!declared.includes(path)) {
+        before[path] = "extracted";
+        after[path] = "not declared";
+      }
+  return Object.keys(before).length === 0 ? undefined : field("members", before, after);
+};
+
+/** `archive`: see the module comment. */
+export const archiveKind = defineKind<ArchiveProps>({
+  kind: "archive",
+  props: ArchiveProps,
+  provides: (p) => (declaredMembers(p) ?? []).map((m) => `path:${m}`),
+  requires: (p) => [
+    `path:${p.dest}`,
+    ...(p.archive !== undefined ? [`path:${p.archive}`] : []),
+    ...ownerTokens(p.owner, p.group),
+  ],
+
+  probes: (p, ctx) => [
+    { type: "manifest", path: manifestPath(ctx.name) },
+    ...(p.archive !== undefined
+      ? [{ type: "file" as const, path: p.archive, hash: p.checksum?.algo ?? ("sha256" as const) }]
+      : []),
+  ],
+
+  diff: (p, facts) => {
+    const [m, archiveFact] = facts as readonly [ManifestFact, FileFact | undefined];
+    const source = expectedSource(p, archiveFact);
+    const notes = p.url !== undefined && p.checksum === null ? [NO_CHECKSUM] : [];
+    const unknown = source === undefined ? [`source: known after ${p.archive} exists`] : [];
+    if (!m.exists) {
+      const declared = declaredMembers(p);
+      const fields = [field("source", null, source ?? null), field("members", null, declared)];
+      if (declared === null)
+        unknown.push(`members: known after ${p.url !== undefined ? "download" : "extraction"}`);
+      return diffOf("create", fields, { notes, unknown });
+    }
+    const fields: FieldChange[] = [];
+    // An unknown source (archive gone, no checksum) cannot be compared: the members decide.
+    if (source !== undefined && m.source !== source) fields.push(field("source", m.source, source));
+    const members = memberChange(p, m);
+    if (members) fields.push(members);
+    return diffOf("update", fields, { notes, unknown: fields.length > 0 ? unknown : [] });
+  },
+
+  ops: (p, diff, facts, ctx) => {
+    if (diff.fields.length === 0) return [];
+    const [, archiveFact] = facts as readonly [ManifestFact, FileFact | undefined];
+    const extract = (archive: string): Op => ({
+      op: "extract",
+      archive,
+      dest: p.dest,
+      members: p.members ?? null,
+      strip: p.strip,
+      manifest: manifestPath(ctx.name),
+      // Unknown only for an archive without checksum that does not exist yet (see the diff's unknown).
+      source: expectedSource(p, archiveFact) ?? "",
+      mode: p.mode,
+      owner: p.owner,
+      group: p.group,
+    });
+    if (p.archive !== undefined) return [extract(p.archive)];
+    const cache = cachePath(ctx.name);
+    const record = downloadRecordPath(cache);
+    return [
+      { op: "download", url: p.url ?? "", checksum: p.checksum, path: cache, record, mode: 0o600, owner: "root", group: "root" },
+      extract(cache),
+      { op: "remove", path: cache },
+      { op: "remove", path: record },
+    ];
+  },
+});

@@ -1,0 +1,96 @@
+/**
+ * download: a file fetched by the host from `url`, verified against
+ * `checksum` before it lands. A record file beside tend's state holds the url
+ * it came from, so a new url is a change even without a checksum. Changes
+ * when absent, when the checksum differs, or when the recorded url differs;
+ * only attrs differ → setAttrs.
+ */
+import * as t from "io-ts";
+import type { FileFact } from "../probe.js";
+import type { FieldChange } from "../resource.js";
+import {
+  REFUSED,
+  attrChanges,
+  diffOf,
+  downloadRecordPath,
+  field,
+  fieldsOf,
+  fromBase64,
+  ownerTokens,
+  parentTokens,
+  setAttrsOp,
+} from "./common.js";
+import { ChecksumProp, ownership, propsCodec } from "./codec.js";
+import { absoluteName, defineKind } from "./define.js";
+
+/** Props of `download[<absolute path>]`. */
+export const DownloadProps = propsCodec(
+  "download",
+  { url: t.string, checksum: t.union([ChecksumProp, t.null]), ...ownership },
+  {},
+  { checksum: null, mode: 0o644, owner: "root", group: "root" },
+);
+export type DownloadProps = t.TypeOf<typeof DownloadProps>;
+
+/** Said in the plan of every download without a checksum. */
+export const NO_CHECKSUM = "no checksum given: the download is not verified";
+
+const recordedUrl = (r: FileFact): string | null =>
+  r.type === "file" && r.contentBase64 !== undefined
+    ? Buffer.from(fromBase64(r.contentBase64)).toString("utf8").trim()
+    : null;
+
+const sum = (algo: string, hex: string | undefined): string | null => (hex === undefined ? null : `${algo}:${hex}`);
+
+/** `download`: see the module comment. */
+export const downloadKind = defineKind<DownloadProps>(
+  {
+    kind: "download",
+    props: DownloadProps,
+    provides: (_p, name) => [`path:${name}`],
+    requires: (p, name) => [...parentTokens(name), ...ownerTokens(p.owner, p.group)],
+
+    probes: (p, ctx) => [
+      { type: "file", path: ctx.name, hash: p.checksum?.algo ?? "sha256" },
+      { type: "file", path: downloadRecordPath(ctx.name), content: true },
+    ],
+
+    diff: (p, facts, ctx) => {
+      const [f, record] = facts as readonly [FileFact, FileFact];
+      const notes = p.checksum === null ? [NO_CHECKSUM] : [];
+      if (f.type === "dir")
+        return diffOf("update", [field("type", "dir", "file")], {
+          notes: [...notes, `${REFUSED}${ctx.name} is a directory`],
+        });
+      const want = p.checksum === null ? [] : [field("checksum", null, sum(p.checksum.algo, p.checksum.hex))];
+      const fresh = [field("url", null, p.url), ...want, ...attrChanges(p, undefined)];
+      if (f.type === "absent") return diffOf("create", fresh, { notes });
+      if (f.type !== "file") return diffOf("update", [field("type", f.type, "file"), ...fresh], { notes });
+      const fields: FieldChange[] = [];
+      const url = recordedUrl(record);
+      if (url !== p.url) fields.push(field("url", url, p.url));
+      if (p.checksum !== null && f.hash !== p.checksum.hex)
+        fields.push(field("checksum", sum(p.checksum.algo, f.hash), sum(p.checksum.algo, p.checksum.hex)));
+      return diffOf("update", [...fields, ...attrChanges(p, f)], { notes });
+    },
+
+    ops: (p, diff, _facts, ctx) => {
+      const changed = fieldsOf(diff);
+      if (changed.has("url") || changed.has("checksum") || changed.has("type"))
+        return [
+          {
+            op: "download",
+            url: p.url,
+            checksum: p.checksum,
+            path: ctx.name,
+            record: downloadRecordPath(ctx.name),
+            mode: p.mode,
+            owner: p.owner,
+            group: p.group,
+          },
+        ];
+      return setAttrsOp(ctx.name, p, changed);
+    },
+  },
+  absoluteName,
+);

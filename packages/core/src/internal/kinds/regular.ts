@@ -1,0 +1,67 @@
+/**
+ * The diff and ops of a managed regular file, shared by file, unit and the
+ * persisted files of sysctl and kmod: content by sha256, then attributes.
+ */
+import type { Op } from "../op.js";
+import type { FileFact } from "../probe.js";
+import type { Blob, Diff, FieldChange } from "../resource.js";
+import {
+  type Attrs,
+  type Format,
+  REFUSED,
+  attrChanges,
+  contentChange,
+  diffOf,
+  field,
+  fieldsOf,
+  fromBase64,
+  setAttrsOp,
+} from "./common.js";
+
+export interface RegularFile {
+  readonly path: string;
+  readonly want: Attrs;
+  /** The content to write; undefined when the engine did not resolve it. */
+  readonly blob: Blob | undefined;
+  readonly sensitive: boolean;
+  readonly format?: Format | undefined;
+  /** Name of the content FieldChange ("content", or "persisted" for sysctl/kmod). */
+  readonly contentField?: string;
+}
+
+/** What differs between a declared regular file and the file fact (probed with sha256 and maybe content). */
+export const regularFileDiff = (r: RegularFile, f: FileFact): Diff => {
+  const name = r.contentField ?? "content";
+  if (f.type === "dir")
+    return diffOf("update", [field("type", "dir", "file")], {
+      notes: [`${REFUSED}${r.path} is a directory; remove it or declare another path`],
+    });
+  if (r.blob === undefined)
+    return diffOf("update", [field(name, null, null)], {
+      notes: [`${REFUSED}the content of ${r.path} was not resolved into a blob`],
+    });
+  const opts = { sensitive: r.sensitive, format: r.format, path: r.path };
+  const rename = (c: FieldChange): FieldChange => ({ ...c, field: name });
+  if (f.type === "absent") return diffOf("create", [rename(contentChange(null, r.blob, opts)), ...attrChanges(r.want, undefined)]);
+  if (f.type !== "file")
+    return diffOf("update", [
+      field("type", f.type, "file"),
+      rename(contentChange(null, r.blob, opts)),
+      ...attrChanges(r.want, undefined),
+    ]);
+  const fields: FieldChange[] = [];
+  if (f.hash !== r.blob.sha256) {
+    const have = { sha256: f.hash ?? "", ...(f.contentBase64 !== undefined ? { bytes: fromBase64(f.contentBase64) } : {}) };
+    fields.push(rename(contentChange(have, r.blob, opts)));
+  }
+  return diffOf("update", [...fields, ...attrChanges(r.want, f)]);
+};
+
+/** writeFile when the content (or what the path is) changes, else setAttrs of the changed attributes. */
+export const regularFileOps = (r: RegularFile, diff: Diff): Op[] => {
+  const changed = fieldsOf(diff);
+  if (r.blob === undefined) return [];
+  if (changed.has(r.contentField ?? "content") || changed.has("type"))
+    return [{ op: "writeFile", path: r.path, blob: r.blob.sha256, ...r.want }];
+  return setAttrsOp(r.path, r.want, changed);
+};

@@ -1,0 +1,67 @@
+/**
+ * service: a systemd unit's enablement and run state. Enablement first
+ * (enable/disable), then state (start/stop). Only "enabled" counts as
+ * enabled ("static" units cannot be enabled, so `enabled: false` leaves them
+ * alone); "active" and "reloading" count as running. When notified, the
+ * service restarts unless its own ops start or stop it anyway.
+ */
+import * as t from "io-ts";
+import type { UnitFact } from "../probe.js";
+import type { FieldChange } from "../resource.js";
+import { diffOf, field, fieldsOf } from "./common.js";
+import { propsCodec } from "./codec.js";
+import { defineKind } from "./define.js";
+
+/** Props of `service[<name>]`. */
+export const ServiceProps = propsCodec(
+  "service",
+  { enabled: t.boolean, state: t.union([t.literal("running"), t.literal("stopped")]) },
+  { unit: t.string },
+  { enabled: true, state: "running" },
+);
+export type ServiceProps = t.TypeOf<typeof ServiceProps>;
+
+/** The unit it controls: props.unit, else the name (with ".service" when it has no suffix). */
+export const serviceUnit = (p: ServiceProps, name: string): string =>
+  p.unit ?? (name.includes(".") ? name : `${name}.service`);
+
+const running = (active: string): boolean => active === "active" || active === "reloading";
+const stoppable = (active: string): boolean => running(active) || active === "activating";
+
+/** `service`: see the module comment. */
+export const serviceKind = defineKind<ServiceProps>({
+  kind: "service",
+  props: ServiceProps,
+  provides: (p, name) => [`service:${serviceUnit(p, name)}`],
+  requires: (p, name) => [`unit:${serviceUnit(p, name)}`],
+  unitName: serviceUnit,
+
+  probes: (p, ctx) => [{ type: "unit", name: serviceUnit(p, ctx.name) }],
+
+  diff: (p, facts) => {
+    const [u] = facts as readonly [UnitFact];
+    const fields: FieldChange[] = [];
+    const enabled = u.enabled === "enabled";
+    if (p.enabled !== enabled) fields.push(field("enabled", u.enabled, p.enabled ? "enabled" : "disabled"));
+    if (p.state === "running" ? !running(u.active) : stoppable(u.active))
+      fields.push(field("active", u.active, p.state === "running" ? "active" : "inactive"));
+    return diffOf("update", fields);
+  },
+
+  ops: (p, diff, _facts, ctx) => {
+    const unit = serviceUnit(p, ctx.name);
+    const changed = fieldsOf(diff);
+    return [
+      ...(changed.has("enabled") ? [{ op: "systemctl" as const, verb: p.enabled ? ("enable" as const) : ("disable" as const), unit }] : []),
+      ...(changed.has("active")
+        ? [{ op: "systemctl" as const, verb: p.state === "running" ? ("start" as const) : ("stop" as const), unit }]
+        : []),
+    ];
+  },
+
+  onNotify: (p, diff, _facts, ctx) => {
+    if (p.state === "stopped") return { subsumed: "service is to be stopped" };
+    if (fieldsOf(diff).has("active")) return { subsumed: "started by this apply after its causes" };
+    return { restart: [{ op: "systemctl", verb: "restart", unit: serviceUnit(p, ctx.name) }] };
+  },
+});

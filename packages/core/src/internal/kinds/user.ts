@@ -1,0 +1,76 @@
+/**
+ * user: a local account. Absent → useradd with every declared field; present
+ * → usermod with only the fields that differ. Undeclared fields are left as
+ * they are. The primary group is compared by gid, so the group is probed too.
+ * `groups` is the exact list of supplementary groups (the primary group may
+ * appear in the fact and is ignored).
+ */
+import * as t from "io-ts";
+import type { Op } from "../op.js";
+import type { GroupFact, UserFact } from "../probe.js";
+import type { FieldChange } from "../resource.js";
+import { diffOf, field, fieldsOf } from "./common.js";
+import { AbsPath, Id, propsCodec } from "./codec.js";
+import { defineKind } from "./define.js";
+
+/** Props of `user[<name>]`. */
+export const UserProps = propsCodec(
+  "user",
+  { system: t.boolean },
+  { uid: Id, group: t.string, groups: t.array(t.string), shell: t.string, home: AbsPath },
+  { system: false },
+);
+export type UserProps = t.TypeOf<typeof UserProps>;
+
+const sorted = (xs: readonly string[]): string[] => [...new Set(xs)].sort();
+
+/** The declared fields as a useradd/usermod would take them. */
+const declared = (p: UserProps) => ({
+  ...(p.uid !== undefined ? { uid: p.uid } : {}),
+  ...(p.group !== undefined ? { group: p.group } : {}),
+  ...(p.groups !== undefined ? { groups: sorted(p.groups) } : {}),
+  ...(p.shell !== undefined ? { shell: p.shell } : {}),
+  ...(p.home !== undefined ? { home: p.home } : {}),
+});
+
+/** `user`: see the module comment. */
+export const userKind = defineKind<UserProps>({
+  kind: "user",
+  props: UserProps,
+  provides: (_p, name) => [`user:${name}`],
+  requires: (p) => sorted([...(p.group !== undefined ? [p.group] : []), ...(p.groups ?? [])]).map((g) => `group:${g}`),
+
+  probes: (p, ctx) => [
+    { type: "user", name: ctx.name },
+    ...(p.group !== undefined ? [{ type: "group" as const, name: p.group }] : []),
+  ],
+
+  diff: (p, facts) => {
+    const [u, g] = facts as readonly [UserFact, GroupFact | undefined];
+    const want = declared(p);
+    if (!u.exists)
+      return diffOf("create", [field("exists", false, true), ...Object.entries(want).map(([k, v]) => field(k, null, v))]);
+    const fields: FieldChange[] = [];
+    if (p.uid !== undefined && u.uid !== p.uid) fields.push(field("uid", u.uid, p.uid));
+    // A group that does not exist yet cannot be the user's primary group.
+    if (p.group !== undefined && (!g?.exists || g.gid !== u.gid)) fields.push(field("group", u.gid, p.group));
+    if (p.groups !== undefined) {
+      const have = sorted(u.groups.filter((x) => x !== p.group));
+      const wanted = sorted(p.groups.filter((x) => x !== p.group));
+      if (have.join("\n") !== wanted.join("\n")) fields.push(field("groups", have, wanted));
+    }
+    if (p.shell !== undefined && u.shell !== p.shell) fields.push(field("shell", u.shell, p.shell));
+    if (p.home !== undefined && u.home !== p.home) fields.push(field("home", u.home, p.home));
+    return diffOf("update", fields);
+  },
+
+  ops: (p, diff, facts, ctx) => {
+    const [u] = facts as readonly [UserFact];
+    if (diff.fields.length === 0) return [];
+    const want = declared(p);
+    if (!u.exists) return [{ op: "useradd", name: ctx.name, ...want, ...(p.system ? { system: true } : {}) }];
+    const changed = fieldsOf(diff);
+    const only = Object.fromEntries(Object.entries(want).filter(([k]) => changed.has(k)));
+    return [{ op: "usermod", name: ctx.name, ...only } as Op];
+  },
+});
