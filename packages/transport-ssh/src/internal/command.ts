@@ -27,19 +27,40 @@ export interface CommandContext {
 // option or split at a second `=`.
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+// Runs "$1" under a remote deadline when coreutils/busybox `timeout` exists.
+// The deadline (seconds, as $2) kills the whole process group with KILL.
+const DEADLINE_WRAPPER =
+  'if command -v timeout >/dev/null 2>&1; then exec timeout -s KILL "$2" sh -c "$1"; fi; exec sh -c "$1"';
+
 /**
- * Builds the command string for `sh -c script` with env and privilege
- * escalation: `[sudo -n -u USER --] [env K=V ...] sh -c SCRIPT`.
+ * How much later than the client's own timer the remote deadline fires: the
+ * remote clock starts after the client's, and the margin keeps a busy client
+ * event loop from seeing the remote kill before its own Timeout.
+ */
+export const REMOTE_DEADLINE_MARGIN_MS = 200;
+
+/**
+ * Builds the command string for `sh -c script` with env, privilege
+ * escalation and an optional remote deadline:
+ * `[sudo -n -u USER --] [env K=V ...] sh -c SCRIPT`.
  *
  * Env goes through `env` after sudo, not through SSH env requests, because
  * sshd refuses those unless AcceptEnv lists the name, and sudo's env_reset
- * would drop variables set before it. Throws RangeError for a variable name
- * that is not a POSIX name (a programming error, not a host condition).
+ * would drop variables set before it.
+ *
+ * With `timeoutMs` the script runs under `timeout -s KILL`: closing an SSH
+ * channel does not stop the remote command, and OpenSSH refuses "signal"
+ * requests for root sessions ("session signalling requires privilege
+ * separation"), so the deadline must be enforced on the host itself.
+ *
+ * Throws RangeError for a variable name that is not a POSIX name (a
+ * programming error, not a host condition).
  */
 export const buildCommand = (
   script: string,
   env: Readonly<Record<string, string>> | undefined,
   ctx: CommandContext,
+  timeoutMs?: number,
 ): string => {
   const argv: string[] = [];
   if (ctx.become && ctx.loginUser !== ctx.becomeUser) {
@@ -53,7 +74,12 @@ export const buildCommand = (
       argv.push(`${name}=${value}`);
     }
   }
-  argv.push("sh", "-c", script);
+  if (timeoutMs === undefined) {
+    argv.push("sh", "-c", script);
+  } else {
+    const seconds = ((timeoutMs + REMOTE_DEADLINE_MARGIN_MS) / 1000).toFixed(3);
+    argv.push("sh", "-c", DEADLINE_WRAPPER, "tend-deadline", script, seconds);
+  }
   return shellJoin(argv);
 };
 

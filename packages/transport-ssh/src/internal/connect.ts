@@ -26,7 +26,7 @@ export interface ConnectPlan {
   /** Undefined: plain TCP to address:port. */
   readonly sock: Duplex | undefined;
   /** Extra words for a ConnectFailed reason, e.g. the proxy command's stderr. */
-  readonly explain: () => string;
+  readonly explain: () => Promise<string>;
 }
 
 type LevelledError = Error & { level?: string };
@@ -34,7 +34,7 @@ type LevelledError = Error & { level?: string };
 const withDetail = (reason: string, detail: string): string => (detail === "" ? reason : `${reason} (${detail})`);
 
 /** Maps an ssh2 connect-phase error by its `level`, never by its message. */
-const mapConnectError = (plan: ConnectPlan, err: LevelledError): TransportError => {
+const mapConnectError = async (plan: ConnectPlan, err: LevelledError): Promise<TransportError> => {
   // The verifier refused the key: ssh2 reports that as a generic handshake error.
   const rejected = plan.hostKey.rejection();
   if (rejected !== undefined) return rejected;
@@ -46,11 +46,11 @@ const mapConnectError = (plan: ConnectPlan, err: LevelledError): TransportError 
     case "client-timeout":
       return connectFailed(
         plan.host,
-        withDetail(`no SSH session within ${plan.connectTimeoutMs} ms`, plan.explain()),
+        withDetail(`no SSH session within ${plan.connectTimeoutMs} ms`, await plan.explain()),
       );
     default:
       // client-socket, client-dns, protocol, handshake: the connection itself failed.
-      return connectFailed(plan.host, withDetail(err.message, plan.explain()));
+      return connectFailed(plan.host, withDetail(err.message, await plan.explain()));
   }
 };
 
@@ -69,18 +69,30 @@ export const openClient = (plan: ConnectPlan): Promise<E.Either<TransportError, 
       if (E.isLeft(result)) client.destroy();
       resolve(result);
     };
+    // The first failure decides; its reason may wait briefly for a proxy's stderr.
+    let failing = false;
+    const fail = (error: () => Promise<TransportError>): void => {
+      if (settled || failing) return;
+      failing = true;
+      void error().then((e) => settle(E.left(e)));
+    };
     let recording: Promise<E.Either<TransportError, void>> = Promise.resolve(E.right(undefined));
     // 'handshake' comes after the server proved it holds the key, before authentication.
     client.on("handshake", () => {
       recording = plan.hostKey.record();
     });
     client.on("ready", () => {
-      void recording.then((recorded) => settle(E.isLeft(recorded) ? recorded : E.right(client)));
+      void recording.then((recorded) => {
+        // Lost while recording the key: the failure path settles instead.
+        if (!failing) settle(E.isLeft(recorded) ? recorded : E.right(client));
+      });
     });
     // Stays attached after ready: an 'error' with no listener would be thrown.
-    client.on("error", (err: LevelledError) => settle(E.left(mapConnectError(plan, err))));
+    client.on("error", (err: LevelledError) => fail(() => mapConnectError(plan, err)));
     client.on("close", () =>
-      settle(E.left(connectFailed(plan.host, withDetail("connection closed before the SSH session was ready", plan.explain())))),
+      fail(async () =>
+        connectFailed(plan.host, withDetail("connection closed before the SSH session was ready", await plan.explain())),
+      ),
     );
 
     const config: ConnectConfig = {
@@ -103,6 +115,6 @@ export const openClient = (plan: ConnectPlan): Promise<E.Either<TransportError, 
       client.connect(config);
     } catch (err) {
       // ssh2 throws synchronously for a key it cannot parse (or an encrypted one without passphrase).
-      settle(E.left(authFailed(plan.host, `cannot use private key: ${(err as Error).message}`)));
+      fail(async () => authFailed(plan.host, `cannot use private key: ${(err as Error).message}`));
     }
   });

@@ -50,10 +50,9 @@ export const runExec = (ctx: ExecContext, job: ExecJob): Promise<E.Either<Transp
     if (job.timeoutMs !== undefined) {
       const ms = job.timeoutMs;
       timer = setTimeout(() => {
-        // KILL reaches the remote process group where sshd honours signal
-        // requests (OpenSSH >= 7.9); closing the channel frees it either way.
+        // The command itself is killed on the host by the deadline wrapper
+        // (see buildCommand); closing the channel frees it here.
         try {
-          channel?.signal("KILL");
           channel?.close();
         } catch {
           // The channel is already gone: the timeout stands.

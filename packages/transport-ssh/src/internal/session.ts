@@ -63,7 +63,7 @@ export class SshSession implements SshTransport {
     const description = describeScript(req.script);
     let commandLine: string;
     try {
-      commandLine = buildCommand(req.script, req.env, this.commandContext);
+      commandLine = buildCommand(req.script, req.env, this.commandContext, req.timeoutMs);
     } catch (err) {
       return Promise.reject(err);
     }

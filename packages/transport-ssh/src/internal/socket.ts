@@ -8,11 +8,13 @@ import { Duplex } from "node:stream";
 
 // Enough of the child's stderr to explain why a connection failed.
 const STDERR_TAIL = 2048;
+const KILL_GRACE_MS = 1000;
 
 /** A Duplex over a child's stdin/stdout; destroying it kills the child. */
 export class ChildSocket extends Duplex {
   private readonly child: ChildProcess;
   private stderrTail = "";
+  private readonly stderrDone: Promise<void>;
 
   /** Wraps an already spawned child whose stdin, stdout and stderr are pipes. */
   constructor(child: ChildProcess) {
@@ -31,6 +33,10 @@ export class ChildSocket extends Duplex {
     stderr.on("data", (chunk: Buffer) => {
       this.stderrTail = (this.stderrTail + chunk.toString("utf8")).slice(-STDERR_TAIL);
     });
+    this.stderrDone = new Promise((resolve) => {
+      stderr.once("close", resolve);
+      stderr.once("end", resolve);
+    });
     // EPIPE when the child died: reported through the stream, not thrown.
     stdin.on("error", (err) => this.destroy(err));
     child.on("error", (err) => this.destroy(err));
@@ -39,6 +45,17 @@ export class ChildSocket extends Duplex {
   /** The last part of what the child wrote to stderr (for error reasons). */
   get stderrText(): string {
     return this.stderrTail.trim();
+  }
+
+  /**
+   * The stderr tail once the child closed it, or after `waitMs`: the child's
+   * stdout can end (failing the connection) before its last words arrive.
+   */
+  async finalStderr(waitMs = 500): Promise<string> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.stderrDone, new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+    clearTimeout(timer);
+    return this.stderrText;
   }
 
   override _read(): void {
@@ -60,8 +77,15 @@ export class ChildSocket extends Duplex {
   }
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill("SIGTERM");
     this.child.stdin?.destroy();
+    // Closed stdin ends a well-behaved child; the grace period lets it finish
+    // writing stderr (it may close stdout first), then it is killed.
+    const child = this.child;
+    if (child.exitCode === null && child.signalCode === null) {
+      const timer = setTimeout(() => child.kill("SIGTERM"), KILL_GRACE_MS);
+      timer.unref();
+      child.once("exit", () => clearTimeout(timer));
+    }
     cb(err);
   }
 }

@@ -17,11 +17,17 @@ import { ChildSocket, proxyCommandSocket } from "./socket.js";
 
 interface Route {
   readonly sock: Duplex | undefined;
-  readonly explain: () => string;
+  readonly explain: () => Promise<string>;
   readonly release: () => void;
 }
 
-const tcpRoute: Route = { sock: undefined, explain: () => "", release: () => {} };
+const tcpRoute: Route = { sock: undefined, explain: async () => "", release: () => {} };
+
+const childSays = async (sock: Duplex, who: string): Promise<string> => {
+  if (!(sock instanceof ChildSocket)) return "";
+  const said = await sock.finalStderr();
+  return said === "" ? "" : `${who} said: ${said}`;
+};
 
 const chooseRoute = async (
   options: SshTransportOptions,
@@ -36,7 +42,7 @@ const chooseRoute = async (
     const sock = proxyCommandSocket(options.proxyCommand, { address, port, username: options.username });
     return E.right({
       sock,
-      explain: () => (sock.stderrText === "" ? "" : `proxy command said: ${sock.stderrText}`),
+      explain: () => childSays(sock, "proxy command"),
       release: () => sock.destroy(),
     });
   }
@@ -44,7 +50,7 @@ const chooseRoute = async (
     const sock = options.sock;
     return E.right({
       sock,
-      explain: () => (sock instanceof ChildSocket && sock.stderrText !== "" ? `socket process said: ${sock.stderrText}` : ""),
+      explain: () => childSays(sock, "socket process"),
       release: () => sock.destroy(),
     });
   }
@@ -55,7 +61,7 @@ const chooseRoute = async (
       return E.left(connectFailed(options.host, `via jump host ${jump.host}: ${describeReason(stream.left)}`));
     }
     const sock = stream.right;
-    return E.right({ sock, explain: () => `via jump host ${jump.host}`, release: () => sock.destroy() });
+    return E.right({ sock, explain: async () => `via jump host ${jump.host}`, release: () => sock.destroy() });
   }
   return E.right(tcpRoute);
 };
