@@ -1,0 +1,42 @@
+/**
+ * @tend/modules: pure functions from a host's variables and facts to the
+ * resources that set it up as the seed's roles do (flanneld, Docker,
+ * Kubernetes worker). No I/O: the CLI reads inventories and fetches
+ * checksums and artifacts; this package only declares.
+ */
+export type { Cluster, HostContext } from "./internal/context.js";
+export {
+  type Artifact,
+  type ArtifactOptions,
+  artifactsFor,
+  checksumUrl,
+  parseChecksumFile,
+  requiredChecksumUrls,
+} from "./internal/downloads.js";
+export {
+  describeModuleError,
+  describeVarError,
+  type ModuleError,
+  SUPPORTED_EXPRESSIONS,
+  type VarError,
+} from "./internal/errors.js";
+export { K8S_GROUPS, resourcesForHost } from "./internal/host.js";
+export { renderUnit, type UnitSection } from "./internal/render/unit.js";
+export type { WorkerVars } from "./internal/vars/codec.js";
+export { roleDefaults, type VarLayer } from "./internal/vars/defaults.js";
+export { knownVariables, resolveVars } from "./internal/vars/resolve.js";
+
+import type { ModuleError, VarError } from "./internal/errors.js";
+import { describeModuleError, describeVarError } from "./internal/errors.js";
+
+const VAR_TAGS: ReadonlySet<string> = new Set([
+  "BadValue",
+  "UnknownVariable",
+  "UnsupportedExpression",
+  "UndefinedReference",
+  "InterpolationCycle",
+]);
+
+/** One line for any error of this package. */
+export const describe = (e: VarError | ModuleError): string =>
+  VAR_TAGS.has(e._tag) ? describeVarError(e as VarError) : describeModuleError(e as ModuleError);

@@ -1,0 +1,186 @@
+/**
+ * `{{ }}` interpolation over a host's merged variables, the way Ansible
+ * templates them, limited to what the seed needs: `{{ name }}` (recursively,
+ * cycles are errors) and, natively, the seed defaults' own two expressions
+ * (the host's interface address and `'~/…' | expanduser`), which become
+ * deferred markers (see deferred.ts). Anything else is an error naming the
+ * variable and its origin, never a silently wrong string.
+ */
+import type { VarError } from "../errors.js";
+import { HOME_MARKER, hostIpMarker, MARK } from "./deferred.js";
+import { suggest } from "./suggest.js";
+
+/** The merged variables of one host and where each came from. */
+export interface MergedVars {
+  readonly host: string;
+  readonly values: ReadonlyMap<string, unknown>;
+  readonly origins: ReadonlyMap<string, string>;
+}
+
+type Result = { readonly ok: true; readonly value: unknown } | { readonly ok: false };
+const fail: Result = { ok: false };
+
+const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const TEMPLATE_RE = /\{\{(.*?)\}\}/gs;
+const EXPANDUSER_RE = /^(['"])(.*)\1\s*\|\s*expanduser$/s;
+// The seed's `hostvars[inventory_hostname]['ansible_' + k8s_interface].ipv4.address`, spaces removed.
+const HOSTVARS_IP_RE =
+  /^hostvars\[inventory_hostname\]\[(['"])ansible_\1\+k8s_interface\](?:\.ipv4\.address|\[(['"])ipv4\2\]\[(['"])address\3\])$/;
+const FACT_IP_RE = /^ansible_([A-Za-z0-9_]+)\.ipv4\.address$/;
+
+/**
+ * Interpolates variables on demand. `resolve(name)` returns the variable's
+ * value with every template replaced, or undefined after recording errors.
+ * Each variable is resolved (and its errors reported) once.
+ */
+export class Interpolator {
+  private readonly memo = new Map<string, Result>();
+  readonly errors: VarError[] = [];
+
+  constructor(private readonly vars: MergedVars) {}
+
+  /** The interpolated value of `name`; `{ ok: false }` when it failed (errors recorded). */
+  resolve(name: string): Result {
+    return this.resolveVar(name, []);
+  }
+
+  private origin(name: string): string {
+    return this.vars.origins.get(name) ?? "(unknown origin)";
+  }
+
+  private resolveVar(name: string, stack: readonly string[]): Result {
+    const done = this.memo.get(name);
+    if (done) return done;
+    const raw = this.vars.values.get(name);
+    const result = this.walk(raw, name, [...stack, name]);
+    this.memo.set(name, result);
+    return result;
+  }
+
+  private walk(v: unknown, variable: string, stack: readonly string[]): Result {
+    if (typeof v === "string") return this.template(v, variable, stack);
+    if (Array.isArray(v)) {
+      const out: unknown[] = [];
+      for (const x of v) {
+        const r = this.walk(x, variable, stack);
+        if (!r.ok) return fail;
+        out.push(r.value);
+      }
+      return { ok: true, value: out };
+    }
+    if (v !== null && typeof v === "object") {
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v)) {
+        const r = this.walk(x, variable, stack);
+        if (!r.ok) return fail;
+        out[k] = r.value;
+      }
+      return { ok: true, value: out };
+    }
+    return { ok: true, value: v };
+  }
+
+  private template(s: string, variable: string, stack: readonly string[]): Result {
+    const base = { variable, origin: this.origin(variable), host: this.vars.host };
+    if (s.includes(MARK)) {
+      this.errors.push({
+        _tag: "BadValue",
+        ...base,
+        expected: "a string without U+E000 (reserved)",
+        actual: s,
+      });
+      return fail;
+    }
+    const block = /\{%.*?%\}/s.exec(s);
+    if (block) {
+      this.errors.push({ _tag: "UnsupportedExpression", ...base, expression: block[0] });
+      return fail;
+    }
+    const matches = [...s.matchAll(TEMPLATE_RE)];
+    if (matches.length === 0) return { ok: true, value: s };
+    // A string that is exactly one reference keeps the referenced value's type,
+    // as Ansible does for "{{ some_list }}".
+    const only = matches[0];
+    if (matches.length === 1 && only && only[0] === s) {
+      return this.expression((only[1] ?? "").trim(), variable, stack);
+    }
+    let out = "";
+    let last = 0;
+    for (const m of matches) {
+      const r = this.expression((m[1] ?? "").trim(), variable, stack);
+      if (!r.ok) return fail;
+      if (typeof r.value === "object" || r.value === undefined) {
+        this.errors.push({
+          _tag: "BadValue",
+          ...base,
+          expected: `{{ ${(m[1] ?? "").trim()} }} to be a string, number or boolean inside a longer string`,
+          actual: r.value ?? null,
+        });
+        return fail;
+      }
+      out += s.slice(last, m.index) + String(r.value);
+      last = (m.index ?? 0) + m[0].length;
+    }
+    return { ok: true, value: out + s.slice(last) };
+  }
+
+  private expression(expr: string, variable: string, stack: readonly string[]): Result {
+    const base = { variable, origin: this.origin(variable), host: this.vars.host };
+    if (NAME_RE.test(expr)) return this.reference(expr, variable, stack);
+    const home = EXPANDUSER_RE.exec(expr);
+    if (home) {
+      const path = home[2] ?? "";
+      if (path === "~" || path.startsWith("~/")) return { ok: true, value: HOME_MARKER + path.slice(1) };
+      // '~other/x' names another user's home, which we cannot know.
+      if (!path.startsWith("~")) return { ok: true, value: path };
+    }
+    const compact = expr.replace(/\s+/g, "");
+    if (HOSTVARS_IP_RE.test(compact)) {
+      const iface = this.reference("k8s_interface", variable, stack);
+      if (!iface.ok) return fail;
+      if (typeof iface.value !== "string" || iface.value === "") {
+        this.errors.push({
+          _tag: "BadValue",
+          ...base,
+          variable: "k8s_interface",
+          origin: this.origin("k8s_interface"),
+          expected: "an interface name",
+          actual: iface.value,
+        });
+        return fail;
+      }
+      return { ok: true, value: hostIpMarker(iface.value) };
+    }
+    const fact = FACT_IP_RE.exec(compact);
+    if (fact?.[1]) return { ok: true, value: hostIpMarker(fact[1]) };
+    this.errors.push({ _tag: "UnsupportedExpression", ...base, expression: expr });
+    return fail;
+  }
+
+  private reference(name: string, variable: string, stack: readonly string[]): Result {
+    if (name === "inventory_hostname") return { ok: true, value: this.vars.host };
+    const at = stack.indexOf(name);
+    if (at >= 0) {
+      this.errors.push({
+        _tag: "InterpolationCycle",
+        variable,
+        origin: this.origin(variable),
+        host: this.vars.host,
+        cycle: [...stack.slice(at), name],
+      });
+      return fail;
+    }
+    if (!this.vars.values.has(name)) {
+      this.errors.push({
+        _tag: "UndefinedReference",
+        variable,
+        origin: this.origin(variable),
+        host: this.vars.host,
+        reference: name,
+        suggestion: suggest(name, this.vars.values.keys()),
+      });
+      return fail;
+    }
+    return this.resolveVar(name, stack);
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * resolveVars: a host's variable layers → its decoded `WorkerVars`, or every
+ * problem found, each naming the variable, the file it came from and the host.
+ */
+import * as E from "fp-ts/lib/Either.js";
+import type * as t from "io-ts";
+import type { VarError } from "../errors.js";
+import { DecodedVars, type SettingsUserKey, type WorkerVars } from "./codec.js";
+import { OWN_PREFIXES, optionalVariables, roleDefaults, type VarLayer } from "./defaults.js";
+import { Interpolator } from "./interpolate.js";
+import { suggest } from "./suggest.js";
+
+/** Every variable name the modules understand. */
+export const knownVariables: ReadonlySet<string> = new Set([
+  ...Object.keys(roleDefaults.vars),
+  ...optionalVariables,
+]);
+
+const isOurs = (name: string): boolean => OWN_PREFIXES.some((p) => name.startsWith(p));
+
+const SETTINGS_USER_KEYS: readonly SettingsUserKey[] = [
+  "flannel_settings_user",
+  "dockerd_settings_user",
+  "k8s_worker_kubelet_settings_user",
+  "k8s_worker_kubeproxy_settings_user",
+];
+
+/** Path of a failing value below its variable: `dockerd_settings_user.mtu`, `etcd_certificates[1]`. */
+const pathOf = (context: t.Context): string => {
+  let out = "";
+  for (const entry of context.slice(1)) {
+    if (out === "") out = entry.key;
+    else out += /^\d+$/.test(entry.key) ? `[${entry.key}]` : `.${entry.key}`;
+  }
+  return out;
+};
+
+const badValues = (errors: t.Errors, host: string, origins: ReadonlyMap<string, string>): VarError[] =>
+  errors.map((e) => {
+    const variable = pathOf(e.context);
+    const top = e.context[1]?.key ?? variable;
+    const leaf = e.context[e.context.length - 1]?.type.name ?? "a valid value";
+    return {
+      _tag: "BadValue",
+      variable,
+      origin: origins.get(top) ?? roleDefaults.origin,
+      host,
+      expected: e.message ? `${leaf} (${e.message})` : leaf,
+      actual: e.value,
+    };
+  });
+
+/** Ansible's `combine`: the user's keys win, new keys are added. */
+export const combine = (
+  base: Readonly<Record<string, string>>,
+  user: Readonly<Record<string, string>>,
+): Record<string, string> => ({ ...base, ...user });
+
+/**
+ * Resolves a host's variables. `layers` come lowest precedence first (inventory
+ * group vars < group_vars/all < group_vars/<group> < host_vars/<host>); the
+ * role defaults lie beneath them all. A later layer replaces a variable
+ * whole, as Ansible does; `*_settings_user` maps are then merged into their
+ * `*_settings`. Variables with our prefixes that we do not know are errors
+ * (with a suggestion); others (ansible_*, other roles') are ignored but may
+ * be referenced from `{{ }}`.
+ */
+export const resolveVars = (layers: readonly VarLayer[], host: string): E.Either<VarError[], WorkerVars> => {
+  const values = new Map<string, unknown>();
+  const origins = new Map<string, string>();
+  const errors: VarError[] = [];
+  for (const layer of [roleDefaults, ...layers]) {
+    for (const [name, value] of Object.entries(layer.vars)) {
+      values.set(name, value);
+      origins.set(name, layer.origin);
+      if (layer !== roleDefaults && isOurs(name) && !knownVariables.has(name)) {
+        errors.push({
+          _tag: "UnknownVariable",
+          variable: name,
+          origin: layer.origin,
+          host,
+          suggestion: suggest(name, knownVariables),
+        });
+      }
+    }
+  }
+  const interpolator = new Interpolator({ host, values, origins });
+  const raw: Record<string, unknown> = {};
+  for (const name of knownVariables) {
+    const r = interpolator.resolve(name);
+    if (r.ok) raw[name] = r.value;
+  }
+  errors.push(...interpolator.errors);
+  if (errors.length > 0) return E.left(errors);
+  const decoded = DecodedVars.decode(raw);
+  if (E.isLeft(decoded)) return E.left(badValues(decoded.left, host, origins));
+  const d = decoded.right;
+  return E.right({
+    ...withoutUserKeys(d),
+    flannel_settings: combine(d.flannel_settings, d.flannel_settings_user),
+    dockerd_settings: combine(d.dockerd_settings, d.dockerd_settings_user),
+    k8s_worker_kubelet_settings: combine(d.k8s_worker_kubelet_settings, d.k8s_worker_kubelet_settings_user),
+    k8s_worker_kubeproxy_settings: combine(
+      d.k8s_worker_kubeproxy_settings,
+      d.k8s_worker_kubeproxy_settings_user,
+    ),
+  });
+};
+
+const withoutUserKeys = (d: DecodedVars): WorkerVars => {
+  const copy: Record<string, unknown> = { ...d };
+  for (const k of SETTINGS_USER_KEYS) delete copy[k];
+  return copy as WorkerVars;
+};
