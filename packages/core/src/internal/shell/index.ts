@@ -1,1 +1,7 @@
-export {};
+/**
+ * ShellTarget: probes and ops compiled to POSIX sh, run over any Transport.
+ * See README.md beside this file.
+ */
+export { shellArgv, shellQuote, UnquotableError } from "./quote.js";
+export { MAX_SCRIPT_BYTES } from "./probe-script.js";
+export { HOST_FACTS_PROBE, ShellTarget, type ShellTargetOptions } from "./target.js";

@@ -1,0 +1,139 @@
+/**
+ * The sh functions ops compile to. Every path, temp name and message part is
+ * an argument (computed and quoted in TypeScript), so the functions hold no
+ * value of their own. Each op runs in a subshell with `set -e`; functions
+ * still check the steps whose failure must clean up a temp file, because
+ * `set -e` is off inside `if`/`&&`/`||` conditions.
+ */
+import { sh } from "./frame.js";
+
+/**
+ * Markers: `<B> begin i`, `<B> end i`, `<B> fail i rc` and finally `<B> done`
+ * go to stdout and stderr alike, each on a line of its own (hence the leading
+ * newline: an op's output may not end with one). A failed op stops the batch
+ * and the script still exits 0, so the outcome is read from the markers even
+ * through a transport that turns non-zero exits into errors.
+ */
+export const OP_PRELUDE = sh`
+umask 022
+tend_nl='
+'
+tend_mark() { printf '\n%s %s\n' "$B" "$1"; printf '\n%s %s\n' "$B" "$1" >&2; }
+tend_op() {
+  tend_i=$1; shift
+  tend_mark "begin $tend_i"
+  ( set -e; "$@" )
+  tend_rc=$?
+  if [ "$tend_rc" -ne 0 ]; then tend_mark "fail $tend_i $tend_rc"; exit 0; fi
+  tend_mark "end $tend_i"
+}
+tend_fail() { printf '%s\n' "$1" >&2; return 1; }
+tend_attrs() {
+  if [ -n "$2" ]; then chmod -- "$2" "$1" || return 1; fi
+  if [ -n "$3" ] && [ -n "$4" ]; then chown -- "$3:$4" "$1" || return 1
+  elif [ -n "$3" ]; then chown -- "$3" "$1" || return 1
+  elif [ -n "$4" ]; then chgrp -- "$4" "$1" || return 1
+  fi
+}
+tend_not_dir() {
+  if [ -d "$1" ] && [ ! -L "$1" ]; then tend_fail "$1 is a directory"; fi
+}
+tend_install() {
+  tend_attrs "$1" "$3" "$4" "$5" && mv -f -- "$1" "$2" || { rm -f -- "$1"; return 1; }
+}
+tend_mkdir() {
+  mkdir -p -- "$1"
+  tend_attrs "$1" "$2" "$3" "$4"
+}
+tend_write() {
+  tend_not_dir "$1"
+  if [ ! -d "$2" ]; then mkdir -p -- "$2"; fi
+  head -c "$4" > "$3" || { rm -f -- "$3"; return 1; }
+  n=$(wc -c < "$3"); n=$((n + 0))
+  if [ "$n" -ne "$4" ]; then rm -f -- "$3"; tend_fail "input ended after $n of $4 bytes"; fi
+  tend_install "$3" "$1" "$5" "$6" "$7"
+}
+tend_download() {
+  url=$1 p=$2 d=$3 tmp=$4 algo=$5 hex=$6 mode=$7 own=$8 grp=$9; shift 9
+  rec=$1 recd=$2 rect=$3
+  tend_not_dir "$p"
+  mkdir -p -- "$d"
+  if command -v curl >/dev/null 2>&1; then curl -fsSL -o "$tmp" --url "$url" || { rm -f -- "$tmp"; return 1; }
+  elif command -v wget >/dev/null 2>&1; then wget -q -O "$tmp" -- "$url" || { rm -f -- "$tmp"; return 1; }
+  else tend_fail "neither curl nor wget is installed"
+  fi
+  if [ -n "$algo" ]; then
+    case $algo in
+      sha256) h=$(sha256sum < "$tmp") || { rm -f -- "$tmp"; return 1; } ;;
+      *) h=$(sha512sum < "$tmp") || { rm -f -- "$tmp"; return 1; } ;;
+    esac
+    h=\${h%% *}
+    if [ "$h" != "$hex" ]; then rm -f -- "$tmp"; tend_fail "checksum mismatch for $url: expected $hex, got $h"; fi
+  fi
+  tend_install "$tmp" "$p" "$mode" "$own" "$grp"
+  mkdir -p -- "$recd"
+  printf '%s\n' "$url" > "$rect" || { rm -f -- "$rect"; return 1; }
+  mv -f -- "$rect" "$rec"
+}
+tend_extract() {
+  a=$1 dest=$2 strip=$3 man=$4 mand=$5 mant=$6 src=$7 mode=$8 own=$9; shift 9
+  grp=$1 w=$2 r=$3 all=$4; shift 4
+  if [ ! -f "$a" ]; then tend_fail "archive $a not found"; fi
+  mkdir -p -- "\${w%/*}"
+  rm -rf -- "$w"
+  trap 'rm -rf -- "$w"' EXIT
+  mkdir -- "$w" "$w/x"
+  tar -xf "$a" -C "$w/x" --no-same-owner --strip-components="$strip"
+  if [ "$all" = 1 ]; then
+    if [ -n "$(cd "$w/x" && find . -name "*\${tend_nl}*")" ]; then tend_fail "archive $a has a member whose name holds a newline"; fi
+    (cd "$w/x" && find . -type f) | sed 's,^\./,,' > "$w/list"
+  elif [ "$#" -gt 0 ]; then printf '%s\n' "$@" > "$w/list"
+  else : > "$w/list"
+  fi
+  LC_ALL=C sort -u "$w/list" > "$w/sorted"
+  : > "$w/body"
+  while IFS= read -r m; do
+    s=$w/x/$m t=$dest/$m
+    td=\${t%/*} tb=\${t##*/}
+    if [ -z "$td" ]; then td=/; fi
+    if [ ! -f "$s" ] || [ -L "$s" ]; then tend_fail "archive $a has no member $m"; fi
+    tend_not_dir "$t"
+    mkdir -p -- "$td"
+    tmp=$td/.$tb.tend-$r
+    cp -- "$s" "$tmp" || { rm -f -- "$tmp"; return 1; }
+    h=$(sha256sum < "$tmp") || { rm -f -- "$tmp"; return 1; }
+    tend_install "$tmp" "$t" "$mode" "$own" "$grp"
+    printf '%s  %s\n' "\${h%% *}" "$t" >> "$w/body"
+  done < "$w/sorted"
+  mkdir -p -- "$mand"
+  { printf '# source %s\n' "$src" && cat "$w/body"; } > "$mant" || { rm -f -- "$mant"; return 1; }
+  mv -f -- "$mant" "$man"
+}
+tend_systemctl() {
+  if [ "$#" -eq 1 ]; then systemctl "$1"; else systemctl "$1" -- "$2"; fi
+}
+tend_sysctl_set() {
+  if [ ! -f "$2" ]; then tend_fail "unknown sysctl key $1"; fi
+  if command -v sysctl >/dev/null 2>&1; then sysctl -q -w "$1=$3"; else printf '%s\n' "$3" > "$2"; fi
+}
+tend_apt() {
+  if ! ls /var/lib/apt/lists/ 2>/dev/null | grep -q '_Packages'; then apt-get update; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends -- "$@"
+}
+tend_exec() {
+  if [ "$#" -eq 0 ]; then tend_fail "exec of an empty argv"; fi
+  exec "$@"
+}
+tend_pending() {
+  act=$1 f=$2 t=$3; shift 3
+  mkdir -p -- "\${f%/*}"
+  printf '%s\n' "$@" > "$t.units"
+  if [ "$act" = add ]; then
+    { if [ -f "$f" ]; then cat -- "$f"; fi; cat -- "$t.units"; } | sed '/^$/d' | LC_ALL=C sort -u > "$t"
+  else
+    { if [ -f "$f" ]; then cat -- "$f"; fi; } | grep -vxF -f "$t.units" | sed '/^$/d' | LC_ALL=C sort -u > "$t"
+  fi
+  rm -f -- "$t.units"
+  if [ -s "$t" ]; then mv -f -- "$t" "$f"; else rm -f -- "$t" "$f"; fi
+}
+`;

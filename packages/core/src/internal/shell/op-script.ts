@@ -1,0 +1,175 @@
+/**
+ * Op scripts: each op becomes one call of a prelude function, wrapped as
+ * `tend_op <index> …`. An op whose values the shell cannot carry (NUL, a
+ * member path leaving the archive, a sysctl key leaving /proc/sys) compiles
+ * to a call that fails with the reason, so the batch stops exactly there and
+ * the error names that op.
+ */
+import { PENDING_RESTARTS_PATH, STATE_DIR } from "../probe.js";
+import type { Op } from "../op.js";
+import { splitPath, tempBeside } from "./frame.js";
+import { sysctlPath } from "./probe-script.js";
+import { shellArgv, shellQuote, UnquotableError } from "./quote.js";
+
+/** Where per-run state lives; tests point it at a temp dir. */
+export interface OpPaths {
+  /** Temp dirs of `extract` are made under `<stateDir>/tmp`. */
+  readonly stateDir: string;
+  /** The pending-restarts record. */
+  readonly pendingPath: string;
+}
+
+/** The paths a real host uses. */
+export const HOST_PATHS: OpPaths = { stateDir: STATE_DIR, pendingPath: PENDING_RESTARTS_PATH };
+
+/** An op the shell cannot carry out as given; compiled to a failing call. */
+class Refused extends Error {}
+
+const octal = (mode: number): string => {
+  if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777) throw new Refused(`mode ${mode} is not a file mode`);
+  return mode.toString(8).padStart(4, "0");
+};
+
+/** A member path relative to the archive root, without empty, `.` or `..` segments. */
+const checkMember = (m: string): string => {
+  const segs = m.split("/");
+  if (m.startsWith("/") || m.includes("\n") || segs.some((s) => s === "" || s === "." || s === "..")) {
+    throw new Refused(`member ${JSON.stringify(m)} is not a plain relative path`);
+  }
+  return m;
+};
+
+/** A value that becomes one line of a line-based file (pending units, manifest source). */
+const oneLine = (what: string, v: string): string => {
+  if (v === "" || v.includes("\n")) throw new Refused(`${what} ${JSON.stringify(v)} must be one non-empty line`);
+  return v;
+};
+
+/** A name that must not read as a command-line option. */
+const notOption = (what: string, v: string): string => {
+  if (v === "" || v.startsWith("-")) throw new Refused(`${what} ${JSON.stringify(v)} is empty or starts with "-"`);
+  return v;
+};
+
+const userFlags = (op: Extract<Op, { op: "useradd" | "usermod" }>): string[] => {
+  const a: string[] = [];
+  if (op.uid !== undefined) a.push("-u", String(op.uid));
+  if (op.group !== undefined) a.push("-g", op.group);
+  // usermod -G '' clears supplementary groups; useradd has none to clear.
+  if (op.groups !== undefined && (op.groups.length > 0 || op.op === "usermod")) a.push("-G", op.groups.join(","));
+  if (op.shell !== undefined) a.push("-s", op.shell);
+  if (op.home !== undefined) a.push("-d", op.home);
+  if (op.op === "useradd") {
+    if (op.system) a.push("-r");
+    // A given home is created; without one the account gets the default path but no directory.
+    a.push(op.home !== undefined ? "-m" : "-M");
+  }
+  return [...a, "--", op.name];
+};
+
+/** The argv (function + arguments) of one op; `rand` makes its temp names unique. */
+const opArgv = (op: Op, rand: string, paths: OpPaths): string[] => {
+  switch (op.op) {
+    case "mkdir":
+      return ["tend_mkdir", op.path, octal(op.mode), op.owner, op.group];
+    case "writeFile":
+      throw new Error("writeFile is compiled with its blob size");
+    case "setAttrs":
+      return ["tend_attrs", op.path, op.mode === undefined ? "" : octal(op.mode), op.owner ?? "", op.group ?? ""];
+    case "remove":
+      return ["rm", "-rf", "--", op.path];
+    case "download": {
+      const rec = splitPath(op.record);
+      return [
+        "tend_download",
+        op.url,
+        op.path,
+        splitPath(op.path).dir,
+        tempBeside(op.path, rand),
+        op.checksum?.algo ?? "",
+        op.checksum?.hex.toLowerCase() ?? "",
+        octal(op.mode),
+        op.owner,
+        op.group,
+        op.record,
+        rec.dir,
+        tempBeside(op.record, rand),
+      ];
+    }
+    case "extract": {
+      if (!Number.isInteger(op.strip) || op.strip < 0) throw new Refused(`strip ${op.strip} is not a count`);
+      const man = splitPath(op.manifest);
+      // `$dest/$member` must not double the slash; the root becomes "".
+      const dest = op.dest.replace(/\/+$/, "");
+      return [
+        "tend_extract",
+        op.archive,
+        dest,
+        String(op.strip),
+        op.manifest,
+        man.dir,
+        tempBeside(op.manifest, rand),
+        oneLine("source", op.source),
+        octal(op.mode),
+        op.owner,
+        op.group,
+        `${paths.stateDir}/tmp/extract-${rand}`,
+        rand,
+        op.members === null ? "1" : "0",
+        ...(op.members ?? []).map(checkMember),
+      ];
+    }
+    case "systemctl":
+      return ["tend_systemctl", op.verb, ...(op.unit === undefined ? [] : [notOption("unit", op.unit)])];
+    case "sysctl": {
+      const path = sysctlPath(op.key);
+      if (path === undefined) throw new Refused(`sysctl key ${JSON.stringify(op.key)} does not name a file under /proc/sys`);
+      return ["tend_sysctl_set", op.key, path, op.value];
+    }
+    case "modprobe":
+      return ["modprobe", "--", notOption("module", op.name)];
+    case "groupadd":
+      return ["groupadd", ...(op.gid === undefined ? [] : ["-g", String(op.gid)]), ...(op.system ? ["-r"] : []), "--", op.name];
+    case "groupmod":
+      return ["groupmod", "-g", String(op.gid), "--", op.name];
+    case "useradd":
+    case "usermod":
+      return [op.op, ...userFlags(op)];
+    case "packages": {
+      const names = op.install.map((n) => notOption("package", n));
+      return op.manager === "apt" ? ["tend_apt", ...names] : ["dnf", "install", "-y", "--", ...names];
+    }
+    case "swapoff":
+      return ["swapoff", "-a"];
+    case "exec":
+      return ["tend_exec", ...op.argv];
+    case "pending":
+      return [
+        "tend_pending",
+        op.action,
+        paths.pendingPath,
+        tempBeside(paths.pendingPath, rand),
+        ...op.units.map((u) => oneLine("unit", u)),
+      ];
+  }
+};
+
+/**
+ * The script line for op `index`. `blobSize` is the byte length of a
+ * writeFile's blob, which the op reads from stdin; every other op gets
+ * /dev/null as stdin so it cannot swallow the blobs of later ops.
+ */
+export const opLine = (op: Op, index: number, rand: string, paths: OpPaths, blobSize?: number): string => {
+  const head = `tend_op ${index}`;
+  try {
+    if (op.op === "writeFile") {
+      const { dir } = splitPath(op.path);
+      const args = [op.path, dir, tempBeside(op.path, rand), String(blobSize ?? 0), octal(op.mode), op.owner, op.group];
+      return `${head} tend_write ${shellArgv(args)}`;
+    }
+    return `${head} ${shellArgv(opArgv(op, rand, paths))} < /dev/null`;
+  } catch (e) {
+    if (!(e instanceof Refused || e instanceof UnquotableError)) throw e;
+    return `${head} tend_fail ${shellQuote(`refused: ${e.message}`)} < /dev/null`;
+  }
+};
