@@ -5,6 +5,7 @@
 import {
   type CheckFact,
   CONTENT_LIMIT,
+  type FactOf,
   type FileFact,
   type KmodFact,
   type ManifestFact,
@@ -107,8 +108,11 @@ const checkFact = (state: SimState, argv: readonly string[]): CheckFact => {
   return { exitCode: r.exitCode, stdout };
 };
 
-/** Answers one probe from `state`. Pure. */
-export const answerProbe = (state: SimState, probe: Probe): ProbeResult => {
+/** Answers one probe from `state`, typed by the probe's kind. Pure. */
+export const answerProbe = <P extends Probe>(state: SimState, probe: P): FactOf[P["type"]] =>
+  answer(state, probe) as FactOf[P["type"]];
+
+const answer = (state: SimState, probe: Probe): ProbeResult => {
   switch (probe.type) {
     case "file":
       return fileFact(state, probe);

@@ -122,7 +122,7 @@ class RunBatch implements fc.AsyncCommand<Model, SimHost> {
     for (const [i, path] of ALL.entries()) {
       const now = after[i];
       if (now?.type !== "file") continue;
-      const old = E.isRight(before) ? before.right[i] : undefined;
+      const old = E.isRight(before) ? (before.right[i] as FileFact | undefined) : undefined;
       const wasSame = old?.type === "file" && old.contentBase64 === now.content;
       const written = this.ops.some(
         (o) =>

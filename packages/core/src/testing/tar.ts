@@ -120,7 +120,7 @@ export const readArchive = (raw: Uint8Array): TarEntry[] => {
       path: stripDotSlash(name),
       type,
       mode: num(header, 100, 8) & 0o7777,
-      content: type === "file" ? data.slice() : new Uint8Array(),
+      content: type === "file" ? new Uint8Array(data) : new Uint8Array(), // a copy, never a view into the archive
       ...(type === "link" ? { linkTarget } : {}),
     });
   }
