@@ -1,0 +1,151 @@
+/**
+ * `tend apply`: from an inventory (plan, show, confirm, apply) or from a
+ * saved plan file (apply as reviewed, connections from `-i` or `--local`).
+ * After apply every host is planned again and the result reported:
+ * converged, or what is still pending.
+ */
+import { readFile } from "node:fs/promises";
+import {
+  type ApplyEvent,
+  type ApplyReport,
+  apply,
+  decodePlan,
+  describePlanDecodeError,
+  type Plan,
+  planIsEmpty,
+  type Resource,
+  renderApplyReport,
+  renderPlan,
+  type Target,
+} from "@tend/core";
+import { isLeft } from "fp-ts/lib/Either.js";
+import { closeAll, type Reached, reachHosts, selectTargets } from "../hosts.js";
+import { planRun, readSource } from "../planning.js";
+import { type CommandContext, type CommonOptions, EXIT, hostOptionsOf, printErrors } from "./context.js";
+
+export interface ApplyOptions extends CommonOptions {
+  readonly yes?: boolean;
+}
+
+const onEvent =
+  (ctx: CommandContext) =>
+  (e: ApplyEvent): void => {
+    if (e.phase === "done") {
+      const r = e.report;
+      const ok = (r.status === "applied" || r.status === "unchanged") && r.converged;
+      ctx.progress.done(e.host, ok, r.status === "applied" ? `applied ${r.opsRun} ops` : r.status);
+    } else {
+      ctx.progress.state(e.host, e.phase);
+    }
+  };
+
+/** Applies and prints the report; exit 1 unless every host applied (or had nothing to do) and converged. */
+const carryOut = async (
+  ctx: CommandContext,
+  plan: Plan,
+  reached: ReadonlyMap<string, Reached>,
+  resources: ReadonlyMap<string, readonly Resource[]> | undefined,
+): Promise<number> => {
+  const targets = new Map<string, Target>();
+  for (const [host, r] of reached) if (r.ok) targets.set(host, r.target);
+  const report: ApplyReport = await apply(plan, targets, {
+    readSource,
+    onEvent: onEvent(ctx),
+    concurrency: ctx.concurrency,
+    ...(resources ? { resources } : {}),
+  });
+  ctx.io.stdout(renderApplyReport(report, { color: ctx.color }));
+  const good = report.hosts.every((h) => (h.status === "applied" || h.status === "unchanged") && h.converged);
+  return good ? EXIT.ok : EXIT.error;
+};
+
+/** Asks for "yes" on a terminal; refuses elsewhere. Returns an error line, or undefined to go on. */
+const confirm = async (ctx: CommandContext): Promise<string | undefined> => {
+  if (!ctx.io.stdinIsTTY) return "refusing to apply without --yes: there is no terminal to confirm on";
+  const answer = await ctx.io.prompt("Apply these changes? Only 'yes' will be accepted: ");
+  return answer?.trim() === "yes" ? undefined : "apply cancelled";
+};
+
+const fromInventory = async (ctx: CommandContext, o: ApplyOptions): Promise<number> => {
+  const run = await planRun(hostOptionsOf(o), ctx.deps, ctx.progress, ctx.concurrency);
+  if ("errors" in run) {
+    printErrors(ctx, run.errors);
+    return EXIT.error;
+  }
+  try {
+    ctx.io.stdout(renderPlan(run.plan, { color: ctx.color }));
+    const anyFailed = run.plan.hosts.some((h) => h.status === "error");
+    if (planIsEmpty(run.plan)) return EXIT.ok;
+    if (!o.yes) {
+      const refused = await confirm(ctx);
+      if (refused) {
+        printErrors(ctx, [refused]);
+        return EXIT.error;
+      }
+    }
+    const code = await carryOut(ctx, run.plan, run.reached, run.resources);
+    return anyFailed ? EXIT.error : code;
+  } finally {
+    await closeAll(run.reached);
+  }
+};
+
+const fromPlanFile = async (ctx: CommandContext, file: string, o: ApplyOptions): Promise<number> => {
+  if (o.limit && o.limit.length > 0) {
+    printErrors(ctx, ["--limit cannot narrow a saved plan; make a new plan with --limit instead"]);
+    return EXIT.error;
+  }
+  if (o.inventory === undefined && !o.local) {
+    printErrors(ctx, [`${file}: give -i INVENTORY (or --local) so tend knows how to reach the plan's hosts`]);
+    return EXIT.error;
+  }
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    printErrors(ctx, [`${file}: cannot read plan: ${code === "ENOENT" ? "no such file" : (e as Error).message}`]);
+    return EXIT.error;
+  }
+  const decoded = decodePlan(text);
+  if (isLeft(decoded)) {
+    printErrors(ctx, [describePlanDecodeError(decoded.left, file)]);
+    return EXIT.error;
+  }
+  const plan = decoded.right;
+  const ready = plan.hosts.filter((h) => h.status === "ready").map((h) => h.host);
+  if (o.local && ready.length !== 1) {
+    printErrors(ctx, [`${file}: --local applies a plan of one host, this one has ${ready.length}`]);
+    return EXIT.error;
+  }
+  const hostOptions = { ...hostOptionsOf(o), limit: o.local && o.inventory !== undefined ? ready : [] };
+  const selected = await selectTargets(hostOptions, ctx.deps);
+  if (isLeft(selected)) {
+    printErrors(ctx, selected.left);
+    return EXIT.error;
+  }
+  const selection = selected.right;
+  // --local without an inventory: the plan's one host is this machine, whatever it was called.
+  const connections =
+    o.local && o.inventory === undefined
+      ? new Map(ready.map((h) => [h, { _tag: "Right" as const, right: { type: "local" as const, host: h } }]))
+      : selection.connections;
+  const unknown = ready.filter((h) => !connections.has(h));
+  if (unknown.length > 0) {
+    printErrors(ctx, unknown.map((h) => `${file}: host ${h} is not in ${selection.inventory.path}`));
+    return EXIT.error;
+  }
+  const reached = await reachHosts({ ...selection, connections }, ready, ctx.deps, ctx.progress, ctx.concurrency, false);
+  try {
+    const unreachable = [...reached.values()].flatMap((r) => (r.ok ? [] : [r.error]));
+    printErrors(ctx, unreachable);
+    const code = await carryOut(ctx, plan, reached, undefined);
+    return unreachable.length > 0 || plan.hosts.some((h) => h.status === "error") ? EXIT.error : code;
+  } finally {
+    await closeAll(reached);
+  }
+};
+
+/** Runs `tend apply [PLANFILE]`; returns the exit code. */
+export const applyCommand = (ctx: CommandContext, planFile: string | undefined, o: ApplyOptions): Promise<number> =>
+  planFile === undefined ? fromInventory(ctx, o) : fromPlanFile(ctx, planFile, o);

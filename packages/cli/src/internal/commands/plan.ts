@@ -1,0 +1,36 @@
+/** `tend plan`: show (or save) what apply would change; never changes a host. */
+import { writeFile } from "node:fs/promises";
+import { encodePlan, planIsEmpty, renderPlan } from "@tend/core";
+import { closeAll } from "../hosts.js";
+import { planRun } from "../planning.js";
+import { type CommandContext, type CommonOptions, EXIT, hostOptionsOf, printErrors } from "./context.js";
+
+export interface PlanOptions extends CommonOptions {
+  readonly out?: string;
+  readonly json?: boolean;
+  readonly detailedExitcode?: boolean;
+}
+
+/** Runs `tend plan`; returns the exit code. */
+export const planCommand = async (ctx: CommandContext, o: PlanOptions): Promise<number> => {
+  const run = await planRun(hostOptionsOf(o), ctx.deps, ctx.progress, ctx.concurrency);
+  if ("errors" in run) {
+    printErrors(ctx, run.errors);
+    return EXIT.error;
+  }
+  await closeAll(run.reached);
+  const { plan } = run;
+  if (o.json) ctx.io.stdout(encodePlan(plan));
+  else ctx.io.stdout(renderPlan(plan, { color: ctx.color }));
+  if (o.out !== undefined) {
+    try {
+      await writeFile(o.out, encodePlan(plan), { mode: 0o600 });
+    } catch (e) {
+      printErrors(ctx, [`cannot write plan to ${o.out}: ${(e as Error).message}`]);
+      return EXIT.error;
+    }
+    if (!o.json) ctx.io.stdout(`Saved the plan to ${o.out}; apply it with: tend apply ${o.out} -i INVENTORY\n`);
+  }
+  if (plan.hosts.some((h) => h.status === "error")) return EXIT.error;
+  return o.detailedExitcode && !planIsEmpty(plan) ? EXIT.changes : EXIT.ok;
+};

@@ -1,0 +1,109 @@
+/**
+ * The one file that knows the real modules and transports: it fills the
+ * CLI's Deps from @tend/modules, @tend/transport-{ssh,local,docker} and
+ * ShellTarget. Everything else in the CLI talks to the Deps interface, so
+ * tests swap this file's work for a SimHost and a small module set.
+ */
+import { homedir, hostname, userInfo } from "node:os";
+import { join } from "node:path";
+import { describeTransportError, ShellTarget, type Target, type Transport } from "@tend/core";
+import {
+  artifactsFor,
+  describeModuleError,
+  describeVarError,
+  requiredChecksumUrls,
+  resolveVars,
+  resourcesForHost,
+  type WorkerVars,
+} from "@tend/modules";
+import { dockerTransport } from "@tend/transport-docker";
+import { localTransport } from "@tend/transport-local";
+import { sshTransport } from "@tend/transport-ssh";
+import { type Either, isLeft, left, mapLeft, right } from "fp-ts/lib/Either.js";
+import { defaultCacheDir } from "./artifacts.js";
+import type { Connection } from "./connect.js";
+import type { Deps, Modules } from "./facade.js";
+import { groupsOfHost, hostsOfGroup } from "./inventory/index.js";
+
+/** Variables the CLI reads itself; the modules would call them unknown (they own the tend_ prefix). */
+const CLI_VARIABLES = new Set(["tend_ssh_host_key_policy"]);
+
+const expandHome = (path: string): string => (path === "~" || path.startsWith("~/") ? join(homedir(), path.slice(1)) : path);
+
+/** The worker modules behind the Modules interface. */
+export const workerModules: Modules = {
+  resolveVars: (layers, host) => {
+    const own = layers.map((l) => ({
+      origin: l.origin,
+      vars: Object.fromEntries(Object.entries(l.vars).filter(([k]) => !CLI_VARIABLES.has(k))),
+    }));
+    return mapLeft((errors: readonly Parameters<typeof describeVarError>[0][]) => errors.map(describeVarError))(
+      resolveVars(own, host),
+    );
+  },
+  checksumUrls: (vars) => requiredChecksumUrls(vars as WorkerVars),
+  controllerArtifacts: (vars, checksums) => {
+    const v = vars as WorkerVars;
+    return v.tend_download_mode === "controller" ? artifactsFor(v, { checksums }) : [];
+  },
+  // flanneld's etcd endpoints are the addresses of every k8s_etcd host.
+  factHosts: (inventory) => hostsOfGroup(inventory, "k8s_etcd"),
+  resources: (host, cluster) => {
+    const self = cluster.hosts.get(host);
+    if (self?.facts === undefined || self.vars === undefined) return left([`${host}: no facts or variables`]);
+    const r = resourcesForHost({
+      inventoryHostname: host,
+      groups: groupsOfHost(cluster.inventory, host)
+        .map((g) => g.name)
+        .filter((g) => g !== "all"),
+      vars: self.vars as WorkerVars,
+      facts: self.facts,
+      cluster: {
+        hostsOf: (group) => hostsOfGroup(cluster.inventory, group),
+        factsOf: (h) => cluster.hosts.get(h)?.facts,
+      },
+      checksums: cluster.checksums,
+      controllerHome: homedir(),
+      cacheDir: cluster.cacheDir,
+    });
+    return isLeft(r) ? left(r.left.map(describeModuleError)) : right(r.right);
+  },
+};
+
+const transportFor = async (c: Connection, env: Readonly<Record<string, string | undefined>>): Promise<Either<string, Transport>> => {
+  switch (c.type) {
+    case "local":
+      return right(localTransport({ host: c.host }));
+    case "docker":
+      return right(dockerTransport({ container: c.container, host: c.host }));
+    case "ssh": {
+      const t = await sshTransport({
+        host: c.host,
+        address: c.address,
+        port: c.port,
+        username: c.username,
+        become: c.become,
+        hostKeyPolicy: c.hostKeyPolicy,
+        ...(c.privateKeyPath !== undefined ? { privateKeyPath: expandHome(c.privateKeyPath) } : {}),
+        ...(c.knownHostsPath !== undefined ? { knownHostsPath: expandHome(c.knownHostsPath) } : {}),
+        ...(c.becomeUser !== undefined ? { becomeUser: c.becomeUser } : {}),
+        ...(c.proxyCommand !== undefined ? { proxyCommand: c.proxyCommand } : {}),
+        ...(env.SSH_AUTH_SOCK ? { agent: env.SSH_AUTH_SOCK } : {}),
+      });
+      return isLeft(t) ? left(describeTransportError(t.left)) : right(t.right);
+    }
+  }
+};
+
+/** The real dependencies: worker modules, real transports under ShellTarget, global fetch. */
+export const defaultDeps = async (env: Readonly<Record<string, string | undefined>>): Promise<Deps> => ({
+  modules: workerModules,
+  openTarget: async (c): Promise<Either<string, Target>> => {
+    const t = await transportFor(c, env);
+    return isLeft(t) ? t : right(new ShellTarget(t.right));
+  },
+  fetch: (url) => fetch(url),
+  cacheDir: defaultCacheDir(env),
+  user: env.USER ?? env.LOGNAME ?? userInfo().username,
+  localHost: hostname(),
+});

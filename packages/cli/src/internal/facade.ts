@@ -1,0 +1,53 @@
+/**
+ * What the CLI needs from the layers it wires together, as one injectable
+ * record. engine-bridge.ts fills it from @tend/modules and the transports;
+ * tests fill it with a SimHost-backed target and a small resource list.
+ */
+import type { HostFacts, Resource, Target } from "@tend/core";
+import type { Either } from "fp-ts/lib/Either.js";
+import type { Artifact } from "./artifacts.js";
+import type { Connection } from "./connect.js";
+import type { Inventory, VarLayer } from "./inventory/index.js";
+
+/** What other hosts know, for resources that depend on the cluster (etcd endpoints). */
+export interface ClusterInput {
+  readonly inventory: Inventory;
+  /** Resolved vars and gathered facts of every host that has them. */
+  readonly hosts: ReadonlyMap<string, { readonly vars?: unknown; readonly facts?: HostFacts }>;
+  /** Checksum file url → the hex digest it holds, for each that could be fetched. */
+  readonly checksums: ReadonlyMap<string, string>;
+  /** url → controller path of each artifact downloaded into the cache. */
+  readonly artifacts: ReadonlyMap<string, string>;
+  /** The controller cache the artifacts are in. */
+  readonly cacheDir: string;
+}
+
+/** The modules, reduced to what the CLI calls; every error is already one line. */
+export interface Modules {
+  /** A host's variables from its layers (lowest first); errors name variable, file and host. */
+  resolveVars(layers: readonly VarLayer[], host: string): Either<readonly string[], unknown>;
+  /** Checksum files the controller fetches before planning this host. */
+  checksumUrls(vars: unknown): readonly string[];
+  /** Artifacts the controller downloads for this host (tend_download_mode: controller), else none. */
+  controllerArtifacts(vars: unknown, checksums: ReadonlyMap<string, string>): readonly Artifact[];
+  /** Hosts whose facts the given hosts' resources need (e.g. every k8s_etcd host). */
+  factHosts(inventory: Inventory, hosts: readonly string[]): readonly string[];
+  /** The resources of one host. */
+  resources(host: string, cluster: ClusterInput): Either<readonly string[], readonly Resource[]>;
+}
+
+/** Opens the target for a connection; the error is one line naming the host. */
+export type OpenTarget = (connection: Connection) => Promise<Either<string, Target>>;
+
+/** Everything main() depends on beyond its arguments and io. */
+export interface Deps {
+  readonly modules: Modules;
+  readonly openTarget: OpenTarget;
+  readonly fetch: (url: string) => Promise<Response>;
+  /** Controller-side cache for artifacts. */
+  readonly cacheDir: string;
+  /** The login user when ansible_user is not set. */
+  readonly user: string;
+  /** The name of the machine tend runs on (for --local without an inventory). */
+  readonly localHost: string;
+}

@@ -1,0 +1,133 @@
+/**
+ * From command-line options to hosts with open targets: load the inventory
+ * (or stand up a one-host inventory for `--local`), apply `--limit`, map
+ * connection variables, then connect and gather facts with bounded
+ * concurrency. A host that fails here fails alone; its error is kept for
+ * the report.
+ */
+import type { HostFacts, Target } from "@tend/core";
+import { describeTargetError, mapBounded } from "@tend/core";
+import { isLeft, left, right, type Either } from "fp-ts/lib/Either.js";
+import { type Connection, connectionOf, describeConnectionVarError } from "./connect.js";
+import type { Deps } from "./facade.js";
+import {
+  describeProblem,
+  type Inventory,
+  loadInventory,
+  selectHosts,
+  type VarLayer,
+} from "./inventory/index.js";
+import { InventoryBuilder } from "./inventory/model.js";
+import type { Progress } from "./progress.js";
+
+/** Where hosts come from. */
+export interface HostOptions {
+  readonly inventory?: string;
+  readonly limit: readonly string[];
+  readonly local: boolean;
+}
+
+/** The hosts a command works on, with their variable layers and connections. */
+export interface Selection {
+  readonly inventory: Inventory;
+  readonly layers: ReadonlyMap<string, readonly VarLayer[]>;
+  /** Selected hosts, in inventory order. */
+  readonly hosts: readonly string[];
+  /** Per host, the connection or the errors in its connection variables. */
+  readonly connections: ReadonlyMap<string, Either<readonly string[], Connection>>;
+}
+
+/** A connected host: its target and facts, or why it could not be reached. */
+export type Reached =
+  /** `facts` is absent when they were not asked for (apply of a saved plan gathers its own). */
+  | { readonly ok: true; readonly target: Target; readonly facts?: HostFacts }
+  | { readonly ok: false; readonly error: string };
+
+const localInventory = (host: string): Inventory => {
+  const b = new InventoryBuilder("(local)");
+  b.host("ungrouped", host, {});
+  const built = b.build();
+  if ("cycle" in built) throw new Error("a one-host inventory has no groups to cycle");
+  return built;
+};
+
+/** Loads the inventory and selects hosts; errors are lines for the user. */
+export const selectTargets = async (options: HostOptions, deps: Deps): Promise<Either<string[], Selection>> => {
+  let inventory: Inventory;
+  let layers: ReadonlyMap<string, readonly VarLayer[]>;
+  if (options.inventory !== undefined) {
+    const loaded = await loadInventory(options.inventory);
+    if (isLeft(loaded)) return left(loaded.left.map(describeProblem));
+    inventory = loaded.right.inventory;
+    layers = loaded.right.layers;
+  } else if (options.local) {
+    inventory = localInventory(deps.localHost);
+    layers = new Map([[deps.localHost, []]]);
+  } else {
+    return left(["no inventory: give -i INVENTORY, or --local for this machine"]);
+  }
+  let hosts: readonly string[] = inventory.hosts;
+  if (options.limit.length > 0) {
+    const selected = selectHosts(inventory, options.limit);
+    if (isLeft(selected)) return left([selected.left]);
+    hosts = selected.right;
+  }
+  if (hosts.length === 0) return left([`${inventory.path}: the inventory has no hosts`]);
+  if (options.local && options.inventory !== undefined && hosts.length !== 1) {
+    return left([
+      `--local applies one inventory host's variables to this machine, but ${hosts.length} hosts are selected; pick one with --limit`,
+    ]);
+  }
+  const connections = new Map<string, Either<readonly string[], Connection>>();
+  for (const host of inventory.hosts) {
+    if (options.local && hosts.includes(host)) {
+      connections.set(host, right({ type: "local", host }));
+      continue;
+    }
+    const c = connectionOf(host, layers.get(host) ?? [], { user: deps.user });
+    connections.set(host, isLeft(c) ? left(c.left.map(describeConnectionVarError)) : c);
+  }
+  return right({ inventory, layers, hosts, connections });
+};
+
+/**
+ * Opens targets and gathers facts for `hosts`, at most `concurrency` at
+ * once. Hosts whose connection variables are bad fail without a connection.
+ */
+export const reachHosts = async (
+  selection: Selection,
+  hosts: readonly string[],
+  deps: Deps,
+  progress: Progress,
+  concurrency: number,
+  gatherFacts = true,
+): Promise<Map<string, Reached>> => {
+  const reached = await mapBounded(hosts, concurrency, async (host): Promise<[string, Reached]> => {
+    const conn = selection.connections.get(host);
+    if (!conn) return [host, { ok: false, error: `${host}: not in the inventory` }];
+    if (isLeft(conn)) return [host, { ok: false, error: conn.left.join("\n") }];
+    progress.state(host, "connecting");
+    let opened: Either<string, Target>;
+    try {
+      opened = await deps.openTarget(conn.right);
+    } catch (e) {
+      opened = left(`${host}: cannot connect: ${(e as Error).message}`);
+    }
+    if (isLeft(opened)) return [host, { ok: false, error: opened.left }];
+    const target = opened.right;
+    if (!gatherFacts) return [host, { ok: true, target }];
+    progress.state(host, "gathering facts");
+    const facts = await target.hostFacts();
+    if (isLeft(facts)) {
+      await target.close().catch(() => {});
+      return [host, { ok: false, error: describeTargetError(facts.left) }];
+    }
+    return [host, { ok: true, target, facts: facts.right }];
+  });
+  return new Map(reached);
+};
+
+/** Closes every open target; a failing close never hides the result. */
+export const closeAll = async (reached: ReadonlyMap<string, Reached>): Promise<void> => {
+  await Promise.all([...reached.values()].map((r) => (r.ok ? r.target.close().catch(() => {}) : undefined)));
+};

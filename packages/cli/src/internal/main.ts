@@ -1,0 +1,89 @@
+/**
+ * The `tend` command line: plan, apply and facts, parsed with commander.
+ * main() never throws and never exits the process: it returns the exit code,
+ * and any unexpected exception becomes "internal error: <message>".
+ */
+import { Command, CommanderError, Option } from "commander";
+import { applyCommand, type ApplyOptions } from "./commands/apply.js";
+import { type CommonOptions, contextOf, EXIT, printErrors } from "./commands/context.js";
+import { factsCommand } from "./commands/facts.js";
+import { planCommand, type PlanOptions } from "./commands/plan.js";
+import type { Deps } from "./facade.js";
+import type { CliIo } from "./io.js";
+
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
+
+const withHostOptions = (cmd: Command, limitHelp: string): Command =>
+  cmd
+    .option("-i, --inventory <file>", "Ansible inventory (YAML or INI), with group_vars/ and host_vars/ beside it")
+    .option("-l, --limit <pattern>", limitHelp, collect)
+    .option("--local", "work on the machine tend runs on, through the local transport")
+    .option("--concurrency <n>", "hosts worked on at once", "10")
+    .option("--no-color", "no colour, even on a terminal (NO_COLOR is honoured too)");
+
+/** Runs the CLI with `argv` (without node and script) and returns the exit code. */
+export const run = async (argv: readonly string[], io: CliIo, deps: () => Promise<Deps>): Promise<number> => {
+  let code: number = EXIT.ok;
+  const program = new Command("tend")
+    .description("Make Linux hosts match declared state (Kubernetes workers from an Ansible inventory).")
+    .exitOverride()
+    .showHelpAfterError("(run tend --help for usage)")
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: (s, write) => write(s) });
+
+  const context = async (o: CommonOptions) => {
+    const ctx = contextOf(io, await deps(), o);
+    if (typeof ctx === "string") {
+      printErrors({ io }, [ctx]);
+      code = EXIT.error;
+      return undefined;
+    }
+    return ctx;
+  };
+
+  withHostOptions(
+    program.command("plan").description("show what apply would change; changes nothing"),
+    "only these hosts: names, groups, globs, comma lists, !exclusions (repeatable)",
+  )
+    .option("-o, --out <file>", "save the plan (JSON, tend-plan/1) for `tend apply FILE`")
+    .option("--json", "print the plan as JSON (tend-plan/1) instead of text")
+    .option("--detailed-exitcode", "exit 2 when there are changes, 0 when there are none")
+    .action(async (o: PlanOptions) => {
+      const ctx = await context(o);
+      if (ctx) code = await planCommand(ctx, o);
+    });
+
+  withHostOptions(
+    program
+      .command("apply")
+      .description("apply the inventory's declared state, or a saved plan, then check convergence")
+      .argument("[planfile]", "a plan saved with `tend plan --out`; hosts are reached through -i or --local"),
+    "only these hosts (not with a plan file)",
+  )
+    .addOption(new Option("-y, --yes", "apply without asking (needed when stdin is not a terminal)"))
+    .action(async (planFile: string | undefined, o: ApplyOptions) => {
+      const ctx = await context(o);
+      if (ctx) code = await applyCommand(ctx, planFile, o);
+    });
+
+  withHostOptions(
+    program.command("facts").description("print the facts tend gathers from each host, as JSON"),
+    "only these hosts",
+  ).action(async (o: CommonOptions) => {
+    const ctx = await context(o);
+    if (ctx) code = await factsCommand(ctx, o);
+  });
+
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Help and version are successes; commander has already printed usage errors.
+      return e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help"
+        ? EXIT.ok
+        : EXIT.error;
+    }
+    io.stderr(`internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+    return EXIT.error;
+  }
+};

@@ -1,0 +1,128 @@
+/**
+ * The plan pipeline behind `tend plan` and `tend apply -i`:
+ * hosts → vars → connect + facts → checksums and controller downloads →
+ * resources (with cluster facts) → planHost per host → one Plan. A host that
+ * fails at any step becomes a failed host plan; the others go on.
+ */
+import type { HostFacts, HostPlan, Plan, Resource, Target } from "@tend/core";
+import { combinePlans, mapBounded, planHost } from "@tend/core";
+import { isLeft } from "fp-ts/lib/Either.js";
+import { readFile } from "node:fs/promises";
+import { type Artifact, checksumFileDigest, ensureArtifact, fetchTexts } from "./artifacts.js";
+import type { ClusterInput, Deps } from "./facade.js";
+import { closeAll, type HostOptions, type Reached, reachHosts, selectTargets } from "./hosts.js";
+import type { Progress } from "./progress.js";
+
+/** A plan with what apply needs to carry it out in this process. */
+export interface PlannedRun {
+  readonly plan: Plan;
+  /** Open targets of planned hosts; close with `closeAll`. */
+  readonly reached: ReadonlyMap<string, Reached>;
+  /** Declared resources per host, for apply's convergence re-plan. */
+  readonly resources: ReadonlyMap<string, readonly Resource[]>;
+}
+
+/** Reads controller-side source files (certificates, kubeconfigs). */
+export const readSource = async (path: string): Promise<Uint8Array> => new Uint8Array(await readFile(path));
+
+const failed = (host: string, errors: readonly string[]): HostPlan => ({ host, status: "error", errors: [...errors] });
+
+/** Runs the plan pipeline; errors that stop every host (a bad inventory) come back as lines. */
+export const planRun = async (
+  options: HostOptions,
+  deps: Deps,
+  progress: Progress,
+  concurrency: number,
+): Promise<{ errors: string[] } | PlannedRun> => {
+  const selected = await selectTargets(options, deps);
+  if (isLeft(selected)) return { errors: selected.left };
+  const selection = selected.right;
+  const hostErrors = new Map<string, readonly string[]>();
+
+  // Variables first: a host with bad variables is not worth a connection.
+  const vars = new Map<string, unknown>();
+  const needVars = new Set([...selection.hosts, ...deps.modules.factHosts(selection.inventory, selection.hosts)]);
+  for (const host of selection.inventory.hosts) {
+    if (!needVars.has(host)) continue;
+    const r = deps.modules.resolveVars(selection.layers.get(host) ?? [], host);
+    if (isLeft(r)) hostErrors.set(host, r.left);
+    else vars.set(host, r.right);
+  }
+
+  // Connect to the selected hosts with good variables, and to the hosts whose facts they need.
+  const toReach = selection.inventory.hosts.filter((h) => needVars.has(h) && (vars.has(h) || !selection.hosts.includes(h)));
+  const reached = await reachHosts(selection, toReach, deps, progress, concurrency);
+  for (const [host, r] of reached) if (!r.ok && selection.hosts.includes(host)) hostErrors.set(host, [r.error]);
+
+  // Checksums and controller downloads, each url once for all hosts.
+  const planned = selection.hosts.filter((h) => !hostErrors.has(h));
+  const checksumUrls = planned.flatMap((h) => deps.modules.checksumUrls(vars.get(h)));
+  const checksums = new Map<string, string>();
+  if (checksumUrls.length > 0) {
+    for (const h of planned) progress.state(h, "fetching checksums");
+    for (const [url, r] of await fetchTexts(checksumUrls, deps.fetch)) {
+      const digest = "text" in r ? checksumFileDigest(r.text) : undefined;
+      if (digest !== undefined) checksums.set(url, digest);
+      else progress.note(`cannot use ${url}: ${"error" in r ? r.error : "no sha256 digest in it"}`);
+    }
+  }
+  const artifacts = new Map<string, string>();
+  const wanted = new Map<string, Artifact>();
+  for (const h of planned) for (const a of deps.modules.controllerArtifacts(vars.get(h), checksums)) wanted.set(a.url, a);
+  const artifactErrors = new Map<string, string>();
+  if (wanted.size > 0) {
+    for (const h of planned) progress.state(h, "downloading");
+    // One at a time: the bar shows one download, and the upstream hosts see one client.
+    for (const a of wanted.values()) {
+      const r = await ensureArtifact(a, deps.cacheDir, deps.fetch, progress);
+      if ("path" in r) artifacts.set(a.url, r.path);
+      else artifactErrors.set(a.url, r.error);
+    }
+    for (const h of planned) {
+      const missing = deps.modules.controllerArtifacts(vars.get(h), checksums).flatMap((a) => artifactErrors.get(a.url) ?? []);
+      if (missing.length > 0) hostErrors.set(h, missing.map((m) => `${h}: cannot download ${m}`));
+    }
+  }
+
+  const cluster: ClusterInput = {
+    inventory: selection.inventory,
+    hosts: new Map(
+      [...needVars].map((h) => {
+        const r = reached.get(h);
+        const facts: HostFacts | undefined = r?.ok ? r.facts : undefined;
+        return [h, { vars: vars.get(h), ...(facts ? { facts } : {}) }];
+      }),
+    ),
+    checksums,
+    artifacts,
+    cacheDir: deps.cacheDir,
+  };
+
+  const resources = new Map<string, readonly Resource[]>();
+  const hostPlans = await mapBounded(selection.hosts, concurrency, async (host): Promise<HostPlan> => {
+    const early = hostErrors.get(host);
+    if (early) {
+      progress.done(host, false, "failed");
+      return failed(host, early);
+    }
+    const r = reached.get(host);
+    if (!r?.ok) return failed(host, [r ? r.error : `${host}: not connected`]);
+    const declared = deps.modules.resources(host, cluster);
+    if (isLeft(declared)) {
+      progress.done(host, false, "failed");
+      return failed(host, declared.left);
+    }
+    resources.set(host, declared.right);
+    progress.state(host, "planning");
+    const hp = await planHost(declared.right, r.target as Target, { facts: r.facts, readSource });
+    if (hp.status === "error") progress.done(host, false, "cannot plan");
+    else progress.done(host, true, hp.actions.length === 0 ? "no changes" : `${hp.actions.length} to do`);
+    return hp;
+  });
+
+  // Hosts reached only for their facts are not part of the run.
+  const onlyFacts = new Map([...reached].filter(([h]) => !selection.hosts.includes(h)));
+  await closeAll(onlyFacts);
+  const kept = new Map([...reached].filter(([h]) => selection.hosts.includes(h)));
+  return { plan: combinePlans(hostPlans), reached: kept, resources };
+};
