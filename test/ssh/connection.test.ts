@@ -72,7 +72,11 @@ describe("sshTransport over TCP", () => {
   it("runs scripts with stdin and env, and serves many execs (also concurrent) over ONE connection", async () => {
     const before = sshd.acceptedConnections();
     const t = await connect();
-    const first = await t.exec({ script: 'printf "%s|%s" "$GREETING" "$(cat)"', stdin: Buffer.from("it's stdin"), env: { GREETING: "it's env" } });
+    const first = await t.exec({
+      script: 'printf "%s|%s" "$GREETING" "$(cat)"',
+      stdin: Buffer.from("it's stdin"),
+      env: { GREETING: "it's env" },
+    });
     expect(E.isRight(first) && text(first.right.stdout)).toBe("it's env|it's stdin");
     // 20 at once is more than sshd's MaxSessions (10): the transport must queue, not fail.
     const many = await Promise.all(
@@ -142,18 +146,25 @@ describe("sshTransport over TCP", () => {
 
 describe("authentication and host keys", () => {
   it("fails with AuthFailed for a key the server does not accept", async () => {
-    expect(await failure({ privateKeyPath: sshd.wrongKeyPath })).toMatchObject({ _tag: "AuthFailed", host: "node-a" });
+    expect(await failure({ privateKeyPath: sshd.wrongKeyPath })).toMatchObject({
+      _tag: "AuthFailed",
+      host: "node-a",
+    });
   });
 
   it("fails with AuthFailed when the key file cannot be read", async () => {
-    expect(await failure({ privateKeyPath: join(scratch, "no-such-key") })).toMatchObject({ _tag: "AuthFailed" });
+    expect(await failure({ privateKeyPath: join(scratch, "no-such-key") })).toMatchObject({
+      _tag: "AuthFailed",
+    });
   });
 
   it("refuses an unknown host key under strict, naming its fingerprint", async () => {
     await writeFile(knownHosts, "");
     const e = await failure({});
     expect(e._tag).toBe("HostKeyRejected");
-    expect("reason" in e && e.reason).toMatch(/^unknown host key for node-a \(fingerprint SHA256:[A-Za-z0-9+/]{43}\); add it to known_hosts or use accept-new$/);
+    expect("reason" in e && e.reason).toMatch(
+      /^unknown host key for node-a \(fingerprint SHA256:[A-Za-z0-9+/]{43}\); add it to known_hosts or use accept-new$/,
+    );
   });
 
   it("accept-new records an unknown key, after which strict connects", async () => {

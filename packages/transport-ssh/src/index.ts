@@ -3,10 +3,14 @@
  * host, every command a channel on it; host keys checked against
  * known_hosts; ProxyCommand, a ready socket, or a jump host as the route.
  */
-export { sshTransport } from "./internal/transport.js";
-export type { HostKeyPolicy, SshTransport, SshTransportOptions } from "./internal/options.js";
-export { buildCommand, type CommandContext, shellJoin, shellQuote, uploadScript } from "./internal/command.js";
-export { ChildSocket, commandSocket, expandProxyCommand, type ProxyTokens } from "./internal/socket.js";
+
+export {
+  buildCommand,
+  type CommandContext,
+  shellJoin,
+  shellQuote,
+  uploadScript,
+} from "./internal/command.js";
 export {
   authFailed,
   connectFailed,
@@ -15,3 +19,6 @@ export {
   nonZeroExit,
   timedOut,
 } from "./internal/errors.js";
+export type { HostKeyPolicy, SshTransport, SshTransportOptions } from "./internal/options.js";
+export { ChildSocket, commandSocket, expandProxyCommand, type ProxyTokens } from "./internal/socket.js";
+export { sshTransport } from "./internal/transport.js";

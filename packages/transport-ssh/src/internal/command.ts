@@ -70,7 +70,8 @@ export const buildCommand = (
   if (entries.length > 0) {
     argv.push("env");
     for (const [name, value] of entries) {
-      if (!ENV_NAME.test(name)) throw new RangeError(`invalid environment variable name: ${JSON.stringify(name)}`);
+      if (!ENV_NAME.test(name))
+        throw new RangeError(`invalid environment variable name: ${JSON.stringify(name)}`);
       argv.push(`${name}=${value}`);
     }
   }

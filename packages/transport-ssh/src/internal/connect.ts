@@ -31,7 +31,8 @@ export interface ConnectPlan {
 
 type LevelledError = Error & { level?: string };
 
-const withDetail = (reason: string, detail: string): string => (detail === "" ? reason : `${reason} (${detail})`);
+const withDetail = (reason: string, detail: string): string =>
+  detail === "" ? reason : `${reason} (${detail})`;
 
 /** Maps an ssh2 connect-phase error by its `level`, never by its message. */
 const mapConnectError = async (plan: ConnectPlan, err: LevelledError): Promise<TransportError> => {
@@ -91,7 +92,10 @@ export const openClient = (plan: ConnectPlan): Promise<E.Either<TransportError, 
     client.on("error", (err: LevelledError) => fail(() => mapConnectError(plan, err)));
     client.on("close", () =>
       fail(async () =>
-        connectFailed(plan.host, withDetail("connection closed before the SSH session was ready", await plan.explain())),
+        connectFailed(
+          plan.host,
+          withDetail("connection closed before the SSH session was ready", await plan.explain()),
+        ),
       ),
     );
 
@@ -109,7 +113,9 @@ export const openClient = (plan: ConnectPlan): Promise<E.Either<TransportError, 
     if (plan.agent !== undefined) config.agent = plan.agent;
     if (plan.sock !== undefined) config.sock = plan.sock as ConnectConfig["sock"];
     if (plan.hostKey.algorithms !== undefined) {
-      config.algorithms = { serverHostKey: plan.hostKey.algorithms as NonNullable<ConnectConfig["algorithms"]>["serverHostKey"] };
+      config.algorithms = {
+        serverHostKey: plan.hostKey.algorithms as NonNullable<ConnectConfig["algorithms"]>["serverHostKey"],
+      };
     }
     try {
       client.connect(config);

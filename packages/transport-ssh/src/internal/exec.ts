@@ -63,7 +63,9 @@ export const runExec = (ctx: ExecContext, job: ExecJob): Promise<E.Either<Transp
 
     const onChannel = (err: Error | undefined, ch: ClientChannel): void => {
       if (err) {
-        finish(E.left(connectionLost(host, job.description, `cannot open a session channel: ${err.message}`)));
+        finish(
+          E.left(connectionLost(host, job.description, `cannot open a session channel: ${err.message}`)),
+        );
         return;
       }
       if (done) {

@@ -102,7 +102,10 @@ export const prepareHostKeyCheck = async (args: {
       return E.right(undefined);
     } catch (err) {
       return E.left(
-        hostKeyRejected(host, `accepted a new host key but cannot write ${knownHostsPath}: ${(err as Error).message}`),
+        hostKeyRejected(
+          host,
+          `accepted a new host key but cannot write ${knownHostsPath}: ${(err as Error).message}`,
+        ),
       );
     }
   };

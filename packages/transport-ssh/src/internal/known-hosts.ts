@@ -51,7 +51,10 @@ export const knownHostsName = (address: string, port: number): string =>
 
 // OpenSSH glob: `*` any run, `?` one character, everything else literal, case-insensitive.
 const globMatches = (pattern: string, name: string): boolean => {
-  const re = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replaceAll("*", ".*").replaceAll("?", ".");
+  const re = pattern
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replaceAll("*", ".*")
+    .replaceAll("?", ".");
   return new RegExp(`^${re}$`, "i").test(name);
 };
 

@@ -98,11 +98,14 @@ export class SshSession implements SshTransport {
     return new Promise((resolve) => {
       try {
         this.client.forwardOut("127.0.0.1", 0, address, port, (err, stream) => {
-          if (err) resolve(E.left(connectFailed(this.host, `cannot reach ${address}:${port}: ${err.message}`)));
+          if (err)
+            resolve(E.left(connectFailed(this.host, `cannot reach ${address}:${port}: ${err.message}`)));
           else resolve(E.right(stream));
         });
       } catch (err) {
-        resolve(E.left(connectFailed(this.host, `cannot reach ${address}:${port}: ${(err as Error).message}`)));
+        resolve(
+          E.left(connectFailed(this.host, `cannot reach ${address}:${port}: ${(err as Error).message}`)),
+        );
       }
     });
   }

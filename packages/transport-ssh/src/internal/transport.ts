@@ -58,10 +58,16 @@ const chooseRoute = async (
     const jump = options.jumpHost;
     const stream = await jump.forwardOut(address, port);
     if (E.isLeft(stream)) {
-      return E.left(connectFailed(options.host, `via jump host ${jump.host}: ${describeReason(stream.left)}`));
+      return E.left(
+        connectFailed(options.host, `via jump host ${jump.host}: ${describeReason(stream.left)}`),
+      );
     }
     const sock = stream.right;
-    return E.right({ sock, explain: async () => `via jump host ${jump.host}`, release: () => sock.destroy() });
+    return E.right({
+      sock,
+      explain: async () => `via jump host ${jump.host}`,
+      release: () => sock.destroy(),
+    });
   }
   return E.right(tcpRoute);
 };
@@ -69,12 +75,19 @@ const chooseRoute = async (
 const describeReason = (e: TransportError): string =>
   "reason" in e ? e.reason : e._tag === "Timeout" ? `timed out after ${e.afterMs} ms` : e._tag;
 
-const readKey = async (options: SshTransportOptions): Promise<E.Either<TransportError, Buffer | undefined>> => {
+const readKey = async (
+  options: SshTransportOptions,
+): Promise<E.Either<TransportError, Buffer | undefined>> => {
   if (options.privateKeyPath === undefined) return E.right(undefined);
   try {
     return E.right(await readFile(options.privateKeyPath));
   } catch (err) {
-    return E.left(authFailed(options.host, `cannot read private key ${options.privateKeyPath}: ${(err as Error).message}`));
+    return E.left(
+      authFailed(
+        options.host,
+        `cannot read private key ${options.privateKeyPath}: ${(err as Error).message}`,
+      ),
+    );
   }
 };
 
