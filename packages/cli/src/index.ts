@@ -7,11 +7,10 @@ import type { Deps } from "./internal/facade.js";
 import { type CliIo, processIo } from "./internal/io.js";
 import { run } from "./internal/main.js";
 
-export type { ClusterInput, Deps, Modules, OpenTarget } from "./internal/facade.js";
-export type { CliIo } from "./internal/io.js";
 export type { Artifact, ArtifactChecksum } from "./internal/artifacts.js";
 export type { Connection, DockerConnection, LocalConnection, SshConnection } from "./internal/connect.js";
 export { connectionOf, parseSshArgs } from "./internal/connect.js";
+export type { ClusterInput, Deps, Modules, OpenTarget } from "./internal/facade.js";
 export {
   type Inventory,
   type InventoryGroup,
@@ -21,6 +20,7 @@ export {
   selectHosts,
   type VarLayer,
 } from "./internal/inventory/index.js";
+export type { CliIo } from "./internal/io.js";
 
 /**
  * Runs `tend` with `argv` (without node and script name) and resolves to the

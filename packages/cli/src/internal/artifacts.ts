@@ -33,7 +33,11 @@ export interface Artifact {
 
 /** Where tend caches controller downloads: $XDG_CACHE_HOME/tend/artifacts, by default ~/.cache/tend/artifacts. */
 export const defaultCacheDir = (env: Readonly<Record<string, string | undefined>>): string =>
-  join(env.XDG_CACHE_HOME && env.XDG_CACHE_HOME !== "" ? env.XDG_CACHE_HOME : join(homedir(), ".cache"), "tend", "artifacts");
+  join(
+    env.XDG_CACHE_HOME && env.XDG_CACHE_HOME !== "" ? env.XDG_CACHE_HOME : join(homedir(), ".cache"),
+    "tend",
+    "artifacts",
+  );
 
 /** The hex digest in a `.sha256` file ("<hex>" or "<hex>  <name>"), or undefined. */
 export const checksumFileDigest = (text: string): string | undefined => {
@@ -71,7 +75,9 @@ export const fetchTexts = async (
 
 const digestOf = async (path: string, algo: string): Promise<string | undefined> => {
   try {
-    return createHash(algo).update(await readFile(path)).digest("hex");
+    return createHash(algo)
+      .update(await readFile(path))
+      .digest("hex");
   } catch {
     return undefined;
   }

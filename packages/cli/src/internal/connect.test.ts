@@ -10,7 +10,15 @@ describe("connection variables map to a transport like Ansible's", () => {
     [
       "ssh by default, inventory name as address, controller user, port 22",
       {},
-      { type: "ssh", host: "w1", address: "w1", port: 22, username: "operator", become: false, hostKeyPolicy: "strict" },
+      {
+        type: "ssh",
+        host: "w1",
+        address: "w1",
+        port: 22,
+        username: "operator",
+        become: false,
+        hostKeyPolicy: "strict",
+      },
     ],
     [
       "ansible_host/port/user/key/become",
@@ -32,10 +40,14 @@ describe("connection variables map to a transport like Ansible's", () => {
         becomeUser: "root",
       },
     ],
-    ["legacy ansible_ssh_host/port", { ansible_ssh_host: "h.example", ansible_ssh_port: 23 }, { address: "h.example", port: 23 }],
+    [
+      "legacy ansible_ssh_host/port",
+      { ansible_ssh_host: "h.example", ansible_ssh_port: 23 },
+      { address: "h.example", port: 23 },
+    ],
     [
       "ProxyCommand, quoted",
-      { ansible_ssh_common_args: "-o ProxyCommand=\"ssh -W %h:%p -q bastion\"" },
+      { ansible_ssh_common_args: '-o ProxyCommand="ssh -W %h:%p -q bastion"' },
       { proxyCommand: "ssh -W %h:%p -q bastion" },
     ],
     [
@@ -43,7 +55,11 @@ describe("connection variables map to a transport like Ansible's", () => {
       { ansible_ssh_common_args: "-o 'ProxyCommand=docker exec -i c1 /usr/sbin/sshd -i'" },
       { proxyCommand: "docker exec -i c1 /usr/sbin/sshd -i" },
     ],
-    ["ProxyJump becomes ssh -W", { ansible_ssh_common_args: "-J jump@bastion:2200" }, { proxyCommand: "ssh -W %h:%p jump@bastion:2200" }],
+    [
+      "ProxyJump becomes ssh -W",
+      { ansible_ssh_common_args: "-J jump@bastion:2200" },
+      { proxyCommand: "ssh -W %h:%p jump@bastion:2200" },
+    ],
     [
       "StrictHostKeyChecking=no with /dev/null known_hosts",
       { ansible_ssh_common_args: "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null" },
@@ -51,8 +67,16 @@ describe("connection variables map to a transport like Ansible's", () => {
     ],
     ["tend_ssh_host_key_policy", { tend_ssh_host_key_policy: "accept-new" }, { hostKeyPolicy: "accept-new" }],
     ["local", { ansible_connection: "local", ansible_host: "ignored" }, { type: "local", host: "w1" }],
-    ["docker: container from ansible_host", { ansible_connection: "docker", ansible_host: "tend-w1" }, { type: "docker", container: "tend-w1" }],
-    ["docker: container defaults to the inventory name", { ansible_connection: "docker" }, { type: "docker", container: "w1" }],
+    [
+      "docker: container from ansible_host",
+      { ansible_connection: "docker", ansible_host: "tend-w1" },
+      { type: "docker", container: "tend-w1" },
+    ],
+    [
+      "docker: container defaults to the inventory name",
+      { ansible_connection: "docker" },
+      { type: "docker", container: "w1" },
+    ],
   ])("%s", (_name, vars, expected) => {
     const r = conn(vars);
     if (r._tag === "Left") throw new Error(r.left.map(describeConnectionVarError).join("\n"));
@@ -74,12 +98,21 @@ describe("connection variables map to a transport like Ansible's", () => {
   it.each<[Record<string, unknown>, string]>([
     [{ ansible_port: "ssh" }, 'w1: ansible_port (from hosts.yml (host w1)): not a TCP port: "ssh"'],
     [{ ansible_port: 70000 }, "not a TCP port"],
-    [{ ansible_become: "maybe" }, 'w1: ansible_become (from hosts.yml (host w1)): expected a boolean, got "maybe"'],
+    [
+      { ansible_become: "maybe" },
+      'w1: ansible_become (from hosts.yml (host w1)): expected a boolean, got "maybe"',
+    ],
     [{ ansible_connection: "winrm" }, 'unsupported connection "winrm"'],
-    [{ ansible_host: "{{ lookup('env', 'X') }}" }, "ansible_host (from hosts.yml (host w1)): templated connection variables"],
+    [
+      { ansible_host: "{{ lookup('env', 'X') }}" },
+      "ansible_host (from hosts.yml (host w1)): templated connection variables",
+    ],
     [{ ansible_user: ["a"] }, 'ansible_user (from hosts.yml (host w1)): expected a string, got ["a"]'],
     [{ tend_ssh_host_key_policy: "yolo" }, 'expected "strict" or "accept-new"'],
-    [{ ansible_ssh_common_args: "-o 'ProxyCommand=ssh" }, "ansible_ssh_common_args (from hosts.yml (host w1)): unterminated quote"],
+    [
+      { ansible_ssh_common_args: "-o 'ProxyCommand=ssh" },
+      "ansible_ssh_common_args (from hosts.yml (host w1)): unterminated quote",
+    ],
     [{ ansible_become: true, ansible_become_method: "su" }, "only sudo is supported"],
   ])("%j is refused naming host, variable and file", (vars, message) => {
     const r = conn(vars);

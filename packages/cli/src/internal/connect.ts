@@ -10,8 +10,8 @@
  */
 import type { Either } from "fp-ts/lib/Either.js";
 import { left, right } from "fp-ts/lib/Either.js";
-import { splitWords } from "./inventory/ini-inventory.js";
 import type { VarLayer } from "./inventory/index.js";
+import { splitWords } from "./inventory/ini-inventory.js";
 
 /** An SSH connection, in the terms of `sshTransport`'s options. */
 export interface SshConnection {
@@ -61,9 +61,7 @@ export interface ConnectionDefaults {
   readonly user: string;
 }
 
-interface Lookup {
-  (name: string): { value: unknown; origin: string } | undefined;
-}
+type Lookup = (name: string) => { value: unknown; origin: string } | undefined;
 
 const lookupIn =
   (layers: readonly VarLayer[]): Lookup =>
@@ -148,7 +146,8 @@ export const connectionOf = (
       if (typeof found.value === "string" || typeof found.value === "number") {
         const s = String(found.value);
         // Jinja in connection variables needs the whole play context; refuse rather than connect elsewhere.
-        if (s.includes("{{")) fail(name, "templated connection variables are not supported; give the value itself");
+        if (s.includes("{{"))
+          fail(name, "templated connection variables are not supported; give the value itself");
         return s;
       }
       fail(name, `expected a string, got ${JSON.stringify(found.value)}`);
@@ -174,7 +173,10 @@ export const connectionOf = (
   if (portText !== undefined) {
     port = Number(portText);
     if (!Number.isInteger(port) || port < 1 || port > 65535) {
-      fail(get("ansible_port") ? "ansible_port" : "ansible_ssh_port", `not a TCP port: ${JSON.stringify(portText)}`);
+      fail(
+        get("ansible_port") ? "ansible_port" : "ansible_ssh_port",
+        `not a TCP port: ${JSON.stringify(portText)}`,
+      );
     }
   }
   const username = str("ansible_user", "ansible_ssh_user", "ansible_remote_user") ?? defaults.user;

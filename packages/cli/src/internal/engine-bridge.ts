@@ -28,7 +28,8 @@ import { groupsOfHost, hostsOfGroup } from "./inventory/index.js";
 /** Variables the CLI reads itself; the modules would call them unknown (they own the tend_ prefix). */
 const CLI_VARIABLES = new Set(["tend_ssh_host_key_policy"]);
 
-const expandHome = (path: string): string => (path === "~" || path.startsWith("~/") ? join(homedir(), path.slice(1)) : path);
+const expandHome = (path: string): string =>
+  path === "~" || path.startsWith("~/") ? join(homedir(), path.slice(1)) : path;
 
 /** The worker modules behind the Modules interface. */
 export const workerModules: Modules = {
@@ -37,9 +38,9 @@ export const workerModules: Modules = {
       origin: l.origin,
       vars: Object.fromEntries(Object.entries(l.vars).filter(([k]) => !CLI_VARIABLES.has(k))),
     }));
-    return mapLeft((errors: readonly Parameters<typeof describeVarError>[0][]) => errors.map(describeVarError))(
-      resolveVars(own, host),
-    );
+    return mapLeft((errors: readonly Parameters<typeof describeVarError>[0][]) =>
+      errors.map(describeVarError),
+    )(resolveVars(own, host));
   },
   checksumUrls: (vars) => requiredChecksumUrls(vars as WorkerVars),
   controllerArtifacts: (vars, checksums) => {
@@ -70,7 +71,10 @@ export const workerModules: Modules = {
   },
 };
 
-const transportFor = async (c: Connection, env: Readonly<Record<string, string | undefined>>): Promise<Either<string, Transport>> => {
+const transportFor = async (
+  c: Connection,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<Either<string, Transport>> => {
   switch (c.type) {
     case "local":
       return right(localTransport({ host: c.host }));

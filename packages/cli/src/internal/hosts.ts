@@ -7,7 +7,7 @@
  */
 import type { HostFacts, Target } from "@tend/core";
 import { describeTargetError, mapBounded } from "@tend/core";
-import { isLeft, left, right, type Either } from "fp-ts/lib/Either.js";
+import { type Either, isLeft, left, right } from "fp-ts/lib/Either.js";
 import { type Connection, connectionOf, describeConnectionVarError } from "./connect.js";
 import type { Deps } from "./facade.js";
 import {
@@ -52,7 +52,10 @@ const localInventory = (host: string): Inventory => {
 };
 
 /** Loads the inventory and selects hosts; errors are lines for the user. */
-export const selectTargets = async (options: HostOptions, deps: Deps): Promise<Either<string[], Selection>> => {
+export const selectTargets = async (
+  options: HostOptions,
+  deps: Deps,
+): Promise<Either<string[], Selection>> => {
   let inventory: Inventory;
   let layers: ReadonlyMap<string, readonly VarLayer[]>;
   if (options.inventory !== undefined) {

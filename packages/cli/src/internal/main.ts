@@ -4,10 +4,10 @@
  * and any unexpected exception becomes "internal error: <message>".
  */
 import { Command, CommanderError, Option } from "commander";
-import { applyCommand, type ApplyOptions } from "./commands/apply.js";
+import { type ApplyOptions, applyCommand } from "./commands/apply.js";
 import { type CommonOptions, contextOf, EXIT, printErrors } from "./commands/context.js";
 import { factsCommand } from "./commands/facts.js";
-import { planCommand, type PlanOptions } from "./commands/plan.js";
+import { type PlanOptions, planCommand } from "./commands/plan.js";
 import type { Deps } from "./facade.js";
 import type { CliIo } from "./io.js";
 
@@ -15,7 +15,10 @@ const collect = (value: string, previous: string[] | undefined): string[] => [..
 
 const withHostOptions = (cmd: Command, limitHelp: string): Command =>
   cmd
-    .option("-i, --inventory <file>", "Ansible inventory (YAML or INI), with group_vars/ and host_vars/ beside it")
+    .option(
+      "-i, --inventory <file>",
+      "Ansible inventory (YAML or INI), with group_vars/ and host_vars/ beside it",
+    )
     .option("-l, --limit <pattern>", limitHelp, collect)
     .option("--local", "work on the machine tend runs on, through the local transport")
     .option("--concurrency <n>", "hosts worked on at once", "10")
@@ -79,7 +82,9 @@ export const run = async (argv: readonly string[], io: CliIo, deps: () => Promis
   } catch (e) {
     if (e instanceof CommanderError) {
       // Help and version are successes; commander has already printed usage errors.
-      return e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help"
+      return e.code === "commander.helpDisplayed" ||
+        e.code === "commander.version" ||
+        e.code === "commander.help"
         ? EXIT.ok
         : EXIT.error;
     }

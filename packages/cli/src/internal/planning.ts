@@ -4,10 +4,11 @@
  * resources (with cluster facts) → planHost per host → one Plan. A host that
  * fails at any step becomes a failed host plan; the others go on.
  */
+
+import { readFile } from "node:fs/promises";
 import type { HostFacts, HostPlan, Plan, Resource, Target } from "@tend/core";
 import { combinePlans, mapBounded, planHost } from "@tend/core";
 import { isLeft } from "fp-ts/lib/Either.js";
-import { readFile } from "node:fs/promises";
 import { type Artifact, checksumFileDigest, ensureArtifact, fetchTexts } from "./artifacts.js";
 import type { ClusterInput, Deps } from "./facade.js";
 import { closeAll, type HostOptions, type Reached, reachHosts, selectTargets } from "./hosts.js";
@@ -25,7 +26,11 @@ export interface PlannedRun {
 /** Reads controller-side source files (certificates, kubeconfigs). */
 export const readSource = async (path: string): Promise<Uint8Array> => new Uint8Array(await readFile(path));
 
-const failed = (host: string, errors: readonly string[]): HostPlan => ({ host, status: "error", errors: [...errors] });
+const failed = (host: string, errors: readonly string[]): HostPlan => ({
+  host,
+  status: "error",
+  errors: [...errors],
+});
 
 /** Runs the plan pipeline; errors that stop every host (a bad inventory) come back as lines. */
 export const planRun = async (
@@ -41,7 +46,10 @@ export const planRun = async (
 
   // Variables first: a host with bad variables is not worth a connection.
   const vars = new Map<string, unknown>();
-  const needVars = new Set([...selection.hosts, ...deps.modules.factHosts(selection.inventory, selection.hosts)]);
+  const needVars = new Set([
+    ...selection.hosts,
+    ...deps.modules.factHosts(selection.inventory, selection.hosts),
+  ]);
   for (const host of selection.inventory.hosts) {
     if (!needVars.has(host)) continue;
     const r = deps.modules.resolveVars(selection.layers.get(host) ?? [], host);
@@ -50,9 +58,12 @@ export const planRun = async (
   }
 
   // Connect to the selected hosts with good variables, and to the hosts whose facts they need.
-  const toReach = selection.inventory.hosts.filter((h) => needVars.has(h) && (vars.has(h) || !selection.hosts.includes(h)));
+  const toReach = selection.inventory.hosts.filter(
+    (h) => needVars.has(h) && (vars.has(h) || !selection.hosts.includes(h)),
+  );
   const reached = await reachHosts(selection, toReach, deps, progress, concurrency);
-  for (const [host, r] of reached) if (!r.ok && selection.hosts.includes(host)) hostErrors.set(host, [r.error]);
+  for (const [host, r] of reached)
+    if (!r.ok && selection.hosts.includes(host)) hostErrors.set(host, [r.error]);
 
   // Checksums and controller downloads, each url once for all hosts.
   const planned = selection.hosts.filter((h) => !hostErrors.has(h));
@@ -68,7 +79,8 @@ export const planRun = async (
   }
   const artifacts = new Map<string, string>();
   const wanted = new Map<string, Artifact>();
-  for (const h of planned) for (const a of deps.modules.controllerArtifacts(vars.get(h), checksums)) wanted.set(a.url, a);
+  for (const h of planned)
+    for (const a of deps.modules.controllerArtifacts(vars.get(h), checksums)) wanted.set(a.url, a);
   const artifactErrors = new Map<string, string>();
   if (wanted.size > 0) {
     for (const h of planned) progress.state(h, "downloading");
@@ -79,8 +91,14 @@ export const planRun = async (
       else artifactErrors.set(a.url, r.error);
     }
     for (const h of planned) {
-      const missing = deps.modules.controllerArtifacts(vars.get(h), checksums).flatMap((a) => artifactErrors.get(a.url) ?? []);
-      if (missing.length > 0) hostErrors.set(h, missing.map((m) => `${h}: cannot download ${m}`));
+      const missing = deps.modules
+        .controllerArtifacts(vars.get(h), checksums)
+        .flatMap((a) => artifactErrors.get(a.url) ?? []);
+      if (missing.length > 0)
+        hostErrors.set(
+          h,
+          missing.map((m) => `${h}: cannot download ${m}`),
+        );
     }
   }
 

@@ -104,7 +104,9 @@ const fromPlanFile = async (ctx: CommandContext, file: string, o: ApplyOptions):
     text = await readFile(file, "utf8");
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    printErrors(ctx, [`${file}: cannot read plan: ${code === "ENOENT" ? "no such file" : (e as Error).message}`]);
+    printErrors(ctx, [
+      `${file}: cannot read plan: ${code === "ENOENT" ? "no such file" : (e as Error).message}`,
+    ]);
     return EXIT.error;
   }
   const decoded = decodePlan(text);
@@ -132,10 +134,20 @@ const fromPlanFile = async (ctx: CommandContext, file: string, o: ApplyOptions):
       : selection.connections;
   const unknown = ready.filter((h) => !connections.has(h));
   if (unknown.length > 0) {
-    printErrors(ctx, unknown.map((h) => `${file}: host ${h} is not in ${selection.inventory.path}`));
+    printErrors(
+      ctx,
+      unknown.map((h) => `${file}: host ${h} is not in ${selection.inventory.path}`),
+    );
     return EXIT.error;
   }
-  const reached = await reachHosts({ ...selection, connections }, ready, ctx.deps, ctx.progress, ctx.concurrency, false);
+  const reached = await reachHosts(
+    { ...selection, connections },
+    ready,
+    ctx.deps,
+    ctx.progress,
+    ctx.concurrency,
+    false,
+  );
   try {
     const unreachable = [...reached.values()].flatMap((r) => (r.ok ? [] : [r.error]));
     printErrors(ctx, unreachable);
@@ -147,5 +159,8 @@ const fromPlanFile = async (ctx: CommandContext, file: string, o: ApplyOptions):
 };
 
 /** Runs `tend apply [PLANFILE]`; returns the exit code. */
-export const applyCommand = (ctx: CommandContext, planFile: string | undefined, o: ApplyOptions): Promise<number> =>
-  planFile === undefined ? fromInventory(ctx, o) : fromPlanFile(ctx, planFile, o);
+export const applyCommand = (
+  ctx: CommandContext,
+  planFile: string | undefined,
+  o: ApplyOptions,
+): Promise<number> => (planFile === undefined ? fromInventory(ctx, o) : fromPlanFile(ctx, planFile, o));

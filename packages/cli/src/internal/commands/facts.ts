@@ -9,7 +9,13 @@ export const factsCommand = async (ctx: CommandContext, o: CommonOptions): Promi
     printErrors(ctx, selected.left);
     return EXIT.error;
   }
-  const reached = await reachHosts(selected.right, selected.right.hosts, ctx.deps, ctx.progress, ctx.concurrency);
+  const reached = await reachHosts(
+    selected.right,
+    selected.right.hosts,
+    ctx.deps,
+    ctx.progress,
+    ctx.concurrency,
+  );
   await closeAll(reached);
   const out: Record<string, unknown> = {};
   const errors: string[] = [];

@@ -29,7 +29,8 @@ export const planCommand = async (ctx: CommandContext, o: PlanOptions): Promise<
       printErrors(ctx, [`cannot write plan to ${o.out}: ${(e as Error).message}`]);
       return EXIT.error;
     }
-    if (!o.json) ctx.io.stdout(`Saved the plan to ${o.out}; apply it with: tend apply ${o.out} -i INVENTORY\n`);
+    if (!o.json)
+      ctx.io.stdout(`Saved the plan to ${o.out}; apply it with: tend apply ${o.out} -i INVENTORY\n`);
   }
   if (plan.hosts.some((h) => h.status === "error")) return EXIT.error;
   return o.detailedExitcode && !planIsEmpty(plan) ? EXIT.changes : EXIT.ok;

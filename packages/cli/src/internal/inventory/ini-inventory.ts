@@ -107,18 +107,22 @@ const parseSection = (header: string): Section | string => {
   const colon = name.lastIndexOf(":");
   if (colon < 0) return { group: name, kind: "hosts" };
   const kind = name.slice(colon + 1);
-  if (kind !== "vars" && kind !== "children") return `unknown section suffix ":${kind}" (expected :vars or :children)`;
+  if (kind !== "vars" && kind !== "children")
+    return `unknown section suffix ":${kind}" (expected :vars or :children)`;
   return { group: name.slice(0, colon), kind };
 };
 
 /** Parses INI inventory text into the builder's model; problems name the file and line. */
-export const iniInventory = (file: string, text: string): { builder: InventoryBuilder } | { problems: DecodeProblem[] } => {
+export const iniInventory = (
+  file: string,
+  text: string,
+): { builder: InventoryBuilder } | { problems: DecodeProblem[] } => {
   const builder = new InventoryBuilder(file);
   const problems: DecodeProblem[] = [];
   const pendingChildren: { parent: string; child: string; line: number }[] = [];
   let section: Section = { group: "ungrouped", kind: "hosts" };
   const lines = text.split(/\r?\n/);
-  lines.forEach((rawLine, index) => {
+  const readLine = (rawLine: string, index: number): void => {
     const lineNo = index + 1;
     const at = `line ${lineNo}`;
     const line = rawLine.trim();
@@ -139,7 +143,12 @@ export const iniInventory = (file: string, text: string): { builder: InventoryBu
       const words = splitWords(line.slice(eq + 1));
       if (words === undefined) return fail("unterminated quote");
       const text = words.map((w) => w.text).join(" ");
-      builder.groupVars(section.group, { [key]: iniValue(text, words.some((w) => w.quoted)) });
+      builder.groupVars(section.group, {
+        [key]: iniValue(
+          text,
+          words.some((w) => w.quoted),
+        ),
+      });
       return;
     }
     if (section.kind === "children") {
@@ -165,7 +174,8 @@ export const iniInventory = (file: string, text: string): { builder: InventoryBu
     const hosts = expandHostPattern(pattern);
     if (typeof hosts === "string") return fail(hosts);
     for (const h of hosts) builder.host(section.group, h, vars);
-  });
+  };
+  lines.forEach(readLine);
   for (const c of pendingChildren) builder.child(c.parent, c.child);
   return problems.length > 0 ? { problems } : { builder };
 };

@@ -1,4 +1,4 @@
-import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -212,20 +212,48 @@ describe("malformed inventories: the error names the file and the path of the ba
       "h.yml",
       "h.yml: at all.chilren: unexpected key",
     ],
-    ["bad variable name", { "h.yml": "all:\n  vars:\n    bad-name: 1\n" }, "h.yml", 'h.yml: at all.vars.bad-name: invalid variable name "bad-name"'],
+    [
+      "bad variable name",
+      { "h.yml": "all:\n  vars:\n    bad-name: 1\n" },
+      "h.yml",
+      'h.yml: at all.vars.bad-name: invalid variable name "bad-name"',
+    ],
     ["YAML syntax", { "h.yml": "all:\n  hosts: [\n" }, "h.yml", "h.yml: invalid YAML: line"],
-    ["group_vars not a mapping", { "h.yml": "all:\n  hosts: {h: null}\n", "group_vars/all.yml": "- a\n" }, "h.yml", "group_vars/all.yml: a vars file must be a mapping"],
+    [
+      "group_vars not a mapping",
+      { "h.yml": "all:\n  hosts: {h: null}\n", "group_vars/all.yml": "- a\n" },
+      "h.yml",
+      "group_vars/all.yml: a vars file must be a mapping",
+    ],
     [
       "host_vars bad name",
-      { "h.yml": "all:\n  hosts: {h: null}\n", "host_vars/h/main.yml": "ok: 1\nnested:\n  fine: 1\n9lives: 1\n" },
+      {
+        "h.yml": "all:\n  hosts: {h: null}\n",
+        "host_vars/h/main.yml": "ok: 1\nnested:\n  fine: 1\n9lives: 1\n",
+      },
       "h.yml",
       'host_vars/h/main.yml: at 9lives: invalid variable name "9lives"',
     ],
-    ["INI vars line", { "h.ini": "[g:vars]\nnot an assignment\n" }, "h.ini", "h.ini: at line 2: expected key=value"],
+    [
+      "INI vars line",
+      { "h.ini": "[g:vars]\nnot an assignment\n" },
+      "h.ini",
+      "h.ini: at line 2: expected key=value",
+    ],
     ["INI section", { "h.ini": "[g:hosts]\n" }, "h.ini", 'h.ini: at line 1: unknown section suffix ":hosts"'],
-    ["INI inline var", { "h.ini": "[g]\nh1 ansible_port\n" }, "h.ini", 'h.ini: at line 2: expected key=value after the host name, got "ansible_port"'],
+    [
+      "INI inline var",
+      { "h.ini": "[g]\nh1 ansible_port\n" },
+      "h.ini",
+      'h.ini: at line 2: expected key=value after the host name, got "ansible_port"',
+    ],
     ["INI range", { "h.ini": "[g]\nw[3:1]\n" }, "h.ini", "h.ini: at line 2: range end is before its start"],
-    ["cycle", { "h.ini": "[a:children]\nb\n[b:children]\na\n" }, "h.ini", "h.ini: groups form a cycle: a -> b -> a"],
+    [
+      "cycle",
+      { "h.ini": "[a:children]\nb\n[b:children]\na\n" },
+      "h.ini",
+      "h.ini: groups form a cycle: a -> b -> a",
+    ],
     ["missing file", {}, "nope.yml", "nope.yml: cannot read inventory: no such file"],
   ])("%s", async (_name, files, inventory, message) => {
     const errors = await loadErrors(files, inventory);

@@ -36,7 +36,10 @@ describe("--limit selects hosts like Ansible's patterns, in inventory order", ()
     [["w*"], ["worker01", "worker02", "web03"]],
     [["~^ctl0[2-9]$"], ["ctl02"]],
     [["all"], ["ctl01", "ctl02", "worker01", "worker02", "web03"]],
-    [["k8s_worker", "!web03"], ["worker01", "worker02"]],
+    [
+      ["k8s_worker", "!web03"],
+      ["worker01", "worker02"],
+    ],
   ])("%j → %j", (patterns, hosts) => {
     expect(selectHosts(inv, patterns)).toEqual({ _tag: "Right", right: hosts });
   });

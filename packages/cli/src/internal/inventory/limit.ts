@@ -10,7 +10,12 @@ import type { Inventory } from "./model.js";
 import { hostsOfGroup } from "./model.js";
 
 const globToRegExp = (glob: string): RegExp =>
-  new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
+  new RegExp(
+    `^${glob
+      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+      .replace(/\*/g, ".*")
+      .replace(/\?/g, ".")}$`,
+  );
 
 const matchTerm = (inv: Inventory, term: string): string[] | string => {
   if (term.startsWith("~")) {
@@ -21,7 +26,10 @@ const matchTerm = (inv: Inventory, term: string): string[] | string => {
       return `invalid regular expression in --limit: ${term}`;
     }
     const groups = [...inv.groups.keys()].filter((g) => re.test(g));
-    const hosts = new Set([...inv.hosts.filter((h) => re.test(h)), ...groups.flatMap((g) => hostsOfGroup(inv, g))]);
+    const hosts = new Set([
+      ...inv.hosts.filter((h) => re.test(h)),
+      ...groups.flatMap((g) => hostsOfGroup(inv, g)),
+    ]);
     return inv.hosts.filter((h) => hosts.has(h));
   }
   if (term.includes("*") || term.includes("?")) {
@@ -39,7 +47,9 @@ const matchTerm = (inv: Inventory, term: string): string[] | string => {
 
 /** Splits a pattern like Ansible: on commas, or on colons when there is no comma. */
 const termsOf = (pattern: string): string[] =>
-  (pattern.includes(",") ? pattern.split(",") : pattern.split(":")).map((t) => t.trim()).filter((t) => t !== "");
+  (pattern.includes(",") ? pattern.split(",") : pattern.split(":"))
+    .map((t) => t.trim())
+    .filter((t) => t !== "");
 
 /**
  * Selects hosts by one or more patterns (several `--limit` flags intersect

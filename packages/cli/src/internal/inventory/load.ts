@@ -85,11 +85,13 @@ export const layersOf = async (
     const groups = groupsOfHost(inventory, host);
     const out: VarLayer[] = [];
     for (const g of groups) {
-      if (Object.keys(g.vars).length > 0) out.push({ origin: `${inventory.path} (group ${g.name})`, vars: g.vars });
+      if (Object.keys(g.vars).length > 0)
+        out.push({ origin: `${inventory.path} (group ${g.name})`, vars: g.vars });
     }
     for (const g of groups) out.push(...(groupFiles.get(g.name) ?? []));
     const inline = inventory.hostVars.get(host) ?? {};
-    if (Object.keys(inline).length > 0) out.push({ origin: `${inventory.path} (host ${host})`, vars: inline });
+    if (Object.keys(inline).length > 0)
+      out.push({ origin: `${inventory.path} (host ${host})`, vars: inline });
     if (hostsDirExists) {
       const r = await varsFilesFor(hostDir, host);
       if ("problems" in r) problems.push(...r.problems);
@@ -105,7 +107,9 @@ export const loadInventory = async (path: string): Promise<Either<DecodeProblem[
   let text: string;
   try {
     if (await isDir(path)) {
-      return left([{ file: path, path: "", message: "is a directory; give the inventory file (hosts.yml or hosts.ini)" }]);
+      return left([
+        { file: path, path: "", message: "is a directory; give the inventory file (hosts.yml or hosts.ini)" },
+      ]);
     }
     text = await readFile(path, "utf8");
   } catch (e) {

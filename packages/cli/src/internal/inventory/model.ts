@@ -54,7 +54,8 @@ export class InventoryBuilder {
 
   /** Declares a group (idempotent). */
   group(name: string): void {
-    if (!this.groups.has(name)) this.groups.set(name, { name, vars: {}, children: [], parents: [], hosts: [] });
+    if (!this.groups.has(name))
+      this.groups.set(name, { name, vars: {}, children: [], parents: [], hosts: [] });
   }
 
   /** Merges variables into a group; a later declaration wins, like Ansible. */
@@ -166,7 +167,10 @@ export const groupsOfHost = (inv: Inventory, host: string): InventoryGroup[] => 
   };
   return [...found]
     .map((n) => inv.groups.get(n)!)
-    .sort((a, b) => a.depth - b.depth || priority(a) - priority(b) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    .sort(
+      (a, b) =>
+        a.depth - b.depth || priority(a) - priority(b) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+    );
 };
 
 /** Hosts of a group and of all its descendants, in inventory order. */

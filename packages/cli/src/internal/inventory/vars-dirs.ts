@@ -8,8 +8,8 @@ import { join } from "node:path";
 import { isLeft } from "fp-ts/lib/Either.js";
 import type { DecodeProblem } from "../decode.js";
 import { problemsOf } from "../decode.js";
-import { VarsCodec } from "./vars-codec.js";
 import type { Vars } from "./model.js";
+import { VarsCodec } from "./vars-codec.js";
 import { parseYaml } from "./yaml-file.js";
 
 /** Variables from one file, lowest precedence first when in a list. */
@@ -34,7 +34,9 @@ const kindOf = async (path: string): Promise<"file" | "dir" | undefined> => {
 };
 
 /** Reads one vars file; empty files are empty mappings. */
-export const readVarsFile = async (path: string): Promise<{ layer: VarLayer } | { problems: DecodeProblem[] }> => {
+export const readVarsFile = async (
+  path: string,
+): Promise<{ layer: VarLayer } | { problems: DecodeProblem[] }> => {
   let text: string;
   try {
     text = await readFile(path, "utf8");
@@ -50,7 +52,12 @@ export const readVarsFile = async (path: string): Promise<{ layer: VarLayer } | 
     // A file whose top is not a mapping gets a clearer word than the codec name.
     return {
       problems: problems.map((p) =>
-        p.path === "" ? { ...p, message: `a vars file must be a mapping of variable names, got ${JSON.stringify(parsed.value)?.slice(0, 60)}` } : p,
+        p.path === ""
+          ? {
+              ...p,
+              message: `a vars file must be a mapping of variable names, got ${JSON.stringify(parsed.value)?.slice(0, 60)}`,
+            }
+          : p,
       ),
     };
   }

@@ -28,19 +28,29 @@ export const yamlInventory = (
   const builder = new InventoryBuilder(file);
   const top = TopLevel.decode(doc);
   if (isLeft(top) || doc === null || Array.isArray(doc)) {
-    return { problems: [{ file, path: "", message: "an inventory must be a mapping of groups (e.g. `all:`)" }] };
+    return {
+      problems: [{ file, path: "", message: "an inventory must be a mapping of groups (e.g. `all:`)" }],
+    };
   }
   const visit = (name: string, body: unknown, path: string, parent: string | undefined): void => {
     builder.group(name);
     if (parent !== undefined) builder.child(parent, name);
     if (body === null || body === undefined) return;
     if (typeof body !== "object" || Array.isArray(body)) {
-      problems.push({ file, path, message: `a group must be a mapping with hosts, vars or children, got ${JSON.stringify(body)}` });
+      problems.push({
+        file,
+        path,
+        message: `a group must be a mapping with hosts, vars or children, got ${JSON.stringify(body)}`,
+      });
       return;
     }
     for (const key of Object.keys(body)) {
       if (!GROUP_KEYS.has(key)) {
-        problems.push({ file, path: `${path}.${key}`, message: "unexpected key; a group has only hosts, vars and children" });
+        problems.push({
+          file,
+          path: `${path}.${key}`,
+          message: "unexpected key; a group has only hosts, vars and children",
+        });
       }
     }
     const decoded = GroupBody.decode(body);

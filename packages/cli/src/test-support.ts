@@ -1,0 +1,97 @@
+/**
+ * Test helpers for main(): an in-memory io, SimHost-backed deps, and a small
+ * module set that declares one file per host. Not exported by the package.
+ */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Target } from "@tend/core";
+import { freshDebianHost, SimHost } from "@tend/core/testing";
+import { left, right } from "fp-ts/lib/Either.js";
+import type { Deps, Modules } from "./internal/facade.js";
+import type { CliIo } from "./internal/io.js";
+
+/** An io that records output and answers prompts from a list. */
+export interface RecordingIo extends CliIo {
+  readonly out: () => string;
+  readonly err: () => string;
+  readonly prompts: string[];
+}
+
+export const recordingIo = (
+  options: { tty?: boolean; answers?: string[]; env?: Record<string, string> } = {},
+): RecordingIo => {
+  let out = "";
+  let err = "";
+  const prompts: string[] = [];
+  const answers = [...(options.answers ?? [])];
+  return {
+    stdout: (t) => {
+      out += t;
+    },
+    stderr: (t) => {
+      err += t;
+    },
+    stdoutIsTTY: options.tty ?? false,
+    stderrIsTTY: options.tty ?? false,
+    stdinIsTTY: options.tty ?? false,
+    env: options.env ?? {},
+    cwd: process.cwd(),
+    prompt: async (q) => {
+      prompts.push(q);
+      return answers.shift();
+    },
+    out: () => out,
+    err: () => err,
+    prompts,
+  };
+};
+
+/** Modules that give each host one file, /etc/motd, with its `motd` variable (default "hello"). */
+export const motdModules = (overrides: Partial<Modules> = {}): Modules => ({
+  resolveVars: (layers) => {
+    const vars: Record<string, unknown> = {};
+    for (const l of layers) Object.assign(vars, l.vars);
+    if (vars.motd !== undefined && typeof vars.motd !== "string") return left([`motd: expected a string`]);
+    return right(vars);
+  },
+  checksumUrls: () => [],
+  controllerArtifacts: () => [],
+  factHosts: () => [],
+  resources: (host, cluster) => {
+    const vars = (cluster.hosts.get(host)?.vars ?? {}) as Record<string, unknown>;
+    return right([{ kind: "file", name: "/etc/motd", props: { content: `${vars.motd ?? "hello"}\n` } }]);
+  },
+  ...overrides,
+});
+
+/** Deps whose targets are SimHosts by inventory name; a host without one is unreachable. */
+export const simDeps = (hosts: Record<string, SimHost>, modules: Modules = motdModules()): Deps => ({
+  modules,
+  openTarget: async (c) => {
+    const h = hosts[c.host];
+    return h ? right(h as Target) : left(`${c.host}: cannot connect: connection refused`);
+  },
+  fetch: async (url) => new Response(`no such url ${url}`, { status: 404 }),
+  cacheDir: mkdtempSync(join(tmpdir(), "tend-cache-")),
+  user: "tester",
+  localHost: "thismachine",
+});
+
+/** A fresh Debian SimHost named `name`. */
+export const simHost = (name: string): SimHost =>
+  new SimHost(freshDebianHost({ host: { hostname: name } }), { name });
+
+/** Writes an inventory file into a fresh directory and returns its path. */
+export const inventoryFile = (name: string, text: string, extra: Record<string, string> = {}): string => {
+  const dir = mkdtempSync(join(tmpdir(), "tend-cli-"));
+  writeFileSync(join(dir, name), text);
+  for (const [p, t] of Object.entries(extra)) writeFileSync(join(dir, p), t);
+  return join(dir, name);
+};
+
+/** The content of a file on a SimHost, or undefined. */
+export const fileOn = (host: SimHost, path: string): string | undefined => {
+  const f = host.state.files[path];
+  return f?.type === "file" ? Buffer.from(f.content, "base64").toString("utf8") : undefined;
+};
