@@ -86,14 +86,20 @@ export const resolveVars = (layers: readonly VarLayer[], host: string): E.Either
   }
   const interpolator = new Interpolator({ host, values, origins });
   const raw: Record<string, unknown> = {};
+  const failed = new Set<string>();
   for (const name of knownVariables) {
     const r = interpolator.resolve(name);
     if (r.ok) raw[name] = r.value;
+    else failed.add(name);
   }
   errors.push(...interpolator.errors);
-  if (errors.length > 0) return E.left(errors);
   const decoded = DecodedVars.decode(raw);
-  if (E.isLeft(decoded)) return E.left(badValues(decoded.left, host, origins));
+  if (E.isLeft(decoded)) {
+    // A variable that failed to interpolate was already reported; its absence is not a second error.
+    const bad = decoded.left.filter((e) => !failed.has(e.context[1]?.key ?? ""));
+    errors.push(...badValues(bad, host, origins));
+  }
+  if (errors.length > 0 || E.isLeft(decoded)) return E.left(errors);
   const d = decoded.right;
   return E.right({
     ...withoutUserKeys(d),
