@@ -85,7 +85,7 @@ tend_extract() {
   mkdir -- "$w" "$w/x"
   tar -xf "$a" -C "$w/x" --no-same-owner --strip-components="$strip"
   if [ "$all" = 1 ]; then
-    if [ -n "$(cd "$w/x" && find . -name "*\${tend_nl}*")" ]; then tend_fail "archive $a has a member whose name holds a newline"; fi
+    if [ -n "$(cd "$w/x" && LC_ALL=C find . -name "*\${tend_nl}*")" ]; then tend_fail "archive $a has a member whose name holds a newline"; fi
     (cd "$w/x" && find . -type f) | sed 's,^\./,,' > "$w/list"
   elif [ "$#" -gt 0 ]; then printf '%s\n' "$@" > "$w/list"
   else : > "$w/list"

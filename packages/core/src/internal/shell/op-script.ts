@@ -61,8 +61,8 @@ const userFlags = (op: Extract<Op, { op: "useradd" | "usermod" }>): string[] => 
   if (op.home !== undefined) a.push("-d", op.home);
   if (op.op === "useradd") {
     if (op.system) a.push("-r");
-    // A given home is created; without one the account gets the default path but no directory.
-    a.push(op.home !== undefined ? "-m" : "-M");
+    // Never create the home directory (as SimHost): service accounts need none, and a wanted one is a directory resource.
+    a.push("-M");
   }
   return [...a, "--", op.name];
 };

@@ -70,7 +70,7 @@ const parseUser = (p: Extract<Probe, { type: "user" }>, body: FrameBody): unknow
   if (name !== p.name) return { exists: false };
   const primary = field(body, "primary") ?? "";
   const groups = (field(body, "groups") ?? "").split(" ").filter((g) => g !== "" && g !== primary);
-  return { exists: true, uid: int(uid, "uid"), gid: int(gid, "gid"), home, shell, groups: [...new Set(groups)].sort() };
+  return { exists: true, uid: int(uid, "uid"), gid: int(gid, "gid"), home, shell, groups: [...new Set(groups)] };
 };
 
 const parseGroup = (p: Extract<Probe, { type: "group" }>, body: FrameBody): unknown => {
@@ -91,7 +91,7 @@ export const swapDevices = (procSwaps: string): string[] =>
     .map((d) => d.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8))));
 
 /** The line format the extract op writes: `<sha256>  <absolute path>`. */
-export const MANIFEST_LINE = /^([0-9a-f]{64}) {2}(.*)$/;
+export const MANIFEST_LINE = /^([0-9a-f]{64}) {2}(\/.*)$/;
 
 const parseManifest = (body: FrameBody): unknown => {
   if (field(body, "absent") !== undefined) return { exists: false };

@@ -54,7 +54,7 @@ tend_kmod() {
   elif [ "$l" = 0 ] && [ -d "/sys/module/$n" ]; then b=1
   elif [ -r /proc/filesystems ] && awk '{ print $NF }' /proc/filesystems | sed 's/-/_/g' | grep -qxF -e "$n"; then b=1
   fi
-  if cat /etc/modules-load.d/*.conf 2>/dev/null | sed -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//' -e 's/-/_/g' | grep -qxF -e "$n"; then p=1; fi
+  if cat /etc/modules-load.d/*.conf 2>/dev/null | sed 's/-/_/g' | grep -qxF -e "$n"; then p=1; fi
   printf 'loaded %s\nbuiltin %s\npersisted %s\n' "$l" "$b" "$p"
 }
 tend_user() {
@@ -81,8 +81,8 @@ tend_swap() {
 tend_manifest() {
   if [ ! -f "$1" ]; then echo 'absent'; return 0; fi
   printf 'text '; base64 -w0 < "$1"; echo
-  sed -n 's/^[0-9a-f]\{64\}  //p' "$1" | while IFS= read -r m || [ -n "$m" ]; do
-    if [ -f "$m" ] && [ ! -L "$m" ] && h=$(sha256sum < "$m" 2>/dev/null); then printf 'have %s\n' "\${h%% *}"; else echo 'have -'; fi
+  LC_ALL=C sed -n 's,^[0-9a-f]\{64\}  \(/.*\)$,\1,p' "$1" | while IFS= read -r m || [ -n "$m" ]; do
+    if [ -f "$m" ] && h=$(sha256sum < "$m" 2>/dev/null); then printf 'have %s\n' "\${h%% *}"; else echo 'have -'; fi
   done
 }
 tend_check() {
