@@ -122,12 +122,14 @@ export const iniInventory = (
   const pendingChildren: { parent: string; child: string; line: number }[] = [];
   let section: Section = { group: "ungrouped", kind: "hosts" };
   const lines = text.split(/\r?\n/);
-  const readLine = (rawLine: string, index: number): void => {
+  const readLine = (rawLine: string, index: number): undefined => {
     const lineNo = index + 1;
     const at = `line ${lineNo}`;
     const line = rawLine.trim();
     if (line === "" || line.startsWith("#") || line.startsWith(";")) return;
-    const fail = (message: string): void => void problems.push({ file, path: at, message });
+    const fail = (message: string): undefined => {
+      problems.push({ file, path: at, message });
+    };
     if (line.startsWith("[")) {
       if (!line.endsWith("]")) return fail(`unterminated section header ${line}`);
       const parsed = parseSection(line);
