@@ -23,7 +23,14 @@ const user = (over: Partial<Extract<UserFact, { exists: true }>> = {}): UserFact
 
 describe("user", () => {
   const props = { uid: 666, group: "docker", shell: "/usr/sbin/nologin" };
-  const cases: { why: string; props: object; facts: ProbeResult[]; action: string; fields: string[]; ops: unknown[] }[] = [
+  const cases: {
+    why: string;
+    props: object;
+    facts: ProbeResult[];
+    action: string;
+    fields: string[];
+    ops: unknown[];
+  }[] = [
     {
       why: "an absent user is added with every declared field",
       props: { ...props, system: true, groups: ["adm"] },
@@ -31,7 +38,15 @@ describe("user", () => {
       action: "create",
       fields: ["exists", "uid", "group", "groups", "shell"],
       ops: [
-        { op: "useradd", name: "docker", uid: 666, group: "docker", groups: ["adm"], shell: "/usr/sbin/nologin", system: true },
+        {
+          op: "useradd",
+          name: "docker",
+          uid: 666,
+          group: "docker",
+          groups: ["adm"],
+          shell: "/usr/sbin/nologin",
+          system: true,
+        },
       ],
     },
     {
@@ -107,11 +122,35 @@ describe("user", () => {
 
 describe("group", () => {
   const cases: { why: string; props: object; fact: GroupFact; action: string; ops: unknown[] }[] = [
-    { why: "an absent group is added with its gid", props: { gid: 666 }, fact: noGroup, action: "create", ops: [{ op: "groupadd", name: "docker", gid: 666 }] },
-    { why: "a system group is added with -r", props: { system: true }, fact: noGroup, action: "create", ops: [{ op: "groupadd", name: "docker", system: true }] },
+    {
+      why: "an absent group is added with its gid",
+      props: { gid: 666 },
+      fact: noGroup,
+      action: "create",
+      ops: [{ op: "groupadd", name: "docker", gid: 666 }],
+    },
+    {
+      why: "a system group is added with -r",
+      props: { system: true },
+      fact: noGroup,
+      action: "create",
+      ops: [{ op: "groupadd", name: "docker", system: true }],
+    },
     { why: "a group with the gid is left alone", props: { gid: 666 }, fact: docker, action: "noop", ops: [] },
-    { why: "a group without a declared gid is left alone", props: {}, fact: { exists: true, gid: 5, members: [] }, action: "noop", ops: [] },
-    { why: "another gid is changed with groupmod", props: { gid: 666 }, fact: { exists: true, gid: 999, members: [] }, action: "update", ops: [{ op: "groupmod", name: "docker", gid: 666 }] },
+    {
+      why: "a group without a declared gid is left alone",
+      props: {},
+      fact: { exists: true, gid: 5, members: [] },
+      action: "noop",
+      ops: [],
+    },
+    {
+      why: "another gid is changed with groupmod",
+      props: { gid: 666 },
+      fact: { exists: true, gid: 999, members: [] },
+      action: "update",
+      ops: [{ op: "groupmod", name: "docker", gid: 666 }],
+    },
   ];
   for (const c of cases)
     it(c.why, () => {

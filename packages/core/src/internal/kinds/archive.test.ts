@@ -70,7 +70,12 @@ describe("archive", () => {
     {
       why: "extracted from this checksum with every member intact: nothing to do",
       props: base,
-      facts: [m(hex, [["/usr/local/bin/docker", true], ["/usr/local/bin/dockerd", true]])],
+      facts: [
+        m(hex, [
+          ["/usr/local/bin/docker", true],
+          ["/usr/local/bin/dockerd", true],
+        ]),
+      ],
       action: "noop",
       fields: [],
       ops: [],
@@ -78,7 +83,12 @@ describe("archive", () => {
     {
       why: "an altered member is extracted again",
       props: base,
-      facts: [m(hex, [["/usr/local/bin/docker", true], ["/usr/local/bin/dockerd", false]])],
+      facts: [
+        m(hex, [
+          ["/usr/local/bin/docker", true],
+          ["/usr/local/bin/dockerd", false],
+        ]),
+      ],
       action: "update",
       fields: ["members"],
       ops: fromUrl(checksum, hex),
@@ -94,7 +104,12 @@ describe("archive", () => {
     {
       why: "a new checksum (new version) is extracted again",
       props: base,
-      facts: [m("e".repeat(64), [["/usr/local/bin/docker", true], ["/usr/local/bin/dockerd", true]])],
+      facts: [
+        m("e".repeat(64), [
+          ["/usr/local/bin/docker", true],
+          ["/usr/local/bin/dockerd", true],
+        ]),
+      ],
       action: "update",
       fields: ["source"],
       ops: fromUrl(checksum, hex),
@@ -102,7 +117,12 @@ describe("archive", () => {
     {
       why: "without a checksum the url is the source",
       props: { dest: name, url, members, strip: 1 },
-      facts: [m(url, [["/usr/local/bin/docker", true], ["/usr/local/bin/dockerd", true]])],
+      facts: [
+        m(url, [
+          ["/usr/local/bin/docker", true],
+          ["/usr/local/bin/dockerd", true],
+        ]),
+      ],
       action: "noop",
       fields: [],
       ops: [],
@@ -135,7 +155,13 @@ describe("archive", () => {
     {
       why: "from a host file that is gone after a good extraction: nothing to do",
       props: { dest: name, archive: "/opt/tmp/docker.tgz", members, strip: 1 },
-      facts: [m("f".repeat(64), [["/usr/local/bin/docker", true], ["/usr/local/bin/dockerd", true]]), absentFact],
+      facts: [
+        m("f".repeat(64), [
+          ["/usr/local/bin/docker", true],
+          ["/usr/local/bin/dockerd", true],
+        ]),
+        absentFact,
+      ],
       action: "noop",
       fields: [],
       ops: [],
@@ -152,7 +178,11 @@ describe("archive", () => {
 
   it("lists missing or altered members by path", () => {
     const r = evaluate(archiveKind, name, { ...base, members: ["docker", "dockerd", "runc"] }, [
-      m(hex, [["/usr/local/bin/docker", true], ["/usr/local/bin/dockerd", false], ["/usr/local/bin/ctr", true]]),
+      m(hex, [
+        ["/usr/local/bin/docker", true],
+        ["/usr/local/bin/dockerd", false],
+        ["/usr/local/bin/ctr", true],
+      ]),
     ]);
     expect(r.diff.fields).toEqual([
       {
@@ -187,7 +217,10 @@ describe("archive", () => {
 
   it("marks the source unknown when a host archive without checksum does not exist yet", () => {
     const r = evaluate(archiveKind, name, { dest: name, archive: "/opt/tmp/x.tgz" }, [none, absentFact]);
-    expect(r.diff.unknown).toEqual(["source: known after /opt/tmp/x.tgz exists", "members: known after extraction"]);
+    expect(r.diff.unknown).toEqual([
+      "source: known after /opt/tmp/x.tgz exists",
+      "members: known after extraction",
+    ]);
   });
 
   it("says an unverified url is not verified", () => {
@@ -195,9 +228,15 @@ describe("archive", () => {
   });
 
   it("requires its dest and host archive, and provides its declared members", () => {
-    const p = evaluate(archiveKind, name, { dest: name, archive: "/opt/tmp/x.tgz", members }, [none, absentFact]).props;
+    const p = evaluate(archiveKind, name, { dest: name, archive: "/opt/tmp/x.tgz", members }, [
+      none,
+      absentFact,
+    ]).props;
     expect(archiveKind.requires(p, name)).toEqual(["path:/usr/local/bin", "path:/opt/tmp/x.tgz"]);
-    expect(archiveKind.provides(p, name)).toEqual(["path:/usr/local/bin/docker", "path:/usr/local/bin/dockerd"]);
+    expect(archiveKind.provides(p, name)).toEqual([
+      "path:/usr/local/bin/docker",
+      "path:/usr/local/bin/dockerd",
+    ]);
   });
 
   it("rejects props with both or neither of url and archive, and members that escape dest", () => {

@@ -10,8 +10,8 @@ import * as t from "io-ts";
 import type { Op } from "../op.js";
 import { type FileFact, type ManifestFact, STATE_DIR } from "../probe.js";
 import type { FieldChange, FieldValue } from "../resource.js";
+import { AbsPath, ChecksumProp, Id, ownership, propsCodec, RelPath } from "./codec.js";
 import { diffOf, downloadRecordPath, field, ownerTokens, shortHash, under } from "./common.js";
-import { AbsPath, ChecksumProp, Id, RelPath, ownership, propsCodec } from "./codec.js";
 import { defineKind } from "./define.js";
 import { NO_CHECKSUM } from "./download.js";
 
@@ -26,10 +26,12 @@ export const ArchiveProps = propsCodec(
 export type ArchiveProps = t.TypeOf<typeof ArchiveProps>;
 
 /** Where the manifest of `archive[<name>]` lives. */
-export const manifestPath = (name: string): string => `${STATE_DIR}/manifests/${shortHash(`archive[${name}]`)}`;
+export const manifestPath = (name: string): string =>
+  `${STATE_DIR}/manifests/${shortHash(`archive[${name}]`)}`;
 
 /** Where an archive fetched from a url waits to be unpacked. */
-export const cachePath = (name: string): string => `${STATE_DIR}/cache/${shortHash(`archive[${name}]`)}.archive`;
+export const cachePath = (name: string): string =>
+  `${STATE_DIR}/cache/${shortHash(`archive[${name}]`)}.archive`;
 
 /** The manifest source that means "extracted from this archive", or undefined when only apply can tell. */
 const expectedSource = (p: ArchiveProps, archiveFact: FileFact | undefined): string | undefined => {
@@ -120,7 +122,16 @@ export const archiveKind = defineKind<ArchiveProps>({
     const cache = cachePath(ctx.name);
     const record = downloadRecordPath(cache);
     return [
-      { op: "download", url: p.url ?? "", checksum: p.checksum, path: cache, record, mode: 0o600, owner: "root", group: "root" },
+      {
+        op: "download",
+        url: p.url ?? "",
+        checksum: p.checksum,
+        path: cache,
+        record,
+        mode: 0o600,
+        owner: "root",
+        group: "root",
+      },
       extract(cache),
       { op: "remove", path: cache },
       { op: "remove", path: record },

@@ -7,10 +7,10 @@ import * as E from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
 import { PathReporter } from "io-ts/lib/PathReporter.js";
 import { describe, expect, it } from "vitest";
+import { Mode, propsCodec, withDefaults } from "./codec.js";
 import { factsMismatch } from "./define.js";
 import { absentFact, evaluate } from "./evaluate.js";
 import { builtinKinds, directoryKind, fileKind, kindRegistry, unitKind } from "./index.js";
-import { Mode, propsCodec, withDefaults } from "./codec.js";
 
 const report = (r: t.Validation<unknown>): string => PathReporter.report(r).join("\n");
 
@@ -49,7 +49,9 @@ describe("propsCodec", () => {
   });
 
   it("is() agrees with decode on the cross-field rule", () => {
-    const C = propsCodec("x", { a: t.number }, { b: t.string }, { a: 1 }, (p) => (p.a > 0 ? undefined : "a > 0"));
+    const C = propsCodec("x", { a: t.number }, { b: t.string }, { a: 1 }, (p) =>
+      p.a > 0 ? undefined : "a > 0",
+    );
     expect(C.is({ a: 1 })).toBe(true);
     expect(C.is({ a: 0 })).toBe(false);
     expect(E.isLeft(C.decode({ a: 0 }))).toBe(true);

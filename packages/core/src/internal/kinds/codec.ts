@@ -10,7 +10,8 @@ type AnyProps = Record<string, unknown>;
 const isRecord = (u: unknown): u is AnyProps => typeof u === "object" && u !== null && !Array.isArray(u);
 
 /** Drops keys whose value is `undefined`, so an explicit `undefined` still gets the default. */
-const defined = (u: AnyProps): AnyProps => Object.fromEntries(Object.entries(u).filter(([, v]) => v !== undefined));
+const defined = (u: AnyProps): AnyProps =>
+  Object.fromEntries(Object.entries(u).filter(([, v]) => v !== undefined));
 
 /**
  * Wraps a codec so that missing (or undefined) keys of an object input take
@@ -69,23 +70,31 @@ export const propsCodec = <R extends t.Props, P extends t.Props>(
 export const AbsPath = new t.Type<string, string, unknown>(
   "AbsPath",
   (u): u is string => typeof u === "string" && isAbsPath(u),
-  (u, c) => (typeof u === "string" && isAbsPath(u) ? t.success(u) : t.failure(u, c, "expected an absolute path")),
+  (u, c) =>
+    typeof u === "string" && isAbsPath(u) ? t.success(u) : t.failure(u, c, "expected an absolute path"),
   t.identity,
 );
 
 /** Whether `s` is an absolute, normalised path. */
 export const isAbsPath = (s: string): boolean =>
-  s === "/" || (s.startsWith("/") && s.slice(1).split("/").every((seg) => seg !== "" && seg !== "." && seg !== ".."));
+  s === "/" ||
+  (s.startsWith("/") &&
+    s
+      .slice(1)
+      .split("/")
+      .every((seg) => seg !== "" && seg !== "." && seg !== ".."));
 
 /** A relative path inside a directory (no leading "/", no "." or ".." segments). */
 export const RelPath = new t.Type<string, string, unknown>(
   "RelPath",
   (u): u is string => typeof u === "string" && isRelPath(u),
-  (u, c) => (typeof u === "string" && isRelPath(u) ? t.success(u) : t.failure(u, c, "expected a relative path")),
+  (u, c) =>
+    typeof u === "string" && isRelPath(u) ? t.success(u) : t.failure(u, c, "expected a relative path"),
   t.identity,
 );
 
-const isRelPath = (s: string): boolean => s.split("/").every((seg) => seg !== "" && seg !== "." && seg !== "..");
+const isRelPath = (s: string): boolean =>
+  s.split("/").every((seg) => seg !== "" && seg !== "." && seg !== "..");
 
 /** A file mode: an integer 0..0o7777 (write it as 0o644). */
 export const Mode = new t.Type<number, number, unknown>(
@@ -103,7 +112,9 @@ export const Id = new t.Type<number, number, unknown>(
   "Id",
   (u): u is number => typeof u === "number" && Number.isInteger(u) && u >= 0,
   (u, c) =>
-    typeof u === "number" && Number.isInteger(u) && u >= 0 ? t.success(u) : t.failure(u, c, "expected an id ≥ 0"),
+    typeof u === "number" && Number.isInteger(u) && u >= 0
+      ? t.success(u)
+      : t.failure(u, c, "expected an id ≥ 0"),
   t.identity,
 );
 
@@ -127,7 +138,8 @@ export const ChecksumProp = new t.Type<
     const hex = u.hex.toLowerCase();
     if (!new RegExp(`^[0-9a-f]{${hexLength[u.algo]}}$`).test(hex))
       return t.failure(u, c, `expected ${hexLength[u.algo]} hex digits for ${u.algo}`);
-    if (Object.keys(u).some((k) => k !== "algo" && k !== "hex")) return t.failure(u, c, "unknown checksum key");
+    if (Object.keys(u).some((k) => k !== "algo" && k !== "hex"))
+      return t.failure(u, c, "unknown checksum key");
     return t.success({ algo: u.algo, hex });
   },
   t.identity,

@@ -5,14 +5,19 @@
  * the command to run. Without any guard it runs on every apply and the plan
  * says so: such a resource never converges, by declaration.
  */
-import * as t from "io-ts";
+import type * as t from "io-ts";
 import type { CheckFact, FileFact, Probe, ProbeResult } from "../probe.js";
-import { diffOf, field } from "./common.js";
 import { AbsPath, Argv, propsCodec } from "./codec.js";
+import { diffOf, field } from "./common.js";
 import { defineKind } from "./define.js";
 
 /** Props of `command[<label>]`. */
-export const CommandProps = propsCodec("command", { argv: Argv }, { unless: Argv, onlyIf: Argv, creates: AbsPath }, {});
+export const CommandProps = propsCodec(
+  "command",
+  { argv: Argv },
+  { unless: Argv, onlyIf: Argv, creates: AbsPath },
+  {},
+);
 export type CommandProps = t.TypeOf<typeof CommandProps>;
 
 /** Said in the plan of a command without guards. */
@@ -55,7 +60,8 @@ export const commandKind = defineKind<CommandProps>({
   diff: (p, facts) => {
     const v = verdicts(p, facts);
     const notes = v.length === 0 ? [NO_GUARD] : [];
-    if (v.some((x) => x !== null)) return diffOf("create", [], { notes: v.filter((x): x is string => x !== null) });
+    if (v.some((x) => x !== null))
+      return diffOf("create", [], { notes: v.filter((x): x is string => x !== null) });
     return diffOf("create", [field("argv", null, p.argv)], { notes });
   },
 

@@ -7,10 +7,19 @@ import { createHash } from "node:crypto";
 import { posix } from "node:path";
 import type { Op } from "../op.js";
 import { STATE_DIR } from "../probe.js";
-import type { Blob, ChangeAction, ContentSpec, Diff, FieldChange, FieldValue, KindContext } from "../resource.js";
+import type {
+  Blob,
+  ChangeAction,
+  ContentSpec,
+  Diff,
+  FieldChange,
+  FieldValue,
+  KindContext,
+} from "../resource.js";
 
 /** Hex sha256 of bytes or a utf-8 string. */
-export const sha256Hex = (data: Uint8Array | string): string => createHash("sha256").update(data).digest("hex");
+export const sha256Hex = (data: Uint8Array | string): string =>
+  createHash("sha256").update(data).digest("hex");
 
 /** The first 16 hex digits of sha256(s): names tend's own record files. */
 export const shortHash = (s: string): string => sha256Hex(s).slice(0, 16);
@@ -155,6 +164,7 @@ export const contentChange = (
   if (!want.bytes || (have !== null && !have.bytes)) return digests;
   const after = asText(want.bytes);
   const before = have?.bytes ? asText(have.bytes) : null;
-  if (after === undefined || before === undefined || opts.format === "binary") return { ...digests, format: "binary" };
+  if (after === undefined || before === undefined || opts.format === "binary")
+    return { ...digests, format: "binary" };
   return { ...field("content", before, after), format: opts.format ?? guessFormat(opts.path) };
 };

@@ -5,13 +5,16 @@
  * mismatch (an engine bug) into a refused change instead of a throw.
  */
 import type * as t from "io-ts";
-import { type Probe, type ProbeResult, factCodecs } from "../probe.js";
+import { factCodecs, type Probe, type ProbeResult } from "../probe.js";
 import type { Diff, KindContext, ResourceKind } from "../resource.js";
 import { isAbsPath } from "./codec.js";
 import { REFUSED, refusal } from "./common.js";
 
 /** Why `facts` do not answer `probes`, or undefined when they do. */
-export const factsMismatch = (probes: readonly Probe[], facts: readonly ProbeResult[]): string | undefined => {
+export const factsMismatch = (
+  probes: readonly Probe[],
+  facts: readonly ProbeResult[],
+): string | undefined => {
   if (probes.length !== facts.length) return `expected ${probes.length} facts, got ${facts.length}`;
   for (const [i, probe] of probes.entries()) {
     const codec = factCodecs[probe.type] as t.Type<unknown, unknown, unknown>;
@@ -28,7 +31,8 @@ export interface KindRules {
 
 /** Names of file kinds are absolute paths. */
 export const absoluteName: KindRules = {
-  name: (n) => (isAbsPath(n) ? undefined : `the name ${JSON.stringify(n)} is not an absolute, normalised path`),
+  name: (n) =>
+    isAbsPath(n) ? undefined : `the name ${JSON.stringify(n)} is not an absolute, normalised path`,
 };
 
 /** A kind whose diff and ops only ever see facts that answer its probes. */

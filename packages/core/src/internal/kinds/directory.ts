@@ -4,44 +4,63 @@
  * declaration says a directory lives there); anything else (socket, device,
  * fifo) is refused: tend will not guess what removing it would break.
  */
-import * as t from "io-ts";
+import type * as t from "io-ts";
 import type { Op } from "../op.js";
 import type { FileFact } from "../probe.js";
 import type { FieldChange } from "../resource.js";
-import { REFUSED, attrChanges, diffOf, field, fieldsOf, ownerTokens, parentTokens, setAttrsOp } from "./common.js";
 import { ownership, propsCodec } from "./codec.js";
+import {
+  attrChanges,
+  diffOf,
+  field,
+  fieldsOf,
+  ownerTokens,
+  parentTokens,
+  REFUSED,
+  setAttrsOp,
+} from "./common.js";
 import { absoluteName, defineKind } from "./define.js";
 
 /** Props of `directory[<absolute path>]`. */
-export const DirectoryProps = propsCodec("directory", ownership, {}, { mode: 0o755, owner: "root", group: "root" });
+export const DirectoryProps = propsCodec(
+  "directory",
+  ownership,
+  {},
+  { mode: 0o755, owner: "root", group: "root" },
+);
 export type DirectoryProps = t.TypeOf<typeof DirectoryProps>;
 
 /** `directory`: see the module comment. */
-export const directoryKind = defineKind<DirectoryProps>({
-  kind: "directory",
-  props: DirectoryProps,
-  provides: (_p, name) => [`path:${name}`],
-  requires: (p, name) => [...parentTokens(name), ...ownerTokens(p.owner, p.group)],
+export const directoryKind = defineKind<DirectoryProps>(
+  {
+    kind: "directory",
+    props: DirectoryProps,
+    provides: (_p, name) => [`path:${name}`],
+    requires: (p, name) => [...parentTokens(name), ...ownerTokens(p.owner, p.group)],
 
-  probes: (_p, ctx) => [{ type: "file", path: ctx.name }],
+    probes: (_p, ctx) => [{ type: "file", path: ctx.name }],
 
-  diff: (p, facts, ctx) => {
-    const [f] = facts as readonly [FileFact];
-    if (f.type === "absent") return diffOf("create", attrChanges(p, undefined));
-    if (f.type === "dir") return diffOf("update", attrChanges(p, f));
-    const fields: FieldChange[] = [field("type", f.type, "dir"), ...attrChanges(p, undefined)];
-    if (f.type === "file" || f.type === "link") return diffOf("update", fields);
-    return diffOf("update", fields, { notes: [`${REFUSED}${ctx.name} exists and is not a directory, file or link`] });
+    diff: (p, facts, ctx) => {
+      const [f] = facts as readonly [FileFact];
+      if (f.type === "absent") return diffOf("create", attrChanges(p, undefined));
+      if (f.type === "dir") return diffOf("update", attrChanges(p, f));
+      const fields: FieldChange[] = [field("type", f.type, "dir"), ...attrChanges(p, undefined)];
+      if (f.type === "file" || f.type === "link") return diffOf("update", fields);
+      return diffOf("update", fields, {
+        notes: [`${REFUSED}${ctx.name} exists and is not a directory, file or link`],
+      });
+    },
+
+    ops: (p, diff, facts, ctx) => {
+      const [f] = facts as readonly [FileFact];
+      const changed = fieldsOf(diff);
+      const mkdir: Op = { op: "mkdir", path: ctx.name, mode: p.mode, owner: p.owner, group: p.group };
+      if (changed.size === 0) return [];
+      if (f.type === "absent") return [mkdir];
+      if (f.type === "file" || f.type === "link") return [{ op: "remove", path: ctx.name }, mkdir];
+      if (f.type === "dir") return setAttrsOp(ctx.name, p, changed);
+      return [];
+    },
   },
-
-  ops: (p, diff, facts, ctx) => {
-    const [f] = facts as readonly [FileFact];
-    const changed = fieldsOf(diff);
-    const mkdir: Op = { op: "mkdir", path: ctx.name, mode: p.mode, owner: p.owner, group: p.group };
-    if (changed.size === 0) return [];
-    if (f.type === "absent") return [mkdir];
-    if (f.type === "file" || f.type === "link") return [{ op: "remove", path: ctx.name }, mkdir];
-    if (f.type === "dir") return setAttrsOp(ctx.name, p, changed);
-    return [];
-  },
-}, absoluteName);
+  absoluteName,
+);

@@ -8,8 +8,8 @@
 import * as t from "io-ts";
 import type { FileFact } from "../probe.js";
 import type { FieldChange } from "../resource.js";
+import { ChecksumProp, ownership, propsCodec } from "./codec.js";
 import {
-  REFUSED,
   attrChanges,
   diffOf,
   downloadRecordPath,
@@ -18,9 +18,9 @@ import {
   fromBase64,
   ownerTokens,
   parentTokens,
+  REFUSED,
   setAttrsOp,
 } from "./common.js";
-import { ChecksumProp, ownership, propsCodec } from "./codec.js";
 import { absoluteName, defineKind } from "./define.js";
 
 /** Props of `download[<absolute path>]`. */
@@ -40,7 +40,8 @@ const recordedUrl = (r: FileFact): string | null =>
     ? Buffer.from(fromBase64(r.contentBase64)).toString("utf8").trim()
     : null;
 
-const sum = (algo: string, hex: string | undefined): string | null => (hex === undefined ? null : `${algo}:${hex}`);
+const sum = (algo: string, hex: string | undefined): string | null =>
+  hex === undefined ? null : `${algo}:${hex}`;
 
 /** `download`: see the module comment. */
 export const downloadKind = defineKind<DownloadProps>(

@@ -7,8 +7,8 @@
 import * as t from "io-ts";
 import type { CheckFact } from "../probe.js";
 import type { FieldValue } from "../resource.js";
-import { diffOf, field } from "./common.js";
 import { AbsPath, propsCodec } from "./codec.js";
+import { diffOf, field } from "./common.js";
 import { defineKind } from "./define.js";
 
 /** Props of `etcdKey[<key>]`. */
@@ -45,8 +45,12 @@ export const etcdGetArgv = (p: EtcdKeyProps, key: string): string[] =>
   p.api === "v2" ? [...etcdctl(p), "get", key] : [...etcdctl(p), "get", "--print-value-only", key];
 
 /** The argv that writes the key's value. */
-export const etcdSetArgv = (p: EtcdKeyProps, key: string): string[] =>
-  [...etcdctl(p), p.api === "v2" ? "set" : "put", key, p.value];
+export const etcdSetArgv = (p: EtcdKeyProps, key: string): string[] => [
+  ...etcdctl(p),
+  p.api === "v2" ? "set" : "put",
+  key,
+  p.value,
+];
 
 const parseJson = (s: string): FieldValue | undefined => {
   try {
@@ -65,7 +69,9 @@ const sameJson = (a: unknown, b: unknown): boolean => {
   const kb = Object.keys(b).sort();
   return (
     ka.length === kb.length &&
-    ka.every((k, i) => k === kb[i] && sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+    ka.every(
+      (k, i) => k === kb[i] && sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]),
+    )
   );
 };
 
@@ -92,9 +98,13 @@ export const etcdKeyKind = defineKind<EtcdKeyProps>({
     const have = c.exitCode === 0 && !(p.api === "v3" && c.stdout === "") ? c.stdout.trim() : null;
     const notes = c.exitCode !== 0 ? [`etcdctl get exited ${c.exitCode}: taken as a missing key`] : [];
     if (have === null) return diffOf("create", [{ ...field("value", null, p.value), format }], { notes });
-    const same = format === "json" ? sameJson(parseJson(have), parseJson(p.value)) && parseJson(have) !== undefined : have === p.value.trim();
+    const same =
+      format === "json"
+        ? sameJson(parseJson(have), parseJson(p.value)) && parseJson(have) !== undefined
+        : have === p.value.trim();
     return diffOf("update", same ? [] : [{ ...field("value", have, p.value), format }]);
   },
 
-  ops: (p, diff, _facts, ctx) => (diff.fields.length === 0 ? [] : [{ op: "exec", argv: etcdSetArgv(p, ctx.name) }]),
+  ops: (p, diff, _facts, ctx) =>
+    diff.fields.length === 0 ? [] : [{ op: "exec", argv: etcdSetArgv(p, ctx.name) }],
 });

@@ -9,7 +9,7 @@ import { PathReporter } from "io-ts/lib/PathReporter.js";
 import type { HostFacts } from "../facts.js";
 import type { Op } from "../op.js";
 import type { Probe, ProbeResult } from "../probe.js";
-import type { AnyKind, Blob, Diff, KindContext } from "../resource.js";
+import type { Blob, Diff, KindContext, ResourceKind } from "../resource.js";
 import { sha256Hex } from "./common.js";
 
 /** Host facts of a plain Debian host with apt, for evaluating kinds. */
@@ -26,8 +26,9 @@ export const debianHost: HostFacts = {
   user: "root",
 };
 
-export interface Evaluation {
-  readonly props: unknown;
+export interface Evaluation<P = unknown> {
+  /** The decoded props, defaults filled. */
+  readonly props: P;
   readonly probes: readonly Probe[];
   readonly diff: Diff;
   readonly ops: readonly Op[];
@@ -41,16 +42,16 @@ export interface Evaluation {
  * without it the kind hashes inline content itself. Fails on props that do
  * not decode, with the io-ts report.
  */
-export const evaluate = (
-  kind: AnyKind,
+export const evaluate = <P>(
+  kind: ResourceKind<P>,
   name: string,
   rawProps: unknown,
   facts: readonly ProbeResult[],
   opts: { host?: HostFacts; blob?: Blob } = {},
-): Evaluation => {
+): Evaluation<P> => {
   const decoded = kind.props.decode(rawProps);
   if (E.isLeft(decoded)) throw new Error(PathReporter.report(decoded).join("\n"));
-  const p: unknown = decoded.right;
+  const p = decoded.right;
   const ctx: KindContext = { name, host: opts.host ?? debianHost, ...(opts.blob ? { blob: opts.blob } : {}) };
   const probes = kind.probes(p, ctx);
   const diff = kind.diff(p, facts, ctx);
@@ -70,16 +71,18 @@ export const regularFact = (
     owner: attrs.owner ?? "root",
     group: attrs.group ?? "root",
     size: bytes.length,
-    hash:
-      attrs.hash === "sha512"
-        ? createHash("sha512").update(bytes).digest("hex")
-        : sha256Hex(bytes),
+    hash: attrs.hash === "sha512" ? createHash("sha512").update(bytes).digest("hex") : sha256Hex(bytes),
     ...(attrs.read === false ? {} : { contentBase64: Buffer.from(bytes).toString("base64") }),
   };
 };
 
 /** The answer to a file probe for a directory. */
-export const dirFact = (mode = 0o755, owner = "root", group = "root"): ProbeResult => ({ type: "dir", mode, owner, group });
+export const dirFact = (mode = 0o755, owner = "root", group = "root"): ProbeResult => ({
+  type: "dir",
+  mode,
+  owner,
+  group,
+});
 
 /** The answer to a file probe for nothing at the path. */
 export const absentFact: ProbeResult = { type: "absent" };

@@ -27,8 +27,20 @@ describe("etcdKey", () => {
   const put3 = { op: "exec", argv: [...base(3), ...tls3, "put", key, value] };
 
   const cases: { why: string; props: object; fact: ProbeResult; action: string; ops: unknown[] }[] = [
-    { why: "v2: a missing key (non-zero exit) is created", props: v2, fact: { exitCode: 4, stdout: "" }, action: "create", ops: [set2] },
-    { why: "v2: the same value is left alone", props: v2, fact: { exitCode: 0, stdout: `${value}\n` }, action: "noop", ops: [] },
+    {
+      why: "v2: a missing key (non-zero exit) is created",
+      props: v2,
+      fact: { exitCode: 4, stdout: "" },
+      action: "create",
+      ops: [set2],
+    },
+    {
+      why: "v2: the same value is left alone",
+      props: v2,
+      fact: { exitCode: 0, stdout: `${value}\n` },
+      action: "noop",
+      ops: [],
+    },
     {
       why: "v2: JSON compares structurally (key order, spacing)",
       props: v2,
@@ -43,8 +55,20 @@ describe("etcdKey", () => {
       action: "update",
       ops: [set2],
     },
-    { why: "v3: an empty read is a missing key", props: { ...v2, api: "v3" }, fact: { exitCode: 0, stdout: "" }, action: "create", ops: [put3] },
-    { why: "v3: the same value is left alone", props: { ...v2, api: "v3" }, fact: { exitCode: 0, stdout: `${value}\n` }, action: "noop", ops: [] },
+    {
+      why: "v3: an empty read is a missing key",
+      props: { ...v2, api: "v3" },
+      fact: { exitCode: 0, stdout: "" },
+      action: "create",
+      ops: [put3],
+    },
+    {
+      why: "v3: the same value is left alone",
+      props: { ...v2, api: "v3" },
+      fact: { exitCode: 0, stdout: `${value}\n` },
+      action: "noop",
+      ops: [],
+    },
     {
       why: "text values compare exactly after trimming",
       props: { ...v2, value: "a b", format: "text" },
@@ -64,9 +88,9 @@ describe("etcdKey", () => {
     expect(evaluate(etcdKeyKind, key, v2, [{ exitCode: 0, stdout: value }]).probes).toEqual([
       { type: "check", argv: [...base(2), ...tls2, "get", key] },
     ]);
-    expect(evaluate(etcdKeyKind, key, { ...v2, api: "v3" }, [{ exitCode: 0, stdout: value }]).probes).toEqual([
-      { type: "check", argv: [...base(3), ...tls3, "get", "--print-value-only", key] },
-    ]);
+    expect(evaluate(etcdKeyKind, key, { ...v2, api: "v3" }, [{ exitCode: 0, stdout: value }]).probes).toEqual(
+      [{ type: "check", argv: [...base(3), ...tls3, "get", "--print-value-only", key] }],
+    );
   });
 
   it("shows a JSON change with the json format, and notes how a failed read was taken", () => {
@@ -90,12 +114,48 @@ describe("command", () => {
   const argv = ["update-ca-certificates"];
   const run = [{ op: "exec", argv }];
   const cases: { why: string; props: object; facts: ProbeResult[]; action: string; ops: unknown[] }[] = [
-    { why: "unless exits 0: already done", props: { argv, unless: ["test", "-f", "/x"] }, facts: [{ exitCode: 0, stdout: "" }], action: "noop", ops: [] },
-    { why: "unless exits non-zero: runs", props: { argv, unless: ["test", "-f", "/x"] }, facts: [{ exitCode: 1, stdout: "" }], action: "create", ops: run },
-    { why: "onlyIf exits non-zero: not needed", props: { argv, onlyIf: ["true"] }, facts: [{ exitCode: 1, stdout: "" }], action: "noop", ops: [] },
-    { why: "onlyIf exits 0: runs", props: { argv, onlyIf: ["true"] }, facts: [{ exitCode: 0, stdout: "" }], action: "create", ops: run },
-    { why: "creates exists: already done", props: { argv, creates: "/etc/ssl/certs/x.pem" }, facts: [regularFact("x")], action: "noop", ops: [] },
-    { why: "creates absent: runs", props: { argv, creates: "/etc/ssl/certs/x.pem" }, facts: [absentFact], action: "create", ops: run },
+    {
+      why: "unless exits 0: already done",
+      props: { argv, unless: ["test", "-f", "/x"] },
+      facts: [{ exitCode: 0, stdout: "" }],
+      action: "noop",
+      ops: [],
+    },
+    {
+      why: "unless exits non-zero: runs",
+      props: { argv, unless: ["test", "-f", "/x"] },
+      facts: [{ exitCode: 1, stdout: "" }],
+      action: "create",
+      ops: run,
+    },
+    {
+      why: "onlyIf exits non-zero: not needed",
+      props: { argv, onlyIf: ["true"] },
+      facts: [{ exitCode: 1, stdout: "" }],
+      action: "noop",
+      ops: [],
+    },
+    {
+      why: "onlyIf exits 0: runs",
+      props: { argv, onlyIf: ["true"] },
+      facts: [{ exitCode: 0, stdout: "" }],
+      action: "create",
+      ops: run,
+    },
+    {
+      why: "creates exists: already done",
+      props: { argv, creates: "/etc/ssl/certs/x.pem" },
+      facts: [regularFact("x")],
+      action: "noop",
+      ops: [],
+    },
+    {
+      why: "creates absent: runs",
+      props: { argv, creates: "/etc/ssl/certs/x.pem" },
+      facts: [absentFact],
+      action: "create",
+      ops: run,
+    },
     {
       why: "every guard must agree for it to run",
       props: { argv, unless: ["false"], onlyIf: ["true"], creates: "/x" },
@@ -126,7 +186,11 @@ describe("command", () => {
 
   it("without guards it runs on every apply, and the plan says so", () => {
     const r = evaluate(commandKind, "c", { argv }, []);
-    expect(r.diff).toEqual({ action: "create", fields: [{ field: "argv", before: null, after: argv }], notes: [NO_GUARD] });
+    expect(r.diff).toEqual({
+      action: "create",
+      fields: [{ field: "argv", before: null, after: argv }],
+      notes: [NO_GUARD],
+    });
     expect(r.ops).toEqual(run);
   });
 

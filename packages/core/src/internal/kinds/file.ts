@@ -9,8 +9,8 @@
 import * as t from "io-ts";
 import type { FileFact } from "../probe.js";
 import type { ContentSpec } from "../resource.js";
-import { blobFor, fromBase64, ownerTokens, parentTokens, utf8Bytes } from "./common.js";
 import { Format, ownership, propsCodec } from "./codec.js";
+import { blobFor, fromBase64, ownerTokens, parentTokens, utf8Bytes } from "./common.js";
 import { absoluteName, defineKind } from "./define.js";
 import { type RegularFile, regularFileDiff, regularFileOps } from "./regular.js";
 
@@ -25,7 +25,8 @@ export const FileProps = propsCodec(
   (p) => {
     // Declared: exactly one of content/contentBase64/source. Stored in a plan: blob (and source kept for display).
     const declared = count(p.content, p.contentBase64, p.source);
-    if (p.blob !== undefined) return count(p.content, p.contentBase64) === 0 ? undefined : "blob excludes content";
+    if (p.blob !== undefined)
+      return count(p.content, p.contentBase64) === 0 ? undefined : "blob excludes content";
     return declared === 1 ? undefined : "exactly one of content, contentBase64, source";
   },
 );
@@ -48,22 +49,25 @@ const regular = (p: FileProps, path: string, ctx: Parameters<typeof blobFor>[1])
 });
 
 /** `file`: see the module comment. */
-export const fileKind = defineKind<FileProps>({
-  kind: "file",
-  props: FileProps,
-  provides: (_p, name) => [`path:${name}`],
-  requires: (p, name) => [...parentTokens(name), ...ownerTokens(p.owner, p.group)],
-  content,
-  withBlob: (p, sha256) => {
-    const { content: _c, contentBase64: _b, ...rest } = p;
-    return { ...rest, blob: sha256 };
+export const fileKind = defineKind<FileProps>(
+  {
+    kind: "file",
+    props: FileProps,
+    provides: (_p, name) => [`path:${name}`],
+    requires: (p, name) => [...parentTokens(name), ...ownerTokens(p.owner, p.group)],
+    content,
+    withBlob: (p, sha256) => {
+      const { content: _c, contentBase64: _b, ...rest } = p;
+      return { ...rest, blob: sha256 };
+    },
+    sensitive: (p) => p.sensitive,
+
+    // Secrets are hashed on the host but never read back.
+    probes: (p, ctx) => [{ type: "file", path: ctx.name, hash: "sha256", content: !p.sensitive }],
+
+    diff: (p, facts, ctx) => regularFileDiff(regular(p, ctx.name, ctx), (facts as readonly [FileFact])[0]),
+
+    ops: (p, diff, _facts, ctx) => regularFileOps(regular(p, ctx.name, ctx), diff),
   },
-  sensitive: (p) => p.sensitive,
-
-  // Secrets are hashed on the host but never read back.
-  probes: (p, ctx) => [{ type: "file", path: ctx.name, hash: "sha256", content: !p.sensitive }],
-
-  diff: (p, facts, ctx) => regularFileDiff(regular(p, ctx.name, ctx), (facts as readonly [FileFact])[0]),
-
-  ops: (p, diff, _facts, ctx) => regularFileOps(regular(p, ctx.name, ctx), diff),
-}, absoluteName);
+  absoluteName,
+);

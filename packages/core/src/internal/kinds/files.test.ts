@@ -4,13 +4,12 @@
  */
 import { describe, expect, it } from "vitest";
 import type { ProbeResult } from "../probe.js";
-import { sha256Hex, utf8Bytes } from "./common.js";
+import { downloadRecordPath, sha256Hex, utf8Bytes } from "./common.js";
 import { directoryKind } from "./directory.js";
 import { downloadKind, NO_CHECKSUM } from "./download.js";
 import { absentFact, dirFact, evaluate, regularFact } from "./evaluate.js";
 import { fileKind } from "./file.js";
 import { unitKind } from "./unit.js";
-import { downloadRecordPath } from "./common.js";
 
 const sha = (s: string) => sha256Hex(utf8Bytes(s));
 const link: ProbeResult = { type: "link", target: "/elsewhere" };
@@ -18,7 +17,14 @@ const socket: ProbeResult = { type: "other" };
 
 describe("directory", () => {
   const name = "/var/lib/kubelet";
-  const cases: { why: string; props: object; fact: ProbeResult; action: string; fields: string[]; ops: unknown[] }[] = [
+  const cases: {
+    why: string;
+    props: object;
+    fact: ProbeResult;
+    action: string;
+    fields: string[];
+    ops: unknown[];
+  }[] = [
     {
       why: "an absent directory is made with its attrs",
       props: { mode: 0o700 },
@@ -96,8 +102,15 @@ describe("directory", () => {
   it("provides its path and requires its ancestors and non-root owners", () => {
     const p = evaluate(directoryKind, name, { owner: "kube", group: "docker" }, [absentFact]).props;
     expect(directoryKind.provides(p, "/opt/cni/bin")).toEqual(["path:/opt/cni/bin"]);
-    expect(directoryKind.requires(p, "/opt/cni/bin")).toEqual(["path:/opt/cni", "path:/opt", "user:kube", "group:docker"]);
-    expect(directoryKind.requires(evaluate(directoryKind, "/opt", {}, [absentFact]).props, "/opt")).toEqual([]);
+    expect(directoryKind.requires(p, "/opt/cni/bin")).toEqual([
+      "path:/opt/cni",
+      "path:/opt",
+      "user:kube",
+      "group:docker",
+    ]);
+    expect(directoryKind.requires(evaluate(directoryKind, "/opt", {}, [absentFact]).props, "/opt")).toEqual(
+      [],
+    );
   });
 
   it("refuses a name that is not an absolute path", () => {
@@ -110,7 +123,14 @@ describe("directory", () => {
 describe("file", () => {
   const name = "/etc/cni/net.d/10-flannel.conflist";
   const json = '{"name":"cbr0"}\n';
-  const cases: { why: string; props: object; fact: ProbeResult; action: string; fields: string[]; ops: unknown[] }[] = [
+  const cases: {
+    why: string;
+    props: object;
+    fact: ProbeResult;
+    action: string;
+    fields: string[];
+    ops: unknown[];
+  }[] = [
     {
       why: "an absent file is written with its attrs",
       props: { content: json, mode: 0o600 },
@@ -181,16 +201,28 @@ describe("file", () => {
     const bytes = new Uint8Array([0, 159, 146, 150]);
     const b64 = Buffer.from(bytes).toString("base64");
     const r = evaluate(fileKind, "/usr/local/bin/x", { contentBase64: b64 }, [regularFact("text")]);
-    expect(r.diff.fields[0]).toEqual({ field: "content", before: sha("text"), after: sha256Hex(bytes), format: "binary" });
+    expect(r.diff.fields[0]).toEqual({
+      field: "content",
+      before: sha("text"),
+      after: sha256Hex(bytes),
+      format: "binary",
+    });
   });
 
   it("never reads nor shows a sensitive file's content", () => {
     const secret = "-----BEGIN PRIVATE KEY-----\n";
-    const r = evaluate(fileKind, "/var/lib/kubelet/kubeconfig", { content: secret, mode: 0o600, sensitive: true }, [
-      regularFact("old secret", { mode: 0o600, read: false }),
+    const r = evaluate(
+      fileKind,
+      "/var/lib/kubelet/kubeconfig",
+      { content: secret, mode: 0o600, sensitive: true },
+      [regularFact("old secret", { mode: 0o600, read: false })],
+    );
+    expect(r.probes).toEqual([
+      { type: "file", path: "/var/lib/kubelet/kubeconfig", hash: "sha256", content: false },
     ]);
-    expect(r.probes).toEqual([{ type: "file", path: "/var/lib/kubelet/kubeconfig", hash: "sha256", content: false }]);
-    expect(r.diff.fields).toEqual([{ field: "content", before: sha("old secret"), after: sha(secret), sensitive: true }]);
+    expect(r.diff.fields).toEqual([
+      { field: "content", before: sha("old secret"), after: sha(secret), sensitive: true },
+    ]);
     expect(JSON.stringify(r.diff)).not.toContain("PRIVATE");
     expect(fileKind.sensitive?.(r.props)).toBe(true);
   });
@@ -198,10 +230,16 @@ describe("file", () => {
   it("compares against the engine's blob for source content, and stores the blob in the plan", () => {
     const bytes = utf8Bytes("cert\n");
     const blob = { sha256: sha256Hex(bytes), bytes, source: "/ca/cert.pem" };
-    const r = evaluate(fileKind, "/var/lib/kubernetes/cert.pem", { source: "/ca/cert.pem" }, [regularFact("cert\n")], { blob });
+    const r = evaluate(
+      fileKind,
+      "/var/lib/kubernetes/cert.pem",
+      { source: "/ca/cert.pem" },
+      [regularFact("cert\n")],
+      { blob },
+    );
     expect(fileKind.content?.(r.props)).toEqual({ source: "/ca/cert.pem" });
     expect(r.diff.action).toBe("noop");
-    const stored = fileKind.withBlob?.(evaluate(fileKind, "/x", { content: "a" }, [absentFact]).props, "abc");
+    const stored = fileKind.withBlob!(evaluate(fileKind, "/x", { content: "a" }, [absentFact]).props, "abc");
     expect(stored).toEqual({ mode: 0o644, owner: "root", group: "root", sensitive: false, blob: "abc" });
     expect(fileKind.content?.(stored)).toEqual({ blob: "abc" });
   });
@@ -225,8 +263,24 @@ describe("download", () => {
   const bin = "binary-v1";
   const checksum = { algo: "sha256", hex: sha(bin) };
   const record = downloadRecordPath(name);
-  const op = (c: unknown) => ({ op: "download", url, checksum: c, path: name, record, mode: 0o750, owner: "root", group: "root" });
-  const cases: { why: string; props: object; facts: ProbeResult[]; action: string; fields: string[]; ops: unknown[] }[] = [
+  const op = (c: unknown) => ({
+    op: "download",
+    url,
+    checksum: c,
+    path: name,
+    record,
+    mode: 0o750,
+    owner: "root",
+    group: "root",
+  });
+  const cases: {
+    why: string;
+    props: object;
+    facts: ProbeResult[];
+    action: string;
+    fields: string[];
+    ops: unknown[];
+  }[] = [
     {
       why: "an absent file is downloaded",
       props: { url, checksum, mode: 0o750 },
@@ -285,7 +339,10 @@ describe("download", () => {
     });
 
   it("probes the file with the checksum's algorithm and reads the url record", () => {
-    const r = evaluate(downloadKind, name, { url, checksum: { algo: "sha512", hex: "A".repeat(128) } }, [absentFact, absentFact]);
+    const r = evaluate(downloadKind, name, { url, checksum: { algo: "sha512", hex: "A".repeat(128) } }, [
+      absentFact,
+      absentFact,
+    ]);
     expect(r.probes).toEqual([
       { type: "file", path: name, hash: "sha512" },
       { type: "file", path: `/var/lib/tend/downloads/${sha256Hex(name).slice(0, 16)}`, content: true },
@@ -295,7 +352,9 @@ describe("download", () => {
 
   it("says so in the plan when there is no checksum", () => {
     expect(evaluate(downloadKind, name, { url }, [absentFact, absentFact]).diff.notes).toEqual([NO_CHECKSUM]);
-    expect(evaluate(downloadKind, name, { url, checksum }, [absentFact, absentFact]).diff.notes).toBeUndefined();
+    expect(
+      evaluate(downloadKind, name, { url, checksum }, [absentFact, absentFact]).diff.notes,
+    ).toBeUndefined();
   });
 });
 
@@ -308,7 +367,9 @@ describe("unit", () => {
     expect(r.probes).toEqual([{ type: "file", path, hash: "sha256", content: true }]);
     expect(r.diff.action).toBe("create");
     expect(r.diff.fields[0]).toEqual({ field: "content", before: null, after: text, format: "text" });
-    expect(r.ops).toEqual([{ op: "writeFile", path, blob: sha(text), mode: 0o644, owner: "root", group: "root" }]);
+    expect(r.ops).toEqual([
+      { op: "writeFile", path, blob: sha(text), mode: 0o644, owner: "root", group: "root" },
+    ]);
     expect(unitKind.reloadsSystemd).toBe(true);
   });
 
@@ -319,8 +380,17 @@ describe("unit", () => {
   });
 
   it("provides its unit and path, at a declared path too", () => {
-    const p = evaluate(unitKind, "x.service", { content: text, path: "/lib/systemd/system/x.service" }, [absentFact]).props;
-    expect(unitKind.provides(p, "x.service")).toEqual(["unit:x.service", "path:/lib/systemd/system/x.service"]);
-    expect(unitKind.withBlob?.(p, "abc")).toEqual({ mode: 0o644, path: "/lib/systemd/system/x.service", blob: "abc" });
+    const p = evaluate(unitKind, "x.service", { content: text, path: "/lib/systemd/system/x.service" }, [
+      absentFact,
+    ]).props;
+    expect(unitKind.provides(p, "x.service")).toEqual([
+      "unit:x.service",
+      "path:/lib/systemd/system/x.service",
+    ]);
+    expect(unitKind.withBlob?.(p, "abc")).toEqual({
+      mode: 0o644,
+      path: "/lib/systemd/system/x.service",
+      blob: "abc",
+    });
   });
 });

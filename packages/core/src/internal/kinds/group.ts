@@ -4,8 +4,8 @@
  */
 import * as t from "io-ts";
 import type { GroupFact } from "../probe.js";
-import { diffOf, field } from "./common.js";
 import { Id, propsCodec } from "./codec.js";
+import { diffOf, field } from "./common.js";
 import { defineKind } from "./define.js";
 
 /** Props of `group[<name>]`. */
@@ -23,7 +23,11 @@ export const groupKind = defineKind<GroupProps>({
 
   diff: (p, facts) => {
     const [g] = facts as readonly [GroupFact];
-    if (!g.exists) return diffOf("create", [field("exists", false, true), ...(p.gid !== undefined ? [field("gid", null, p.gid)] : [])]);
+    if (!g.exists)
+      return diffOf("create", [
+        field("exists", false, true),
+        ...(p.gid !== undefined ? [field("gid", null, p.gid)] : []),
+      ]);
     return diffOf("update", p.gid !== undefined && g.gid !== p.gid ? [field("gid", g.gid, p.gid)] : []);
   },
 
@@ -31,7 +35,14 @@ export const groupKind = defineKind<GroupProps>({
     const [g] = facts as readonly [GroupFact];
     if (diff.fields.length === 0) return [];
     if (!g.exists)
-      return [{ op: "groupadd", name: ctx.name, ...(p.gid !== undefined ? { gid: p.gid } : {}), ...(p.system ? { system: true } : {}) }];
+      return [
+        {
+          op: "groupadd",
+          name: ctx.name,
+          ...(p.gid !== undefined ? { gid: p.gid } : {}),
+          ...(p.system ? { system: true } : {}),
+        },
+      ];
     return p.gid !== undefined ? [{ op: "groupmod", name: ctx.name, gid: p.gid }] : [];
   },
 });

@@ -18,23 +18,23 @@ import { sysctlKind } from "./sysctl.js";
 import { unitKind } from "./unit.js";
 import { userKind } from "./user.js";
 
-export { archiveKind, ArchiveProps, cachePath, manifestPath } from "./archive.js";
-export { commandKind, CommandProps, NO_GUARD } from "./command.js";
-export { directoryKind, DirectoryProps } from "./directory.js";
-export { downloadKind, DownloadProps, NO_CHECKSUM } from "./download.js";
-export { etcdGetArgv, etcdKeyKind, EtcdKeyProps, etcdSetArgv } from "./etcdKey.js";
-export { fileKind, FileProps } from "./file.js";
-export { groupKind, GroupProps } from "./group.js";
-export { BUILTIN, kmodFile, kmodKind, KmodProps } from "./kmod.js";
-export { managerOf, packageKind, PackageProps } from "./package.js";
-export { serviceKind, ServiceProps, serviceUnit } from "./service.js";
-export { FSTAB, swapKind, SwapProps, withoutSwap } from "./swap.js";
-export { sysctlFile, sysctlKind, SysctlProps } from "./sysctl.js";
-export { unitKind, unitPath, UnitProps } from "./unit.js";
-export { userKind, UserProps } from "./user.js";
+export { ArchiveProps, archiveKind, cachePath, manifestPath } from "./archive.js";
+export { propsCodec, withDefaults } from "./codec.js";
+export { CommandProps, commandKind, NO_GUARD } from "./command.js";
 export { downloadRecordPath, REFUSED, refusal } from "./common.js";
-export { withDefaults, propsCodec } from "./codec.js";
 export { defineKind, factsMismatch } from "./define.js";
+export { DirectoryProps, directoryKind } from "./directory.js";
+export { DownloadProps, downloadKind, NO_CHECKSUM } from "./download.js";
+export { EtcdKeyProps, etcdGetArgv, etcdKeyKind, etcdSetArgv } from "./etcdKey.js";
+export { FileProps, fileKind } from "./file.js";
+export { GroupProps, groupKind } from "./group.js";
+export { BUILTIN, KmodProps, kmodFile, kmodKind } from "./kmod.js";
+export { managerOf, PackageProps, packageKind } from "./package.js";
+export { ServiceProps, serviceKind, serviceUnit } from "./service.js";
+export { FSTAB, SwapProps, swapKind, withoutSwap } from "./swap.js";
+export { SysctlProps, sysctlFile, sysctlKind } from "./sysctl.js";
+export { UnitProps, unitKind, unitPath } from "./unit.js";
+export { UserProps, userKind } from "./user.js";
 
 /** Every built-in kind, in alphabetical order of kind name. */
 export const builtinKinds: readonly AnyKind[] = [

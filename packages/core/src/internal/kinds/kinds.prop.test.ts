@@ -62,7 +62,12 @@ const applyFileOps = (fact: FileFact, ops: readonly Op[], blobs: ReadonlyMap<str
     else if (op.op === "mkdir") f = { type: "dir", mode: op.mode, owner: op.owner, group: op.group };
     else if (op.op === "writeFile") f = regularFact(blobs.get(op.blob) ?? "", op) as FileFact;
     else if (op.op === "setAttrs" && (f.type === "file" || f.type === "dir"))
-      f = { ...f, ...(op.mode !== undefined ? { mode: op.mode } : {}), ...(op.owner ? { owner: op.owner } : {}), ...(op.group ? { group: op.group } : {}) };
+      f = {
+        ...f,
+        ...(op.mode !== undefined ? { mode: op.mode } : {}),
+        ...(op.owner ? { owner: op.owner } : {}),
+        ...(op.group ? { group: op.group } : {}),
+      };
     else throw new Error(`unexpected op ${op.op}`);
   }
   return f;
@@ -75,7 +80,8 @@ describe("path kinds", () => {
         noop(evaluate(directoryKind, p, a, [{ type: "dir", ...a }]));
         const r = evaluate(directoryKind, p, a, [f]);
         opsIffChange(r);
-        if (refusal(r.diff) === undefined) noop(evaluate(directoryKind, p, a, [applyFileOps(f, r.ops, new Map())]));
+        if (refusal(r.diff) === undefined)
+          noop(evaluate(directoryKind, p, a, [applyFileOps(f, r.ops, new Map())]));
       }),
     );
   });
@@ -106,12 +112,22 @@ describe("path kinds", () => {
 
   it("download: matching facts → noop; any facts → ops iff change", () => {
     fc.assert(
-      fc.property(attrs, text, fc.boolean(), fc.webUrl(), fileFact, fileFact, (a, c, checked, url, f, rec) => {
-        const checksum = checked ? { algo: "sha256", hex: sha256Hex(c) } : null;
-        const props = { ...a, url, checksum };
-        noop(evaluate(downloadKind, "/usr/local/bin/x", props, [regularFact(c, a), regularFact(`${url}\n`)]));
-        opsIffChange(evaluate(downloadKind, "/usr/local/bin/x", props, [f, rec]));
-      }),
+      fc.property(
+        attrs,
+        text,
+        fc.boolean(),
+        fc.webUrl(),
+        fileFact,
+        fileFact,
+        (a, c, checked, url, f, rec) => {
+          const checksum = checked ? { algo: "sha256", hex: sha256Hex(c) } : null;
+          const props = { ...a, url, checksum };
+          noop(
+            evaluate(downloadKind, "/usr/local/bin/x", props, [regularFact(c, a), regularFact(`${url}\n`)]),
+          );
+          opsIffChange(evaluate(downloadKind, "/usr/local/bin/x", props, [f, rec]));
+        },
+      ),
     );
   });
 
@@ -129,7 +145,12 @@ describe("path kinds", () => {
         fc.array(fc.boolean()),
         fc.constantFrom("a".repeat(64), "b".repeat(64)),
         (ms, declare, oks, recorded) => {
-          const props = { dest: "/usr/local/bin", url: "http://127.0.0.1/x.tgz", checksum: { algo: "sha256", hex: "a".repeat(64) }, ...(declare ? { members: ms } : {}) };
+          const props = {
+            dest: "/usr/local/bin",
+            url: "http://127.0.0.1/x.tgz",
+            checksum: { algo: "sha256", hex: "a".repeat(64) },
+            ...(declare ? { members: ms } : {}),
+          };
           const paths = ms.map((m) => under("/usr/local/bin", m));
           noop(evaluate(archiveKind, "docker", props, [manifestOf("a".repeat(64), paths, [])]));
           opsIffChange(evaluate(archiveKind, "docker", props, [manifestOf(recorded, paths.slice(1), oks)]));
@@ -145,7 +166,9 @@ const applyUserOps = (u: UserFact, ops: readonly Op[], gids: ReadonlyMap<string,
   let f = u;
   for (const op of ops) {
     if (op.op !== "useradd" && op.op !== "usermod") throw new Error(`unexpected op ${op.op}`);
-    const base: UserFact = f.exists ? f : { exists: true, uid: 1000, gid: 1000, home: "/home/u", shell: "/bin/sh", groups: [] };
+    const base: UserFact = f.exists
+      ? f
+      : { exists: true, uid: 1000, gid: 1000, home: "/home/u", shell: "/bin/sh", groups: [] };
     f = {
       ...base,
       ...(op.uid !== undefined ? { uid: op.uid } : {}),
@@ -181,8 +204,13 @@ describe("account kinds", () => {
       groups: fc.uniqueArray(groupName),
     }),
   );
-  const gids = new Map([["docker", 666], ["adm", 10], ["kube", 1000]]);
-  const groupFactOf = (g: string | undefined): GroupFact[] => (g === undefined ? [] : [{ exists: true, gid: gids.get(g) ?? 0, members: [] }]);
+  const gids = new Map([
+    ["docker", 666],
+    ["adm", 10],
+    ["kube", 1000],
+  ]);
+  const groupFactOf = (g: string | undefined): GroupFact[] =>
+    g === undefined ? [] : [{ exists: true, gid: gids.get(g) ?? 0, members: [] }];
 
   it("user: any facts → ops iff change, and the ops converge", () => {
     fc.assert(
@@ -197,11 +225,20 @@ describe("account kinds", () => {
 
   it("group: a group with the declared gid → noop; any facts → ops iff change", () => {
     fc.assert(
-      fc.property(fc.option(fc.integer({ min: 0, max: 70000 }), { nil: undefined }), fc.integer({ min: 0, max: 70000 }), fc.boolean(), (gid, have, exists) => {
-        const props = gid === undefined ? {} : { gid };
-        noop(evaluate(groupKind, "g", props, [{ exists: true, gid: gid ?? have, members: [] }]));
-        opsIffChange(evaluate(groupKind, "g", props, [exists ? { exists: true, gid: have, members: [] } : { exists: false }]));
-      }),
+      fc.property(
+        fc.option(fc.integer({ min: 0, max: 70000 }), { nil: undefined }),
+        fc.integer({ min: 0, max: 70000 }),
+        fc.boolean(),
+        (gid, have, exists) => {
+          const props = gid === undefined ? {} : { gid };
+          noop(evaluate(groupKind, "g", props, [{ exists: true, gid: gid ?? have, members: [] }]));
+          opsIffChange(
+            evaluate(groupKind, "g", props, [
+              exists ? { exists: true, gid: have, members: [] } : { exists: false },
+            ]),
+          );
+        },
+      ),
     );
   });
 });
@@ -214,7 +251,11 @@ describe("system kinds", () => {
     fc.assert(
       fc.property(fc.boolean(), fc.constantFrom("running", "stopped"), active, enabled, (en, state, a, e) => {
         const props = { enabled: en, state };
-        const matching = { load: "loaded", active: state === "running" ? "active" : "inactive", enabled: en ? "enabled" : "disabled" };
+        const matching = {
+          load: "loaded",
+          active: state === "running" ? "active" : "inactive",
+          enabled: en ? "enabled" : "disabled",
+        };
         noop(evaluate(serviceKind, "s", props, [matching]));
         opsIffChange(evaluate(serviceKind, "s", props, [{ load: "loaded", active: a, enabled: e }]));
       }),
@@ -223,13 +264,19 @@ describe("system kinds", () => {
 
   it("sysctl: runtime and file at the value → noop; anything else → ops iff change", () => {
     fc.assert(
-      fc.property(fc.stringMatching(/^[0-9]{1,5}$/), fc.boolean(), fc.option(fc.stringMatching(/^[0-9]{1,5}$/), { nil: null }), fileFact, (v, persist, have, f) => {
-        const key = "net.ipv4.ip_forward";
-        const props = { value: v, persist };
-        const file = persist ? [regularFact(`${key} = ${v}\n`)] : [];
-        noop(evaluate(sysctlKind, key, props, [{ value: v }, ...file]));
-        opsIffChange(evaluate(sysctlKind, key, props, [{ value: have }, ...(persist ? [f] : [])]));
-      }),
+      fc.property(
+        fc.stringMatching(/^[0-9]{1,5}$/),
+        fc.boolean(),
+        fc.option(fc.stringMatching(/^[0-9]{1,5}$/), { nil: null }),
+        fileFact,
+        (v, persist, have, f) => {
+          const key = "net.ipv4.ip_forward";
+          const props = { value: v, persist };
+          const file = persist ? [regularFact(`${key} = ${v}\n`)] : [];
+          noop(evaluate(sysctlKind, key, props, [{ value: v }, ...file]));
+          opsIffChange(evaluate(sysctlKind, key, props, [{ value: have }, ...(persist ? [f] : [])]));
+        },
+      ),
     );
   });
 
@@ -238,13 +285,24 @@ describe("system kinds", () => {
       fc.property(fc.boolean(), fc.boolean(), fc.boolean(), fileFact, (persist, loaded, builtin, f) => {
         const file = persist ? [regularFact("m\n")] : [];
         noop(evaluate(kmodKind, "m", { persist }, [{ loaded: true, builtin, persisted: persist }, ...file]));
-        opsIffChange(evaluate(kmodKind, "m", { persist }, [{ loaded, builtin, persisted: false }, ...(persist ? [f] : [])]));
+        opsIffChange(
+          evaluate(kmodKind, "m", { persist }, [
+            { loaded, builtin, persisted: false },
+            ...(persist ? [f] : []),
+          ]),
+        );
       }),
     );
   });
 
   it("swap: no active swap and no swap lines → noop; any fstab → ops iff change", () => {
-    const line = fc.constantFrom("UUID=1 / ext4 defaults 0 1", "/swapfile none swap sw 0 0", "# comment", "", "/dev/sdb2 none swap defaults 0 0");
+    const line = fc.constantFrom(
+      "UUID=1 / ext4 defaults 0 1",
+      "/swapfile none swap sw 0 0",
+      "# comment",
+      "",
+      "/dev/sdb2 none swap defaults 0 0",
+    );
     fc.assert(
       fc.property(fc.array(line), fc.array(fc.constantFrom("/swapfile", "/dev/sdb2")), (lines, act) => {
         const fstab = lines.join("\n");
@@ -259,43 +317,78 @@ describe("system kinds", () => {
 
   it("package: installed → noop; not installed → one install", () => {
     fc.assert(
-      fc.property(fc.constantFrom("apt", "dnf"), fc.option(fc.constantFrom("1.0", "2:4.1-1"), { nil: null }), (m, v) => {
-        noop(evaluate(packageKind, "socat", { manager: m }, [{ version: "1.0" }]));
-        opsIffChange(evaluate(packageKind, "socat", { manager: m }, [{ version: v }]));
-      }),
+      fc.property(
+        fc.constantFrom("apt", "dnf"),
+        fc.option(fc.constantFrom("1.0", "2:4.1-1"), { nil: null }),
+        (m, v) => {
+          noop(evaluate(packageKind, "socat", { manager: m }, [{ version: "1.0" }]));
+          opsIffChange(evaluate(packageKind, "socat", { manager: m }, [{ version: v }]));
+        },
+      ),
     );
   });
 });
 
 describe("exec kinds", () => {
-  const json = fc.dictionary(fc.constantFrom("Network", "Backend", "Type"), fc.oneof(fc.string({ maxLength: 5 }), fc.integer()), { minKeys: 1 });
+  const json = fc.dictionary(
+    fc.constantFrom("Network", "Backend", "Type"),
+    fc.oneof(fc.string({ maxLength: 5 }), fc.integer()),
+    { minKeys: 1 },
+  );
 
   it("etcdKey: the value read back (re-ordered, re-spaced JSON) → noop; any read → ops iff change", () => {
-    const props = (value: string, api: string) => ({ value, api, etcdctl: "/bin/etcdctl", endpoints: "https://127.0.0.1:2379", caFile: "a", certFile: "b", keyFile: "c" });
+    const props = (value: string, api: string) => ({
+      value,
+      api,
+      etcdctl: "/bin/etcdctl",
+      endpoints: "https://127.0.0.1:2379",
+      caFile: "a",
+      certFile: "b",
+      keyFile: "c",
+    });
     fc.assert(
-      fc.property(json, fc.constantFrom("v2", "v3"), fc.integer({ min: 0, max: 4 }), fc.string(), (obj, api, code, out) => {
-        const value = JSON.stringify(obj);
-        const reordered = JSON.stringify(Object.fromEntries(Object.entries(obj).reverse()), null, 2);
-        noop(evaluate(etcdKeyKind, "/k", props(value, api), [{ exitCode: 0, stdout: `${reordered}\n` }]));
-        opsIffChange(evaluate(etcdKeyKind, "/k", props(value, api), [{ exitCode: code, stdout: out }]));
-      }),
+      fc.property(
+        json,
+        fc.constantFrom("v2", "v3"),
+        fc.integer({ min: 0, max: 4 }),
+        fc.string(),
+        (obj, api, code, out) => {
+          const value = JSON.stringify(obj);
+          const reordered = JSON.stringify(Object.fromEntries(Object.entries(obj).reverse()), null, 2);
+          noop(evaluate(etcdKeyKind, "/k", props(value, api), [{ exitCode: 0, stdout: `${reordered}\n` }]));
+          opsIffChange(evaluate(etcdKeyKind, "/k", props(value, api), [{ exitCode: code, stdout: out }]));
+        },
+      ),
     );
   });
 
   it("command: any guard that holds → noop; all guards for running → one exec", () => {
     fc.assert(
-      fc.property(fc.boolean(), fc.boolean(), fc.boolean(), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 }), fc.boolean(), (u, o, c, ue, oe, exists) => {
-        const props = { argv: ["x"], ...(u ? { unless: ["u"] } : {}), ...(o ? { onlyIf: ["o"] } : {}), ...(c ? { creates: "/c" } : {}) };
-        const facts: ProbeResult[] = [
-          ...(u ? [{ exitCode: ue, stdout: "" }] : []),
-          ...(o ? [{ exitCode: oe, stdout: "" }] : []),
-          ...(c ? [exists ? regularFact("") : ({ type: "absent" } as const)] : []),
-        ];
-        const r = evaluate(commandKind, "c", props, facts);
-        opsIffChange(r);
-        const runs = (!u || ue !== 0) && (!o || oe === 0) && (!c || !exists);
-        expect(r.ops).toEqual(runs ? [{ op: "exec", argv: ["x"] }] : []);
-      }),
+      fc.property(
+        fc.boolean(),
+        fc.boolean(),
+        fc.boolean(),
+        fc.integer({ min: 0, max: 2 }),
+        fc.integer({ min: 0, max: 2 }),
+        fc.boolean(),
+        (u, o, c, ue, oe, exists) => {
+          const props = {
+            argv: ["x"],
+            ...(u ? { unless: ["u"] } : {}),
+            ...(o ? { onlyIf: ["o"] } : {}),
+            ...(c ? { creates: "/c" } : {}),
+          };
+          const facts: ProbeResult[] = [
+            ...(u ? [{ exitCode: ue, stdout: "" }] : []),
+            ...(o ? [{ exitCode: oe, stdout: "" }] : []),
+            ...(c ? [exists ? regularFact("") : ({ type: "absent" } as const)] : []),
+          ];
+          const r = evaluate(commandKind, "c", props, facts);
+          opsIffChange(r);
+          const runs = (!u || ue !== 0) && (!o || oe === 0) && (!c || !exists);
+          expect(r.ops).toEqual(runs ? [{ op: "exec", argv: ["x"] }] : []);
+        },
+      ),
     );
   });
 });

@@ -7,8 +7,8 @@ import * as t from "io-ts";
 import type { Op } from "../op.js";
 import type { FileFact, KmodFact } from "../probe.js";
 import type { KindContext } from "../resource.js";
-import { diffOf, field, fieldsOf, parentTokens, sha256Hex, utf8Bytes } from "./common.js";
 import { propsCodec } from "./codec.js";
+import { diffOf, field, fieldsOf, parentTokens, sha256Hex, utf8Bytes } from "./common.js";
 import { defineKind } from "./define.js";
 import { type RegularFile, regularFileDiff, regularFileOps } from "./regular.js";
 
@@ -43,7 +43,9 @@ export const kmodKind = defineKind<KmodProps>({
 
   probes: (p, ctx) => [
     { type: "kmod", name: ctx.name },
-    ...(p.persist ? [{ type: "file" as const, path: kmodFile(ctx.name), hash: "sha256" as const, content: true }] : []),
+    ...(p.persist
+      ? [{ type: "file" as const, path: kmodFile(ctx.name), hash: "sha256" as const, content: true }]
+      : []),
   ],
 
   derivedBlobs: (p, facts, ctx) => {

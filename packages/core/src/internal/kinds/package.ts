@@ -4,11 +4,11 @@
  * a known package manager the change is refused (a note, no ops): tend cannot
  * name a command that installs it.
  */
-import * as t from "io-ts";
-import { PackageManager, type PackageFact } from "../probe.js";
+import type * as t from "io-ts";
+import { type PackageFact, PackageManager } from "../probe.js";
 import type { KindContext } from "../resource.js";
-import { REFUSED, diffOf, field } from "./common.js";
 import { propsCodec } from "./codec.js";
+import { diffOf, field, REFUSED } from "./common.js";
 import { defineKind } from "./define.js";
 
 /** Props of `package[<name>]`. */
@@ -46,6 +46,8 @@ export const packageKind = defineKind<PackageProps>({
 
   ops: (p, diff, _facts, ctx) => {
     const manager = managerOf(p, ctx);
-    return diff.fields.length === 0 || manager === undefined ? [] : [{ op: "packages", manager, install: [ctx.name] }];
+    return diff.fields.length === 0 || manager === undefined
+      ? []
+      : [{ op: "packages", manager, install: [ctx.name] }];
   },
 });

@@ -7,14 +7,14 @@ import type { FileFact } from "../probe.js";
 import type { Blob, Diff, FieldChange } from "../resource.js";
 import {
   type Attrs,
-  type Format,
-  REFUSED,
   attrChanges,
   contentChange,
   diffOf,
+  type Format,
   field,
   fieldsOf,
   fromBase64,
+  REFUSED,
   setAttrsOp,
 } from "./common.js";
 
@@ -42,7 +42,8 @@ export const regularFileDiff = (r: RegularFile, f: FileFact): Diff => {
     });
   const opts = { sensitive: r.sensitive, format: r.format, path: r.path };
   const rename = (c: FieldChange): FieldChange => ({ ...c, field: name });
-  if (f.type === "absent") return diffOf("create", [rename(contentChange(null, r.blob, opts)), ...attrChanges(r.want, undefined)]);
+  if (f.type === "absent")
+    return diffOf("create", [rename(contentChange(null, r.blob, opts)), ...attrChanges(r.want, undefined)]);
   if (f.type !== "file")
     return diffOf("update", [
       field("type", f.type, "file"),
@@ -51,7 +52,10 @@ export const regularFileDiff = (r: RegularFile, f: FileFact): Diff => {
     ]);
   const fields: FieldChange[] = [];
   if (f.hash !== r.blob.sha256) {
-    const have = { sha256: f.hash ?? "", ...(f.contentBase64 !== undefined ? { bytes: fromBase64(f.contentBase64) } : {}) };
+    const have = {
+      sha256: f.hash ?? "",
+      ...(f.contentBase64 !== undefined ? { bytes: fromBase64(f.contentBase64) } : {}),
+    };
     fields.push(rename(contentChange(have, r.blob, opts)));
   }
   return diffOf("update", [...fields, ...attrChanges(r.want, f)]);

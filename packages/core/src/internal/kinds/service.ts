@@ -8,8 +8,8 @@
 import * as t from "io-ts";
 import type { UnitFact } from "../probe.js";
 import type { FieldChange } from "../resource.js";
-import { diffOf, field, fieldsOf } from "./common.js";
 import { propsCodec } from "./codec.js";
+import { diffOf, field, fieldsOf } from "./common.js";
 import { defineKind } from "./define.js";
 
 /** Props of `service[<name>]`. */
@@ -52,9 +52,17 @@ export const serviceKind = defineKind<ServiceProps>({
     const unit = serviceUnit(p, ctx.name);
     const changed = fieldsOf(diff);
     return [
-      ...(changed.has("enabled") ? [{ op: "systemctl" as const, verb: p.enabled ? ("enable" as const) : ("disable" as const), unit }] : []),
+      ...(changed.has("enabled")
+        ? [{ op: "systemctl" as const, verb: p.enabled ? ("enable" as const) : ("disable" as const), unit }]
+        : []),
       ...(changed.has("active")
-        ? [{ op: "systemctl" as const, verb: p.state === "running" ? ("start" as const) : ("stop" as const), unit }]
+        ? [
+            {
+              op: "systemctl" as const,
+              verb: p.state === "running" ? ("start" as const) : ("stop" as const),
+              unit,
+            },
+          ]
         : []),
     ];
   },

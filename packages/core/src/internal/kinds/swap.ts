@@ -8,8 +8,8 @@ import type * as t from "io-ts";
 import type { Op } from "../op.js";
 import type { FileFact, ProbeResult, SwapFact } from "../probe.js";
 import type { FieldChange } from "../resource.js";
-import { REFUSED, asText, diffOf, field, fieldsOf, fromBase64, sha256Hex, utf8Bytes } from "./common.js";
 import { propsCodec } from "./codec.js";
+import { asText, diffOf, field, fieldsOf, fromBase64, REFUSED, sha256Hex, utf8Bytes } from "./common.js";
 import { defineKind } from "./define.js";
 
 /** Props of `swap[off]`: none. */
@@ -72,8 +72,13 @@ export const swapKind = defineKind<SwapProps>(
       if (text !== undefined && text !== null && next !== undefined)
         fields.push({ ...field("fstab", text, next), format: "text" });
       // An fstab that is not readable text (or too large to read) cannot be rewritten safely.
-      const notes = text === undefined ? [`${REFUSED}${FSTAB} could not be read as text; remove its swap lines by hand`] : [];
-      return diffOf("update", text === undefined ? [...fields, field("fstab", null, null)] : fields, { notes });
+      const notes =
+        text === undefined
+          ? [`${REFUSED}${FSTAB} could not be read as text; remove its swap lines by hand`]
+          : [];
+      return diffOf("update", text === undefined ? [...fields, field("fstab", null, null)] : fields, {
+        notes,
+      });
     },
 
     ops: (_p, diff, facts) => {
@@ -82,7 +87,14 @@ export const swapKind = defineKind<SwapProps>(
       const next = desiredFstab(facts);
       const ops: Op[] = changed.has("active") ? [{ op: "swapoff" }] : [];
       if (changed.has("fstab") && next !== undefined && f.type === "file")
-        ops.push({ op: "writeFile", path: FSTAB, blob: sha256Hex(utf8Bytes(next)), mode: f.mode, owner: f.owner, group: f.group });
+        ops.push({
+          op: "writeFile",
+          path: FSTAB,
+          blob: sha256Hex(utf8Bytes(next)),
+          mode: f.mode,
+          owner: f.owner,
+          group: f.group,
+        });
       return ops;
     },
   },

@@ -9,20 +9,27 @@ import * as t from "io-ts";
 import type { Op } from "../op.js";
 import type { FileFact, SysctlFact } from "../probe.js";
 import type { FieldChange, KindContext } from "../resource.js";
-import { diffOf, field, fieldsOf, parentTokens, sha256Hex, utf8Bytes } from "./common.js";
 import { AbsPath, propsCodec } from "./codec.js";
+import { diffOf, field, fieldsOf, parentTokens, sha256Hex, utf8Bytes } from "./common.js";
 import { defineKind } from "./define.js";
 import { type RegularFile, regularFileDiff, regularFileOps } from "./regular.js";
 
 /** Props of `sysctl[<key>]`, e.g. `sysctl[net.ipv4.ip_forward]`. */
-export const SysctlProps = propsCodec("sysctl", { value: t.string, persist: t.boolean }, { file: AbsPath }, { persist: true });
+export const SysctlProps = propsCodec(
+  "sysctl",
+  { value: t.string, persist: t.boolean },
+  { file: AbsPath },
+  { persist: true },
+);
 export type SysctlProps = t.TypeOf<typeof SysctlProps>;
 
 /** The file that persists it. */
-export const sysctlFile = (p: SysctlProps, key: string): string => p.file ?? `/etc/sysctl.d/60-tend-${key}.conf`;
+export const sysctlFile = (p: SysctlProps, key: string): string =>
+  p.file ?? `/etc/sysctl.d/60-tend-${key}.conf`;
 
 /** The persisted file's bytes. */
-export const sysctlFileBytes = (p: SysctlProps, key: string): Uint8Array => utf8Bytes(`${key} = ${p.value}\n`);
+export const sysctlFileBytes = (p: SysctlProps, key: string): Uint8Array =>
+  utf8Bytes(`${key} = ${p.value}\n`);
 
 // The kernel prints multi-value keys with tabs (ip_local_port_range "32768\t60999").
 const normal = (v: string): string => v.trim().split(/\s+/).join(" ");
@@ -48,7 +55,9 @@ export const sysctlKind = defineKind<SysctlProps>({
 
   probes: (p, ctx) => [
     { type: "sysctl", key: ctx.name },
-    ...(p.persist ? [{ type: "file" as const, path: sysctlFile(p, ctx.name), hash: "sha256" as const, content: true }] : []),
+    ...(p.persist
+      ? [{ type: "file" as const, path: sysctlFile(p, ctx.name), hash: "sha256" as const, content: true }]
+      : []),
   ],
 
   // The persisted file's bytes follow from props and name; the engine registers them as a blob.
@@ -59,9 +68,12 @@ export const sysctlKind = defineKind<SysctlProps>({
     const fields: FieldChange[] = [];
     const notes: string[] = [];
     if (s.value === null) notes.push(`${ctx.name} does not exist yet (a kernel module may provide it)`);
-    if (s.value === null || normal(s.value) !== normal(p.value)) fields.push(field("value", s.value, p.value));
+    if (s.value === null || normal(s.value) !== normal(p.value))
+      fields.push(field("value", s.value, p.value));
     const file = p.persist && f ? regularFileDiff(persisted(p, ctx), f) : undefined;
-    return diffOf("update", [...fields, ...(file?.fields ?? [])], { notes: [...notes, ...(file?.notes ?? [])] });
+    return diffOf("update", [...fields, ...(file?.fields ?? [])], {
+      notes: [...notes, ...(file?.notes ?? [])],
+    });
   },
 
   ops: (p, diff, _facts, ctx) => {

@@ -18,7 +18,10 @@ describe("package", () => {
   it("installs a package that is not installed, with the host's manager", () => {
     const r = evaluate(packageKind, "socat", {}, [{ version: null }]);
     expect(r.probes).toEqual([{ type: "package", name: "socat", manager: "apt" }]);
-    expect(r.diff).toEqual({ action: "create", fields: [{ field: "installed", before: false, after: true }] });
+    expect(r.diff).toEqual({
+      action: "create",
+      fields: [{ field: "installed", before: false, after: true }],
+    });
     expect(r.ops).toEqual([{ op: "packages", manager: "apt", install: ["socat"] }]);
   });
 
@@ -50,8 +53,20 @@ describe("service", () => {
         { op: "systemctl", verb: "start", unit: "docker.service" },
       ],
     },
-    { why: "an enabled, active service is left alone", props: {}, fact: unit("active", "enabled"), fields: [], ops: [] },
-    { why: "reloading counts as running", props: {}, fact: unit("reloading", "enabled"), fields: [], ops: [] },
+    {
+      why: "an enabled, active service is left alone",
+      props: {},
+      fact: unit("active", "enabled"),
+      fields: [],
+      ops: [],
+    },
+    {
+      why: "reloading counts as running",
+      props: {},
+      fact: unit("reloading", "enabled"),
+      fields: [],
+      ops: [],
+    },
     {
       why: "a failed service is started",
       props: {},
@@ -105,7 +120,9 @@ describe("service", () => {
       subsumed: "started by this apply after its causes",
     });
     const stopped = evaluate(serviceKind, "flanneld", { state: "stopped" }, [unit("active", "enabled")]);
-    expect(serviceKind.onNotify?.(stopped.props, stopped.diff, [], ctx)).toEqual({ subsumed: "service is to be stopped" });
+    expect(serviceKind.onNotify?.(stopped.props, stopped.diff, [], ctx)).toEqual({
+      subsumed: "service is to be stopped",
+    });
   });
 });
 
@@ -122,7 +139,13 @@ describe("sysctl", () => {
       fields: ["value", "persisted", "mode", "owner", "group"],
       ops: [{ op: "sysctl", key, value: "1" }, write],
     },
-    { why: "matching runtime and file: nothing to do", props: { value: "1" }, facts: [{ value: "1" }, regularFact(text)], fields: [], ops: [] },
+    {
+      why: "matching runtime and file: nothing to do",
+      props: { value: "1" },
+      facts: [{ value: "1" }, regularFact(text)],
+      fields: [],
+      ops: [],
+    },
     {
       why: "only the file differs: write it, leave the runtime",
       props: { value: "1" },
@@ -153,7 +176,9 @@ describe("sysctl", () => {
     });
 
   it("sets a key that does not exist yet, saying a module may provide it", () => {
-    const r = evaluate(sysctlKind, "net.bridge.bridge-nf-call-iptables", { value: "1", persist: false }, [{ value: null }]);
+    const r = evaluate(sysctlKind, "net.bridge.bridge-nf-call-iptables", { value: "1", persist: false }, [
+      { value: null },
+    ]);
     expect(r.diff.notes?.[0]).toMatch(/does not exist yet/);
     expect(r.ops).toEqual([{ op: "sysctl", key: "net.bridge.bridge-nf-call-iptables", value: "1" }]);
   });
@@ -166,9 +191,21 @@ describe("sysctl", () => {
 });
 
 describe("kmod", () => {
-  const k = (over: Partial<KmodFact>): KmodFact => ({ loaded: false, builtin: false, persisted: false, ...over });
+  const k = (over: Partial<KmodFact>): KmodFact => ({
+    loaded: false,
+    builtin: false,
+    persisted: false,
+    ...over,
+  });
   const conf = "/etc/modules-load.d/br_netfilter.conf";
-  const write = { op: "writeFile", path: conf, blob: sha("br_netfilter\n"), mode: 0o644, owner: "root", group: "root" };
+  const write = {
+    op: "writeFile",
+    path: conf,
+    blob: sha("br_netfilter\n"),
+    mode: 0o644,
+    owner: "root",
+    group: "root",
+  };
 
   it("a built-in module needs nothing, and says why", () => {
     const r = evaluate(kmodKind, "overlay", {}, [k({ builtin: true, loaded: true }), absentFact]);

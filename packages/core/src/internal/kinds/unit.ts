@@ -6,8 +6,8 @@
 import * as t from "io-ts";
 import type { FileFact } from "../probe.js";
 import type { ContentSpec, KindContext } from "../resource.js";
-import { blobFor, parentTokens, utf8Bytes } from "./common.js";
 import { AbsPath, Mode, propsCodec } from "./codec.js";
+import { blobFor, parentTokens, utf8Bytes } from "./common.js";
 import { defineKind } from "./define.js";
 import { type RegularFile, regularFileDiff, regularFileOps } from "./regular.js";
 
@@ -25,7 +25,11 @@ export type UnitProps = t.TypeOf<typeof UnitProps>;
 export const unitPath = (p: UnitProps, name: string): string => p.path ?? `/etc/systemd/system/${name}`;
 
 const content = (p: UnitProps): ContentSpec | undefined =>
-  p.blob !== undefined ? { blob: p.blob } : p.content !== undefined ? { inline: utf8Bytes(p.content) } : undefined;
+  p.blob !== undefined
+    ? { blob: p.blob }
+    : p.content !== undefined
+      ? { inline: utf8Bytes(p.content) }
+      : undefined;
 
 const regular = (p: UnitProps, ctx: KindContext): RegularFile => ({
   path: unitPath(p, ctx.name),

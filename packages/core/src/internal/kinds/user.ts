@@ -9,8 +9,8 @@ import * as t from "io-ts";
 import type { Op } from "../op.js";
 import type { GroupFact, UserFact } from "../probe.js";
 import type { FieldChange } from "../resource.js";
-import { diffOf, field, fieldsOf } from "./common.js";
 import { AbsPath, Id, propsCodec } from "./codec.js";
+import { diffOf, field, fieldsOf } from "./common.js";
 import { defineKind } from "./define.js";
 
 /** Props of `user[<name>]`. */
@@ -38,7 +38,8 @@ export const userKind = defineKind<UserProps>({
   kind: "user",
   props: UserProps,
   provides: (_p, name) => [`user:${name}`],
-  requires: (p) => sorted([...(p.group !== undefined ? [p.group] : []), ...(p.groups ?? [])]).map((g) => `group:${g}`),
+  requires: (p) =>
+    sorted([...(p.group !== undefined ? [p.group] : []), ...(p.groups ?? [])]).map((g) => `group:${g}`),
 
   probes: (p, ctx) => [
     { type: "user", name: ctx.name },
@@ -49,7 +50,10 @@ export const userKind = defineKind<UserProps>({
     const [u, g] = facts as readonly [UserFact, GroupFact | undefined];
     const want = declared(p);
     if (!u.exists)
-      return diffOf("create", [field("exists", false, true), ...Object.entries(want).map(([k, v]) => field(k, null, v))]);
+      return diffOf("create", [
+        field("exists", false, true),
+        ...Object.entries(want).map(([k, v]) => field(k, null, v)),
+      ]);
     const fields: FieldChange[] = [];
     if (p.uid !== undefined && u.uid !== p.uid) fields.push(field("uid", u.uid, p.uid));
     // A group that does not exist yet cannot be the user's primary group.
