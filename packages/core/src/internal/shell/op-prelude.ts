@@ -91,13 +91,16 @@ tend_extract() {
   else : > "$w/list"
   fi
   LC_ALL=C sort -u "$w/list" > "$w/sorted"
+  # Check every member before installing any, so a bad list changes nothing.
+  while IFS= read -r m; do
+    if [ ! -f "$w/x/$m" ] || [ -L "$w/x/$m" ]; then tend_fail "archive $a has no member $m"; fi
+    tend_not_dir "$dest/$m"
+  done < "$w/sorted"
   : > "$w/body"
   while IFS= read -r m; do
     s=$w/x/$m t=$dest/$m
     td=\${t%/*} tb=\${t##*/}
     if [ -z "$td" ]; then td=/; fi
-    if [ ! -f "$s" ] || [ -L "$s" ]; then tend_fail "archive $a has no member $m"; fi
-    tend_not_dir "$t"
     mkdir -p -- "$td"
     tmp=$td/.$tb.tend-$r
     cp -- "$s" "$tmp" || { rm -f -- "$tmp"; return 1; }

@@ -1,0 +1,115 @@
+/**
+ * The extract op and the manifest probe together, on a .tgz generated here:
+ * strip, chosen members, atomic install, the manifest, and how a later
+ * change to a member shows in the probe.
+ */
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import * as E from "fp-ts/lib/Either.js";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { Op } from "../op.js";
+import { ShellTarget } from "./target.js";
+import { ShTransport, tempDir } from "./sh-transport.test.js";
+
+const sha256 = (b: string) => createHash("sha256").update(b).digest("hex");
+
+let root: string;
+let cleanup: () => void;
+let d: string;
+let n = 0;
+beforeAll(() => {
+  ({ dir: root, cleanup } = tempDir());
+});
+afterAll(() => cleanup());
+
+/** pkg-1.0/{bin/tool, bin/helper, doc/README, share/x y/z} in a .tgz at `${d}/a.tgz`. */
+const contents: Record<string, string> = {
+  "bin/tool": "#!/bin/sh\necho tool\n",
+  "bin/helper": "helper\n",
+  "doc/README": "read me\n",
+  "share/x y/z": "spaces\n",
+};
+beforeEach(() => {
+  d = `${root}/t${n++}`;
+  for (const [p, c] of Object.entries(contents)) {
+    mkdirSync(`${d}/src/pkg-1.0/${p.slice(0, p.lastIndexOf("/"))}`, { recursive: true });
+    writeFileSync(`${d}/src/pkg-1.0/${p}`, c);
+  }
+  execFileSync("ln", ["-s", "tool", `${d}/src/pkg-1.0/bin/link`]);
+  execFileSync("tar", ["-czf", `${d}/a.tgz`, "-C", `${d}/src`, "pkg-1.0"]);
+});
+
+const extract = (members: string[] | null, strip = 1): Op => ({
+  op: "extract",
+  archive: `${d}/a.tgz`,
+  dest: `${d}/opt/`,
+  members,
+  strip,
+  manifest: `${d}/state/manifests/pkg`,
+  source: "abc123",
+  mode: 0o750,
+  owner: "root",
+  group: "root",
+});
+const target = () => new ShellTarget(new ShTransport(), { stateDir: `${d}/state` });
+const manifestProbe = () => target().probe([{ type: "manifest", path: `${d}/state/manifests/pkg` }]);
+
+describe("extract", () => {
+  it("installs the chosen members after strip with mode, writes a sorted manifest, removes its temp dir", async () => {
+    const r = await target().run([extract(["doc/README", "bin/tool"])], new Map());
+    expect(r).toEqual(E.right({ completed: 1 }));
+    expect(readFileSync(`${d}/opt/bin/tool`, "utf8")).toBe(contents["bin/tool"]);
+    expect(statSync(`${d}/opt/bin/tool`).mode & 0o7777).toBe(0o750);
+    expect(statSync(`${d}/opt/bin`).mode & 0o7777).toBe(0o755);
+    expect(existsSync(`${d}/opt/bin/helper`)).toBe(false);
+    expect(readFileSync(`${d}/state/manifests/pkg`, "utf8")).toBe(
+      `# source abc123\n${sha256(contents["bin/tool"] as string)}  ${d}/opt/bin/tool\n${sha256(contents["doc/README"] as string)}  ${d}/opt/doc/README\n`,
+    );
+    expect(readdirSync(`${d}/state/tmp`)).toEqual([]);
+  });
+
+  it("members null installs every regular file (not links), and the manifest probe then reports all ok", async () => {
+    expect(await target().run([extract(null)], new Map())).toEqual(E.right({ completed: 1 }));
+    expect(existsSync(`${d}/opt/bin/link`)).toBe(false);
+    const r = await manifestProbe();
+    const paths = Object.keys(contents).sort().map((p) => `${d}/opt/${p}`);
+    expect(r).toEqual(
+      E.right([
+        {
+          exists: true,
+          source: "abc123",
+          members: paths.map((path, i) => ({ path, sha256: sha256(contents[Object.keys(contents).sort()[i] as string] as string), ok: true })),
+        },
+      ]),
+    );
+  });
+
+  it("a member altered or removed after extraction reads as not ok", async () => {
+    await target().run([extract(null)], new Map());
+    writeFileSync(`${d}/opt/bin/tool`, "tampered\n");
+    execFileSync("rm", [`${d}/opt/share/x y/z`]);
+    const r = await manifestProbe();
+    if (E.isLeft(r)) throw new Error(JSON.stringify(r.left));
+    const fact = r.right[0] as { members: { path: string; ok: boolean }[] };
+    expect(fact.members.filter((m) => !m.ok).map((m) => m.path)).toEqual([`${d}/opt/bin/tool`, `${d}/opt/share/x y/z`]);
+  });
+
+  it("a member missing from the archive fails naming it; nothing is installed and the temp dir is gone", async () => {
+    const r = await target().run([extract(["bin/tool", "zz/nope"])], new Map());
+    expect(r).toEqual(E.left(expect.objectContaining({ _tag: "OpFailed", index: 0, stderr: `archive ${d}/a.tgz has no member zz/nope` })));
+    expect(existsSync(`${d}/opt/bin/tool`)).toBe(false);
+    expect(existsSync(`${d}/state/manifests/pkg`)).toBe(false);
+    expect(readdirSync(`${d}/state/tmp`)).toEqual([]);
+  });
+
+  it("strip 0 keeps the top directory in member paths", async () => {
+    expect(await target().run([extract(["pkg-1.0/doc/README"], 0)], new Map())).toEqual(E.right({ completed: 1 }));
+    expect(readFileSync(`${d}/opt/pkg-1.0/doc/README`, "utf8")).toBe(contents["doc/README"]);
+  });
+
+  it("a member path that leaves the archive is refused", async () => {
+    const r = await target().run([extract(["../../etc/passwd"])], new Map());
+    expect(r).toEqual(E.left(expect.objectContaining({ _tag: "OpFailed", index: 0, stderr: expect.stringContaining("not a plain relative path") })));
+  });
+});
