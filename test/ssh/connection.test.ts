@@ -3,6 +3,7 @@
  * connection per transport, authentication and host key failures as typed
  * errors, and every route (TCP, ProxyCommand, jump host).
  */
+import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -192,6 +193,25 @@ describe("authentication and host keys", () => {
   });
 });
 
+describe("ssh-agent", () => {
+  it("authenticates with a key held only by a running ssh-agent", async () => {
+    const { spawn, execFileSync } = await import("node:child_process");
+    const socket = join(scratch, "agent.sock");
+    // -D: stays in the foreground as our child, so the test can end it by its pid.
+    const agent = spawn("ssh-agent", ["-D", "-a", socket], { stdio: "ignore" });
+    try {
+      for (let i = 0; i < 100 && !existsSync(socket); i++) await new Promise((res) => setTimeout(res, 50));
+      execFileSync("ssh-add", ["-q", sshd.userKeyPath], { env: { ...process.env, SSH_AUTH_SOCK: socket } });
+      const t = await connect({ privateKeyPath: undefined, agent: socket });
+      const r = await t.exec({ script: "echo via-agent" });
+      expect(E.isRight(r) && text(r.right.stdout)).toBe("via-agent\n");
+      await t.close();
+    } finally {
+      agent.kill("SIGTERM");
+    }
+  });
+});
+
 describe("connection failures", () => {
   it("fails with ConnectFailed when nothing listens", async () => {
     const port = await freePort();
@@ -243,6 +263,42 @@ describe("connection failures", () => {
     expect(E.isLeft(r) && r.left).toMatchObject({ _tag: "ConnectionLost", host: "node-a" });
     const later = await t.exec({ script: "true" });
     expect(E.isLeft(later) && later.left._tag).toBe("ConnectionLost");
+  });
+});
+
+describe("silent peers", () => {
+  it("fails a running command with ConnectionLost when the peer stops answering keepalives", async () => {
+    const { createServer, connect: tcp } = await import("node:net");
+    // A relay that can freeze: the TCP connection stays up but nothing gets through,
+    // like a host whose network died without a reset.
+    let frozen = false;
+    const sockets: import("node:net").Socket[] = [];
+    const relay = createServer((inbound) => {
+      const outbound = tcp(sshd.port, "127.0.0.1");
+      sockets.push(inbound, outbound);
+      inbound.on("data", (b) => frozen || outbound.write(b));
+      outbound.on("data", (b) => frozen || inbound.write(b));
+      inbound.on("error", () => {});
+      outbound.on("error", () => {});
+    });
+    await new Promise<void>((res) => relay.listen(0, "127.0.0.1", () => res()));
+    const address = relay.address();
+    const port = typeof address === "object" && address !== null ? address.port : 0;
+    const [type, key] = (await sshd.hostPublicKey()).split(" ");
+    await writeFile(knownHosts, `[127.0.0.1]:${port} ${type} ${key}\n`);
+    try {
+      const t = await connect({ port, keepaliveIntervalMs: 200, keepaliveCountMax: 2 });
+      const running = t.exec({ script: "sleep 20" });
+      await new Promise((res) => setTimeout(res, 200));
+      frozen = true;
+      const started = Date.now();
+      const r = await running;
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(E.isLeft(r) && r.left).toMatchObject({ _tag: "ConnectionLost", host: "node-a" });
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      relay.close();
+    }
   });
 });
 

@@ -65,6 +65,9 @@ export const sshdConfig = (dir: string): string =>
     "KbdInteractiveAuthentication no",
     "AllowTcpForwarding yes",
     "LogLevel INFO",
+    // Debian's bash sources ~/.bashrc for `sshd -> bash -c` when SHLVL < 2, and this
+    // machine's root .bashrc (pyenv) writes to stderr under load. It is not under test.
+    "SetEnv SHLVL=1",
     "",
   ].join("\n");
 

@@ -27,6 +27,9 @@ export interface ExecJob {
   readonly timeoutMs: number | undefined;
 }
 
+// About two seconds of retries in all (20, 40, 80, 160, then 200 ms apart).
+const OPEN_ATTEMPTS = 12;
+
 const signalNumber = (name: string): number =>
   (constants.signals as Record<string, number | undefined>)[name] ?? 0;
 
@@ -61,8 +64,16 @@ export const runExec = (ctx: ExecContext, job: ExecJob): Promise<E.Either<Transp
       }, ms);
     }
 
-    const onChannel = (err: Error | undefined, ch: ClientChannel): void => {
+    const onChannel = (attempt: number, err: Error | undefined, ch: ClientChannel): void => {
       if (err) {
+        if (done) return;
+        // An open refused by the server (it carries a reason code) is usually
+        // MaxSessions: sshd frees a finished session a moment after we see it
+        // close. Retry briefly; other open errors mean the connection is gone.
+        if ((err as { reason?: unknown }).reason !== undefined && attempt < OPEN_ATTEMPTS) {
+          setTimeout(() => open(attempt + 1), Math.min(200, 20 * 2 ** attempt));
+          return;
+        }
         finish(
           E.left(connectionLost(host, job.description, `cannot open a session channel: ${err.message}`)),
         );
@@ -117,10 +128,14 @@ export const runExec = (ctx: ExecContext, job: ExecJob): Promise<E.Either<Transp
       ch.end(job.stdin === undefined ? undefined : Buffer.from(job.stdin));
     };
 
-    try {
-      ctx.client.exec(job.commandLine, onChannel);
-    } catch (err) {
-      // ssh2 throws "Not connected" when the socket already went away.
-      finish(E.left(connectionLost(host, job.description, (err as Error).message)));
-    }
+    const open = (attempt: number): void => {
+      if (done) return;
+      try {
+        ctx.client.exec(job.commandLine, (err, ch) => onChannel(attempt, err, ch));
+      } catch (err) {
+        // ssh2 throws "Not connected" when the socket already went away.
+        finish(E.left(connectionLost(host, job.description, (err as Error).message)));
+      }
+    };
+    open(0);
   });
