@@ -80,7 +80,8 @@ export const buildActions = (
         notes: [],
         unknown: [],
         ops: [...r.ops, ...(unit ? [{ op: "pending", action: "remove", units: [unit] } as Op] : [])],
-        after: [node.id],
+        // Its causes; its own service action (same id) directly precedes it when there is one.
+        after: [...causes].sort(),
       });
       // Record the restart as due right after each cause ran.
       if (unit)

@@ -38,9 +38,10 @@ const renderDelta = (delta: unknown, indent: string, paint: Paint, key = ""): st
     return Object.entries(d).flatMap(([k, v]) => {
       if (k.endsWith("__added")) return [`${indent}${paint(32, `+ ${k.slice(0, -7)}: ${show(v)}`)}`];
       if (k.endsWith("__deleted")) return [`${indent}${paint(31, `- ${k.slice(0, -9)}: ${show(v)}`)}`];
-      return renderDelta(v, indent, paint, `${key}${k}: `).length > 0
-        ? [`${indent}  ${k}:`, ...renderDelta(v, `${indent}    `, paint)]
-        : [];
+      const leaf = v && typeof v === "object" && "__old" in v && "__new" in v;
+      if (leaf) return renderDelta(v, indent, paint, `${k}: `);
+      const inner = renderDelta(v, `${indent}    `, paint);
+      return inner.length > 0 ? [`${indent}  ${k}:`, ...inner] : [];
     });
   }
   if (Array.isArray(delta))

@@ -1,0 +1,145 @@
+/**
+ * Scenario tests of the engine promises that need a specific sequence:
+ * pending restarts across a failed apply, one daemon-reload, stale plans,
+ * saved plans and their secrets, failure messages.
+ */
+import * as E from "fp-ts/lib/Either.js";
+import { describe, expect, it } from "vitest";
+import { freshDebianHost } from "../../testing/debian.js";
+import { SimHost } from "../../testing/simhost.js";
+import { decodePlan, encodePlan } from "../plan/codec.js";
+import type { Plan, ReadyHostPlan } from "../plan/format.js";
+import { renderPlan } from "../plan/render.js";
+import type { Resource } from "../resource.js";
+import { RELOAD_ID } from "./actions.js";
+import { apply } from "./apply.js";
+import { plan } from "./plan.js";
+
+const ready = (p: Plan): ReadyHostPlan => {
+  const h = p.hosts[0]!;
+  if (h.status !== "ready") throw new Error(h.errors.join("; "));
+  return h;
+};
+
+const unit = (name: string, exec: string): Resource => ({
+  kind: "unit",
+  name: `${name}.service`,
+  props: { content: `[Service]\nExecStart=${exec}\n\n[Install]\nWantedBy=multi-user.target\n` },
+  notify: [`service[${name}]`],
+});
+const service = (name: string): Resource => ({ kind: "service", name, props: { enabled: true, state: "running" } });
+const config = (content: string): Resource => ({
+  kind: "file",
+  name: "/etc/app.conf",
+  props: { content },
+  notify: ["service[app]"],
+});
+
+const convergedHost = async (resources: readonly Resource[]): Promise<SimHost> => {
+  const host = new SimHost(freshDebianHost());
+  const r = await apply(await plan(resources, host), host);
+  expect(r.hosts[0]!.converged).toBe(true);
+  return host;
+};
+
+describe("engine scenarios", () => {
+  it("runs one daemon-reload, after every changed unit file and before every service op", async () => {
+    const rs = [unit("app", "/bin/app"), service("app"), unit("web", "/bin/web"), service("web")];
+    const p = ready(await plan(rs, new SimHost(freshDebianHost())));
+    const ids = p.actions.map((a) => `${a.action} ${a.id}`);
+    expect(ids.filter((i) => i.includes(RELOAD_ID))).toHaveLength(1);
+    const reload = ids.indexOf(`reload ${RELOAD_ID}`);
+    expect(ids.indexOf("create unit[app.service]")).toBeLessThan(reload);
+    expect(ids.indexOf("create unit[web.service]")).toBeLessThan(reload);
+    expect(ids.indexOf("update service[app]")).toBeGreaterThan(reload);
+    // Services started by this apply need no restart on top.
+    expect(ids.filter((i) => i.startsWith("restart"))).toEqual([]);
+  });
+
+  it("restarts a running service once after all its causes changed", async () => {
+    const host = await convergedHost([unit("app", "/bin/app"), service("app"), config("a=1\n")]);
+    const p = ready(await plan([unit("app", "/bin/app2"), service("app"), config("a=2\n")], host));
+    const lines = p.actions.map((a) => `${a.action} ${a.id}`);
+    expect(lines).toEqual([
+      "update file[/etc/app.conf]",
+      "update unit[app.service]",
+      `reload ${RELOAD_ID}`,
+      "restart service[app]",
+    ]);
+    expect(p.actions[3]!.reasons).toEqual(["notified by file[/etc/app.conf]", "notified by unit[app.service]"]);
+  });
+
+  it("records a restart due when apply fails and carries it out on the next apply", async () => {
+    const rs = [unit("app", "/bin/app"), service("app"), config("a=1\n")];
+    const host0 = await convergedHost(rs);
+    const changed = [unit("app", "/bin/app"), service("app"), config("a=2\n")];
+    const p = ready(await plan(changed, host0));
+    const restartIndex = p.actions.flatMap((a) => a.ops).findIndex((o) => o.op === "systemctl" && o.verb === "restart");
+    // Same state, but the restart op (counted over this host's lifetime) fails.
+    const host = new SimHost(host0.state, { failAtOp: restartIndex });
+    const failed = await apply(await plan(changed, host), host);
+    expect(failed.hosts[0]!.status).toBe("failed");
+    expect(failed.hosts[0]!.error).toMatch(/^node1: service\[app\]: systemctl restart app\.service: /);
+    expect(failed.hosts[0]!.pending).toEqual([{ id: "service[app]", action: "restart" }]);
+    const next = ready(await plan(changed, host));
+    expect(next.actions.map((a) => `${a.action} ${a.id}`)).toEqual(["restart service[app]"]);
+    expect(next.actions[0]!.reasons).toEqual(["restart left pending by an earlier apply"]);
+    const done = await apply({ format: "tend-plan/1", hosts: [next] }, host);
+    expect(done.hosts[0]!.converged).toBe(true);
+  });
+
+  it("refuses a saved plan whose host facts changed since planning", async () => {
+    const host = new SimHost(freshDebianHost());
+    const p = await plan([{ kind: "file", name: "/etc/app.conf", props: { content: "a=1\n" } }], host);
+    await apply(await plan([{ kind: "file", name: "/etc/app.conf", props: { content: "other\n" } }], host), host);
+    const r = await apply(p, host);
+    expect(r.hosts[0]!.status).toBe("stale");
+    expect(r.hosts[0]!.error).toContain("changed since this plan was made");
+  });
+
+  it("applies a plan that went through its JSON form", async () => {
+    const host = new SimHost(freshDebianHost());
+    const rs = [{ kind: "file", name: "/etc/a.json", props: { content: '{"a":1}\n' } }];
+    const decoded = decodePlan(encodePlan(await plan(rs, host)));
+    if (E.isLeft(decoded)) throw new Error(decoded.left._tag);
+    const r = await apply(decoded.right, host);
+    expect(r.hosts[0]!.status).toBe("applied");
+    expect(r.hosts[0]!.converged).toBe(true);
+  });
+
+  it("never stores inline secrets in plan files, and says so when such a plan is applied", async () => {
+    const host = new SimHost(freshDebianHost());
+    const rs = [{ kind: "file", name: "/etc/key.pem", props: { content: "TOPSECRET\n", sensitive: true, mode: 0o600 } }];
+    const p = await plan(rs, host);
+    const json = encodePlan(p);
+    expect(json).not.toContain("TOPSECRET");
+    expect(json).not.toContain(Buffer.from("TOPSECRET\n").toString("base64"));
+    expect(renderPlan(p, { color: false })).toContain("(sensitive value changed)");
+    const decoded = decodePlan(json);
+    if (E.isLeft(decoded)) throw new Error(decoded.left._tag);
+    const r = await apply(decoded.right, host);
+    expect(r.hosts[0]!.status).toBe("failed");
+    expect(r.hosts[0]!.error).toContain("file[/etc/key.pem]: its content is sensitive");
+    expect(host.state.files["/etc/key.pem"]).toBeUndefined();
+  });
+
+  it("shows JSON contents as a structural diff and text as a unified diff", async () => {
+    const host = await convergedHost([
+      { kind: "file", name: "/etc/a.json", props: { content: '{"mtu":1472,"debug":false}' } },
+      { kind: "file", name: "/etc/b.txt", props: { content: "one\ntwo\n" } },
+    ]);
+    const p = await plan(
+      [
+        { kind: "file", name: "/etc/a.json", props: { content: '{"mtu":1450,"debug":false}' } },
+        { kind: "file", name: "/etc/b.txt", props: { content: "one\nthree\n" } },
+      ],
+      host,
+    );
+    const text = renderPlan(p, { color: false });
+    expect(text).toContain("- mtu: 1472");
+    expect(text).toContain("+ mtu: 1450");
+    expect(text).toContain("-two");
+    expect(text).toContain("+three");
+    expect(text).toContain("Plan: 0 to create, 2 to update, 0 to delete, 0 to restart, 0 daemon-reloads.");
+  });
+});
