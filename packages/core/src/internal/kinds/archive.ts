@@ -118,13 +118,14 @@ export const archiveKind = defineKind<ArchiveProps>({
       owner: p.owner,
       group: p.group,
     });
-    if (p.archive !== undefined) return [extract(p.archive)];
+    // The codec guarantees exactly one of url and archive.
+    if (p.url === undefined) return p.archive === undefined ? [] : [extract(p.archive)];
     const cache = cachePath(ctx.name);
     const record = downloadRecordPath(cache);
     return [
       {
         op: "download",
-        url: p.url ?? "",
+        url: p.url,
         checksum: p.checksum,
         path: cache,
         record,

@@ -11,6 +11,14 @@ import { AbsPath, propsCodec } from "./codec.js";
 import { diffOf, field } from "./common.js";
 import { defineKind } from "./define.js";
 
+const parseJson = (s: string): FieldValue | undefined => {
+  try {
+    return JSON.parse(s) as FieldValue;
+  } catch {
+    return undefined;
+  }
+};
+
 /** Props of `etcdKey[<key>]`. */
 export const EtcdKeyProps = propsCodec(
   "etcdKey",
@@ -25,6 +33,10 @@ export const EtcdKeyProps = propsCodec(
   },
   { format: t.union([t.literal("json"), t.literal("text")]) },
   {},
+  (p) =>
+    p.format === "json" && parseJson(p.value) === undefined
+      ? "format is json but value is not JSON"
+      : undefined,
 );
 export type EtcdKeyProps = t.TypeOf<typeof EtcdKeyProps>;
 
@@ -51,14 +63,6 @@ export const etcdSetArgv = (p: EtcdKeyProps, key: string): string[] => [
   key,
   p.value,
 ];
-
-const parseJson = (s: string): FieldValue | undefined => {
-  try {
-    return JSON.parse(s) as FieldValue;
-  } catch {
-    return undefined;
-  }
-};
 
 /** Structural equality of JSON values; object key order does not matter. */
 const sameJson = (a: unknown, b: unknown): boolean => {

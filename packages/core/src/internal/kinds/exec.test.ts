@@ -199,3 +199,19 @@ describe("command", () => {
     expect(r.diff.notes).toEqual(["creates: /c exists"]);
   });
 });
+
+describe("etcdKey props", () => {
+  it("rejects a json value that is not JSON", () => {
+    const r = etcdKeyKind.props.decode({
+      value: "{nope",
+      format: "json",
+      etcdctl: "/bin/etcdctl",
+      endpoints: "https://127.0.0.1:2379",
+      caFile: "a",
+      certFile: "b",
+      keyFile: "c",
+      api: "v2",
+    });
+    expect(r._tag).toBe("Left");
+  });
+});
