@@ -1,12 +1,14 @@
 /**
  * groupadd, groupmod, useradd and usermod over SimState's user and group
  * tables, following Debian's shadow-utils: ids allocated like useradd does,
- * a user private group when no primary group is given, homes not created.
+ * a user private group when no primary group is given, a home made only
+ * when one is given (ShellTarget's -m / -M).
  */
 import type { Draft } from "immer";
 import type { Op } from "../internal/op.js";
+import type { OpResult } from "./fileops.js";
 import type { SimState } from "./state.js";
-import { SimError } from "./vfs.js";
+import { failsAfter, lookup, mkdirP, resolvePath, SimError } from "./vfs.js";
 
 type OpOf<K extends Op["op"]> = Extract<Op, { op: K }>;
 
@@ -84,8 +86,35 @@ export const groupmodOp = (draft: Draft<SimState>, op: OpOf<"groupmod">): void =
   for (const u of Object.values(draft.users)) if (u.gid === old) u.gid = op.gid;
 };
 
-/** useradd [-r] [-u] [-g] [-G] [-s] [-d] NAME, without -m: the home directory is not created. */
-export const useraddOp = (draft: Draft<SimState>, op: OpOf<"useradd" | "usermod">): void => {
+/**
+ * useradd -m: the home directory (parents made as needed) owned by the user,
+ * mode 0755 (Debian's UMASK 022, no HOME_MODE), with /etc/skel copied in.
+ * An existing home is left alone, as useradd only warns then.
+ */
+const createHome = (draft: Draft<SimState>, home: string, owner: string, group: string): void => {
+  const files = draft.files;
+  if (lookup(files, home, true) !== undefined) return;
+  const canonical = mkdirP(files, home);
+  files[canonical] = { type: "dir", mode: 0o755, owner, group };
+  const skel = resolvePath(files, SKEL, true);
+  if (files[skel]?.type !== "dir") return;
+  for (const key of Object.keys(files)
+    .filter((k) => k.startsWith(`${skel}/`))
+    .sort()) {
+    const e = files[key];
+    if (e === undefined) continue;
+    const target = `${canonical}${key.slice(skel.length)}`;
+    files[target] = e.type === "link" ? { ...e } : { ...e, owner, group };
+  }
+};
+
+const SKEL = "/etc/skel";
+
+/**
+ * useradd [-r] [-u] [-g] [-G] [-s] [-d] NAME. ShellTarget passes -m when a
+ * home is given (home made from /etc/skel) and -M otherwise (no directory).
+ */
+export const useraddOp = (draft: Draft<SimState>, op: OpOf<"useradd" | "usermod">): OpResult => {
   const name = op.name;
   if (draft.users[name] !== undefined) throw new SimError(`useradd: user '${name}' already exists`);
   if (op.uid !== undefined && uids(draft).includes(op.uid))
@@ -116,6 +145,12 @@ export const useraddOp = (draft: Draft<SimState>, op: OpOf<"useradd" | "usermod"
     groups: [],
   };
   setSupplementary(draft, "useradd", name, op.groups ?? []);
+  // The account exists before useradd makes the home, so a home that cannot be made fails after it.
+  return op.home === undefined
+    ? undefined
+    : failsAfter(() =>
+        createHome(draft, op.home as string, name, findGroup(draft, "useradd", String(gid))[0]),
+      );
 };
 
 /** usermod [-u] [-g] [-G] [-s] [-d] NAME; -G replaces the supplementary groups, -d does not move the home. */

@@ -5,10 +5,9 @@
  * the structure is the same whichever side produced it.
  */
 import { createHash } from "node:crypto";
-import type { UnitFact } from "../internal/probe.js";
 import { answerProbe } from "./probes.js";
 import type { SimState } from "./state.js";
-import { digest, fileBytes } from "./vfs.js";
+import { digest, fileBytes, shownName } from "./vfs.js";
 
 /** A filesystem entry as compared: regular files by sha256 of their bytes. */
 export type ComparableFile =
@@ -83,7 +82,7 @@ const servicesOf = (
     return pick(state.services, undefined, (s) => ({ active: s.active, enabled: s.enabled }));
   return Object.fromEntries(
     [...units].sort().map((u) => {
-      const f = answerProbe(state, { type: "unit", name: u }) as UnitFact;
+      const f = answerProbe(state, { type: "unit", name: u });
       return [u, { active: f.active, enabled: f.enabled }];
     }),
   );
@@ -106,31 +105,18 @@ export const comparableState = (
       .map((p): [string, ComparableFile] => {
         const e = state.files[p];
         if (e === undefined) throw new Error("unreachable: key came from the record");
-        if (e.type === "file") {
-          return [
-            p,
-            {
-              type: "file",
-              sha256: digest("sha256", fileBytes(e)),
-              mode: e.mode,
-              owner: e.owner,
-              group: e.group,
-            },
-          ];
-        }
-        return [
-          p,
-          e.type === "dir"
-            ? { type: "dir", mode: e.mode, owner: e.owner, group: e.group }
-            : { type: "link", target: e.target },
-        ];
+        if (e.type === "link") return [p, { type: "link", target: e.target }];
+        const owner = shownName(e.owner, state.users, "uid");
+        const group = shownName(e.group, state.groups, "gid");
+        if (e.type === "dir") return [p, { type: "dir", mode: e.mode, owner, group }];
+        return [p, { type: "file", sha256: digest("sha256", fileBytes(e)), mode: e.mode, owner, group }];
       }),
   );
-  const memberOf = (user: string): string[] =>
-    Object.entries(state.groups)
-      .filter(([g, v]) => v.members.includes(user) || (state.users[user]?.groups ?? []).includes(g))
-      .map(([g]) => g)
-      .sort();
+  // Supplementary groups as the user probe reads them (primary excluded), sorted.
+  const memberOf = (user: string): string[] => {
+    const f = answerProbe(state, { type: "user", name: user });
+    return f.exists ? [...f.groups].sort() : [];
+  };
   const membersOf = (group: string, members: readonly string[]): string[] =>
     [
       ...new Set([

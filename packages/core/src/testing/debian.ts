@@ -73,6 +73,10 @@ const baseFiles = (hostname: string): Record<string, SimFile> => ({
   "/etc/modules-load.d": dir(),
   "/etc/default": dir(),
   "/etc/fstab": text(FSTAB),
+  // Stand-ins for Debian's skeleton files (useradd -m copies them; the bytes differ from a real image).
+  "/etc/skel/.bashrc": text("# ~/.bashrc: executed by bash(1) for non-login shells.\n"),
+  "/etc/skel/.profile": text("# ~/.profile: executed by the command interpreter for login shells.\n"),
+  "/etc/skel/.bash_logout": text("# ~/.bash_logout: executed by bash(1) when login shell exits.\n"),
   "/etc/hostname": text(`${hostname}\n`),
   "/etc/os-release": text(OS_RELEASE),
   "/var/lib": dir(),

@@ -8,7 +8,7 @@
 import { posix } from "node:path";
 import type { Draft } from "immer";
 import type { Op } from "../internal/op.js";
-import { PENDING_RESTARTS_PATH } from "../internal/probe.js";
+import { PENDING_RESTARTS_PATH, STATE_DIR } from "../internal/probe.js";
 import type { BlobStore } from "../internal/target.js";
 import { formatManifest } from "./manifest.js";
 import type { SimState } from "./state.js";
@@ -16,12 +16,14 @@ import { readArchive, type TarEntry } from "./tar.js";
 import {
   attrsOf,
   digest,
+  failsAfter,
   fileBytes,
   groupName,
   lookup,
   mkdirP,
   normalizePath,
   ownerName,
+  prepareEntry,
   removeTree,
   replaceFile,
   resolvePath,
@@ -35,65 +37,106 @@ const RECORD_ATTRS = { mode: 0o644, owner: "root", group: "root" } as const;
 
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 
-/** mkdir -p, then the op's mode and owner on the final directory only (like `mkdir -p && chmod && chown`). */
-export const mkdirOp = (draft: Draft<SimState>, op: OpOf<"mkdir">): void => {
-  const attrs = attrsOf(draft, op);
-  const canonical = mkdirP(draft.files, op.path);
-  draft.files[canonical] = { type: "dir", ...attrs };
+/** What an op returns: undefined on success, or the failure of a step after earlier steps took effect. */
+export type OpResult = SimError | undefined;
+
+/** Refuses a directory at `path` (not a link to one), as the real op does before touching anything. */
+const notDir = (draft: Draft<SimState>, path: string): void => {
+  if (draft.files[resolvePath(draft.files, path, false)]?.type === "dir") {
+    throw new SimError(`${normalizePath(path)} is a directory`);
+  }
 };
 
-/** Atomic replace with the bytes of the blob the op names. */
-export const writeFileOp = (draft: Draft<SimState>, op: OpOf<"writeFile">, blobs: BlobStore): void => {
+/**
+ * mkdir -p, then chmod, then chown of the final directory only. The real op
+ * runs these as separate commands, so an unknown owner leaves the
+ * directories made and the mode set.
+ */
+export const mkdirOp = (draft: Draft<SimState>, op: OpOf<"mkdir">): OpResult => {
+  const canonical = mkdirP(draft.files, op.path);
+  const dir = draft.files[canonical];
+  if (dir?.type !== "dir") throw new SimError(`mkdir: cannot create directory '${op.path}'`);
+  dir.mode = op.mode & 0o7777;
+  return failsAfter(() => {
+    const [owner, group] = [ownerName(draft, op.owner), groupName(draft, op.group)];
+    dir.owner = owner;
+    dir.group = group;
+  });
+};
+
+/**
+ * Atomic replace with the bytes of the blob the op names. The parent is made
+ * first (mkdir -p), so it stays when setting the owner then fails; the file
+ * itself only lands whole, with its attributes.
+ */
+export const writeFileOp = (draft: Draft<SimState>, op: OpOf<"writeFile">, blobs: BlobStore): OpResult => {
   const bytes = blobs.get(op.blob);
   if (bytes === undefined) throw new SimError(`writeFile ${op.path}: blob ${op.blob} was not provided`);
-  replaceFile(draft.files, op.path, bytes, attrsOf(draft, op));
+  notDir(draft, op.path);
+  prepareEntry(draft.files, op.path);
+  return failsAfter(() => replaceFile(draft.files, op.path, bytes, attrsOf(draft, op)));
 };
 
-/** chmod / chown of an existing entry, following a link at the path as chmod and chown do. */
-export const setAttrsOp = (draft: Draft<SimState>, op: OpOf<"setAttrs">): void => {
+/** chmod then chown of an existing entry, following a link at the path as chmod and chown do. */
+export const setAttrsOp = (draft: Draft<SimState>, op: OpOf<"setAttrs">): OpResult => {
   const canonical = resolvePath(draft.files, op.path, true);
   const e = draft.files[canonical];
   if (e === undefined || e.type === "link") {
     throw new SimError(`chmod: cannot access '${op.path}': No such file or directory`);
   }
-  if (op.owner !== undefined) e.owner = ownerName(draft, op.owner);
-  if (op.group !== undefined) e.group = groupName(draft, op.group);
   if (op.mode !== undefined) e.mode = op.mode & 0o7777;
+  return failsAfter(() => {
+    // chown owner:group is one call: both are checked before either changes.
+    const owner = op.owner === undefined ? e.owner : ownerName(draft, op.owner);
+    const group = op.group === undefined ? e.group : groupName(draft, op.group);
+    e.owner = owner;
+    e.group = group;
+  });
 };
 
 /** rm -rf. */
-export const removeOp = (draft: Draft<SimState>, op: OpOf<"remove">): void =>
+export const removeOp = (draft: Draft<SimState>, op: OpOf<"remove">): OpResult => {
   removeTree(draft.files, op.path);
+  return undefined;
+};
 
 /**
- * Fetches from `available.urls`, verifies the checksum, lands the file with
- * its attributes, then writes the record (`<url>\n`). On a mismatch nothing
- * lands: whatever was at the path before stays.
+ * Makes the parent directory, fetches from `available.urls`, verifies the
+ * checksum, lands the file with its attributes, then writes the record
+ * (`<url>\n`). On a mismatch nothing lands: whatever was at the path before
+ * stays (only the parent directory may be new).
  */
-export const downloadOp = (draft: Draft<SimState>, op: OpOf<"download">): void => {
-  const attrs = attrsOf(draft, op);
-  const body = draft.available.urls[op.url];
-  if (body === undefined) {
-    throw new SimError(`curl: (22) The requested URL returned error: 404 (${op.url})`);
-  }
-  const bytes = Buffer.from(body, "base64");
-  if (op.checksum !== null) {
-    const got = digest(op.checksum.algo, bytes);
-    const expected = op.checksum.hex.toLowerCase();
-    if (got !== expected) {
-      throw new SimError(`checksum mismatch for ${op.url}: expected ${expected}, got ${got}`);
+export const downloadOp = (draft: Draft<SimState>, op: OpOf<"download">): OpResult => {
+  notDir(draft, op.path);
+  prepareEntry(draft.files, op.path);
+  return failsAfter(() => {
+    const body = draft.available.urls[op.url];
+    if (body === undefined) {
+      throw new SimError(`curl: (22) The requested URL returned error: 404 (${op.url})`);
     }
-  }
-  replaceFile(draft.files, op.path, bytes, attrs);
-  replaceFile(draft.files, op.record, utf8(`${op.url}\n`), RECORD_ATTRS);
+    const bytes = Buffer.from(body, "base64");
+    if (op.checksum !== null) {
+      const got = digest(op.checksum.algo, bytes);
+      const expected = op.checksum.hex.toLowerCase();
+      if (got !== expected) {
+        throw new SimError(`checksum mismatch for ${op.url}: expected ${expected}, got ${got}`);
+      }
+    }
+    replaceFile(draft.files, op.path, bytes, attrsOf(draft, op));
+    replaceFile(draft.files, op.record, utf8(`${op.url}\n`), RECORD_ATTRS);
+  });
 };
 
 /** A member's path after dropping `strip` leading components, or undefined when nothing is left or it climbs out. */
 const stripped = (path: string, strip: number): string | undefined => {
-  const parts = path.split("/").filter((p) => p !== "" && p !== ".");
+  // GNU tar counts a leading "." as a component, so "./pkg/x" with strip 1 is "pkg/x".
+  const rest = path
+    .split("/")
+    .filter((p) => p !== "")
+    .slice(strip)
+    .filter((p) => p !== ".");
   // GNU tar refuses members that climb out of the destination.
-  if (parts.includes("..")) return undefined;
-  const rest = parts.slice(strip);
+  if (rest.includes("..")) return undefined;
   return rest.length === 0 ? undefined : rest.join("/");
 };
 
@@ -107,49 +150,68 @@ const regularFiles = (entries: readonly TarEntry[], strip: number): Map<string, 
   return out;
 };
 
+/** A listed member must be a plain relative path; the real op refuses anything else before it starts. */
+const checkMember = (m: string): string => {
+  if (
+    m.startsWith("/") ||
+    m.includes("\n") ||
+    m.split("/").some((s) => s === "" || s === "." || s === "..")
+  ) {
+    throw new SimError(`refused: member ${JSON.stringify(m)} is not a plain relative path`);
+  }
+  return m;
+};
+
+/** C-locale order (bytes), as `LC_ALL=C sort` gives. */
+const byBytes = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b));
+
 /**
- * Unpacks the regular files of a .tar/.tar.gz (all, or exactly the listed
- * members, failing before anything is written when one is missing) into
- * dest with the op's attributes, then writes the manifest.
+ * Unpacks regular files of a .tar/.tar.gz (all, or the listed members) into
+ * dest with the op's attributes, then writes the manifest. Like the real op,
+ * members are installed one by one in C-locale order, so a missing member
+ * fails the op with the members before it already in place; the op's
+ * scratch directory `<STATE_DIR>/tmp` is left behind.
  */
-export const extractOp = (draft: Draft<SimState>, op: OpOf<"extract">): void => {
-  const attrs = attrsOf(draft, op);
+export const extractOp = (draft: Draft<SimState>, op: OpOf<"extract">): OpResult => {
+  if (!Number.isInteger(op.strip) || op.strip < 0)
+    throw new SimError(`refused: strip ${op.strip} is not a count`);
+  const listed = op.members?.map(checkMember);
   let archive: ReturnType<typeof lookup>;
   try {
     archive = lookup(draft.files, op.archive, true);
   } catch {
     archive = undefined;
   }
-  if (archive?.type !== "file") {
-    throw new SimError(`tar: ${op.archive}: Cannot open: No such file or directory`);
-  }
-  const files = regularFiles(readArchive(fileBytes(archive)), op.strip);
-  let chosen: [string, TarEntry][];
-  if (op.members === null) {
-    chosen = [...files.entries()];
-  } else {
-    const missing = op.members.filter((m) => !files.has(stripped(m, 0) ?? ""));
-    if (missing.length > 0) {
-      throw new SimError(missing.map((m) => `tar: ${m}: Not found in archive`).join("\n"));
+  if (archive?.type !== "file") throw new SimError(`archive ${op.archive} not found`);
+  const bytes = fileBytes(archive);
+  mkdirP(draft.files, `${STATE_DIR}/tmp`);
+  return failsAfter(() => {
+    const attrs = attrsOf(draft, op);
+    const files = regularFiles(readArchive(bytes), op.strip);
+    const names = [...new Set(listed ?? files.keys())].sort(byBytes);
+    // `$dest/$member` with the trailing slashes of dest dropped, exactly as the manifest records it.
+    const dest = op.dest.replace(/\/+$/, "");
+    const members: { path: string; sha256: string }[] = [];
+    for (const name of names) {
+      const entry = files.get(name);
+      if (entry === undefined) throw new SimError(`archive ${op.archive} has no member ${name}`);
+      const path = `${dest}/${name}`;
+      notDir(draft, path);
+      replaceFile(draft.files, path, entry.content, attrs);
+      members.push({ path, sha256: digest("sha256", entry.content) });
     }
-    chosen = op.members.map((m) => {
-      const rel = stripped(m, 0) ?? "";
-      return [rel, files.get(rel) as TarEntry];
-    });
-  }
-  const dest = normalizePath(op.dest);
-  mkdirP(draft.files, dest);
-  const members: { path: string; sha256: string }[] = [];
-  for (const [rel, entry] of chosen) {
-    const path = posix.join(dest, rel);
-    replaceFile(draft.files, path, entry.content, attrs);
-    members.push({ path, sha256: digest("sha256", entry.content) });
-  }
-  replaceFile(draft.files, op.manifest, utf8(formatManifest({ source: op.source, members })), RECORD_ATTRS);
+    replaceFile(draft.files, op.manifest, utf8(formatManifest({ source: op.source, members })), RECORD_ATTRS);
+  });
 };
 
 /** Sorted unique unit names in the pending-restart record; the file is removed when none remain. */
-export const pendingOp = (draft: Draft<SimState>, op: OpOf<"pending">): void => {
+export const pendingOp = (draft: Draft<SimState>, op: OpOf<"pending">): OpResult => {
+  for (const u of op.units) {
+    if (u === "" || u.includes("\n"))
+      throw new SimError(`refused: unit ${JSON.stringify(u)} must be one non-empty line`);
+  }
+  // The real op makes the state directory first, even when it then removes the record.
+  mkdirP(draft.files, posix.dirname(PENDING_RESTARTS_PATH));
   let current: string[] = [];
   const e = lookup(draft.files, PENDING_RESTARTS_PATH, true);
   if (e?.type === "file") current = fileBytes(e).toString("utf8").split("\n");
@@ -160,11 +222,12 @@ export const pendingOp = (draft: Draft<SimState>, op: OpOf<"pending">): void => 
   }
   if (set.size === 0) {
     removeTree(draft.files, PENDING_RESTARTS_PATH);
-    return;
+    return undefined;
   }
   const text = [...set]
-    .sort()
+    .sort(byBytes)
     .map((u) => `${u}\n`)
     .join("");
   replaceFile(draft.files, PENDING_RESTARTS_PATH, utf8(text), RECORD_ATTRS);
+  return undefined;
 };

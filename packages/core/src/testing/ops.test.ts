@@ -18,7 +18,7 @@ const unit = (s: SimState, name: string) => answerProbe(s, { type: "unit", name 
 const user = (s: SimState, name: string) => answerProbe(s, { type: "user", name });
 const group = (s: SimState, name: string) => answerProbe(s, { type: "group", name });
 
-const KUBELET = "[Service]\nExecStart=/usr/local/bin/kubelet\n";
+const KUBELET = "[Service]\nExecStart=/usr/local/bin/kubelet\n[Install]\nWantedBy=multi-user.target\n";
 const withKubelet: SimStateOverrides = { files: { "/etc/systemd/system/kubelet.service": file(KUBELET) } };
 
 interface Row {
@@ -105,6 +105,18 @@ const rows: Row[] = [
     fails: { index: 0, stderr: "Unit kubelet.service not found" },
   },
   {
+    promise: "enable of a unit without [Install] succeeds and leaves it static",
+    overrides: { files: { "/etc/systemd/system/once.service": file("[Service]\nType=oneshot\n") } },
+    ops: [{ op: "systemctl", verb: "enable", unit: "once.service" }],
+    after: (s) =>
+      expect(unit(s, "once.service")).toEqual({ load: "loaded", active: "inactive", enabled: "static" }),
+  },
+  {
+    promise: "a unit name that reads as an option is refused",
+    ops: [{ op: "systemctl", verb: "start", unit: "--all" }],
+    fails: { index: 0, stderr: "refused" },
+  },
+  {
     promise: "stop and disable turn a running enabled unit off",
     ops: [
       { op: "systemctl", verb: "stop", unit: "ssh.service" },
@@ -133,7 +145,7 @@ const rows: Row[] = [
   {
     promise: "sysctl of an unknown non-net key fails",
     ops: [{ op: "sysctl", key: "vm.nope", value: "1" }],
-    fails: { index: 0, stderr: "unknown key vm.nope" },
+    fails: { index: 0, stderr: "unknown sysctl key vm.nope" },
   },
   {
     promise: "modprobe loads a loadable module (with - for _) and is a no-op for built-in ones",
@@ -220,6 +232,38 @@ const rows: Row[] = [
       expect(group(s, "sudo")).toEqual({ exists: true, gid: 27, members: ["ada"] });
       expect(answerProbe(s, { type: "file", path: "/home/ada" })).toEqual({ type: "absent" });
     },
+  },
+  {
+    promise: "useradd with a home makes it (0755, the user's) from /etc/skel, as useradd -m does",
+    ops: [{ op: "useradd", name: "ada", home: "/srv/home/ada" }],
+    after: (s) => {
+      expect(answerProbe(s, { type: "file", path: "/srv/home/ada" })).toEqual({
+        type: "dir",
+        mode: 0o755,
+        owner: "ada",
+        group: "ada",
+      });
+      expect(answerProbe(s, { type: "file", path: "/srv/home/ada/.profile" })).toMatchObject({
+        type: "file",
+        owner: "ada",
+        group: "ada",
+      });
+      expect(answerProbe(s, { type: "file", path: "/srv/home" })).toMatchObject({
+        type: "dir",
+        owner: "root",
+      });
+    },
+  },
+  {
+    promise: "useradd with a home that exists leaves it alone",
+    ops: [{ op: "useradd", name: "ada", home: "/tmp" }],
+    after: (s) =>
+      expect(answerProbe(s, { type: "file", path: "/tmp" })).toEqual({
+        type: "dir",
+        mode: 0o1777,
+        owner: "root",
+        group: "root",
+      }),
   },
   {
     promise: "useradd with a primary group, uid, shell and home uses them",

@@ -8,8 +8,17 @@ import type { Op } from "../internal/op.js";
 import type { BlobStore } from "../internal/target.js";
 import { groupaddOp, groupmodOp, useraddOp, usermodOp } from "./accounts.js";
 import { evalMutating } from "./commands.js";
-import { downloadOp, extractOp, mkdirOp, pendingOp, removeOp, setAttrsOp, writeFileOp } from "./fileops.js";
-import { kmodName, unitFilePath } from "./probes.js";
+import {
+  downloadOp,
+  extractOp,
+  mkdirOp,
+  type OpResult,
+  pendingOp,
+  removeOp,
+  setAttrsOp,
+  writeFileOp,
+} from "./fileops.js";
+import { isStaticUnit, kmodName, unitFilePath } from "./probes.js";
 import { type SimState, UNIT_DIRS } from "./state.js";
 import { digest, fileBytes, filesIn, lookup, SimError } from "./vfs.js";
 
@@ -20,6 +29,12 @@ export interface OpContext {
   readonly blobs: BlobStore;
   warn(message: string): void;
 }
+
+/** A name that would read as a command-line option; the real op refuses it before running anything. */
+const refuseOption = (what: string, v: string): void => {
+  if (v === "" || v.startsWith("-"))
+    throw new SimError(`refused: ${what} ${JSON.stringify(v)} is empty or starts with "-"`);
+};
 
 /** sha256 of the unit file systemd would load for `unit`, or undefined when there is none. */
 const unitFileHash = (state: SimState, unit: string): string | undefined => {
@@ -46,13 +61,16 @@ const systemctlOp = (draft: Draft<SimState>, op: OpOf<"systemctl">, ctx: OpConte
     return;
   }
   const unit = op.unit;
-  if (unit === undefined || unit === "") throw new SimError(`systemctl ${op.verb}: a unit name is required`);
+  if (unit === undefined) throw new SimError(`systemctl ${op.verb}: a unit name is required`);
+  refuseOption("unit", unit);
   const hash = unitFileHash(draft, unit);
   const svc = draft.services[unit] ?? { active: "inactive", enabled: "disabled" };
   switch (op.verb) {
     case "enable":
     case "disable":
       if (hash === undefined) throw new SimError(`Failed to ${op.verb} unit: Unit ${unit} not found.`);
+      // systemctl only prints a notice for a unit without [Install]; it stays "static".
+      if (isStaticUnit(draft, unit)) return;
       draft.services[unit] = { ...svc, enabled: op.verb === "enable" ? "enabled" : "disabled" };
       return;
     case "start":
@@ -79,16 +97,19 @@ const systemctlOp = (draft: Draft<SimState>, op: OpOf<"systemctl">, ctx: OpConte
 };
 
 const sysctlOp = (draft: Draft<SimState>, op: OpOf<"sysctl">): void => {
+  const segs = op.key.split(/[./]/);
+  if (op.key === "" || op.key.includes("=") || segs.some((x) => x === "" || x === "..")) {
+    throw new SimError(`refused: sysctl key ${JSON.stringify(op.key)} does not name a file under /proc/sys`);
+  }
   // net.* keys are per network namespace and may appear late (a module, an interface); others must exist.
   if (draft.sysctls[op.key] === undefined && !op.key.startsWith("net.")) {
-    throw new SimError(
-      `sysctl: cannot stat /proc/sys/${op.key.replace(/\./g, "/")}: No such file or directory (unknown key ${op.key})`,
-    );
+    throw new SimError(`unknown sysctl key ${op.key}`);
   }
   draft.sysctls[op.key] = op.value;
 };
 
 const modprobeOp = (draft: Draft<SimState>, op: OpOf<"modprobe">): void => {
+  refuseOption("module", op.name);
   const n = kmodName(op.name);
   const has = (list: readonly string[]) => list.some((m) => kmodName(m) === n);
   if (has(draft.kmods.builtin) || has(draft.kmods.loaded)) return;
@@ -101,6 +122,7 @@ const modprobeOp = (draft: Draft<SimState>, op: OpOf<"modprobe">): void => {
 };
 
 const packagesOp = (draft: Draft<SimState>, op: OpOf<"packages">): void => {
+  for (const p of op.install) refuseOption("package", p);
   if (draft.host.packageManager !== op.manager) {
     throw new SimError(`${op.manager === "apt" ? "apt-get" : "dnf"}: command not found`);
   }
@@ -117,59 +139,55 @@ const execOp = (draft: Draft<SimState>, op: OpOf<"exec">): void => {
     throw new SimError(r.stderr === "" ? `${op.argv.join(" ")} exited ${r.exitCode}` : r.stderr, r.exitCode);
 };
 
-/** Carries out one op on `draft`; throws SimError when the op fails. */
-export const applyOp = (draft: Draft<SimState>, op: Op, ctx: OpContext): void => {
+/**
+ * Carries out one op on `draft`. Throws SimError when the op fails before
+ * changing anything; returns a SimError when it fails after earlier steps
+ * took effect (the caller keeps the draft then); undefined on success.
+ */
+export const applyOp = (draft: Draft<SimState>, op: Op, ctx: OpContext): OpResult => {
   switch (op.op) {
     case "mkdir":
-      mkdirOp(draft, op);
-      return;
+      return mkdirOp(draft, op);
     case "writeFile":
-      writeFileOp(draft, op, ctx.blobs);
-      return;
+      return writeFileOp(draft, op, ctx.blobs);
     case "setAttrs":
-      setAttrsOp(draft, op);
-      return;
+      return setAttrsOp(draft, op);
     case "remove":
-      removeOp(draft, op);
-      return;
+      return removeOp(draft, op);
     case "download":
-      downloadOp(draft, op);
-      return;
+      return downloadOp(draft, op);
     case "extract":
-      extractOp(draft, op);
-      return;
+      return extractOp(draft, op);
     case "systemctl":
       systemctlOp(draft, op, ctx);
-      return;
+      return undefined;
     case "sysctl":
       sysctlOp(draft, op);
-      return;
+      return undefined;
     case "modprobe":
       modprobeOp(draft, op);
-      return;
+      return undefined;
     case "groupadd":
       groupaddOp(draft, op);
-      return;
+      return undefined;
     case "groupmod":
       groupmodOp(draft, op);
-      return;
+      return undefined;
     case "useradd":
-      useraddOp(draft, op);
-      return;
+      return useraddOp(draft, op);
     case "usermod":
       usermodOp(draft, op);
-      return;
+      return undefined;
     case "packages":
       packagesOp(draft, op);
-      return;
+      return undefined;
     case "swapoff":
       draft.swap = [];
-      return;
+      return undefined;
     case "exec":
       execOp(draft, op);
-      return;
+      return undefined;
     case "pending":
-      pendingOp(draft, op);
-      return;
+      return pendingOp(draft, op);
   }
 };

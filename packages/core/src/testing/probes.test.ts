@@ -124,9 +124,17 @@ const rows: Row[] = [
   },
   {
     promise: "a unit file in /etc/systemd/system without service record is loaded, inactive and disabled",
-    overrides: { files: { "/etc/systemd/system/x.service": file("[Service]\n") } },
+    overrides: {
+      files: { "/etc/systemd/system/x.service": file("[Service]\n[Install]\nWantedBy=multi-user.target\n") },
+    },
     probe: { type: "unit", name: "x.service" },
     expected: { load: "loaded", active: "inactive", enabled: "disabled" },
+  },
+  {
+    promise: "a unit file without an [Install] target is static",
+    overrides: { files: { "/etc/systemd/system/x.service": file("[Service]\n[Install]\n# nothing\n") } },
+    probe: { type: "unit", name: "x.service" },
+    expected: { load: "loaded", active: "inactive", enabled: "static" },
   },
   {
     promise: "a unit without a unit file is not-found with an empty enabled word",
@@ -140,6 +148,12 @@ const rows: Row[] = [
     overrides: { sysctls: { "net.ipv4.ip_forward": "1" } },
     probe: { type: "sysctl", key: "net.ipv4.ip_forward" },
     expected: { value: "1" },
+  },
+  {
+    promise: "a sysctl value shows whitespace runs as one space, like sysctl -n",
+    overrides: { sysctls: { "net.ipv4.ip_local_port_range": "32768\t60999\n" } },
+    probe: { type: "sysctl", key: "net.ipv4.ip_local_port_range" },
+    expected: { value: "32768 60999" },
   },
   {
     promise: "an unknown sysctl key is null",
@@ -191,6 +205,21 @@ const rows: Row[] = [
       shell: "/bin/bash",
       groups: ["adm", "sudo"],
     },
+  },
+  {
+    promise: "a user's groups leave out its primary group even when /etc/group lists it as a member",
+    overrides: {
+      users: { ada: { uid: 1000, gid: 100, home: "/home/ada", shell: "/bin/sh", groups: [] } },
+      groups: { users: { gid: 100, members: ["ada"] }, adm: { gid: 4, members: ["ada"] } },
+    },
+    probe: { type: "user", name: "ada" },
+    expected: { exists: true, uid: 1000, gid: 100, home: "/home/ada", shell: "/bin/sh", groups: ["adm"] },
+  },
+  {
+    promise: "a file owned by a uid no user holds shows UNKNOWN, as stat %U does",
+    overrides: { files: { "/etc/a": file("x", 0o644, "4242", "0") } },
+    probe: { type: "file", path: "/etc/a" },
+    expected: { type: "file", mode: 0o644, owner: "UNKNOWN", group: "root", size: 1 },
   },
   {
     promise: "a missing user does not exist",

@@ -16,7 +16,7 @@ import {
 import { evalReadOnly } from "./commands.js";
 import { parseManifest } from "./manifest.js";
 import { type SimState, UNIT_DIRS } from "./state.js";
-import { digest, fileBytes, filesIn, lookup } from "./vfs.js";
+import { digest, fileBytes, filesIn, lookup, shownName } from "./vfs.js";
 
 /** Lookup that reports a path it cannot resolve (link loop) as absent, as stat failing does. */
 const entryAt = (state: SimState, path: string, follow: boolean) => {
@@ -35,13 +35,15 @@ export const fileFact = (
   const e = entryAt(state, probe.path, false);
   if (e === undefined) return { type: "absent" };
   if (e.type === "link") return { type: "link", target: e.target };
-  if (e.type === "dir") return { type: "dir", mode: e.mode, owner: e.owner, group: e.group };
+  const owner = shownName(e.owner, state.users, "uid");
+  const group = shownName(e.group, state.groups, "gid");
+  if (e.type === "dir") return { type: "dir", mode: e.mode, owner, group };
   const bytes = fileBytes(e);
   return {
     type: "file",
     mode: e.mode,
-    owner: e.owner,
-    group: e.group,
+    owner,
+    group,
     size: bytes.length,
     ...(probe.hash ? { hash: digest(probe.hash, bytes) } : {}),
     ...(probe.content && bytes.length <= CONTENT_LIMIT ? { contentBase64: e.content } : {}),
@@ -52,14 +54,30 @@ export const fileFact = (
 export const unitFilePath = (state: SimState, unit: string): string | undefined =>
   UNIT_DIRS.map((d) => `${d}/${unit}`).find((p) => entryAt(state, p, true)?.type === "file");
 
+/**
+ * Whether a unit file has nothing to enable: no WantedBy/RequiredBy/UpheldBy/
+ * Alias in an [Install] section. systemctl calls such a unit "static" and
+ * `enable` leaves it so.
+ */
+export const isStaticUnit = (state: SimState, unit: string): boolean => {
+  const path = unitFilePath(state, unit);
+  const e = path === undefined ? undefined : entryAt(state, path, true);
+  if (e?.type !== "file") return false;
+  let section = "";
+  for (const raw of fileBytes(e).toString("utf8").split("\n")) {
+    const line = raw.trim();
+    if (line.startsWith("[")) section = line;
+    else if (section === "[Install]" && /^(WantedBy|RequiredBy|UpheldBy|Alias)\s*=\s*\S/.test(line))
+      return false;
+  }
+  return true;
+};
+
 const unitFact = (state: SimState, unit: string): UnitFact => {
   const svc = state.services[unit];
   const loaded = unitFilePath(state, unit) !== undefined;
-  return {
-    load: loaded ? "loaded" : "not-found",
-    active: svc?.active ?? "inactive",
-    enabled: loaded ? (svc?.enabled ?? "disabled") : "",
-  };
+  const enabled = !loaded ? "" : isStaticUnit(state, unit) ? "static" : (svc?.enabled ?? "disabled");
+  return { load: loaded ? "loaded" : "not-found", active: svc?.active ?? "inactive", enabled };
 };
 
 /** Module names compare with "-" and "_" alike, as modprobe treats them. */
@@ -119,7 +137,8 @@ const answer = (state: SimState, probe: Probe): ProbeResult => {
     case "unit":
       return unitFact(state, probe.name);
     case "sysctl":
-      return { value: state.sysctls[probe.key] ?? null };
+      // Whitespace runs collapse, as `sysctl -n` shows multi-value keys.
+      return { value: state.sysctls[probe.key]?.replace(/\s+/g, " ").trim() ?? null };
     case "kmod":
       return kmodFact(state, probe.name);
     case "user": {
@@ -127,8 +146,10 @@ const answer = (state: SimState, probe: Probe): ProbeResult => {
       if (u === undefined) return { exists: false };
       // Supplementary groups in /etc/group order, as `id -Gn` lists them. Ops keep
       // `user.groups` and `group.members` in step; a hand-built state may set either.
+      // `id -Gn` minus the primary group, as ShellTarget reads it.
+      const primary = Object.entries(state.groups).find(([, g]) => g.gid === u.gid)?.[0];
       const groups = Object.entries(state.groups)
-        .filter(([n, g]) => g.members.includes(probe.name) || u.groups.includes(n))
+        .filter(([n, g]) => n !== primary && (g.members.includes(probe.name) || u.groups.includes(n)))
         .map(([n]) => n);
       return { exists: true, uid: u.uid, gid: u.gid, home: u.home, shell: u.shell, groups };
     }

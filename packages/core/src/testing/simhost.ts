@@ -156,15 +156,19 @@ export class SimHost implements Target {
         E.left({ _tag: "OpFailed", host: this.host, index, op, exitCode, stderr });
       if (clock === this.#options.failAtOp) return failed(1, `injected failure (SimHost failAtOp ${clock})`);
       const warnings: string[] = [];
+      let late: SimError | undefined;
       try {
         this.#state = produce(this.#state, (draft) => {
-          applyOp(draft, op, { blobs, warn: (m) => warnings.push(m) });
+          late = applyOp(draft, op, { blobs, warn: (m) => warnings.push(m) });
         });
       } catch (e) {
+        // Thrown: the op failed before changing anything, and immer dropped the draft.
         if (e instanceof SimError) return failed(e.exitCode, e.message);
         throw e;
       }
       this.#warnings.push(...warnings);
+      // Returned: the op failed after steps the real command would have done too; they stay.
+      if (late !== undefined) return failed(late.exitCode, late.message);
       if (clock === this.#options.dropAfterOp) {
         this.#connected = false;
         return E.left({

@@ -8,7 +8,7 @@ import { SimError } from "./vfs.js";
 
 /** One archive member as tar lists it. */
 export interface TarEntry {
-  /** Member name as stored, without a leading "./". */
+  /** Member name as stored ("./a" stays "./a": GNU tar counts "." as a component for --strip-components). */
   readonly path: string;
   readonly type: "file" | "dir" | "link" | "other";
   readonly mode: number;
@@ -62,12 +62,6 @@ const paxPath = (data: Uint8Array): string | undefined => {
   return path;
 };
 
-const stripDotSlash = (p: string): string => {
-  let out = p;
-  while (out.startsWith("./")) out = out.slice(2);
-  return out;
-};
-
 /** Reads a .tar or .tar.gz; throws SimError with tar's complaint when the bytes are not an archive. */
 export const readArchive = (raw: Uint8Array): TarEntry[] => {
   let bytes = raw;
@@ -117,7 +111,7 @@ export const readArchive = (raw: Uint8Array): TarEntry[] => {
             : "other";
     const linkTarget = text(header, 157, 100);
     entries.push({
-      path: stripDotSlash(name),
+      path: name,
       type,
       mode: num(header, 100, 8) & 0o7777,
       content: type === "file" ? new Uint8Array(data) : new Uint8Array(), // a copy, never a view into the archive

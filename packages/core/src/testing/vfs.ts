@@ -156,8 +156,8 @@ export interface Attrs {
 
 /**
  * The name chown records for `owner`: a user name that exists, or a number
- * (mapped to the user holding that uid, else kept as the number, as stat
- * shows an unknown uid). Anything else fails like chown does.
+ * (mapped to the user holding that uid, else kept as the number; probes show
+ * it as stat does, see shownName). Anything else fails like chown does.
  */
 export const ownerName = (state: SimState, owner: string): string => {
   if (state.users[owner] !== undefined) return owner;
@@ -200,4 +200,33 @@ export const filesIn = (files: Readonly<Record<string, SimFile>>, dir: string): 
       }
     })
     .sort();
+};
+
+/**
+ * Runs the later steps of an op whose earlier steps stay done when these
+ * fail (mkdir -p before a chown that fails): a SimError is returned, not
+ * thrown, so the caller keeps the draft and still reports the failure.
+ */
+export const failsAfter = (steps: () => void): SimError | undefined => {
+  try {
+    steps();
+    return undefined;
+  } catch (e) {
+    if (e instanceof SimError) return e;
+    throw e;
+  }
+};
+
+/**
+ * The name stat shows for a recorded owner or group: a name as is, a number
+ * as the name now holding that id, else "UNKNOWN" (what `stat -c %U` prints).
+ */
+export const shownName = (
+  recorded: string,
+  table: Readonly<Record<string, { uid?: number; gid?: number }>>,
+  key: "uid" | "gid",
+): string => {
+  if (!/^\d+$/.test(recorded)) return recorded;
+  const id = Number(recorded);
+  return Object.entries(table).find(([, v]) => v[key] === id)?.[0] ?? "UNKNOWN";
 };
