@@ -8,7 +8,12 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { commandSocket, type SshTransport, type SshTransportOptions, sshTransport } from "@tend/transport-ssh";
+import {
+  commandSocket,
+  type SshTransport,
+  type SshTransportOptions,
+  sshTransport,
+} from "@tend/transport-ssh";
 import * as E from "fp-ts/lib/Either.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -101,7 +106,11 @@ describe("ssh transport: become", () => {
   it("runs scripts as the login user without become, and as root with it (env and stdin intact)", async () => {
     expect(stdout(await (await as("deploy", false)).exec({ script: "id -un" }))).toBe("deploy\n");
     const root = await as("deploy", true);
-    const r = await root.exec({ script: 'echo "$(id -un) $X $(cat)"', env: { X: "it's x" }, stdin: Buffer.from("in") });
+    const r = await root.exec({
+      script: 'echo "$(id -un) $X $(cat)"',
+      env: { X: "it's x" },
+      stdin: Buffer.from("in"),
+    });
     expect(stdout(r)).toBe("root it's x in\n");
   });
 
