@@ -23,6 +23,7 @@ export const ArchiveProps = propsCodec(
   { checksum: null, strip: 0, mode: 0o755, owner: "root", group: "root" },
   (p) => ((p.url === undefined) !== (p.archive === undefined) ? undefined : "exactly one of url, archive"),
 );
+/** Decoded props of the kind, defaults filled: the type comes from the codec only. */
 export type ArchiveProps = t.TypeOf<typeof ArchiveProps>;
 
 /** Where the manifest of `archive[<name>]` lives. */

@@ -18,6 +18,7 @@ export const CommandProps = propsCodec(
   { unless: Argv, onlyIf: Argv, creates: AbsPath },
   {},
 );
+/** Decoded props of the kind, defaults filled: the type comes from the codec only. */
 export type CommandProps = t.TypeOf<typeof CommandProps>;
 
 /** Said in the plan of a command without guards. */

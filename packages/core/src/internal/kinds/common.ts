@@ -102,6 +102,7 @@ export const ownerTokens = (owner: string, group: string): string[] => [
 /** Joins a member path under dest. */
 export const under = (dest: string, rel: string): string => posix.join(dest, rel);
 
+/** The ownership attributes of a path. */
 export interface Attrs {
   readonly mode: number;
   readonly owner: string;
@@ -138,6 +139,7 @@ export const blobFor = (spec: ContentSpec | undefined, ctx: KindContext): Blob |
   return undefined;
 };
 
+/** How a content change is shown. */
 export type Format = "text" | "json" | "yaml" | "binary";
 
 /** The format of a file by its name: json/conflist → json, yaml/yml/kubeconfig → yaml, else text. */

@@ -28,6 +28,7 @@ export const DirectoryProps = propsCodec(
   {},
   { mode: 0o755, owner: "root", group: "root" },
 );
+/** Decoded props of the kind, defaults filled: the type comes from the codec only. */
 export type DirectoryProps = t.TypeOf<typeof DirectoryProps>;
 
 /** `directory`: see the module comment. */

@@ -30,6 +30,7 @@ export const DownloadProps = propsCodec(
   {},
   { checksum: null, mode: 0o644, owner: "root", group: "root" },
 );
+/** Decoded props of the kind, defaults filled: the type comes from the codec only. */
 export type DownloadProps = t.TypeOf<typeof DownloadProps>;
 
 /** Said in the plan of every download without a checksum. */

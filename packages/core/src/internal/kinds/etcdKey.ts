@@ -38,6 +38,7 @@ export const EtcdKeyProps = propsCodec(
       ? "format is json but value is not JSON"
       : undefined,
 );
+/** Decoded props of the kind, defaults filled: the type comes from the codec only. */
 export type EtcdKeyProps = t.TypeOf<typeof EtcdKeyProps>;
 
 /** etcdctl with the API version, endpoints and TLS flags of that API. */

@@ -26,6 +26,7 @@ export const debianHost: HostFacts = {
   user: "root",
 };
 
+/** What a kind makes of one resource and its facts. */
 export interface Evaluation<P = unknown> {
   /** The decoded props, defaults filled. */
   readonly props: P;

@@ -30,6 +30,7 @@ export const FileProps = propsCodec(
     return declared === 1 ? undefined : "exactly one of content, contentBase64, source";
   },
 );
+/** Decoded props of the kind, defaults filled: the type comes from the codec only. */
 export type FileProps = t.TypeOf<typeof FileProps>;
 
 const content = (p: FileProps): ContentSpec | undefined => {

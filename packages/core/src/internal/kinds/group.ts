@@ -10,6 +10,7 @@ import { defineKind } from "./define.js";
 
 /** Props of `group[<name>]`. */
 export const GroupProps = propsCodec("group", { system: t.boolean }, { gid: Id }, { system: false });
+/** Decoded props of the kind, defaults filled: the type comes from the codec only. */
 export type GroupProps = t.TypeOf<typeof GroupProps>;
 
 /** `group`: see the module comment. */

@@ -77,7 +77,7 @@ const resources: Resource[] = [
 
 const actionsOf = (p: Plan) => {
   const h = p.hosts[0];
-  if (!h || h.status !== "ready") throw new Error(`plan failed: ${JSON.stringify(h)}`);
+  if (h?.status !== "ready") throw new Error(`plan failed: ${JSON.stringify(h)}`);
   return h.actions;
 };
 

@@ -14,6 +14,7 @@ import { type RegularFile, regularFileDiff, regularFileOps } from "./regular.js"
 
 /** Props of `kmod[<module name>]`. */
 export const KmodProps = propsCodec("kmod", { persist: t.boolean }, {}, { persist: true });
+/** Decoded props of the kind, defaults filled: the type comes from the codec only. */
 export type KmodProps = t.TypeOf<typeof KmodProps>;
 
 /** The modules-load.d file of a module. */

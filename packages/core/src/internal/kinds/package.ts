@@ -13,6 +13,7 @@ import { defineKind } from "./define.js";
 
 /** Props of `package[<name>]`. */
 export const PackageProps = propsCodec("package", {}, { manager: PackageManager }, {});
+/** Decoded props of the kind, defaults filled: the type comes from the codec only. */
 export type PackageProps = t.TypeOf<typeof PackageProps>;
 
 /** The manager that installs it, or undefined when the host has none tend knows. */

@@ -18,6 +18,7 @@ import {
   setAttrsOp,
 } from "./common.js";
 
+/** A declared regular file: where, with which attrs and content, shown how. */
 export interface RegularFile {
   readonly path: string;
   readonly want: Attrs;

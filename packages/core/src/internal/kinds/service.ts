@@ -19,6 +19,7 @@ export const ServiceProps = propsCodec(
   { unit: t.string },
   { enabled: true, state: "running" },
 );
+/** Decoded props of the kind, defaults filled: the type comes from the codec only. */
 export type ServiceProps = t.TypeOf<typeof ServiceProps>;
 
 /** The unit it controls: props.unit, else the name (with ".service" when it has no suffix). */

@@ -14,6 +14,7 @@ import { defineKind } from "./define.js";
 
 /** Props of `swap[off]`: none. */
 export const SwapProps = propsCodec("swap", {}, {}, {});
+/** Decoded props of the kind, defaults filled: the type comes from the codec only. */
 export type SwapProps = t.TypeOf<typeof SwapProps>;
 
 /** The fstab tend manages. */

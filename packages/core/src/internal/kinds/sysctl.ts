@@ -21,6 +21,7 @@ export const SysctlProps = propsCodec(
   { file: AbsPath },
   { persist: true },
 );
+/** Decoded props of the kind, defaults filled: the type comes from the codec only. */
 export type SysctlProps = t.TypeOf<typeof SysctlProps>;
 
 /** The file that persists it. */

@@ -19,6 +19,7 @@ export const UnitProps = propsCodec(
   { mode: 0o644 },
   (p) => ((p.content === undefined) !== (p.blob === undefined) ? undefined : "exactly one of content, blob"),
 );
+/** Decoded props of the kind, defaults filled: the type comes from the codec only. */
 export type UnitProps = t.TypeOf<typeof UnitProps>;
 
 /** Where the unit file lives. */

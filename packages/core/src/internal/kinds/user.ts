@@ -20,6 +20,7 @@ export const UserProps = propsCodec(
   { uid: Id, group: t.string, groups: t.array(t.string), shell: t.string, home: AbsPath },
   { system: false },
 );
+/** Decoded props of the kind, defaults filled: the type comes from the codec only. */
 export type UserProps = t.TypeOf<typeof UserProps>;
 
 const sorted = (xs: readonly string[]): string[] => [...new Set(xs)].sort();
