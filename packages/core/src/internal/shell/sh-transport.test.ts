@@ -17,14 +17,22 @@ export class ShTransport implements Transport {
   roundTrips = 0;
   /** Every script this transport ran, for tests that check what was sent. */
   readonly scripts: string[] = [];
-  constructor(readonly host = "local-sh") {}
+  /** `cwd`: where scripts start (property tests watch it for files an injection would create). */
+  constructor(
+    readonly host = "local-sh",
+    private readonly cwd?: string,
+  ) {}
 
   exec(req: ExecRequest): Promise<E.Either<TransportError, ExecResult>> {
     this.roundTrips++;
     this.scripts.push(req.script);
     return new Promise((resolve) => {
       // Own process group, so a timeout kills the script's children too.
-      const child = spawn("/bin/sh", ["-c", req.script], { env: { ...process.env, ...req.env }, detached: true });
+      const child = spawn("/bin/sh", ["-c", req.script], {
+        env: { ...process.env, ...req.env },
+        detached: true,
+        ...(this.cwd ? { cwd: this.cwd } : {}),
+      });
       const out: Buffer[] = [];
       const err: Buffer[] = [];
       let timedOut = false;
