@@ -235,14 +235,18 @@ describe("downloads", () => {
     });
   });
 
-  it("a Kubernetes binary without a fetched or configured checksum is an error", () => {
-    const e = bad(resourcesForHost(seedContext("worker1", { checksums: new Map() })));
-    expect(e.map((x) => x._tag === "MissingChecksum" && x.artifact)).toEqual([
-      "kube-proxy",
-      "kubelet",
-      "kubectl",
-    ]);
-  });
+  it.each(["host", "controller"])(
+    "a Kubernetes binary without a fetched or configured checksum is an error (download mode %s)",
+    (mode) => {
+      const vars = varsFor("worker1", withVars("worker1", { tend_download_mode: mode }));
+      const e = bad(resourcesForHost(seedContext("worker1", { vars, checksums: new Map() })));
+      expect(e.map((x) => x._tag === "MissingChecksum" && x.artifact)).toEqual([
+        "kube-proxy",
+        "kubelet",
+        "kubectl",
+      ]);
+    },
+  );
 
   it("k8s_worker_binary_checksums overrides fetching: those binaries need no .sha256", () => {
     const sha = "cd".repeat(32);

@@ -120,23 +120,22 @@ export const kubernetesWorker = (
     const url = k8sBinaryUrl(v, b);
     const path = join(v.k8s_bin_dir, b);
     const notify = [kubeProxy, kubelet];
-    if (controllerMode) {
-      binaries.push(
-        declare(
-          "file",
-          path,
-          { source: cachePathFor(input, url), mode: 0o755, ...ROOT, format: "binary" },
-          { notify },
-        ),
-      );
-      continue;
-    }
+    // Required in both modes: in controller mode the CLI verifies its cached copy against it.
     const checksum = k8sBinaryChecksum(v, b, input.checksums);
     if (!checksum) {
       errors.push({ _tag: "MissingChecksum", host, artifact: b, url });
       continue;
     }
-    binaries.push(declare("download", path, { url, checksum, mode: 0o755, ...ROOT }, { notify }));
+    binaries.push(
+      controllerMode
+        ? declare(
+            "file",
+            path,
+            { source: cachePathFor(input, url), mode: 0o755, ...ROOT, format: "binary" },
+            { notify },
+          )
+        : declare("download", path, { url, checksum, mode: 0o755, ...ROOT }, { notify }),
+    );
   }
   if (errors.length > 0) return E.left(errors);
 
