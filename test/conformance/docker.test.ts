@@ -1,9 +1,13 @@
 /**
  * @tend/transport-docker passes the conformance suite against a real systemd
- * test host; the host disappears by `docker kill`.
+ * test host (the host disappears by `docker kill`), and tells a missing
+ * engine, a missing container and a stopped one apart from a script's exit.
  */
+import type { Transport } from "@tend/core";
 import { dockerTransport } from "@tend/transport-docker";
-import { killHost, startHosts, stopHosts } from "../hosts/hosts.js";
+import * as E from "fp-ts/lib/Either.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { killHost, startHosts, stopHosts, type TestHost } from "../hosts/hosts.js";
 import { describeConformance } from "./suite.js";
 
 describeConformance("docker", async () => {
@@ -15,4 +19,45 @@ describeConformance("docker", async () => {
     kill: () => killHost(host),
     dispose: () => stopHosts([host]),
   };
+});
+
+describe("docker transport failures", () => {
+  let host: TestHost;
+  beforeAll(async () => {
+    const [h] = await startHosts(1, { prefix: "docker-fail" });
+    if (!h) throw new Error("startHosts returned no host");
+    host = h;
+  });
+  afterAll(() => stopHosts(host ? [host] : []));
+  const tag = async (t: Transport) => {
+    const r = await t.exec({ script: "true" });
+    return E.isLeft(r) ? { tag: r.left._tag, host: r.left.host } : { tag: "Right", host: t.host };
+  };
+
+  it("reports ConnectFailed naming the host when the engine socket does not exist", async () => {
+    const t = dockerTransport({ container: host.container, host: "w1", socketPath: "/nonexistent/docker.sock" });
+    expect(await tag(t)).toEqual({ tag: "ConnectFailed", host: "w1" });
+    const up = await t.upload("/tmp/x", new Uint8Array([1]), 0o644);
+    expect(E.isLeft(up) && up.left).toMatchObject({ _tag: "ConnectFailed", host: "w1" });
+  });
+
+  it("reports ConnectFailed naming the host for a container that does not exist", async () => {
+    const t = dockerTransport({ container: `${host.container}-absent`, host: "w2" });
+    expect(await tag(t)).toEqual({ tag: "ConnectFailed", host: "w2" });
+  });
+
+  it("gives a script killed by a signal in a healthy container its exit code 128+n, not ConnectionLost", async () => {
+    const t = dockerTransport({ container: host.container, host: "w3" });
+    const r = await t.exec({ script: "kill -KILL $$" });
+    expect(E.isRight(r) && r.right.exitCode).toBe(137);
+  });
+
+  it("reports ConnectFailed for exec and upload once the container has stopped", async () => {
+    const t = dockerTransport({ container: host.container, host: "w4" });
+    expect(await tag(t)).toEqual({ tag: "Right", host: "w4" });
+    await killHost(host);
+    expect(await tag(t)).toEqual({ tag: "ConnectFailed", host: "w4" });
+    const up = await t.upload("/tmp/x", new Uint8Array([1]), 0o644);
+    expect(E.isLeft(up) && up.left).toMatchObject({ _tag: "ConnectFailed", host: "w4" });
+  });
 });

@@ -144,6 +144,14 @@ export const describeConformance = (name: string, makeTransport: () => Promise<C
         expect((await stat(`${dir}/empty`)).slice(0, 2)).toEqual(["644", "0"]);
         expect((await ls()).filter((f) => f !== `it's a "file".bin`).sort()).toEqual(["empty", "replace.bin"]);
       });
+
+      it("returns an error naming the host, not a hang, when the target directory is missing", async () => {
+        const r = await within(t().upload(`${dir}/missing/file`, enc("x"), 0o644), 60_000);
+        expect(r).not.toBe("hang");
+        if (r === "hang") return;
+        expect(E.isLeft(r) && r.left.host).toBe(t().host);
+        expect(await ls()).not.toContain("missing");
+      });
     });
 
     it("runs 20 concurrent execs on one transport, each with its own stdin, env and result", async () => {
