@@ -116,29 +116,68 @@ const findCycles = (ids: readonly string[], after: ReadonlyMap<string, readonly 
   return cycles.sort((a, b) => (a[0]! < b[0]! ? -1 : 1));
 };
 
-/** Kahn's algorithm with the ready set kept sorted by id. */
-export const topoOrder = (ids: readonly string[], after: ReadonlyMap<string, readonly string[]>): string[] => {
-  const indeg = new Map<string, number>(ids.map((i) => [i, 0]));
-  const before = new Map<string, string[]>();
-  for (const id of ids)
-    for (const dep of after.get(id) ?? []) {
-      indeg.set(id, indeg.get(id)! + 1);
-      (before.get(dep) ?? before.set(dep, []).get(dep)!).push(id);
+/** A binary min-heap of ids: the ready set of Kahn's algorithm, smallest id first. */
+class IdHeap {
+  private readonly items: string[] = [];
+  get size(): number {
+    return this.items.length;
+  }
+  push(id: string): void {
+    const a = this.items;
+    a.push(id);
+    let i = a.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (a[p]! <= a[i]!) break;
+      [a[p], a[i]] = [a[i]!, a[p]!];
+      i = p;
     }
-  const ready = ids.filter((i) => indeg.get(i) === 0).sort();
+  }
+  pop(): string {
+    const a = this.items;
+    const top = a[0]!;
+    const last = a.pop()!;
+    if (a.length > 0) {
+      a[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < a.length && a[l]! < a[m]!) m = l;
+        if (r < a.length && a[r]! < a[m]!) m = r;
+        if (m === i) break;
+        [a[m], a[i]] = [a[i]!, a[m]!];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+
+/** Kahn's algorithm, ties broken by the smallest id (deterministic order). */
+export const topoOrder = (ids: readonly string[], after: ReadonlyMap<string, readonly string[]>): string[] => {
+  const indeg = new Map<string, number>();
+  const before = new Map<string, string[]>();
+  for (const id of ids) {
+    const deps = after.get(id) ?? [];
+    indeg.set(id, deps.length);
+    for (const dep of deps) {
+      const list = before.get(dep);
+      if (list) list.push(id);
+      else before.set(dep, [id]);
+    }
+  }
+  const ready = new IdHeap();
+  for (const id of ids) if (indeg.get(id) === 0) ready.push(id);
   const order: string[] = [];
-  while (ready.length > 0) {
-    const id = ready.shift()!;
+  while (ready.size > 0) {
+    const id = ready.pop();
     order.push(id);
-    const freed: string[] = [];
     for (const next of before.get(id) ?? []) {
       const d = indeg.get(next)! - 1;
       indeg.set(next, d);
-      if (d === 0) freed.push(next);
-    }
-    if (freed.length > 0) {
-      ready.push(...freed);
-      ready.sort();
+      if (d === 0) ready.push(next);
     }
   }
   return order;
