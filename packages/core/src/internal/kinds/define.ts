@@ -1,8 +1,10 @@
 /**
  * defineKind: the one wrapper every kind goes through. It checks that the
- * facts handed to diff/ops/onNotify/derivedBlobs answer the kind's probes
- * (count and shape) so each kind can read its facts by position, and turns a
- * mismatch (an engine bug) into a refused change instead of a throw.
+ * facts handed to diff/ops/derivedBlobs answer the kind's probes (count and
+ * shape), so each kind can read its facts by position, and that the name
+ * suits the kind. A mismatch (an engine bug) or a bad name becomes a refused
+ * change (an "update" with a `refused: ` note and no fields) instead of a
+ * throw; any refused change gets no ops.
  */
 import type * as t from "io-ts";
 import { factCodecs, type Probe, type ProbeResult } from "../probe.js";
