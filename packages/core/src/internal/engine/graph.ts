@@ -7,6 +7,7 @@ import * as E from "fp-ts/lib/Either.js";
 import type * as t from "io-ts";
 import type { AnyKind, Resource } from "../resource.js";
 import { resourceId } from "../resource.js";
+import { canonicalJson } from "./digest.js";
 import type { PlanError } from "./errors.js";
 
 export interface Node {
@@ -36,13 +37,6 @@ const describeValidation = (e: t.ValidationError): string => {
   return `${expected}, got ${JSON.stringify(e.value) ?? "undefined"}`;
 };
 
-const canonical = (v: unknown): string =>
-  JSON.stringify(v, (_k, x) =>
-    x && typeof x === "object" && !Array.isArray(x)
-      ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : 1)))
-      : x,
-  );
-
 /** Decodes every resource's props and removes exact duplicates. */
 const decodeResources = (
   resources: readonly Resource[],
@@ -66,9 +60,9 @@ const decodeResources = (
     const prev = out.get(id);
     if (prev) {
       const same =
-        canonical(prev.props) === canonical(decoded.right) &&
-        canonical(prev.resource.deps ?? []) === canonical(r.deps ?? []) &&
-        canonical(prev.resource.notify ?? []) === canonical(r.notify ?? []);
+        canonicalJson(prev.props) === canonicalJson(decoded.right) &&
+        canonicalJson(prev.resource.deps ?? []) === canonicalJson(r.deps ?? []) &&
+        canonicalJson(prev.resource.notify ?? []) === canonicalJson(r.notify ?? []);
       if (!same)
         errors.push({
           _tag: "DuplicateResource",
