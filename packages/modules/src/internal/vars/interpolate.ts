@@ -97,6 +97,16 @@ export class Interpolator {
       return fail;
     }
     const matches = [...s.matchAll(TEMPLATE_RE)];
+    // Ansible fails on an unterminated "{{"; so do we, rather than keep it as text.
+    const rest = s.replace(TEMPLATE_RE, "");
+    if (rest.includes("{{")) {
+      this.errors.push({
+        _tag: "UnsupportedExpression",
+        ...base,
+        expression: rest.slice(rest.indexOf("{{")),
+      });
+      return fail;
+    }
     if (matches.length === 0) return { ok: true, value: s };
     // A string that is exactly one reference keeps the referenced value's type,
     // as Ansible does for "{{ some_list }}".

@@ -153,6 +153,25 @@ describe("interpolation", () => {
     ]);
   });
 
+  it("an unterminated {{ is an error, not text", () => {
+    expect(errs([layer("g.yml", { docker_version: "{{ docker_base" })])[0]).toMatchObject({
+      _tag: "UnsupportedExpression",
+      variable: "docker_version",
+    });
+  });
+
+  it("references inside lists and maps are interpolated", () => {
+    const v = ok([
+      layer("g.yml", {
+        my_ca: "ca-x.pem",
+        etcd_certificates: ["{{ my_ca }}"],
+        dockerd_settings_user: { "data-root": "{{ docker_download_dir }}/d" },
+      }),
+    ]);
+    expect(v.etcd_certificates).toEqual(["ca-x.pem"]);
+    expect(v.dockerd_settings["data-root"]).toBe("/opt/tmp/d");
+  });
+
   it("Jinja blocks are unsupported", () => {
     expect(errs([layer("g.yml", { docker_version: "{% if x %}1{% endif %}" })])[0]?._tag).toBe(
       "UnsupportedExpression",
