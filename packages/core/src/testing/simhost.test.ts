@@ -1,7 +1,7 @@
 import * as E from "fp-ts/lib/Either.js";
 import { describe, expect, it } from "vitest";
 import type { Op } from "../internal/op.js";
-import { blobStore, sha256 } from "./blobs.js";
+import { blob, blobStore, sha256 } from "./blobs.js";
 import { freshDebianHost } from "./debian.js";
 import { answerProbe } from "./probes.js";
 import { SimHost } from "./simhost.js";
@@ -116,6 +116,32 @@ describe("SimHost run", () => {
     const host = new SimHost(freshDebianHost(), { name: "worker-1" });
     const r = await host.run([{ op: "swapoff" }, { op: "exec", argv: ["false"] }], blobs);
     expect(E.isLeft(r) && r.left).toMatchObject({ _tag: "OpFailed", host: "worker-1", index: 1 });
+  });
+});
+
+describe("README", () => {
+  it("the example runs as written", async () => {
+    const host = new SimHost();
+    const [id, bytes] = blob("net.ipv4.ip_forward = 1\n");
+    const r = await host.run(
+      [
+        {
+          op: "writeFile",
+          path: "/etc/sysctl.d/60-tend.conf",
+          blob: id,
+          mode: 0o644,
+          owner: "root",
+          group: "root",
+        },
+        { op: "sysctl", key: "net.ipv4.ip_forward", value: "1" },
+      ],
+      new Map([[id, bytes]]),
+    );
+    expect(r).toEqual(E.right({ completed: 2 }));
+    expect(host.opLog).toHaveLength(2);
+    expect(await host.probe([{ type: "sysctl", key: "net.ipv4.ip_forward" }])).toEqual(
+      E.right([{ value: "1" }]),
+    );
   });
 });
 
