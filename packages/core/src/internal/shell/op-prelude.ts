@@ -3,7 +3,9 @@
  * an argument (computed and quoted in TypeScript), so the functions hold no
  * value of their own. Each op runs in a subshell with `set -e`; functions
  * still check the steps whose failure must clean up a temp file, because
- * `set -e` is off inside `if`/`&&`/`||` conditions.
+ * `set -e` is off inside `if`/`&&`/`||` conditions. Renames use `mv -fT`
+ * (GNU): without -T a symlink to a directory at the target would receive the
+ * file inside it instead of being replaced.
  */
 import { sh } from "./frame.js";
 
@@ -39,7 +41,7 @@ tend_not_dir() {
   if [ -d "$1" ] && [ ! -L "$1" ]; then tend_fail "$1 is a directory"; fi
 }
 tend_install() {
-  tend_attrs "$1" "$3" "$4" "$5" && mv -f -- "$1" "$2" || { rm -f -- "$1"; return 1; }
+  tend_attrs "$1" "$3" "$4" "$5" && mv -fT -- "$1" "$2" || { rm -f -- "$1"; return 1; }
 }
 tend_mkdir() {
   mkdir -p -- "$1"
@@ -73,7 +75,7 @@ tend_download() {
   tend_install "$tmp" "$p" "$mode" "$own" "$grp"
   mkdir -p -- "$recd"
   printf '%s\n' "$url" > "$rect" || { rm -f -- "$rect"; return 1; }
-  mv -f -- "$rect" "$rec"
+  mv -fT -- "$rect" "$rec"
 }
 tend_extract() {
   a=$1 dest=$2 strip=$3 man=$4 mand=$5 mant=$6 src=$7 mode=$8 own=$9; shift 9
@@ -110,7 +112,7 @@ tend_extract() {
   done < "$w/sorted"
   mkdir -p -- "$mand"
   { printf '# source %s\n' "$src" && cat "$w/body"; } > "$mant" || { rm -f -- "$mant"; return 1; }
-  mv -f -- "$mant" "$man"
+  mv -fT -- "$mant" "$man"
 }
 tend_systemctl() {
   if [ "$#" -eq 1 ]; then systemctl "$1"; else systemctl "$1" -- "$2"; fi
@@ -137,6 +139,6 @@ tend_pending() {
     { if [ -f "$f" ]; then cat -- "$f"; fi; } | grep -vxF -f "$t.units" | sed '/^$/d' | LC_ALL=C sort -u > "$t"
   fi
   rm -f -- "$t.units"
-  if [ -s "$t" ]; then mv -f -- "$t" "$f"; else rm -f -- "$t" "$f"; fi
+  if [ -s "$t" ]; then mv -fT -- "$t" "$f"; else rm -f -- "$t" "$f"; fi
 }
 `;

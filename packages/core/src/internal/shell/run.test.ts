@@ -4,7 +4,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import * as E from "fp-ts/lib/Either.js";
@@ -93,6 +93,15 @@ describe("file ops", () => {
     const r = await target().t.run([{ op: "writeFile", path: `${d}/dir`, blob: ids[0] as string, mode: 0o644, ...own }], store);
     expect(r).toEqual(E.left(expect.objectContaining({ _tag: "OpFailed", index: 0, stderr: `${d}/dir is a directory` })));
     expect(readdirSync(`${d}/dir`)).toEqual([]);
+  });
+
+  it("writeFile over a symlink to a directory replaces the link, never writing into the directory", async () => {
+    mkdirSync(`${d}/real`);
+    execFileSync("ln", ["-s", "real", `${d}/link`]);
+    const { store, ids } = blobsOf("x");
+    await ok([{ op: "writeFile", path: `${d}/link`, blob: ids[0] as string, mode: 0o644, ...own }], store);
+    expect(lstatSync(`${d}/link`).isFile()).toBe(true);
+    expect(readdirSync(`${d}/real`)).toEqual([]);
   });
 
   it("setAttrs changes only the given fields", async () => {

@@ -12,6 +12,9 @@ import * as E from "fp-ts/lib/Either.js";
 import { describe, expect, it } from "vitest";
 import type { ExecRequest, ExecResult, Transport, TransportError } from "../transport.js";
 
+/** The shell scripts run in: /bin/sh (dash here); TEND_TEST_SHELL=bash checks the bash-as-sh of RedHat hosts. */
+const SHELL = process.env.TEND_TEST_SHELL ?? "/bin/sh";
+
 /** Runs scripts with the local /bin/sh (dash here), counting round trips. */
 export class ShTransport implements Transport {
   roundTrips = 0;
@@ -28,7 +31,7 @@ export class ShTransport implements Transport {
     this.scripts.push(req.script);
     return new Promise((resolve) => {
       // Own process group, so a timeout kills the script's children too.
-      const child = spawn("/bin/sh", ["-c", req.script], {
+      const child = spawn(SHELL, ["-c", req.script], {
         env: { ...process.env, ...req.env },
         detached: true,
         ...(this.cwd ? { cwd: this.cwd } : {}),
