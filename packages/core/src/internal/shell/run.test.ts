@@ -4,7 +4,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import * as E from "fp-ts/lib/Either.js";
@@ -174,6 +174,25 @@ describe("download", () => {
     expect(existsSync(`${d}/bin/tool`)).toBe(false);
     expect(existsSync(`${d}/rec/tool`)).toBe(false);
     expect(temps(`${d}/bin`)).toEqual([]);
+  });
+
+  it("uses wget when curl is missing, and verifies a sha512 checksum", async () => {
+    // A PATH with every tool of /usr/bin except curl.
+    const bin = `${d}/bin-no-curl`;
+    mkdirSync(bin);
+    for (const f of readdirSync("/usr/bin")) if (f !== "curl") symlinkSync(`/usr/bin/${f}`, `${bin}/${f}`);
+    class NoCurl extends ShTransport {
+      override exec(req: Parameters<ShTransport["exec"]>[0]) {
+        return super.exec({ ...req, env: { PATH: `${bin}:/usr/sbin` } });
+      }
+    }
+    const t = new ShellTarget(new NoCurl(), { stateDir: `${d}/state` });
+    const hex = createHash("sha512").update(payload).digest("hex");
+    const op = { ...dl(`${base}/file`, null), checksum: { algo: "sha512" as const, hex } };
+    expect(await t.run([op], new Map())).toEqual(E.right({ completed: 1 }));
+    expect(readFileSync(`${d}/bin/tool`, "utf8")).toBe(payload);
+    const bad = await t.run([{ ...op, checksum: { algo: "sha512", hex: "0".repeat(128) } }], new Map());
+    expect(bad).toEqual(E.left(expect.objectContaining({ stderr: expect.stringContaining(`got ${hex}`) })));
   });
 
   it("an HTTP error fails and leaves nothing behind", async () => {
