@@ -14,6 +14,7 @@ export {
 export { freshDebianHost, type SimStateOverrides } from "./debian.js";
 export { formatManifest, type Manifest, parseManifest } from "./manifest.js";
 export { answerProbe } from "./probes.js";
+export { type ReadScope, readComparableState } from "./read-comparable.js";
 export { SimHost, type SimHostOptions } from "./simhost.js";
 export {
   emptySimState,
