@@ -11,24 +11,65 @@ const paths = { stateDir: "/var/lib/tend", pendingPath: "/var/lib/tend/pending-r
 const line = (op: Op) => opLine(op, 4, "r4", paths);
 
 const table: [promise: string, op: Op, expected: string][] = [
-  ["daemon-reload takes no unit", { op: "systemctl", verb: "daemon-reload" }, "tend_op 4 'tend_systemctl' 'daemon-reload' < /dev/null"],
-  ["a systemctl verb quotes its unit", { op: "systemctl", verb: "restart", unit: "a b.service" }, "tend_op 4 'tend_systemctl' 'restart' 'a b.service' < /dev/null"],
+  [
+    "daemon-reload takes no unit",
+    { op: "systemctl", verb: "daemon-reload" },
+    "tend_op 4 'tend_systemctl' 'daemon-reload' < /dev/null",
+  ],
+  [
+    "a systemctl verb quotes its unit",
+    { op: "systemctl", verb: "restart", unit: "a b.service" },
+    "tend_op 4 'tend_systemctl' 'restart' 'a b.service' < /dev/null",
+  ],
   [
     "sysctl sets the key through its /proc/sys path",
     { op: "sysctl", key: "net.ipv4.ip_forward", value: "1" },
     "tend_op 4 'tend_sysctl_set' 'net.ipv4.ip_forward' '/proc/sys/net/ipv4/ip_forward' '1' < /dev/null",
   ],
-  ["modprobe ends options before the name", { op: "modprobe", name: "br_netfilter" }, "tend_op 4 'modprobe' '--' 'br_netfilter' < /dev/null"],
-  ["groupadd passes gid and -r", { op: "groupadd", name: "etcd", gid: 990, system: true }, "tend_op 4 'groupadd' '-g' '990' '-r' '--' 'etcd' < /dev/null"],
-  ["groupmod sets the gid", { op: "groupmod", name: "etcd", gid: 991 }, "tend_op 4 'groupmod' '-g' '991' '--' 'etcd' < /dev/null"],
+  [
+    "modprobe ends options before the name",
+    { op: "modprobe", name: "br_netfilter" },
+    "tend_op 4 'modprobe' '--' 'br_netfilter' < /dev/null",
+  ],
+  [
+    "groupadd passes gid and -r",
+    { op: "groupadd", name: "etcd", gid: 990, system: true },
+    "tend_op 4 'groupadd' '-g' '990' '-r' '--' 'etcd' < /dev/null",
+  ],
+  [
+    "groupmod sets the gid",
+    { op: "groupmod", name: "etcd", gid: 991 },
+    "tend_op 4 'groupmod' '-g' '991' '--' 'etcd' < /dev/null",
+  ],
   [
     "useradd passes every given field and never creates the home",
-    { op: "useradd", name: "etcd", uid: 990, group: "etcd", groups: ["a", "b"], shell: "/usr/sbin/nologin", home: "/var/lib/etcd", system: true },
+    {
+      op: "useradd",
+      name: "etcd",
+      uid: 990,
+      group: "etcd",
+      groups: ["a", "b"],
+      shell: "/usr/sbin/nologin",
+      home: "/var/lib/etcd",
+      system: true,
+    },
     "tend_op 4 'useradd' '-u' '990' '-g' 'etcd' '-G' 'a,b' '-s' '/usr/sbin/nologin' '-d' '/var/lib/etcd' '-r' '-M' '--' 'etcd' < /dev/null",
   ],
-  ["usermod with groups [] clears the supplementary groups", { op: "usermod", name: "etcd", groups: [] }, "tend_op 4 'usermod' '-G' '' '--' 'etcd' < /dev/null"],
-  ["apt installs through the prelude (update when no lists)", { op: "packages", manager: "apt", install: ["curl", "jq"] }, "tend_op 4 'tend_apt' 'curl' 'jq' < /dev/null"],
-  ["dnf installs with -y", { op: "packages", manager: "dnf", install: ["curl"] }, "tend_op 4 'dnf' 'install' '-y' '--' 'curl' < /dev/null"],
+  [
+    "usermod with groups [] clears the supplementary groups",
+    { op: "usermod", name: "etcd", groups: [] },
+    "tend_op 4 'usermod' '-G' '' '--' 'etcd' < /dev/null",
+  ],
+  [
+    "apt installs through the prelude (update when no lists)",
+    { op: "packages", manager: "apt", install: ["curl", "jq"] },
+    "tend_op 4 'tend_apt' 'curl' 'jq' < /dev/null",
+  ],
+  [
+    "dnf installs with -y",
+    { op: "packages", manager: "dnf", install: ["curl"] },
+    "tend_op 4 'dnf' 'install' '-y' '--' 'curl' < /dev/null",
+  ],
   ["swapoff turns off all swap", { op: "swapoff" }, "tend_op 4 'swapoff' '-a' < /dev/null"],
   [
     "a package name that reads as an option is refused at its op",
@@ -58,8 +99,14 @@ describe("ops compile to one quoted call each", () => {
   });
 
   it("writeFile reads its blob from stdin (no /dev/null) with a temp name beside the path", () => {
-    expect(opLine({ op: "writeFile", path: "/etc/a b", blob: "x", mode: 0o644, owner: "root", group: "root" }, 0, "r0", paths, 12)).toBe(
-      "tend_op 0 tend_write '/etc/a b' '/etc' '/etc/.a b.tend-r0' '12' '0644' 'root' 'root'",
-    );
+    expect(
+      opLine(
+        { op: "writeFile", path: "/etc/a b", blob: "x", mode: 0o644, owner: "root", group: "root" },
+        0,
+        "r0",
+        paths,
+        12,
+      ),
+    ).toBe("tend_op 0 tend_write '/etc/a b' '/etc' '/etc/.a b.tend-r0' '12' '0644' 'root' 'root'");
   });
 });

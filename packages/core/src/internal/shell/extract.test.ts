@@ -9,8 +9,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import * as E from "fp-ts/lib/Either.js";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Op } from "../op.js";
-import { ShellTarget } from "./target.js";
 import { ShTransport, tempDir } from "./sh-transport.test.js";
+import { ShellTarget } from "./target.js";
 
 const sha256 = (b: string) => createHash("sha256").update(b).digest("hex");
 
@@ -73,13 +73,19 @@ describe("extract", () => {
     expect(await target().run([extract(null)], new Map())).toEqual(E.right({ completed: 1 }));
     expect(existsSync(`${d}/opt/bin/link`)).toBe(false);
     const r = await manifestProbe();
-    const paths = Object.keys(contents).sort().map((p) => `${d}/opt/${p}`);
+    const paths = Object.keys(contents)
+      .sort()
+      .map((p) => `${d}/opt/${p}`);
     expect(r).toEqual(
       E.right([
         {
           exists: true,
           source: "abc123",
-          members: paths.map((path, i) => ({ path, sha256: sha256(contents[Object.keys(contents).sort()[i] as string] as string), ok: true })),
+          members: paths.map((path, i) => ({
+            path,
+            sha256: sha256(contents[Object.keys(contents).sort()[i] as string] as string),
+            ok: true,
+          })),
         },
       ]),
     );
@@ -92,24 +98,45 @@ describe("extract", () => {
     const r = await manifestProbe();
     if (E.isLeft(r)) throw new Error(JSON.stringify(r.left));
     const fact = r.right[0] as { members: { path: string; ok: boolean }[] };
-    expect(fact.members.filter((m) => !m.ok).map((m) => m.path)).toEqual([`${d}/opt/bin/tool`, `${d}/opt/share/x y/z`]);
+    expect(fact.members.filter((m) => !m.ok).map((m) => m.path)).toEqual([
+      `${d}/opt/bin/tool`,
+      `${d}/opt/share/x y/z`,
+    ]);
   });
 
   it("a member missing from the archive fails naming it; nothing is installed and the temp dir is gone", async () => {
     const r = await target().run([extract(["bin/tool", "zz/nope"])], new Map());
-    expect(r).toEqual(E.left(expect.objectContaining({ _tag: "OpFailed", index: 0, stderr: `archive ${d}/a.tgz has no member zz/nope` })));
+    expect(r).toEqual(
+      E.left(
+        expect.objectContaining({
+          _tag: "OpFailed",
+          index: 0,
+          stderr: `archive ${d}/a.tgz has no member zz/nope`,
+        }),
+      ),
+    );
     expect(existsSync(`${d}/opt/bin/tool`)).toBe(false);
     expect(existsSync(`${d}/state/manifests/pkg`)).toBe(false);
     expect(readdirSync(`${d}/state/tmp`)).toEqual([]);
   });
 
   it("strip 0 keeps the top directory in member paths", async () => {
-    expect(await target().run([extract(["pkg-1.0/doc/README"], 0)], new Map())).toEqual(E.right({ completed: 1 }));
+    expect(await target().run([extract(["pkg-1.0/doc/README"], 0)], new Map())).toEqual(
+      E.right({ completed: 1 }),
+    );
     expect(readFileSync(`${d}/opt/pkg-1.0/doc/README`, "utf8")).toBe(contents["doc/README"]);
   });
 
   it("a member path that leaves the archive is refused", async () => {
     const r = await target().run([extract(["../../etc/passwd"])], new Map());
-    expect(r).toEqual(E.left(expect.objectContaining({ _tag: "OpFailed", index: 0, stderr: expect.stringContaining("not a plain relative path") })));
+    expect(r).toEqual(
+      E.left(
+        expect.objectContaining({
+          _tag: "OpFailed",
+          index: 0,
+          stderr: expect.stringContaining("not a plain relative path"),
+        }),
+      ),
+    );
   });
 });

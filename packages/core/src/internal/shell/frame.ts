@@ -62,7 +62,8 @@ export const parseFrames = (stdout: string, boundary: string): Map<number, Frame
 export const field = (body: FrameBody, key: string): string | undefined => body.find(([k]) => k === key)?.[1];
 
 /** Every value of `key` in a frame body, in order. */
-export const fields = (body: FrameBody, key: string): string[] => body.filter(([k]) => k === key).map(([, v]) => v);
+export const fields = (body: FrameBody, key: string): string[] =>
+  body.filter(([k]) => k === key).map(([, v]) => v);
 
 /** Decodes a base64 field to bytes. */
 export const fromBase64 = (s: string): Uint8Array => Buffer.from(s, "base64");

@@ -8,8 +8,8 @@ import * as E from "fp-ts/lib/Either.js";
 import { describe, expect, it } from "vitest";
 import { osFamily, parseInterfaces, parseOsRelease } from "./host-facts.js";
 import { swapDevices } from "./probe-parse.js";
-import { HOST_FACTS_PROBE, ShellTarget } from "./target.js";
 import { ShTransport } from "./sh-transport.test.js";
+import { HOST_FACTS_PROBE, ShellTarget } from "./target.js";
 
 describe("host facts parsers", () => {
   it.each([
@@ -46,7 +46,8 @@ describe("host facts parsers", () => {
   });
 
   it("swap devices are the first column after the header, with \\040 unescaped", () => {
-    const text = "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n/swap\\040file                               file\t\t1048572\t\t0\t\t-2\n/dev/sda2 partition 1 0 -3\n";
+    const text =
+      "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n/swap\\040file                               file\t\t1048572\t\t0\t\t-2\n/dev/sda2 partition 1 0 -3\n";
     expect(swapDevices(text)).toEqual(["/swap file", "/dev/sda2"]);
   });
 });
@@ -60,7 +61,12 @@ describe("ShellTarget.hostFacts on this machine", () => {
     const os = parseOsRelease(readFileSync("/etc/os-release", "utf8"));
     expect(r.right).toMatchObject({
       hostname: sh("uname", "-n"),
-      os: { family: "debian", id: os.get("ID"), versionId: os.get("VERSION_ID"), prettyName: os.get("PRETTY_NAME") },
+      os: {
+        family: "debian",
+        id: os.get("ID"),
+        versionId: os.get("VERSION_ID"),
+        prettyName: os.get("PRETTY_NAME"),
+      },
       kernel: sh("uname", "-r"),
       arch: sh("uname", "-m"),
       swap: swapDevices(readFileSync("/proc/swaps", "utf8")),
@@ -81,7 +87,12 @@ describe("ShellTarget.hostFacts on this machine", () => {
     }
     const r = await new ShellTarget(new BareTransport("bare-host")).hostFacts();
     expect(r).toEqual(
-      E.left({ _tag: "ProbeDecode", host: "bare-host", probe: HOST_FACTS_PROBE, message: "host facts: no value for hostname, kernel, arch, user" }),
+      E.left({
+        _tag: "ProbeDecode",
+        host: "bare-host",
+        probe: HOST_FACTS_PROBE,
+        message: "host facts: no value for hostname, kernel, arch, user",
+      }),
     );
   });
 });

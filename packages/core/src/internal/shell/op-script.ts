@@ -5,8 +5,9 @@
  * to a call that fails with the reason, so the batch stops exactly there and
  * the error names that op.
  */
-import { PENDING_RESTARTS_PATH, STATE_DIR } from "../probe.js";
+
 import type { Op } from "../op.js";
+import { PENDING_RESTARTS_PATH, STATE_DIR } from "../probe.js";
 import { splitPath, tempBeside } from "./frame.js";
 import { sysctlPath } from "./probe-script.js";
 import { shellArgv, shellQuote, UnquotableError } from "./quote.js";
@@ -26,7 +27,8 @@ export const HOST_PATHS: OpPaths = { stateDir: STATE_DIR, pendingPath: PENDING_R
 class Refused extends Error {}
 
 const octal = (mode: number): string => {
-  if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777) throw new Refused(`mode ${mode} is not a file mode`);
+  if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777)
+    throw new Refused(`mode ${mode} is not a file mode`);
   return mode.toString(8).padStart(4, "0");
 };
 
@@ -41,13 +43,15 @@ const checkMember = (m: string): string => {
 
 /** A value that becomes one line of a line-based file (pending units, manifest source). */
 const oneLine = (what: string, v: string): string => {
-  if (v === "" || v.includes("\n")) throw new Refused(`${what} ${JSON.stringify(v)} must be one non-empty line`);
+  if (v === "" || v.includes("\n"))
+    throw new Refused(`${what} ${JSON.stringify(v)} must be one non-empty line`);
   return v;
 };
 
 /** A name that must not read as a command-line option. */
 const notOption = (what: string, v: string): string => {
-  if (v === "" || v.startsWith("-")) throw new Refused(`${what} ${JSON.stringify(v)} is empty or starts with "-"`);
+  if (v === "" || v.startsWith("-"))
+    throw new Refused(`${what} ${JSON.stringify(v)} is empty or starts with "-"`);
   return v;
 };
 
@@ -56,7 +60,8 @@ const userFlags = (op: Extract<Op, { op: "useradd" | "usermod" }>): string[] => 
   if (op.uid !== undefined) a.push("-u", String(op.uid));
   if (op.group !== undefined) a.push("-g", op.group);
   // usermod -G '' clears supplementary groups; useradd has none to clear.
-  if (op.groups !== undefined && (op.groups.length > 0 || op.op === "usermod")) a.push("-G", op.groups.join(","));
+  if (op.groups !== undefined && (op.groups.length > 0 || op.op === "usermod"))
+    a.push("-G", op.groups.join(","));
   if (op.shell !== undefined) a.push("-s", op.shell);
   if (op.home !== undefined) a.push("-d", op.home);
   if (op.op === "useradd") {
@@ -75,7 +80,13 @@ const opArgv = (op: Op, rand: string, paths: OpPaths): string[] => {
     case "writeFile":
       throw new Error("writeFile is compiled with its blob size");
     case "setAttrs":
-      return ["tend_attrs", op.path, op.mode === undefined ? "" : octal(op.mode), op.owner ?? "", op.group ?? ""];
+      return [
+        "tend_attrs",
+        op.path,
+        op.mode === undefined ? "" : octal(op.mode),
+        op.owner ?? "",
+        op.group ?? "",
+      ];
     case "remove":
       return ["rm", "-rf", "--", op.path];
     case "download": {
@@ -123,13 +134,20 @@ const opArgv = (op: Op, rand: string, paths: OpPaths): string[] => {
       return ["tend_systemctl", op.verb, ...(op.unit === undefined ? [] : [notOption("unit", op.unit)])];
     case "sysctl": {
       const path = sysctlPath(op.key);
-      if (path === undefined) throw new Refused(`sysctl key ${JSON.stringify(op.key)} does not name a file under /proc/sys`);
+      if (path === undefined)
+        throw new Refused(`sysctl key ${JSON.stringify(op.key)} does not name a file under /proc/sys`);
       return ["tend_sysctl_set", op.key, path, op.value];
     }
     case "modprobe":
       return ["modprobe", "--", notOption("module", op.name)];
     case "groupadd":
-      return ["groupadd", ...(op.gid === undefined ? [] : ["-g", String(op.gid)]), ...(op.system ? ["-r"] : []), "--", op.name];
+      return [
+        "groupadd",
+        ...(op.gid === undefined ? [] : ["-g", String(op.gid)]),
+        ...(op.system ? ["-r"] : []),
+        "--",
+        op.name,
+      ];
     case "groupmod":
       return ["groupmod", "-g", String(op.gid), "--", op.name];
     case "useradd":
@@ -164,7 +182,15 @@ export const opLine = (op: Op, index: number, rand: string, paths: OpPaths, blob
   try {
     if (op.op === "writeFile") {
       const { dir } = splitPath(op.path);
-      const args = [op.path, dir, tempBeside(op.path, rand), String(blobSize ?? 0), octal(op.mode), op.owner, op.group];
+      const args = [
+        op.path,
+        dir,
+        tempBeside(op.path, rand),
+        String(blobSize ?? 0),
+        octal(op.mode),
+        op.owner,
+        op.group,
+      ];
       return `${head} tend_write ${shellArgv(args)}`;
     }
     return `${head} ${shellArgv(opArgv(op, rand, paths))} < /dev/null`;

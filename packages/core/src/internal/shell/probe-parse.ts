@@ -20,7 +20,8 @@ const need = (body: FrameBody, key: string): string => {
 
 /** An unsigned decimal, or an error naming what it was meant to be. */
 const int = (s: string | undefined, what: string): number => {
-  if (s === undefined || !/^\d+$/.test(s)) throw new AnswerError(`${what} is not a number: ${JSON.stringify(s)}`);
+  if (s === undefined || !/^\d+$/.test(s))
+    throw new AnswerError(`${what} is not a number: ${JSON.stringify(s)}`);
   return Number(s);
 };
 
@@ -30,7 +31,8 @@ const parseFile = (p: Extract<Probe, { type: "file" }>, body: FrameBody): unknow
   if (type === "link") return { type, target: base64Text(need(body, "target")) };
   // `stat -c '%a %s %U %G'`: mode is octal without a leading zero.
   const [modeOct, size, owner, group] = need(body, "stat").split(" ");
-  if (modeOct === undefined || !/^[0-7]+$/.test(modeOct)) throw new AnswerError(`mode is not octal: ${JSON.stringify(modeOct)}`);
+  if (modeOct === undefined || !/^[0-7]+$/.test(modeOct))
+    throw new AnswerError(`mode is not octal: ${JSON.stringify(modeOct)}`);
   const common = { mode: Number.parseInt(modeOct, 8), owner, group };
   if (type === "dir") return { type, ...common };
   if (type !== "file") throw new AnswerError(`unknown file type ${JSON.stringify(type)}`);
@@ -70,7 +72,14 @@ const parseUser = (p: Extract<Probe, { type: "user" }>, body: FrameBody): unknow
   if (name !== p.name) return { exists: false };
   const primary = field(body, "primary") ?? "";
   const groups = (field(body, "groups") ?? "").split(" ").filter((g) => g !== "" && g !== primary);
-  return { exists: true, uid: int(uid, "uid"), gid: int(gid, "gid"), home, shell, groups: [...new Set(groups)] };
+  return {
+    exists: true,
+    uid: int(uid, "uid"),
+    gid: int(gid, "gid"),
+    home,
+    shell,
+    groups: [...new Set(groups)],
+  };
 };
 
 const parseGroup = (p: Extract<Probe, { type: "group" }>, body: FrameBody): unknown => {
@@ -127,7 +136,11 @@ export const parseAnswer = (p: Probe, body: FrameBody): unknown => {
     case "sysctl":
       return parseSysctl(body);
     case "kmod":
-      return { loaded: flag(body, "loaded"), builtin: flag(body, "builtin"), persisted: flag(body, "persisted") };
+      return {
+        loaded: flag(body, "loaded"),
+        builtin: flag(body, "builtin"),
+        persisted: flag(body, "persisted"),
+      };
     case "user":
       return parseUser(p, body);
     case "group":

@@ -114,7 +114,8 @@ export const probeHeader = (boundary: string): string =>
 export const sysctlPath = (key: string): string | undefined => {
   const rel = key.includes("/") ? key : key.replaceAll(".", "/");
   const segs = rel.split("/");
-  if (key === "" || key.includes("=") || segs.some((s) => s === "" || s === "." || s === "..")) return undefined;
+  if (key === "" || key.includes("=") || segs.some((s) => s === "" || s === "." || s === ".."))
+    return undefined;
   return `/proc/sys/${rel}`;
 };
 

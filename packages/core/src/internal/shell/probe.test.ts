@@ -9,8 +9,8 @@ import { join } from "node:path";
 import * as E from "fp-ts/lib/Either.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CONTENT_LIMIT, type Probe, type ProbeResult } from "../probe.js";
-import { ShellTarget } from "./target.js";
 import { ShTransport, tempDir } from "./sh-transport.test.js";
+import { ShellTarget } from "./target.js";
 
 const sha = (algo: string, b: Uint8Array | string) => createHash(algo).update(b).digest("hex");
 const b64 = (b: Uint8Array | string) => Buffer.from(b).toString("base64");
@@ -41,7 +41,11 @@ const exactBytes = Buffer.alloc(CONTENT_LIMIT, 9);
 const oddBytes = Buffer.from([0, 1, 10, 13, 39, 34, 92, 36, 96, 255, 254, 10]);
 
 const files: Row[] = [
-  { promise: "a missing path is absent", probe: (d) => ({ type: "file", path: `${d}/none` }), expected: () => ({ type: "absent" }) },
+  {
+    promise: "a missing path is absent",
+    probe: (d) => ({ type: "file", path: `${d}/none` }),
+    expected: () => ({ type: "absent" }),
+  },
   {
     promise: "a regular file reports mode, owner, group, size, the requested digest and its bytes",
     setup: (d) => {
@@ -63,13 +67,27 @@ const files: Row[] = [
     promise: "content is returned up to exactly CONTENT_LIMIT bytes",
     setup: (d) => writeFileSync(`${d}/exact`, exactBytes),
     probe: (d) => ({ type: "file", path: `${d}/exact`, content: true }),
-    expected: () => ({ type: "file", mode: 0o644, owner: "root", group: "root", size: CONTENT_LIMIT, contentBase64: b64(exactBytes) }),
+    expected: () => ({
+      type: "file",
+      mode: 0o644,
+      owner: "root",
+      group: "root",
+      size: CONTENT_LIMIT,
+      contentBase64: b64(exactBytes),
+    }),
   },
   {
     promise: "a file over CONTENT_LIMIT is hashed but its content is not returned",
     setup: (d) => writeFileSync(`${d}/big`, bigBytes),
     probe: (d) => ({ type: "file", path: `${d}/big`, hash: "sha256", content: true }),
-    expected: () => ({ type: "file", mode: 0o644, owner: "root", group: "root", size: bigBytes.length, hash: sha("sha256", bigBytes) }),
+    expected: () => ({
+      type: "file",
+      mode: 0o644,
+      owner: "root",
+      group: "root",
+      size: bigBytes.length,
+      hash: sha("sha256", bigBytes),
+    }),
   },
   {
     promise: "an empty file has empty content",
@@ -123,7 +141,11 @@ const others: Row[] = [
       ],
     }),
   },
-  { promise: "a missing manifest does not exist", probe: (d) => ({ type: "manifest", path: `${d}/nomanifest` }), expected: () => ({ exists: false }) },
+  {
+    promise: "a missing manifest does not exist",
+    probe: (d) => ({ type: "manifest", path: `${d}/nomanifest` }),
+    expected: () => ({ exists: false }),
+  },
   {
     promise: "check reports exit code and stdout, never stderr, and reads no stdin",
     probe: () => ({ type: "check", argv: ["sh", "-c", "cat; printf 'out\\n'; echo err >&2; exit 5"] }),
@@ -139,53 +161,114 @@ const others: Row[] = [
     probe: () => ({ type: "check", argv: ["tend_file", "/"] }),
     expected: () => ({ exitCode: 127, stdout: "" }),
   },
-  { promise: "an unknown unit is not-found, inactive, enabled \"\"", probe: () => ({ type: "unit", name: "tend-no-such.service" }), expected: () => ({ load: "not-found", active: "inactive", enabled: "" }) },
+  {
+    promise: 'an unknown unit is not-found, inactive, enabled ""',
+    probe: () => ({ type: "unit", name: "tend-no-such.service" }),
+    expected: () => ({ load: "not-found", active: "inactive", enabled: "" }),
+  },
   {
     promise: "a sysctl reads /proc/sys with whitespace runs collapsed",
     probe: () => ({ type: "sysctl", key: "net.ipv4.ip_local_port_range" }),
-    expected: () => ({ value: readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/).join(" ") }),
+    expected: () => ({
+      value: readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/).join(" "),
+    }),
   },
-  { promise: "a missing sysctl is null", probe: () => ({ type: "sysctl", key: "net.tend.none" }), expected: () => ({ value: null }) },
-  { promise: "a sysctl key cannot leave /proc/sys", probe: () => ({ type: "sysctl", key: "../../etc/hostname" }), expected: () => ({ value: null }) },
   {
-    promise: "a built-in module (overlay, also in /proc/filesystems) is builtin, not loaded, without /proc/modules",
+    promise: "a missing sysctl is null",
+    probe: () => ({ type: "sysctl", key: "net.tend.none" }),
+    expected: () => ({ value: null }),
+  },
+  {
+    promise: "a sysctl key cannot leave /proc/sys",
+    probe: () => ({ type: "sysctl", key: "../../etc/hostname" }),
+    expected: () => ({ value: null }),
+  },
+  {
+    promise:
+      "a built-in module (overlay, also in /proc/filesystems) is builtin, not loaded, without /proc/modules",
     probe: () => ({ type: "kmod", name: "overlay" }),
     expected: () => ({ loaded: false, builtin: true, persisted: false }),
   },
   {
     promise: "module names treat - and _ alike (a /sys/module entry asked for with dashes)",
-    probe: () => ({ type: "kmod", name: (readdirSync("/sys/module").find((m) => m.includes("_")) ?? "none").replaceAll("_", "-") }),
+    probe: () => ({
+      type: "kmod",
+      name: (readdirSync("/sys/module").find((m) => m.includes("_")) ?? "none").replaceAll("_", "-"),
+    }),
     expected: () => ({ loaded: false, builtin: true, persisted: false }),
   },
-  { promise: "an unknown module is neither loaded, builtin nor persisted", probe: () => ({ type: "kmod", name: "ip_vs" }), expected: () => ({ loaded: false, builtin: false, persisted: false }) },
+  {
+    promise: "an unknown module is neither loaded, builtin nor persisted",
+    probe: () => ({ type: "kmod", name: "ip_vs" }),
+    expected: () => ({ loaded: false, builtin: false, persisted: false }),
+  },
   {
     promise: "user root reports uid, gid, home, shell and supplementary groups without the primary",
     probe: () => ({ type: "user", name: "root" }),
     expected: () => {
-      const [, , , , , home, shell] = execFileSync("getent", ["passwd", "root"], { encoding: "utf8" }).trim().split(":");
-      const groups = execFileSync("id", ["-Gn", "root"], { encoding: "utf8" }).trim().split(" ").filter((g) => g !== "root");
+      const [, , , , , home, shell] = execFileSync("getent", ["passwd", "root"], { encoding: "utf8" })
+        .trim()
+        .split(":");
+      const groups = execFileSync("id", ["-Gn", "root"], { encoding: "utf8" })
+        .trim()
+        .split(" ")
+        .filter((g) => g !== "root");
       return { exists: true, uid: 0, gid: 0, home, shell, groups };
     },
   },
-  { promise: "a missing user does not exist", probe: () => ({ type: "user", name: "tend-nobody" }), expected: () => ({ exists: false }) },
-  { promise: "a numeric user name is not looked up as a uid", probe: () => ({ type: "user", name: "0" }), expected: () => ({ exists: false }) },
+  {
+    promise: "a missing user does not exist",
+    probe: () => ({ type: "user", name: "tend-nobody" }),
+    expected: () => ({ exists: false }),
+  },
+  {
+    promise: "a numeric user name is not looked up as a uid",
+    probe: () => ({ type: "user", name: "0" }),
+    expected: () => ({ exists: false }),
+  },
   {
     promise: "group root reports gid and members",
     probe: () => ({ type: "group", name: "root" }),
-    expected: () => ({ exists: true, gid: 0, members: (execFileSync("getent", ["group", "root"], { encoding: "utf8" }).trim().split(":")[3] ?? "").split(",").filter(Boolean) }),
+    expected: () => ({
+      exists: true,
+      gid: 0,
+      members: (execFileSync("getent", ["group", "root"], { encoding: "utf8" }).trim().split(":")[3] ?? "")
+        .split(",")
+        .filter(Boolean),
+    }),
   },
-  { promise: "a missing group does not exist", probe: () => ({ type: "group", name: "tend-nogroup" }), expected: () => ({ exists: false }) },
+  {
+    promise: "a missing group does not exist",
+    probe: () => ({ type: "group", name: "tend-nogroup" }),
+    expected: () => ({ exists: false }),
+  },
   {
     promise: "an installed deb reports its version",
     probe: () => ({ type: "package", name: "dash", manager: "apt" }),
-    expected: () => ({ version: execFileSync("dpkg-query", ["-W", "-f", "${Version}", "dash"], { encoding: "utf8" }) }),
+    expected: () => ({
+      version: execFileSync("dpkg-query", ["-W", "-f", "$" + "{Version}", "dash"], { encoding: "utf8" }),
+    }),
   },
-  { promise: "a package that is not installed has version null", probe: () => ({ type: "package", name: "tend-no-such-pkg", manager: "apt" }), expected: () => ({ version: null }) },
-  { promise: "dnf packages on a host without rpm are not installed", probe: () => ({ type: "package", name: "bash", manager: "dnf" }), expected: () => ({ version: null }) },
+  {
+    promise: "a package that is not installed has version null",
+    probe: () => ({ type: "package", name: "tend-no-such-pkg", manager: "apt" }),
+    expected: () => ({ version: null }),
+  },
+  {
+    promise: "dnf packages on a host without rpm are not installed",
+    probe: () => ({ type: "package", name: "bash", manager: "dnf" }),
+    expected: () => ({ version: null }),
+  },
   {
     promise: "swap lists the devices of /proc/swaps after its header",
     probe: () => ({ type: "swap" }),
-    expected: () => ({ active: readFileSync("/proc/swaps", "utf8").split("\n").slice(1).map((l) => l.split(/\s+/)[0]).filter(Boolean) }),
+    expected: () => ({
+      active: readFileSync("/proc/swaps", "utf8")
+        .split("\n")
+        .slice(1)
+        .map((l) => l.split(/\s+/)[0])
+        .filter(Boolean),
+    }),
   },
 ];
 
@@ -210,27 +293,50 @@ describe("ShellTarget.probe batching", () => {
     writeFileSync(join(dir, "split"), "x");
     const long = `${dir}/${"d".repeat(100)}/../split`;
     mkdirSync(`${dir}/${"d".repeat(100)}`, { recursive: true });
-    const probes: Probe[] = Array.from({ length: 1500 }, (_, i) => (i % 2 ? { type: "file", path: long } : { type: "sysctl", key: `net.tend.k${i}` }));
+    const probes: Probe[] = Array.from({ length: 1500 }, (_, i) =>
+      i % 2 ? { type: "file", path: long } : { type: "sysctl", key: `net.tend.k${i}` },
+    );
     const r = await new ShellTarget(transport).probe(probes);
     if (E.isLeft(r)) throw new Error(JSON.stringify(r.left));
     expect(transport.roundTrips).toBeGreaterThan(1);
     expect(transport.scripts.every((s) => Buffer.byteLength(s) <= 96 * 1024)).toBe(true);
-    r.right.forEach((f, i) => expect(f).toEqual(i % 2 ? { type: "file", mode: 0o644, owner: "root", group: "root", size: 1 } : { value: null }));
+    expect(r.right).toEqual(
+      probes.map((_, i) =>
+        i % 2 ? { type: "file", mode: 0o644, owner: "root", group: "root", size: 1 } : { value: null },
+      ),
+    );
   });
 
   it("file bytes that imitate frames cannot forge an answer", async () => {
     const t = new ShellTarget(new ShTransport());
     const forged = "\nTEND-0 end 0\ntype absent\nTEND-0 begin 1\ntype absent\n";
     writeFileSync(`${dir}/forge`, forged);
-    const r = await t.probe([{ type: "file", path: `${dir}/forge`, content: true }, { type: "check", argv: ["cat", `${dir}/forge`] }]);
-    expect(r).toEqual(E.right([expect.objectContaining({ type: "file", contentBase64: b64(forged) }), { exitCode: 0, stdout: forged }]));
+    const r = await t.probe([
+      { type: "file", path: `${dir}/forge`, content: true },
+      { type: "check", argv: ["cat", `${dir}/forge`] },
+    ]);
+    expect(r).toEqual(
+      E.right([
+        expect.objectContaining({ type: "file", contentBase64: b64(forged) }),
+        { exitCode: 0, stdout: forged },
+      ]),
+    );
   });
 
   it("a value no argv can carry (NUL) is a ProbeDecode naming that probe, before any exec", async () => {
     const transport = new ShTransport();
     const bad: Probe = { type: "file", path: "/etc/\0passwd" };
     const r = await new ShellTarget(transport, {}).probe([{ type: "swap" }, bad]);
-    expect(r).toEqual(E.left(expect.objectContaining({ _tag: "ProbeDecode", host: "local-sh", probe: bad, message: expect.stringContaining("NUL") })));
+    expect(r).toEqual(
+      E.left(
+        expect.objectContaining({
+          _tag: "ProbeDecode",
+          host: "local-sh",
+          probe: bad,
+          message: expect.stringContaining("NUL"),
+        }),
+      ),
+    );
     expect(transport.roundTrips).toBe(0);
   });
 

@@ -6,7 +6,8 @@ import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { shellArgv, shellQuote, UnquotableError } from "./quote.js";
 
-const echoBack = (word: string): string => execFileSync("/bin/sh", ["-c", `printf '%s' ${word}`], { encoding: "utf8" });
+const echoBack = (word: string): string =>
+  execFileSync("/bin/sh", ["-c", `printf '%s' ${word}`], { encoding: "utf8" });
 
 describe("shellQuote", () => {
   it.each([
@@ -33,7 +34,9 @@ describe("shellQuote", () => {
 describe("shellArgv", () => {
   it("quotes each element so the shell sees exactly that argv", () => {
     const argv = ["a b", "", "'", "*", "-n"];
-    const out = execFileSync("/bin/sh", ["-c", `for a in ${shellArgv(argv)}; do printf '<%s>' "$a"; done`], { encoding: "utf8" });
+    const out = execFileSync("/bin/sh", ["-c", `for a in ${shellArgv(argv)}; do printf '<%s>' "$a"; done`], {
+      encoding: "utf8",
+    });
     expect(out).toBe("<a b><><'><*><-n>");
   });
 });

@@ -10,7 +10,9 @@ export class UnquotableError extends Error {
     readonly value: string,
     readonly reason: string,
   ) {
-    super(`cannot pass ${JSON.stringify(value.length > 200 ? `${value.slice(0, 200)}…` : value)} to the shell: ${reason}`);
+    super(
+      `cannot pass ${JSON.stringify(value.length > 200 ? `${value.slice(0, 200)}…` : value)} to the shell: ${reason}`,
+    );
   }
 }
 
@@ -26,7 +28,8 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  */
 export const shellQuote = (s: string): string => {
   if (s.includes("\0")) throw new UnquotableError(s, "it contains NUL, which no shell argument can carry");
-  if (LONE_SURROGATE.test(s)) throw new UnquotableError(s, "it contains a lone UTF-16 surrogate, which UTF-8 cannot encode");
+  if (LONE_SURROGATE.test(s))
+    throw new UnquotableError(s, "it contains a lone UTF-16 surrogate, which UTF-8 cannot encode");
   return `'${s.replaceAll("'", `'\\''`)}'`;
 };
 

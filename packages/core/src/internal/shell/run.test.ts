@@ -4,15 +4,24 @@
  */
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import * as E from "fp-ts/lib/Either.js";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Op } from "../op.js";
 import type { BlobStore } from "../target.js";
-import { ShellTarget } from "./target.js";
 import { ShTransport, tempDir } from "./sh-transport.test.js";
+import { ShellTarget } from "./target.js";
 
 const sha256 = (b: Uint8Array | string) => createHash("sha256").update(b).digest("hex");
 const own = { owner: "root", group: "root" };
@@ -32,7 +41,10 @@ beforeEach(() => {
 });
 
 /** A target whose state dir (extract temp dirs, pending restarts) is inside the test dir. */
-const target = (transport = new ShTransport()) => ({ t: new ShellTarget(transport, { stateDir: `${d}/state` }), transport });
+const target = (transport = new ShTransport()) => ({
+  t: new ShellTarget(transport, { stateDir: `${d}/state` }),
+  transport,
+});
 const blobsOf = (...contents: (string | Uint8Array)[]): { store: BlobStore; ids: string[] } => {
   const entries = contents.map((c) => {
     const bytes = typeof c === "string" ? new TextEncoder().encode(c) : c;
@@ -90,8 +102,13 @@ describe("file ops", () => {
   it("writeFile onto a directory fails and leaves the directory as it was", async () => {
     mkdirSync(`${d}/dir`);
     const { store, ids } = blobsOf("x");
-    const r = await target().t.run([{ op: "writeFile", path: `${d}/dir`, blob: ids[0] as string, mode: 0o644, ...own }], store);
-    expect(r).toEqual(E.left(expect.objectContaining({ _tag: "OpFailed", index: 0, stderr: `${d}/dir is a directory` })));
+    const r = await target().t.run(
+      [{ op: "writeFile", path: `${d}/dir`, blob: ids[0] as string, mode: 0o644, ...own }],
+      store,
+    );
+    expect(r).toEqual(
+      E.left(expect.objectContaining({ _tag: "OpFailed", index: 0, stderr: `${d}/dir is a directory` })),
+    );
     expect(readdirSync(`${d}/dir`)).toEqual([]);
   });
 
@@ -118,7 +135,10 @@ describe("file ops", () => {
   it("remove deletes a tree, and a missing path is not an error", async () => {
     mkdirSync(`${d}/tree/sub`, { recursive: true });
     writeFileSync(`${d}/tree/sub/f`, "x");
-    await ok([{ op: "remove", path: `${d}/tree` }, { op: "remove", path: `${d}/never` }]);
+    await ok([
+      { op: "remove", path: `${d}/tree` },
+      { op: "remove", path: `${d}/never` },
+    ]);
     expect(existsSync(`${d}/tree`)).toBe(false);
   });
 });
@@ -207,7 +227,10 @@ describe("pending restarts", () => {
     const file = () => readFileSync(`${d}/state/pending-restarts`, "utf8");
     await ok([{ op: "pending", action: "add", units: ["kubelet.service", "docker.service"] }]);
     expect(file()).toBe("docker.service\nkubelet.service\n");
-    await ok([{ op: "pending", action: "add", units: ["docker.service", "a.service"] }, { op: "pending", action: "remove", units: ["kubelet.service"] }]);
+    await ok([
+      { op: "pending", action: "add", units: ["docker.service", "a.service"] },
+      { op: "pending", action: "remove", units: ["kubelet.service"] },
+    ]);
     expect(file()).toBe("a.service\ndocker.service\n");
     await ok([{ op: "pending", action: "remove", units: ["a.service", "docker.service", "never.service"] }]);
     expect(existsSync(`${d}/state/pending-restarts`)).toBe(false);
@@ -220,7 +243,10 @@ describe("exec and batch failure", () => {
     const { store, ids } = blobsOf("stdin blob must not leak");
     await ok(
       [
-        { op: "exec", argv: ["sh", "-c", 'printf "%s|" "$@" > "$0.args"; cat > "$0.stdin"', `${d}/x`, "a b", "$(x)", "'"] },
+        {
+          op: "exec",
+          argv: ["sh", "-c", 'printf "%s|" "$@" > "$0.args"; cat > "$0.stdin"', `${d}/x`, "a b", "$(x)", "'"],
+        },
         { op: "writeFile", path: `${d}/after`, blob: ids[0] as string, mode: 0o644, ...own },
       ],
       store,
@@ -239,7 +265,9 @@ describe("exec and batch failure", () => {
     ];
     const { t, transport } = target();
     const r = await t.run(ops, new Map());
-    expect(r).toEqual(E.left({ _tag: "OpFailed", host: "local-sh", index: 2, op: ops[2], exitCode: 7, stderr: "the reason" }));
+    expect(r).toEqual(
+      E.left({ _tag: "OpFailed", host: "local-sh", index: 2, op: ops[2], exitCode: 7, stderr: "the reason" }),
+    );
     expect(existsSync(`${d}/before`) && existsSync(`${d}/made`)).toBe(true);
     expect(existsSync(`${d}/after`)).toBe(false);
     expect(transport.roundTrips).toBe(1);
@@ -254,7 +282,15 @@ describe("exec and batch failure", () => {
       ],
       new Map(),
     );
-    expect(r).toEqual(E.left(expect.objectContaining({ _tag: "OpFailed", index: 1, stderr: expect.stringContaining("no op of this batch ran") })));
+    expect(r).toEqual(
+      E.left(
+        expect.objectContaining({
+          _tag: "OpFailed",
+          index: 1,
+          stderr: expect.stringContaining("no op of this batch ran"),
+        }),
+      ),
+    );
     expect(transport.roundTrips).toBe(0);
     expect(existsSync(`${d}/m`)).toBe(false);
   });
@@ -266,7 +302,15 @@ describe("exec and batch failure", () => {
       { op: "mkdir", path: `${d}/n`, mode: 0o755, ...own },
     ];
     const r = await target().t.run(ops, new Map());
-    expect(r).toEqual(E.left(expect.objectContaining({ _tag: "OpFailed", index: 1, stderr: expect.stringContaining("refused: sysctl key") })));
+    expect(r).toEqual(
+      E.left(
+        expect.objectContaining({
+          _tag: "OpFailed",
+          index: 1,
+          stderr: expect.stringContaining("refused: sysctl key"),
+        }),
+      ),
+    );
     expect([existsSync(`${d}/m`), existsSync(`${d}/n`)]).toEqual([true, false]);
   });
 

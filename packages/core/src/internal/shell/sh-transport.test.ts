@@ -51,11 +51,15 @@ export class ShTransport implements Transport {
       // A script that stops early leaves stdin unread; EPIPE then is expected.
       child.stdin.on("error", () => {});
       child.stdin.end(req.stdin ?? new Uint8Array());
-      child.on("error", (e) => resolve(E.left({ _tag: "ConnectFailed", host: this.host, reason: e.message })));
+      child.on("error", (e) =>
+        resolve(E.left({ _tag: "ConnectFailed", host: this.host, reason: e.message })),
+      );
       child.on("close", (code, signal) => {
         if (timer) clearTimeout(timer);
         if (timedOut) {
-          resolve(E.left({ _tag: "Timeout", host: this.host, command: "sh -c", afterMs: req.timeoutMs ?? 0 }));
+          resolve(
+            E.left({ _tag: "Timeout", host: this.host, command: "sh -c", afterMs: req.timeoutMs ?? 0 }),
+          );
         } else {
           const stdout = new Uint8Array(Buffer.concat(out));
           const stderr = new Uint8Array(Buffer.concat(err));
@@ -83,7 +87,13 @@ if (expect.getState().testPath?.endsWith("sh-transport.test.ts")) {
     it("returns stdout, stderr and a non-zero exit code as a result, and feeds stdin", async () => {
       const t = new ShTransport();
       const r = await t.exec({ script: "cat; echo err >&2; exit 3", stdin: new TextEncoder().encode("in") });
-      expect(r).toEqual(E.right({ exitCode: 3, stdout: new TextEncoder().encode("in"), stderr: new TextEncoder().encode("err\n") }));
+      expect(r).toEqual(
+        E.right({
+          exitCode: 3,
+          stdout: new TextEncoder().encode("in"),
+          stderr: new TextEncoder().encode("err\n"),
+        }),
+      );
       expect(t.roundTrips).toBe(1);
     });
 

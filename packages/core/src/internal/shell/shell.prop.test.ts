@@ -11,8 +11,8 @@ import fc from "fast-check";
 import * as E from "fp-ts/lib/Either.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Op } from "../op.js";
-import { ShellTarget } from "./target.js";
 import { ShTransport, tempDir } from "./sh-transport.test.js";
+import { ShellTarget } from "./target.js";
 
 const numRuns = Number(process.env.TEND_PROP_RUNS ?? 200);
 const SENTINEL = "PWNED";
@@ -62,64 +62,97 @@ const ownRoot = { mode: 0o640, owner: "root", group: "root" };
 const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 
 describe("ShellTarget carries arbitrary values byte-exact and never runs them", () => {
-  it("file names and contents: writeFile lands the exact bytes at the exact name, and probe reads them back", async () => {
-    await fc.assert(
-      fc.asyncProperty(segment, segment, fc.uint8Array({ maxLength: 4096 }), async (sub, name, bytes) => {
-        const { dir, target } = fresh();
-        const path = `${dir}/${sub}/${name}`;
-        const r = await target.run([{ op: "writeFile", path, blob: sha256(bytes), ...ownRoot }], new Map([[sha256(bytes), bytes]]));
-        expect(r).toEqual(E.right({ completed: 1 }));
-        expect(new Uint8Array(readFileSync(path))).toEqual(bytes);
-        expect(readdirSync(join(dir, sub))).toEqual([name]);
-        const p = await target.probe([{ type: "file", path, hash: "sha256", content: true }]);
-        expect(p).toEqual(
-          E.right([{ type: "file", mode: 0o640, owner: "root", group: "root", size: bytes.length, hash: sha256(bytes), contentBase64: Buffer.from(bytes).toString("base64") }]),
-        );
-        noSentinel(dir);
-      }),
-      { numRuns },
-    );
-  }, TIMEOUT);
+  it(
+    "file names and contents: writeFile lands the exact bytes at the exact name, and probe reads them back",
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(segment, segment, fc.uint8Array({ maxLength: 4096 }), async (sub, name, bytes) => {
+          const { dir, target } = fresh();
+          const path = `${dir}/${sub}/${name}`;
+          const r = await target.run(
+            [{ op: "writeFile", path, blob: sha256(bytes), ...ownRoot }],
+            new Map([[sha256(bytes), bytes]]),
+          );
+          expect(r).toEqual(E.right({ completed: 1 }));
+          expect(new Uint8Array(readFileSync(path))).toEqual(bytes);
+          expect(readdirSync(join(dir, sub))).toEqual([name]);
+          const p = await target.probe([{ type: "file", path, hash: "sha256", content: true }]);
+          expect(p).toEqual(
+            E.right([
+              {
+                type: "file",
+                mode: 0o640,
+                owner: "root",
+                group: "root",
+                size: bytes.length,
+                hash: sha256(bytes),
+                contentBase64: Buffer.from(bytes).toString("base64"),
+              },
+            ]),
+          );
+          noSentinel(dir);
+        }),
+        { numRuns },
+      );
+    },
+    TIMEOUT,
+  );
 
-  it("exec argv values reach the command as exactly those arguments, and check probes see the same", async () => {
-    // The command writes argument i to file "<base>.<i>", so each one is read back with node fs.
-    const writer = 'i=0; for a; do i=$((i+1)); printf "%s" "$a" > "$0.$i"; done';
-    await fc.assert(
-      fc.asyncProperty(fc.array(hostile, { maxLength: 6 }), async (args) => {
-        const { dir, target } = fresh();
-        const r = await target.run([{ op: "exec", argv: ["sh", "-c", writer, `${dir}/arg`, ...args] }], new Map());
-        expect(r).toEqual(E.right({ completed: 1 }));
-        args.forEach((a, i) => expect(readFileSync(`${dir}/arg.${i + 1}`, "utf8")).toBe(a));
-        expect(existsSync(`${dir}/arg.${args.length + 1}`)).toBe(false);
-        const c = await target.probe([{ type: "check", argv: ["sh", "-c", 'for a; do printf "%s\\n" "$a"; done', "sh", ...args] }]);
-        expect(c).toEqual(E.right([{ exitCode: 0, stdout: args.map((a) => `${a}\n`).join("") }]));
-        noSentinel(dir);
-      }),
-      { numRuns },
-    );
-  }, TIMEOUT);
+  it(
+    "exec argv values reach the command as exactly those arguments, and check probes see the same",
+    async () => {
+      // The command writes argument i to file "<base>.<i>", so each one is read back with node fs.
+      const writer = 'i=0; for a; do i=$((i+1)); printf "%s" "$a" > "$0.$i"; done';
+      await fc.assert(
+        fc.asyncProperty(fc.array(hostile, { maxLength: 6 }), async (args) => {
+          const { dir, target } = fresh();
+          const r = await target.run(
+            [{ op: "exec", argv: ["sh", "-c", writer, `${dir}/arg`, ...args] }],
+            new Map(),
+          );
+          expect(r).toEqual(E.right({ completed: 1 }));
+          expect(args.map((_, i) => readFileSync(`${dir}/arg.${i + 1}`, "utf8"))).toEqual(args);
+          expect(existsSync(`${dir}/arg.${args.length + 1}`)).toBe(false);
+          const c = await target.probe([
+            { type: "check", argv: ["sh", "-c", 'for a; do printf "%s\\n" "$a"; done', "sh", ...args] },
+          ]);
+          expect(c).toEqual(E.right([{ exitCode: 0, stdout: args.map((a) => `${a}\n`).join("") }]));
+          noSentinel(dir);
+        }),
+        { numRuns },
+      );
+    },
+    TIMEOUT,
+  );
 
-  it("unit-like names: pending keeps them exactly (sorted bytewise, unique), and unit probes answer without running them", async () => {
-    const unit = hostile.map((s) => s.replaceAll("\n", " ")).filter((s) => s !== "");
-    await fc.assert(
-      fc.asyncProperty(fc.uniqueArray(unit, { minLength: 1, maxLength: 5 }), async (units) => {
-        const { dir, target } = fresh();
-        const [first, ...rest] = units as [string, ...string[]];
-        const ops: Op[] = [
-          { op: "pending", action: "add", units },
-          { op: "pending", action: "remove", units: [first] },
-        ];
-        expect(await target.run(ops, new Map())).toEqual(E.right({ completed: 2 }));
-        const file = `${dir}/state/pending-restarts`;
-        const expected = rest.map((u) => Buffer.from(u)).sort(Buffer.compare);
-        if (expected.length === 0) expect(existsSync(file)).toBe(false);
-        else expect(readFileSync(file)).toEqual(Buffer.concat(expected.flatMap((b) => [b, Buffer.from("\n")])));
-        // One unit probe per run: systemctl is slow without a running systemd.
-        const p = await target.probe([{ type: "unit", name: first }]);
-        expect(E.isRight(p) && p.right.length).toBe(1);
-        noSentinel(dir);
-      }),
-      { numRuns },
-    );
-  }, TIMEOUT);
+  it(
+    "unit-like names: pending keeps them exactly (sorted bytewise, unique), and unit probes answer without running them",
+    async () => {
+      const unit = hostile.map((s) => s.replaceAll("\n", " ")).filter((s) => s !== "");
+      await fc.assert(
+        fc.asyncProperty(fc.uniqueArray(unit, { minLength: 1, maxLength: 5 }), async (units) => {
+          const { dir, target } = fresh();
+          const [first, ...rest] = units as [string, ...string[]];
+          const ops: Op[] = [
+            { op: "pending", action: "add", units },
+            { op: "pending", action: "remove", units: [first] },
+          ];
+          expect(await target.run(ops, new Map())).toEqual(E.right({ completed: 2 }));
+          const file = `${dir}/state/pending-restarts`;
+          const expected = rest.map((u) => Buffer.from(u)).sort(Buffer.compare);
+          if (expected.length === 0) expect(existsSync(file)).toBe(false);
+          else
+            expect(readFileSync(file)).toEqual(
+              Buffer.concat(expected.flatMap((b) => [b, Buffer.from("\n")])),
+            );
+          // One unit probe per run: systemctl is slow without a running systemd.
+          const p = await target.probe([{ type: "unit", name: first }]);
+          expect(E.isRight(p) && p.right.length).toBe(1);
+          noSentinel(dir);
+        }),
+        { numRuns },
+      );
+    },
+    TIMEOUT,
+  );
 });

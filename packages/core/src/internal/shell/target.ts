@@ -62,7 +62,11 @@ export class ShellTarget implements Target {
       ...(this.options.timeoutMs === undefined ? {} : { timeoutMs: this.options.timeoutMs }),
     });
     // `command` replaces whatever the transport put there: errors name what tend was doing, never a whole script.
-    return E.mapLeft((error: TransportError) => ({ _tag: "Transport" as const, host: this.host, error: relabel(error, command) }))(r);
+    return E.mapLeft((error: TransportError) => ({
+      _tag: "Transport" as const,
+      host: this.host,
+      error: relabel(error, command),
+    }))(r);
   }
 
   /** One exec of a fixed script. */
@@ -71,8 +75,12 @@ export class ShellTarget implements Target {
     const r = await this.exec(`B=${shellQuote(boundary)}\n${HOST_FACTS_SCRIPT}`, "host facts");
     if (E.isLeft(r)) return r;
     const body = parseFrames(utf8(r.right.stdout), boundary).get(0);
-    const facts = body ? parseHostFacts(body) : E.left(`no answer (exit ${r.right.exitCode}): ${utf8(r.right.stderr).trim()}`);
-    return E.mapLeft((message: string) => this.decodeError(HOST_FACTS_PROBE, `host facts: ${message}`))(facts);
+    const facts = body
+      ? parseHostFacts(body)
+      : E.left(`no answer (exit ${r.right.exitCode}): ${utf8(r.right.stderr).trim()}`);
+    return E.mapLeft((message: string) => this.decodeError(HOST_FACTS_PROBE, `host facts: ${message}`))(
+      facts,
+    );
   }
 
   /** All probes in one exec (split only when the script would pass MAX_SCRIPT_BYTES). */
@@ -90,14 +98,20 @@ export class ShellTarget implements Target {
     const results: ProbeResult[] = [];
     for (const chunk of chunkCalls(calls, fixed)) {
       const boundary = newBoundary();
-      const r = await this.exec(`${PROBE_PRELUDE}\n${probeHeader(boundary)}\n${chunk.join("\n")}\n`, `probes (${chunk.length})`);
+      const r = await this.exec(
+        `${PROBE_PRELUDE}\n${probeHeader(boundary)}\n${chunk.join("\n")}\n`,
+        `probes (${chunk.length})`,
+      );
       if (E.isLeft(r)) return r;
       const frames = parseFrames(utf8(r.right.stdout), boundary);
       for (let k = 0; k < chunk.length; k++) {
         const i = results.length;
         const p = probes[i] as Probe;
         const body = frames.get(i);
-        if (!body) return E.left(this.decodeError(p, `no answer (exit ${r.right.exitCode}): ${utf8(r.right.stderr).trim()}`));
+        if (!body)
+          return E.left(
+            this.decodeError(p, `no answer (exit ${r.right.exitCode}): ${utf8(r.right.stderr).trim()}`),
+          );
         const fact = this.decodeAnswer(p, body);
         if (E.isLeft(fact)) return fact;
         results.push(fact.right);
@@ -106,7 +120,10 @@ export class ShellTarget implements Target {
     return E.right(results);
   }
 
-  private decodeAnswer(p: Probe, body: Parameters<typeof parseAnswer>[1]): E.Either<TargetError, ProbeResult> {
+  private decodeAnswer(
+    p: Probe,
+    body: Parameters<typeof parseAnswer>[1],
+  ): E.Either<TargetError, ProbeResult> {
     let raw: unknown;
     try {
       raw = parseAnswer(p, body);
@@ -142,13 +159,23 @@ export class ShellTarget implements Target {
       }
     }
     const rand = randomHex(8);
-    const lines = ops.map((op, i) => opLine(op, i, `${rand}${i}`, this.paths, op.op === "writeFile" ? blobs.get(op.blob)?.length : undefined));
+    const lines = ops.map((op, i) =>
+      opLine(
+        op,
+        i,
+        `${rand}${i}`,
+        this.paths,
+        op.op === "writeFile" ? blobs.get(op.blob)?.length : undefined,
+      ),
+    );
     const fixed = Buffer.byteLength(OP_PRELUDE) + 200;
     let completed = 0;
     for (const chunk of chunkCalls(lines, fixed)) {
       const first = completed;
       const chunkOps = ops.slice(first, first + chunk.length);
-      const stdin = concat(chunkOps.flatMap((op) => (op.op === "writeFile" ? [blobs.get(op.blob) as Uint8Array] : [])));
+      const stdin = concat(
+        chunkOps.flatMap((op) => (op.op === "writeFile" ? [blobs.get(op.blob) as Uint8Array] : [])),
+      );
       const boundary = newBoundary();
       const script = `${OP_PRELUDE}\nB=${shellQuote(boundary)}\n${chunk.join("\n")}\ntend_mark done\n`;
       const r = await this.exec(script, `ops ${first}..${first + chunk.length - 1}`, stdin);
@@ -190,7 +217,8 @@ export class ShellTarget implements Target {
   }
 }
 
-const relabel = (e: TransportError, command: string): TransportError => ("command" in e ? { ...e, command } : e);
+const relabel = (e: TransportError, command: string): TransportError =>
+  "command" in e ? { ...e, command } : e;
 
 const concat = (parts: readonly Uint8Array[]): Uint8Array | undefined => {
   if (parts.length === 0) return undefined;
