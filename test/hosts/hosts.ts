@@ -15,6 +15,7 @@ import { type CommandOutput, docker, mustRun, removeContainersSync, runCommand }
 
 export type { CommandOutput } from "./docker-cli.js";
 export { countRoundTrips, type RoundTripCount } from "./round-trips.js";
+export { installNodePackage } from "./node-in-host.js";
 export { addUser, installAuthorizedKey, makeKeyPair, type KeyPair, sshdCommand } from "./ssh.js";
 
 /** One running test host. */
@@ -185,9 +186,12 @@ export const killHost = async (host: TestHost): Promise<void> => {
 export const execOnHost = (
   host: TestHost,
   argv: readonly string[],
-  options: { readonly stdin?: Uint8Array; readonly timeoutMs?: number } = {},
+  options: { readonly stdin?: Uint8Array; readonly timeoutMs?: number; readonly user?: string } = {},
 ): Promise<CommandOutput> =>
-  runCommand(["docker", "exec", "-i", host.container, ...argv], { ...options, timeoutMs: options.timeoutMs ?? 120_000 });
+  runCommand(["docker", "exec", "-i", ...(options.user ? ["-u", options.user] : []), host.container, ...argv], {
+    ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
+    timeoutMs: options.timeoutMs ?? 120_000,
+  });
 
 const installExitHook = (): void => {
   if (exitHookInstalled) return;

@@ -4,7 +4,7 @@
  * environment, and arguments need no quoting).
  */
 import { describe, expect, it } from "vitest";
-import { describeScript, scriptArgv } from "./command.js";
+import { describeScript, SUDO_WRAPPER, scriptArgv } from "./command.js";
 
 describe("scriptArgv", () => {
   it("runs sh -c with the script as one argument when no sudo is needed", () => {
@@ -13,7 +13,7 @@ describe("scriptArgv", () => {
 
   it("runs through sudo -n with each variable as one env argument, values untouched", () => {
     expect(scriptArgv("true", { A: "x y", B: "$(z)\n'q'" }, true)).toEqual([
-      "sudo", "-n", "--", "env", "A=x y", "B=$(z)\n'q'", "sh", "-c", "true",
+      "sudo", "-n", "--", "env", "A=x y", "B=$(z)\n'q'", "sh", "-c", SUDO_WRAPPER, "tend", "true",
     ]);
   });
 

@@ -29,5 +29,17 @@ export const scriptArgv = (
   }
   if (!sudo) return ["sh", "-c", script];
   const assignments = Object.entries(env).map(([k, v]) => `${k}=${v}`);
-  return ["sudo", "-n", "--", "env", ...assignments, "sh", "-c", script];
+  return ["sudo", "-n", "--", "env", ...assignments, "sh", "-c", SUDO_WRAPPER, "tend", script];
 };
+
+/**
+ * Runs the script ($1) as a child and, on SIGTERM, kills its whole process
+ * group. Needed under sudo: we may not signal root's processes, and sudo
+ * relays our SIGTERM only to its command, so without this a timed-out
+ * script's children would live on. fd 3 carries stdin past the rule that
+ * gives background jobs /dev/null.
+ */
+export const SUDO_WRAPPER = `exec 3<&0
+trap 'kill -KILL 0' TERM
+sh -c "$1" <&3 3<&- &
+wait $!`;

@@ -32,9 +32,24 @@ export const localTransport = (options: LocalTransportOptions = {}): Transport =
   let roundTrips = 0;
   let closed = false;
 
-  const runScript = (req: ExecRequest): Promise<Outcome> => {
+  // Asked once per transport: without it a refused `sudo -n` would look like the script's exit 1.
+  let sudoAllowed: Promise<E.Either<TransportError, void>> | undefined;
+  const checkSudo = (): Promise<E.Either<TransportError, void>> => {
+    sudoAllowed ??= probeSudo(host);
+    return sudoAllowed;
+  };
+
+  const runScript = async (req: ExecRequest): Promise<Outcome> => {
+    if (closed) return E.left({ _tag: "ConnectFailed", host, reason: "transport closed" });
+    if (sudo) {
+      const allowed = await checkSudo();
+      if (E.isLeft(allowed)) return allowed;
+    }
+    return spawnScript(req);
+  };
+
+  const spawnScript = (req: ExecRequest): Promise<Outcome> => {
     const command = describeScript(req.script);
-    if (closed) return Promise.resolve(E.left({ _tag: "ConnectFailed", host, reason: "transport closed" }));
     const env = req.env ?? {};
     const [file, ...args] = scriptArgv(req.script, env, sudo);
     return new Promise<Outcome>((resolve) => {
@@ -122,6 +137,22 @@ export const localTransport = (options: LocalTransportOptions = {}): Transport =
     },
   };
 };
+
+/** Runs `sudo -n true`: AuthFailed when sudo wants a password or refuses this user. */
+const probeSudo = (host: string): Promise<E.Either<TransportError, void>> =>
+  new Promise((resolve) => {
+    const child = spawn("sudo", ["-n", "true"], { stdio: ["ignore", "ignore", "pipe"] });
+    const err: Buffer[] = [];
+    child.stderr?.on("data", (b: Buffer) => err.push(b));
+    child.on("error", (e) => resolve(E.left({ _tag: "ConnectFailed", host, reason: `cannot run sudo: ${e.message}` })));
+    child.on("close", (code) =>
+      resolve(
+        code === 0
+          ? E.right(undefined)
+          : E.left({ _tag: "AuthFailed", host, reason: `sudo -n refused: ${Buffer.concat(err).toString().trim()}` }),
+      ),
+    );
+  });
 
 /**
  * Signals the child's process group. As root SIGKILL reaches everything;
