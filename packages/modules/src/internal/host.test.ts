@@ -138,6 +138,18 @@ describe("the host's own address", () => {
     ]);
   });
 
+  it("an address of another interface is needed only where a declared resource uses it", () => {
+    const extra = { k8s_worker_kubelet_settings_user: { "node-ip": "{{ ansible_eth9.ipv4.address }}" } };
+    const on = (host: string) =>
+      resourcesForHost(seedContext(host, { vars: varsFor(host, withVars(host, extra)) }));
+    // etcd1 declares no kubelet, so its missing eth9 does not matter there...
+    expect(E.isRight(on("etcd1"))).toBe(true);
+    // ...but on a worker it does.
+    expect(bad(on("worker1"))).toEqual([
+      { _tag: "MissingInterfaceAddress", host: "worker1", interface: "eth9", neededBy: "worker1" },
+    ]);
+  });
+
   it("public-ip, node-ip and the configs follow the interface named by k8s_interface", () => {
     const all = new Map(
       [...seedFacts()].map(([h, f], i) => [

@@ -10,7 +10,7 @@ import { base } from "./modules/base.js";
 import { docker } from "./modules/docker.js";
 import { flannel } from "./modules/flannel.js";
 import { kubernetesWorker } from "./modules/kubernetes-worker.js";
-import { bindDeferred } from "./vars/deferred.js";
+import { bindDeferred, unboundInterfaces } from "./vars/deferred.js";
 
 /** `k8s` and its children: every one of them runs flanneld and Docker. */
 export const K8S_GROUPS: readonly string[] = ["k8s", "k8s_etcd", "k8s_controller", "k8s_worker"];
@@ -87,21 +87,10 @@ export const resourcesForHost = (ctx: HostContext): E.Either<ModuleError[], Reso
   const problem = hostNameProblem(host);
   if (problem) return E.left([{ _tag: "InvalidHostName", host, reason: problem }]);
 
-  const bound = bindDeferred(ctx.vars, {
+  const vars = bindDeferred(ctx.vars, {
     ipOf: (iface) => ipv4Of(ctx.facts, iface),
     home: ctx.controllerHome,
   });
-  if (E.isLeft(bound)) {
-    return E.left(
-      bound.left.map((iface) => ({
-        _tag: "MissingInterfaceAddress",
-        host,
-        interface: iface,
-        neededBy: host,
-      })),
-    );
-  }
-  const vars = bound.right;
   const ip = ipv4Of(ctx.facts, vars.k8s_interface);
   if (ip === undefined) {
     return E.left([{ _tag: "MissingInterfaceAddress", host, interface: vars.k8s_interface, neededBy: host }]);
@@ -128,5 +117,12 @@ export const resourcesForHost = (ctx: HostContext): E.Either<ModuleError[], Reso
   collect(E.right(docker(input, E.isRight(b) ? b.right.dockerAfter : [])));
   if (isWorker) collect(kubernetesWorker(input, E.isRight(b) ? b.right.workerAfter : []));
   if (errors.length > 0) return E.left(errors);
+  // An address that is used but unknown is an error; one no resource uses is not.
+  const unbound = unboundInterfaces(declared);
+  if (unbound.length > 0) {
+    return E.left(
+      unbound.map((iface) => ({ _tag: "MissingInterfaceAddress", host, interface: iface, neededBy: host })),
+    );
+  }
   return mergeDeclarations(host, declared);
 };

@@ -7,8 +7,6 @@
  * private-use character that resolving refuses in user input, so a marker can
  * only come from us.
  */
-import * as E from "fp-ts/lib/Either.js";
-
 /** U+E000: private use, valid in YAML and JSON, never in a user's value. */
 export const MARK = "\uE000";
 /** Stands for the controller's home directory (`~`). */
@@ -24,28 +22,38 @@ export interface BindEnv {
   readonly home: string;
 }
 
-/** Replaces markers in every string of `value`; Left lists interfaces without an address. */
-export const bindDeferred = <A>(value: A, env: BindEnv): E.Either<readonly string[], A> => {
-  const missing = new Set<string>();
+/**
+ * Replaces markers in every string of `value`. A marker for an interface
+ * without an address stays in place, so that only a value some module
+ * actually declares turns it into an error (see `unboundInterfaces`).
+ */
+export const bindDeferred = <A>(value: A, env: BindEnv): A => {
   const bindString = (s: string): string =>
     s.includes(MARK)
-      ? s.replace(MARKER_RE, (_m, what: string) => {
-          if (what === "home") return env.home;
-          const iface = what.slice("ip:".length);
-          const ip = env.ipOf(iface);
-          if (ip === undefined) missing.add(iface);
-          return ip ?? "";
-        })
+      ? s.replace(MARKER_RE, (m, what: string) =>
+          what === "home" ? env.home : (env.ipOf(what.slice("ip:".length)) ?? m),
+        )
       : s;
   const walk = (v: unknown): unknown => {
     if (typeof v === "string") return bindString(v);
     if (Array.isArray(v)) return v.map(walk);
-    if (v instanceof Map) return new Map([...v].map(([k, x]) => [k, walk(x)]));
     if (v !== null && typeof v === "object") {
       return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
     }
     return v;
   };
-  const bound = walk(value) as A;
-  return missing.size > 0 ? E.left([...missing].sort()) : E.right(bound);
+  return walk(value) as A;
+};
+
+/** Interfaces whose address markers are still in `value` (sorted, unique). */
+export const unboundInterfaces = (value: unknown): string[] => {
+  const found = new Set<string>();
+  const walk = (v: unknown): void => {
+    if (typeof v === "string") {
+      for (const m of v.matchAll(MARKER_RE)) if (m[1]?.startsWith("ip:")) found.add(m[1].slice("ip:".length));
+    } else if (Array.isArray(v)) v.forEach(walk);
+    else if (v !== null && typeof v === "object") Object.values(v).forEach(walk);
+  };
+  walk(value);
+  return [...found].sort();
 };
