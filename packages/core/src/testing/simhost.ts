@@ -149,37 +149,40 @@ export class SimHost implements Target {
   async run(ops: readonly Op[], blobs: BlobStore): Promise<Either<TargetError, RunReport>> {
     this.#roundTrips++;
     if (!this.#connected) return E.left(this.#lost("run"));
-    for (const [index, op] of ops.entries()) {
-      const clock = this.#opClock++;
-      this.#opLog.push(op);
-      const failed = (exitCode: number, stderr: string): Either<TargetError, RunReport> =>
-        E.left({ _tag: "OpFailed", host: this.host, index, op, exitCode, stderr });
-      if (clock === this.#options.failAtOp) return failed(1, `injected failure (SimHost failAtOp ${clock})`);
-      const warnings: string[] = [];
-      let late: SimError | undefined;
-      try {
-        this.#state = produce(this.#state, (draft) => {
-          late = applyOp(draft, op, { blobs, warn: (m) => warnings.push(m) });
-        });
-      } catch (e) {
-        // Thrown: the op failed before changing anything, and immer dropped the draft.
-        if (e instanceof SimError) return failed(e.exitCode, e.message);
-        throw e;
+    let outcome: Either<TargetError, RunReport> = E.right({ completed: ops.length });
+    // One draft for the whole batch: per-op produce copies the file table per op (quadratic in
+    // big batches). applyOp throws only before it changed anything, so stopping there is exact.
+    this.#state = produce(this.#state, (draft) => {
+      for (const [index, op] of ops.entries()) {
+        const clock = this.#opClock++;
+        this.#opLog.push(op);
+        const failed = (exitCode: number, stderr: string): void => {
+          outcome = E.left({ _tag: "OpFailed", host: this.host, index, op, exitCode, stderr });
+        };
+        if (clock === this.#options.failAtOp) return failed(1, `injected failure (SimHost failAtOp ${clock})`);
+        let late: SimError | undefined;
+        try {
+          late = applyOp(draft, op, { blobs, warn: (m) => this.#warnings.push(m) });
+        } catch (e) {
+          // Thrown: the op failed before changing anything.
+          if (e instanceof SimError) return failed(e.exitCode, e.message);
+          throw e;
+        }
+        // Returned: the op failed after steps the real command would have done too; they stay.
+        if (late !== undefined) return failed(late.exitCode, late.message);
+        if (clock === this.#options.dropAfterOp) {
+          this.#connected = false;
+          outcome = E.left({
+            _tag: "Interrupted",
+            host: this.host,
+            completed: index + 1,
+            reason: "connection dropped (SimHost dropAfterOp)",
+          });
+          return;
+        }
       }
-      this.#warnings.push(...warnings);
-      // Returned: the op failed after steps the real command would have done too; they stay.
-      if (late !== undefined) return failed(late.exitCode, late.message);
-      if (clock === this.#options.dropAfterOp) {
-        this.#connected = false;
-        return E.left({
-          _tag: "Interrupted",
-          host: this.host,
-          completed: index + 1,
-          reason: "connection dropped (SimHost dropAfterOp)",
-        });
-      }
-    }
-    return E.right({ completed: ops.length });
+    });
+    return outcome;
   }
 
   /** A SimHost holds no connection; it keeps answering after close (tests inspect it afterwards). */
