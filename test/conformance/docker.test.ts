@@ -7,7 +7,8 @@ import type { Transport } from "@tend/core";
 import { dockerTransport } from "@tend/transport-docker";
 import * as E from "fp-ts/lib/Either.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { killHost, startHosts, stopHosts, type TestHost } from "../hosts/hosts.js";
+import { docker } from "../hosts/docker-cli.js";
+import { IMAGE, killHost, startHosts, stopHosts, type TestHost } from "../hosts/hosts.js";
 import { describeConformance } from "./suite.js";
 
 describeConformance("docker", async () => {
@@ -50,6 +51,19 @@ describe("docker transport failures", () => {
     const t = dockerTransport({ container: host.container, host: "w3" });
     const r = await t.exec({ script: "kill -KILL $$" });
     expect(E.isRight(r) && r.right.exitCode).toBe(137);
+  });
+
+  it("runs scripts as root even in a container whose default user is not root", async () => {
+    const name = `${host.container}-nobody`;
+    await docker(["run", "-d", "--name", name, "--network", "none", "-u", "65534:65534", IMAGE, "sleep", "300"]);
+    try {
+      const t = dockerTransport({ container: name, host: "w5" });
+      const r = await t.exec({ script: "id -u" });
+      expect(E.isRight(r) && Buffer.from(r.right.stdout).toString()).toBe("0\n");
+      expect(await t.upload("/root/x", new Uint8Array([7]), 0o600)).toEqual(E.right(undefined));
+    } finally {
+      await docker(["rm", "-f", name]);
+    }
   });
 
   it("reports ConnectFailed for exec and upload once the container has stopped", async () => {

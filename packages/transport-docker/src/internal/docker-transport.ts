@@ -1,7 +1,7 @@
 /**
  * Transport into a running container through the Docker Engine API
- * (`ansible_connection: docker`). Execs run as the container's default user,
- * which for tend's hosts is root, so no sudo is involved.
+ * (`ansible_connection: docker`). Execs run as root (uid 0) whatever the
+ * image's default user, so no sudo is involved.
  */
 import { randomBytes } from "node:crypto";
 import { posix } from "node:path";

@@ -63,13 +63,14 @@ export class EngineApi {
     this.#modem.demuxStream(stream, stdout, stderr);
   }
 
-  /** POST /containers/{id}/exec: a non-TTY exec of argv with stdin, stdout and stderr attached. */
+  /** POST /containers/{id}/exec: a non-TTY exec of argv as root, with stdin, stdout and stderr attached. */
   createExec(container: string, cmd: readonly string[], env: readonly string[]): Promise<E.Either<ApiError, string>> {
     return this.#dial<{ Id: string }>({
       path: `/containers/${encodeURIComponent(container)}/exec`,
       method: "POST",
       options: {
-        _body: { AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: false, Cmd: cmd, Env: env },
+        // User "0": the Transport contract runs scripts as root, whatever the image's default user.
+        _body: { AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: false, User: "0", Cmd: cmd, Env: env },
       },
       statusCodes: { 201: true, 404: "no such container", 409: "container is paused or not running", 500: "server error" },
     }).then(E.map((r) => r.Id));
