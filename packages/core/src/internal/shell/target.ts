@@ -11,7 +11,7 @@ import { factCodecs, type Probe, type ProbeResult } from "../probe.js";
 import type { BlobStore, RunReport, Target, TargetError } from "../target.js";
 import type { ExecResult, Transport, TransportError } from "../transport.js";
 import { decodeWith } from "./decode.js";
-import { newBoundary, parseFrames, randomHex, utf8 } from "./frame.js";
+import { type FrameBody, newBoundary, parseFrames, randomHex, utf8 } from "./frame.js";
 import { HOST_FACTS_SCRIPT, parseHostFacts } from "./host-facts.js";
 import { OP_PRELUDE } from "./op-prelude.js";
 import { HOST_PATHS, type OpPaths, opLine } from "./op-script.js";
@@ -75,9 +75,7 @@ export class ShellTarget implements Target {
     const r = await this.exec(`B=${shellQuote(boundary)}\n${HOST_FACTS_SCRIPT}`, "host facts");
     if (E.isLeft(r)) return r;
     const body = parseFrames(utf8(r.right.stdout), boundary).get(0);
-    const facts = body
-      ? parseHostFacts(body)
-      : E.left(`no answer (exit ${r.right.exitCode}): ${utf8(r.right.stderr).trim()}`);
+    const facts = body ? parseHostFacts(body) : E.left(noAnswer(r.right));
     return E.mapLeft((message: string) => this.decodeError(HOST_FACTS_PROBE, `host facts: ${message}`))(
       facts,
     );
@@ -108,10 +106,7 @@ export class ShellTarget implements Target {
         const i = results.length;
         const p = probes[i] as Probe;
         const body = frames.get(i);
-        if (!body)
-          return E.left(
-            this.decodeError(p, `no answer (exit ${r.right.exitCode}): ${utf8(r.right.stderr).trim()}`),
-          );
+        if (!body) return E.left(this.decodeError(p, noAnswer(r.right)));
         const fact = this.decodeAnswer(p, body);
         if (E.isLeft(fact)) return fact;
         results.push(fact.right);
@@ -120,10 +115,7 @@ export class ShellTarget implements Target {
     return E.right(results);
   }
 
-  private decodeAnswer(
-    p: Probe,
-    body: Parameters<typeof parseAnswer>[1],
-  ): E.Either<TargetError, ProbeResult> {
+  private decodeAnswer(p: Probe, body: FrameBody): E.Either<TargetError, ProbeResult> {
     let raw: unknown;
     try {
       raw = parseAnswer(p, body);
@@ -216,6 +208,12 @@ export class ShellTarget implements Target {
     await this.transport.close();
   }
 }
+
+/** Why a frame is missing: the exit code and the end of stderr (the script's own error is last). */
+const noAnswer = (r: ExecResult): string => {
+  const err = utf8(r.stderr).trim();
+  return `no answer (exit ${r.exitCode})${err ? `: ${err.length > 2000 ? `…${err.slice(-2000)}` : err}` : ""}`;
+};
 
 const relabel = (e: TransportError, command: string): TransportError =>
   "command" in e ? { ...e, command } : e;
