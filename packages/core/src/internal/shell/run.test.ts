@@ -273,6 +273,24 @@ describe("exec and batch failure", () => {
     expect(transport.roundTrips).toBe(1);
   });
 
+  it("a batch past MAX_SCRIPT_BYTES runs in several execs, each carrying its own blobs", async () => {
+    const long = `${"d".repeat(200)}/${"e".repeat(200)}`;
+    const ops: Op[] = [];
+    const contents: string[] = [];
+    for (let i = 0; i < 150; i++) {
+      contents.push(`file ${i}\n`);
+      ops.push(
+        { op: "mkdir", path: `${d}/${long}/${i}`, mode: 0o755, ...own },
+        { op: "writeFile", path: `${d}/${long}/${i}/f`, blob: sha256(`file ${i}\n`), mode: 0o644, ...own },
+      );
+    }
+    const { t, transport } = target();
+    const r = await t.run(ops, blobsOf(...contents).store);
+    expect(r).toEqual(E.right({ completed: ops.length }));
+    expect(transport.roundTrips).toBeGreaterThan(1);
+    expect(contents.every((c, i) => readFileSync(`${d}/${long}/${i}/f`, "utf8") === c)).toBe(true);
+  });
+
   it("a writeFile whose blob is missing is refused before any op runs", async () => {
     const { t, transport } = target();
     const r = await t.run(
