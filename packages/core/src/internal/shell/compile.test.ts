@@ -27,9 +27,9 @@ const table: [promise: string, op: Op, expected: string][] = [
     "tend_op 4 'tend_sysctl_set' 'net.ipv4.ip_forward' '/proc/sys/net/ipv4/ip_forward' '1' < /dev/null",
   ],
   [
-    "modprobe ends options before the name",
-    { op: "modprobe", name: "br_netfilter" },
-    "tend_op 4 'modprobe' '--' 'br_netfilter' < /dev/null",
+    "modprobe passes the name as given and with - as _ (for the built-in test)",
+    { op: "modprobe", name: "br-netfilter" },
+    "tend_op 4 'tend_modprobe' 'br-netfilter' 'br_netfilter' < /dev/null",
   ],
   [
     "groupadd passes gid and -r",

@@ -8,6 +8,7 @@
  * file inside it instead of being replaced.
  */
 import { sh } from "./frame.js";
+import { KMOD_FUNCTIONS } from "./probe-script.js";
 
 /**
  * Markers: `<B> begin i`, `<B> end i`, `<B> fail i rc` and finally `<B> done`
@@ -16,7 +17,7 @@ import { sh } from "./frame.js";
  * and the script still exits 0, so the outcome is read from the markers even
  * through a transport that turns non-zero exits into errors.
  */
-export const OP_PRELUDE = sh`
+export const OP_PRELUDE = `${KMOD_FUNCTIONS}${sh`
 umask 022
 tend_nl='
 '
@@ -114,18 +115,10 @@ tend_extract() {
   { printf '# source %s\n' "$src" && cat "$w/body"; } > "$mant" || { rm -f -- "$mant"; return 1; }
   mv -fT -- "$mant" "$man"
 }
-# The modprobe op compiles to 'modprobe' '--' NAME; this function stands in
-# for the command. A module built into a kernel that ships no /lib/modules
-# (containers) makes modprobe fail with "not found", though it is there: it is
-# taken as built in when the kmod probe would say so, as SimHost does.
-modprobe() {
-  n=$(printf '%s' "$2" | sed 's/-/_/g')
-  case $n in ''|*/*|.*) command modprobe "$@"; return ;; esac
-  f=/lib/modules/$(uname -r)/modules.builtin
-  if [ -r "$f" ] && sed -e 's,.*/,,' -e 's,\.ko$,,' -e 's/-/_/g' "$f" | grep -qxF -e "$n"; then return 0; fi
-  if [ -d "/sys/module/$n" ] && [ ! -r /proc/modules ]; then return 0; fi
-  if [ -r /proc/filesystems ] && awk '{ print $NF }' /proc/filesystems | sed 's/-/_/g' | grep -qxF -e "$n"; then return 0; fi
-  command modprobe "$@"
+tend_modprobe() {
+  # Nothing to load for a built-in module, and a kernel without /lib/modules (a container) makes modprobe fail on it.
+  if tend_kmod_builtin "$2"; then return 0; fi
+  modprobe -- "$1"
 }
 tend_systemctl() {
   if [ "$#" -eq 1 ]; then systemctl "$1"; else systemctl "$1" -- "$2"; fi
@@ -154,4 +147,4 @@ tend_pending() {
   rm -f -- "$t.units"
   if [ -s "$t" ]; then mv -fT -- "$t" "$f"; else rm -f -- "$t" "$f"; fi
 }
-`;
+`}`;

@@ -9,7 +9,7 @@
 import type { Op } from "../op.js";
 import { PENDING_RESTARTS_PATH, STATE_DIR } from "../probe.js";
 import { splitPath, tempBeside } from "./frame.js";
-import { sysctlPath } from "./probe-script.js";
+import { kmodName, sysctlPath } from "./probe-script.js";
 import { shellArgv, shellQuote, UnquotableError } from "./quote.js";
 
 /** Where per-run state lives; tests point it at a temp dir. */
@@ -139,7 +139,7 @@ const opArgv = (op: Op, rand: string, paths: OpPaths): string[] => {
       return ["tend_sysctl_set", op.key, path, op.value];
     }
     case "modprobe":
-      return ["modprobe", "--", notOption("module", op.name)];
+      return ["tend_modprobe", notOption("module", op.name), kmodName(op.name)];
     case "groupadd":
       return [
         "groupadd",

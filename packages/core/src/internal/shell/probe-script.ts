@@ -15,11 +15,31 @@ import { shellArgv, shellQuote } from "./quote.js";
 export const MAX_SCRIPT_BYTES = 96 * 1024;
 
 /**
+ * Module tests shared by the kmod probe and the modprobe op, so both agree on
+ * what "built in" means. Names arrive with `-` already mapped to `_`; a name
+ * that is empty, holds `/` or starts with `.` names no module (and must not
+ * reach /sys/module/.. as a path).
+ */
+export const KMOD_FUNCTIONS = sh`
+tend_kmod_name() { case $1 in ''|*/*|.*) return 1 ;; esac; }
+tend_kmod_loaded() {
+  tend_kmod_name "$1" && [ -r /proc/modules ] && cut -d ' ' -f 1 /proc/modules | sed 's/-/_/g' | grep -qxF -e "$1"
+}
+tend_kmod_builtin() {
+  tend_kmod_name "$1" || return 1
+  f=/lib/modules/$(uname -r)/modules.builtin
+  if [ -r "$f" ] && sed -e 's,.*/,,' -e 's,\.ko$,,' -e 's/-/_/g' "$f" | grep -qxF -e "$1"; then return 0; fi
+  if [ -d "/sys/module/$1" ] && ! tend_kmod_loaded "$1"; then return 0; fi
+  [ -r /proc/filesystems ] && awk '{ print $NF }' /proc/filesystems | sed 's/-/_/g' | grep -qxF -e "$1"
+}
+`;
+
+/**
  * The probe functions. Each prints `key value` lines; values that may hold
  * newlines or arbitrary bytes are base64 (`base64 -w0`). Stderr of the tools
  * is dropped: an unreadable or missing thing is reported as a fact, not noise.
  */
-export const PROBE_PRELUDE = sh`
+export const PROBE_PRELUDE = `${KMOD_FUNCTIONS}${sh`
 tend_frame() { printf '%s begin %s\n' "$B" "$1"; tend_i=$1; shift; "$@"; printf '\n%s end %s\n' "$B" "$tend_i"; }
 tend_file() {
   if [ -L "$1" ]; then
@@ -47,14 +67,9 @@ tend_sysctl() {
 }
 tend_kmod() {
   n=$1; l=0; b=0; p=0
-  case $n in ''|*/*) printf 'loaded 0\nbuiltin 0\npersisted 0\n'; return 0 ;; esac
-  if [ -r /proc/modules ] && cut -d ' ' -f 1 /proc/modules | sed 's/-/_/g' | grep -qxF -e "$n"; then l=1; fi
-  f=/lib/modules/$(uname -r)/modules.builtin
-  if [ -r "$f" ] && sed -e 's,.*/,,' -e 's,\.ko$,,' -e 's/-/_/g' "$f" | grep -qxF -e "$n"; then b=1
-  elif [ "$l" = 0 ] && [ -d "/sys/module/$n" ]; then b=1
-  elif [ -r /proc/filesystems ] && awk '{ print $NF }' /proc/filesystems | sed 's/-/_/g' | grep -qxF -e "$n"; then b=1
-  fi
-  if cat /etc/modules-load.d/*.conf 2>/dev/null | sed 's/-/_/g' | grep -qxF -e "$n"; then p=1; fi
+  if tend_kmod_loaded "$n"; then l=1; fi
+  if tend_kmod_builtin "$n"; then b=1; fi
+  if tend_kmod_name "$n" && cat /etc/modules-load.d/*.conf 2>/dev/null | sed 's/-/_/g' | grep -qxF -e "$n"; then p=1; fi
   printf 'loaded %s\nbuiltin %s\npersisted %s\n' "$l" "$b" "$p"
 }
 tend_user() {
@@ -91,7 +106,7 @@ tend_check() {
   printf 'rc %s\n' "$?"
   printf 'out '; head -c "$tend_limit" "$T/out" | base64 -w0; echo
 }
-`;
+`}`;
 
 /**
  * Prepares the variables the prelude uses: the boundary `B`, a private temp

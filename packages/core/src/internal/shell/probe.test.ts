@@ -198,6 +198,11 @@ const others: Row[] = [
     expected: () => ({ loaded: false, builtin: true, persisted: false }),
   },
   {
+    promise: "a module name that is a path (.., with /) names no module",
+    probe: () => ({ type: "kmod", name: ".." }),
+    expected: () => ({ loaded: false, builtin: false, persisted: false }),
+  },
+  {
     promise: "an unknown module is neither loaded, builtin nor persisted",
     probe: () => ({ type: "kmod", name: "ip_vs" }),
     expected: () => ({ loaded: false, builtin: false, persisted: false }),

@@ -291,6 +291,12 @@ describe("exec and batch failure", () => {
     expect(contents.every((c, i) => readFileSync(`${d}/${long}/${i}/f`, "utf8") === c)).toBe(true);
   });
 
+  it("modprobe of a built-in module succeeds without /lib/modules; of an unknown one fails", async () => {
+    await ok([{ op: "modprobe", name: "overlay" }]);
+    const r = await target().t.run([{ op: "modprobe", name: "tend-no-such-module" }], new Map());
+    expect(E.isLeft(r) && r.left._tag === "OpFailed" && r.left.index).toBe(0);
+  });
+
   it("a writeFile whose blob is missing is refused before any op runs", async () => {
     const { t, transport } = target();
     const r = await t.run(
