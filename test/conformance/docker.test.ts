@@ -36,7 +36,11 @@ describe("docker transport failures", () => {
   };
 
   it("reports ConnectFailed naming the host when the engine socket does not exist", async () => {
-    const t = dockerTransport({ container: host.container, host: "w1", socketPath: "/nonexistent/docker.sock" });
+    const t = dockerTransport({
+      container: host.container,
+      host: "w1",
+      socketPath: "/nonexistent/docker.sock",
+    });
     expect(await tag(t)).toEqual({ tag: "ConnectFailed", host: "w1" });
     const up = await t.upload("/tmp/x", new Uint8Array([1]), 0o644);
     expect(E.isLeft(up) && up.left).toMatchObject({ _tag: "ConnectFailed", host: "w1" });
@@ -55,7 +59,19 @@ describe("docker transport failures", () => {
 
   it("runs scripts as root even in a container whose default user is not root", async () => {
     const name = `${host.container}-nobody`;
-    await docker(["run", "-d", "--name", name, "--network", "none", "-u", "65534:65534", IMAGE, "sleep", "300"]);
+    await docker([
+      "run",
+      "-d",
+      "--name",
+      name,
+      "--network",
+      "none",
+      "-u",
+      "65534:65534",
+      IMAGE,
+      "sleep",
+      "300",
+    ]);
     try {
       const t = dockerTransport({ container: name, host: "w5" });
       const r = await t.exec({ script: "id -u" });

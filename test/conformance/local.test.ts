@@ -7,7 +7,14 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { localTransport } from "@tend/transport-local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { addUser, execOnHost, installNodePackage, startHosts, stopHosts, type TestHost } from "../hosts/hosts.js";
+import {
+  addUser,
+  execOnHost,
+  installNodePackage,
+  startHosts,
+  stopHosts,
+  type TestHost,
+} from "../hosts/hosts.js";
 import { describeConformance } from "./suite.js";
 
 /** pids of this process's children whose command is sh or sudo (the transport's shells). */
@@ -67,7 +74,11 @@ describe("local transport as a non-root user (sudo -n), on a test host", () => {
   beforeAll(async () => {
     const [h] = await startHosts(1, { prefix: "local-sudo" });
     host = h as TestHost;
-    dir = await installNodePackage(host, { name: "@tend/transport-local", dir: "packages/transport-local", deps: ["fp-ts"] });
+    dir = await installNodePackage(host, {
+      name: "@tend/transport-local",
+      dir: "packages/transport-local",
+      deps: ["fp-ts"],
+    });
     await execOnHost(host, ["sh", "-c", `cat > ${dir}/run.mjs`], { stdin: Buffer.from(SUDO_RUNNER) });
     await addUser(host, "deploy", { sudo: "nopasswd" });
     await addUser(host, "nosudo", { sudo: "none" });
@@ -78,18 +89,22 @@ describe("local transport as a non-root user (sudo -n), on a test host", () => {
     const h = host as TestHost;
     const tok = String(Date.now());
     const out = await runAs("deploy", tok);
-    expect(out["exec"]).toEqual({ exitCode: 0, stdout: "0|a b 'c' $HOME|in" });
-    expect(out["timeout"]).toMatchObject({ _tag: "Timeout", host: "sudo-host", afterMs: 1000 });
+    expect(out.exec).toEqual({ exitCode: 0, stdout: "0|a b 'c' $HOME|in" });
+    expect(out.timeout).toMatchObject({ _tag: "Timeout", host: "sudo-host", afterMs: 1000 });
     expect((await execOnHost(h, ["pgrep", "-f", `[s]leep 63.${tok}`])).code).not.toBe(0);
-    expect(out["upload"]).toBe("ok");
-    const st = await execOnHost(h, ["sh", "-c", "stat -c '%U %a %s' /root/up.bin; ls -A /root | grep -c tend || true"]);
+    expect(out.upload).toBe("ok");
+    const st = await execOnHost(h, [
+      "sh",
+      "-c",
+      "stat -c '%U %a %s' /root/up.bin; ls -A /root | grep -c tend || true",
+    ]);
     expect(st.stdout.toString().trim().split("\n")).toEqual(["root 600 4", "0"]);
-    expect(out["roundTrips"]).toBe(2);
+    expect(out.roundTrips).toBe(2);
   });
 
   it("reports AuthFailed naming the host, not the script's exit 1, when sudo -n is refused", async () => {
     const out = await runAs("nosudo", "0");
-    expect(out["exec"]).toMatchObject({ _tag: "AuthFailed", host: "sudo-host" });
-    expect(out["upload"]).toMatchObject({ _tag: "AuthFailed", host: "sudo-host" });
+    expect(out.exec).toMatchObject({ _tag: "AuthFailed", host: "sudo-host" });
+    expect(out.upload).toMatchObject({ _tag: "AuthFailed", host: "sudo-host" });
   });
 });

@@ -84,7 +84,11 @@ export const describeConformance = (name: string, makeTransport: () => Promise<C
     });
 
     it("sets env vars with spaces, quotes, dollars and newlines intact", async () => {
-      const env = { TEND_A: "plain", TEND_B: "two words 'single' \"double\" $HOME `x`", TEND_C: "line1\nline2" };
+      const env = {
+        TEND_A: "plain",
+        TEND_B: "two words 'single' \"double\" $HOME `x`",
+        TEND_C: "line1\nline2",
+      };
       const r = await run(`printf '%s|%s|%s' "$TEND_A" "$TEND_B" "$TEND_C"`, { env });
       expect(text(r.stdout)).toBe(`${env.TEND_A}|${env.TEND_B}|${env.TEND_C}`);
     });
@@ -115,11 +119,16 @@ export const describeConformance = (name: string, makeTransport: () => Promise<C
       afterAll(async () => {
         if (dir) await onHost(["rm", "-rf", dir]);
       });
-      const ls = async () => (await onHost(["ls", "-A", dir])).stdout.toString().trim().split("\n").filter(Boolean);
-      const stat = async (p: string) => (await onHost(["stat", "-c", "%a %s %i", p])).stdout.toString().trim().split(" ");
+      const ls = async () =>
+        (await onHost(["ls", "-A", dir])).stdout.toString().trim().split("\n").filter(Boolean);
+      const stat = async (p: string) =>
+        (await onHost(["stat", "-c", "%a %s %i", p])).stdout.toString().trim().split(" ");
 
       it("writes random bytes binary-safe with the mode set and no temp file left", async () => {
-        const data = Buffer.concat([Uint8Array.from({ length: 256 }, (_, i) => i), randomBytes(3 * 1024 * 1024)]);
+        const data = Buffer.concat([
+          Uint8Array.from({ length: 256 }, (_, i) => i),
+          randomBytes(3 * 1024 * 1024),
+        ]);
         const path = `${dir}/it's a "file".bin`;
         const r = await t().upload(path, data, 0o640);
         expect(r).toEqual(E.right(undefined));
@@ -142,7 +151,10 @@ export const describeConformance = (name: string, makeTransport: () => Promise<C
         expect((await onHost(["sha256sum", path])).stdout.toString().split(" ")[0]).toBe(sha256(next));
         expect(await t().upload(`${dir}/empty`, new Uint8Array(0), 0o644)).toEqual(E.right(undefined));
         expect((await stat(`${dir}/empty`)).slice(0, 2)).toEqual(["644", "0"]);
-        expect((await ls()).filter((f) => f !== `it's a "file".bin`).sort()).toEqual(["empty", "replace.bin"]);
+        expect((await ls()).filter((f) => f !== `it's a "file".bin`).sort()).toEqual([
+          "empty",
+          "replace.bin",
+        ]);
       });
 
       it("returns an error naming the host, not a hang, when the target directory is missing", async () => {

@@ -27,11 +27,13 @@ mkdir -p "$ROOT/srv/debs"
 # apt-get download needs package lists on this machine (a fresh one may have none).
 ls /var/lib/apt/lists/*_Packages* >/dev/null 2>&1 || apt-get update -qq
 ( cd "$ROOT/srv/debs" && apt-get download ebtables ethtool ipset conntrack iptables iptstate netstat-nat socat netbase \
-    libipset13 libnetfilter-conntrack3 libnfnetlink0 libmnl0 libnftnl11 libip4tc2 libip6tc2 libxtables12 libnetfilter-cttimeout1 libnetfilter-cthelper0 libnetfilter-queue1 libwrap0 libreadline8 libncursesw6 libtinfo6 readline-common 2>/dev/null || true )
+    libipset13 libnetfilter-conntrack3 libnfnetlink0 libmnl0 libnftnl11 libip4tc2 libip6tc2 libxtables12 libnetfilter-cttimeout1 libnetfilter-cthelper0 libnetfilter-queue1 libwrap0 libreadline8 libncurses6 libncursesw6 libtinfo6 readline-common 2>/dev/null || true )
 ( cd "$ROOT/srv/debs" && dpkg-scanpackages -m . /dev/null > Packages 2>/dev/null )
 rm -f "$ROOT"/etc/apt/sources.list.d/* 
 echo "deb [trusted=yes] file:/srv/debs ./" > "$ROOT/etc/apt/sources.list"
 chroot "$ROOT" apt-get update -qq || true
+# Every worker package must be installable from the local repository alone (iptstate needs libncurses6).
+chroot "$ROOT" apt-get install -s -qq ebtables ethtool ipset conntrack iptables iptstate netstat-nat socat netbase >/dev/null
 # The test hosts run no etcd unless a test starts it, and sshd only through `sshd -i`.
 chroot "$ROOT" systemctl disable etcd ssh ssh.socket >/dev/null 2>&1 || true
 chroot "$ROOT" systemctl mask systemd-networkd-wait-online.service >/dev/null 2>&1 || true

@@ -33,7 +33,9 @@ export const runCommand = (
     child.stderr.on("data", (b: Buffer) => err.push(b));
     // A test helper must never hang a suite: past the limit the command is killed.
     const timer =
-      options.timeoutMs === undefined ? undefined : setTimeout(() => child.kill("SIGKILL"), options.timeoutMs);
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => child.kill("SIGKILL"), options.timeoutMs);
     child.on("error", (e) => {
       if (timer) clearTimeout(timer);
       reject(e);

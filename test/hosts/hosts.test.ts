@@ -60,9 +60,23 @@ describe("test hosts", () => {
     const ssh = (user: string, cmd: string) =>
       runCommand(
         [
-          "ssh", "-F", "/dev/null", "-i", k.privateKeyPath, "-o", "BatchMode=yes",
-          "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
-          "-o", `ProxyCommand=${sshdCommand(h).join(" ")}`, `${user}@${h.name}`, cmd,
+          "ssh",
+          "-F",
+          "/dev/null",
+          "-i",
+          k.privateKeyPath,
+          "-o",
+          "BatchMode=yes",
+          "-o",
+          "StrictHostKeyChecking=no",
+          "-o",
+          "UserKnownHostsFile=/dev/null",
+          "-o",
+          "LogLevel=ERROR",
+          "-o",
+          `ProxyCommand=${sshdCommand(h).join(" ")}`,
+          `${user}@${h.name}`,
+          cmd,
         ],
         { timeoutMs: 60_000 },
       );

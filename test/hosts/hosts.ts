@@ -14,9 +14,9 @@ import { fileURLToPath } from "node:url";
 import { type CommandOutput, docker, mustRun, removeContainersSync, runCommand } from "./docker-cli.js";
 
 export type { CommandOutput } from "./docker-cli.js";
-export { countRoundTrips, type RoundTripCount } from "./round-trips.js";
 export { installNodePackage } from "./node-in-host.js";
-export { addUser, installAuthorizedKey, makeKeyPair, type KeyPair, sshdCommand } from "./ssh.js";
+export { countRoundTrips, type RoundTripCount } from "./round-trips.js";
+export { addUser, installAuthorizedKey, type KeyPair, makeKeyPair, sshdCommand } from "./ssh.js";
 
 /** One running test host. */
 export interface TestHost {
@@ -35,8 +35,7 @@ export interface TestHost {
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
 
 /** The test image; its tag is kept in test/hosts/IMAGE (shared with build-image.sh). */
-export const IMAGE: string =
-  process.env["TEND_TEST_IMAGE"] ?? readFileSync(here("./IMAGE"), "utf8").trim();
+export const IMAGE: string = process.env.TEND_TEST_IMAGE ?? readFileSync(here("./IMAGE"), "utf8").trim();
 
 const LABEL = "tend.test.pid";
 const live = new Set<string>();
@@ -60,7 +59,14 @@ export const ensureImage = async (): Promise<void> => {
  * or was killed before its afterAll). Containers of live runs are left alone.
  */
 export const reapStaleHosts = async (): Promise<void> => {
-  const out = await docker(["ps", "-a", "--filter", `label=${LABEL}`, "--format", `{{.Names}} {{.Label "${LABEL}"}}`]);
+  const out = await docker([
+    "ps",
+    "-a",
+    "--filter",
+    `label=${LABEL}`,
+    "--format",
+    `{{.Names}} {{.Label "${LABEL}"}}`,
+  ]);
   const stale = out
     .split("\n")
     .map((l) => l.trim().split(" "))
@@ -127,11 +133,30 @@ const startOne = async (
   const ip = `10.77.0.${i + 1}`;
   live.add(container);
   await docker([
-    "run", "-d", "--name", container, "--hostname", `${prefix}-${i + 1}`,
-    "--label", `${LABEL}=${process.pid}`,
-    "--network", "none", "--cap-add", "SYS_ADMIN", "--cap-add", "NET_ADMIN",
-    "--security-opt", "systempaths=unconfined", "--tmpfs", "/run", "--tmpfs", "/run/lock",
-    "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw", IMAGE, "/lib/systemd/systemd",
+    "run",
+    "-d",
+    "--name",
+    container,
+    "--hostname",
+    `${prefix}-${i + 1}`,
+    "--label",
+    `${LABEL}=${process.pid}`,
+    "--network",
+    "none",
+    "--cap-add",
+    "SYS_ADMIN",
+    "--cap-add",
+    "NET_ADMIN",
+    "--security-opt",
+    "systempaths=unconfined",
+    "--tmpfs",
+    "/run",
+    "--tmpfs",
+    "/run/lock",
+    "-v",
+    "/sys/fs/cgroup:/sys/fs/cgroup:rw",
+    IMAGE,
+    "/lib/systemd/systemd",
   ]);
   const pid = Number(await docker(["inspect", "-f", "{{.State.Pid}}", container]));
   const host: TestHost = { name: `${prefix}-${i + 1}`, container, pid, ip, veth };
@@ -139,7 +164,11 @@ const startOne = async (
   await waitForSystemd(container, bootTimeoutMs);
   await mustRun(["ip", "link", "add", veth, "type", "veth", "peer", "name", "wg0", "netns", String(pid)]);
   await mustRun([
-    "docker", "exec", container, "sh", "-c",
+    "docker",
+    "exec",
+    container,
+    "sh",
+    "-c",
     `ip addr add ${ip}/24 dev wg0 && ip link set wg0 up && mkdir -p /run/sshd && chmod 0755 /run/sshd`,
   ]);
   return host;
@@ -150,7 +179,9 @@ const waitForSystemd = async (container: string, timeoutMs: number): Promise<voi
   let last = "";
   while (Date.now() < deadline) {
     // is-system-running exits non-zero for "degraded" too, so read its words, not its code.
-    const r = await runCommand(["docker", "exec", container, "systemctl", "is-system-running"], { timeoutMs: 30_000 });
+    const r = await runCommand(["docker", "exec", container, "systemctl", "is-system-running"], {
+      timeoutMs: 30_000,
+    });
     last = `${r.stdout.toString().trim()} ${r.stderr.toString().trim()}`.trim();
     const state = r.stdout.toString().trim();
     if (state === "running" || state === "degraded") return;
@@ -188,10 +219,13 @@ export const execOnHost = (
   argv: readonly string[],
   options: { readonly stdin?: Uint8Array; readonly timeoutMs?: number; readonly user?: string } = {},
 ): Promise<CommandOutput> =>
-  runCommand(["docker", "exec", "-i", ...(options.user ? ["-u", options.user] : []), host.container, ...argv], {
-    ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
-    timeoutMs: options.timeoutMs ?? 120_000,
-  });
+  runCommand(
+    ["docker", "exec", "-i", ...(options.user ? ["-u", options.user] : []), host.container, ...argv],
+    {
+      ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
+      timeoutMs: options.timeoutMs ?? 120_000,
+    },
+  );
 
 const installExitHook = (): void => {
   if (exitHookInstalled) return;

@@ -27,7 +27,10 @@ export interface NodePackageSpec {
  * /usr/local/bin/node and the package under /opt/tend/node_modules in the
  * host. Returns /opt/tend: a script placed there can `import` the package.
  */
-export const installNodePackage = async (host: { readonly container: string }, spec: NodePackageSpec): Promise<string> => {
+export const installNodePackage = async (
+  host: { readonly container: string },
+  spec: NodePackageSpec,
+): Promise<string> => {
   await mustRun(["npx", "tsc", "-b", join(repoRoot, spec.dir)], { timeoutMs: 300_000 });
   const staging = await mkdtemp(join(tmpdir(), "tend-node-pkg-"));
   try {
@@ -35,11 +38,16 @@ export const installNodePackage = async (host: { readonly container: string }, s
     await cp(join(repoRoot, spec.dir, "package.json"), join(pkgDir, "package.json"));
     await cp(join(repoRoot, spec.dir, "dist"), join(pkgDir, "dist"), { recursive: true });
     for (const dep of spec.deps) {
-      await cp(join(repoRoot, "node_modules", dep), join(staging, "node_modules", dep), { recursive: true, dereference: true });
+      await cp(join(repoRoot, "node_modules", dep), join(staging, "node_modules", dep), {
+        recursive: true,
+        dereference: true,
+      });
     }
     await mustRun(["chmod", "-R", "a+rX", staging]);
     await mustRun(["docker", "cp", `${staging}/.`, `${host.container}:/opt/tend`], { timeoutMs: 300_000 });
-    await mustRun(["docker", "cp", "-L", process.execPath, `${host.container}:/usr/local/bin/node`], { timeoutMs: 300_000 });
+    await mustRun(["docker", "cp", "-L", process.execPath, `${host.container}:/usr/local/bin/node`], {
+      timeoutMs: 300_000,
+    });
     return "/opt/tend";
   } finally {
     await rm(staging, { recursive: true, force: true });

@@ -15,7 +15,10 @@ export interface RoundTripCount<A> {
  * it (the difference of `Transport.roundTrips`). Work running concurrently on
  * the same transport is counted too, so measure one thing at a time.
  */
-export const countRoundTrips = async <A>(transport: Transport, work: () => Promise<A>): Promise<RoundTripCount<A>> => {
+export const countRoundTrips = async <A>(
+  transport: Transport,
+  work: () => Promise<A>,
+): Promise<RoundTripCount<A>> => {
   const before = transport.roundTrips;
   const value = await work();
   return { value, roundTrips: transport.roundTrips - before };

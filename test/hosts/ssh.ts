@@ -18,7 +18,14 @@ interface HostRef {
  * stdin/stdout as the SSH connection. startHosts has created /run/sshd, which
  * sshd requires and which lives on a tmpfs.
  */
-export const sshdCommand = (host: HostRef): string[] => ["docker", "exec", "-i", host.container, "/usr/sbin/sshd", "-i"];
+export const sshdCommand = (host: HostRef): string[] => [
+  "docker",
+  "exec",
+  "-i",
+  host.container,
+  "/usr/sbin/sshd",
+  "-i",
+];
 
 /** An OpenSSH key pair; the private key is also kept in a file for OpenSSH clients. */
 export interface KeyPair {
@@ -56,12 +63,17 @@ chmod 600 "$home/.ssh/authorized_keys"
 chown -R "$1": "$home/.ssh"`;
 
 /** Appends publicKey to the user's authorized_keys on the host (default user root). */
-export const installAuthorizedKey = async (host: HostRef, publicKey: string, user = "root"): Promise<void> => {
+export const installAuthorizedKey = async (
+  host: HostRef,
+  publicKey: string,
+  user = "root",
+): Promise<void> => {
   const r = await runCommand(["docker", "exec", "-i", host.container, "sh", "-c", AUTHORIZE, "sh", user], {
     stdin: Buffer.from(`${publicKey.trim()}\n`),
     timeoutMs: 60_000,
   });
-  if (r.code !== 0) throw new Error(`installAuthorizedKey ${user}@${host.container}: ${r.stderr.toString().trim()}`);
+  if (r.code !== 0)
+    throw new Error(`installAuthorizedKey ${user}@${host.container}: ${r.stderr.toString().trim()}`);
 };
 
 const ADD_USER = `set -e
@@ -80,8 +92,11 @@ export const addUser = async (
   user: string,
   options: { readonly sudo: "nopasswd" | "none" },
 ): Promise<void> => {
-  const r = await runCommand(["docker", "exec", host.container, "sh", "-c", ADD_USER, "sh", user, options.sudo], {
-    timeoutMs: 60_000,
-  });
+  const r = await runCommand(
+    ["docker", "exec", host.container, "sh", "-c", ADD_USER, "sh", user, options.sudo],
+    {
+      timeoutMs: 60_000,
+    },
+  );
   if (r.code !== 0) throw new Error(`addUser ${user}@${host.container}: ${r.stderr.toString().trim()}`);
 };

@@ -4,8 +4,8 @@
  * image's default user, so no sudo is involved.
  */
 import { randomBytes } from "node:crypto";
-import { posix } from "node:path";
 import type { Socket } from "node:net";
+import { posix } from "node:path";
 import type { Transport, TransportError } from "@tend/core";
 import * as E from "fp-ts/lib/Either.js";
 import { describeApiError, EngineApi } from "./engine-api.js";
@@ -45,9 +45,14 @@ export const dockerTransport = (options: DockerTransportOptions): Transport => {
   let closed = false;
   const closedError = (): TransportError => ({ _tag: "ConnectFailed", host, reason: "transport closed" });
 
-  const upload = async (path: string, data: Uint8Array, mode: number): Promise<E.Either<TransportError, void>> => {
+  const upload = async (
+    path: string,
+    data: Uint8Array,
+    mode: number,
+  ): Promise<E.Either<TransportError, void>> => {
     if (closed) return E.left(closedError());
-    if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777) throw new RangeError(`invalid file mode: ${mode}`);
+    if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777)
+      throw new RangeError(`invalid file mode: ${mode}`);
     const command = `upload ${path}`;
     const dir = posix.dirname(path);
     // The temp name sits in the target's directory, so the final rename stays on one filesystem.
@@ -58,7 +63,11 @@ export const dockerTransport = (options: DockerTransportOptions): Transport => {
       const c = await ctx.api.inspectContainer(ctx.container);
       // A missing or stopped container is a connection failure; a missing directory is the command's.
       if (E.isLeft(c) || !c.right.State.Running) {
-        return E.left({ _tag: "ConnectFailed", host, reason: `container ${ctx.container}: ${describeApiError(put.left)}` });
+        return E.left({
+          _tag: "ConnectFailed",
+          host,
+          reason: `container ${ctx.container}: ${describeApiError(put.left)}`,
+        });
       }
       return E.left({ _tag: "NonZeroExit", host, command, exitCode: 1, stderr: describeApiError(put.left) });
     }
@@ -95,7 +104,8 @@ export const dockerTransport = (options: DockerTransportOptions): Transport => {
       const env = req.env ?? {};
       for (const name of Object.keys(env)) {
         // A bad name is a caller bug; the engine would pass "A B=c" on silently.
-        if (!ENV_NAME.test(name)) throw new TypeError(`invalid environment variable name: ${JSON.stringify(name)}`);
+        if (!ENV_NAME.test(name))
+          throw new TypeError(`invalid environment variable name: ${JSON.stringify(name)}`);
       }
       return runExec(ctx, {
         cmd: ["sh", "-c", req.script],

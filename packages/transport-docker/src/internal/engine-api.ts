@@ -14,7 +14,9 @@ export type ApiError =
 
 /** One line for an ApiError. */
 export const describeApiError = (e: ApiError): string =>
-  e.kind === "Unreachable" ? `docker engine unreachable: ${e.reason}` : `docker engine answered ${e.statusCode}: ${e.message}`;
+  e.kind === "Unreachable"
+    ? `docker engine unreachable: ${e.reason}`
+    : `docker engine answered ${e.statusCode}: ${e.message}`;
 
 /** What GET /exec/{id}/json tells (the fields we read). */
 export interface ExecInspect {
@@ -64,15 +66,32 @@ export class EngineApi {
   }
 
   /** POST /containers/{id}/exec: a non-TTY exec of argv as root, with stdin, stdout and stderr attached. */
-  createExec(container: string, cmd: readonly string[], env: readonly string[]): Promise<E.Either<ApiError, string>> {
+  createExec(
+    container: string,
+    cmd: readonly string[],
+    env: readonly string[],
+  ): Promise<E.Either<ApiError, string>> {
     return this.#dial<{ Id: string }>({
       path: `/containers/${encodeURIComponent(container)}/exec`,
       method: "POST",
       options: {
         // User "0": the Transport contract runs scripts as root, whatever the image's default user.
-        _body: { AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: false, User: "0", Cmd: cmd, Env: env },
+        _body: {
+          AttachStdin: true,
+          AttachStdout: true,
+          AttachStderr: true,
+          Tty: false,
+          User: "0",
+          Cmd: cmd,
+          Env: env,
+        },
       },
-      statusCodes: { 201: true, 404: "no such container", 409: "container is paused or not running", 500: "server error" },
+      statusCodes: {
+        201: true,
+        404: "no such container",
+        409: "container is paused or not running",
+        500: "server error",
+      },
     }).then(E.map((r) => r.Id));
   }
 
@@ -88,7 +107,12 @@ export class EngineApi {
       openStdin: true,
       isStream: true,
       options: { _body: { Detach: false, Tty: false } },
-      statusCodes: { 200: true, 404: "no such exec", 409: "container is stopped or paused", 500: "server error" },
+      statusCodes: {
+        200: true,
+        404: "no such exec",
+        409: "container is stopped or paused",
+        500: "server error",
+      },
     });
   }
 

@@ -54,7 +54,10 @@ const connectFailed = (ctx: ExecContext, e: ApiError): TransportError => ({
 });
 
 /** Runs one exec to its end; every failure comes back as a TransportError naming the host. */
-export const runExec = async (ctx: ExecContext, spec: ExecSpec): Promise<E.Either<TransportError, ExecResult>> => {
+export const runExec = async (
+  ctx: ExecContext,
+  spec: ExecSpec,
+): Promise<E.Either<TransportError, ExecResult>> => {
   const mark = randomUUID();
   const env = [...Object.entries(spec.env).map(([k, v]) => `${k}=${v}`), `${EXEC_MARK}=${mark}`];
   const created = await ctx.api.createExec(ctx.container, spec.cmd, env);
@@ -144,6 +147,11 @@ const containerGone = async (ctx: ExecContext, settleMs: number): Promise<boolea
 export const killMarked = async (ctx: ExecContext, mark: string): Promise<void> => {
   await runExec(
     { ...ctx, open: new Map() },
-    { cmd: ["sh", "-c", KILL_MARKED_SCRIPT, "tend-kill", mark], env: {}, timeoutMs: 10_000, command: "kill timed-out command" },
+    {
+      cmd: ["sh", "-c", KILL_MARKED_SCRIPT, "tend-kill", mark],
+      env: {},
+      timeoutMs: 10_000,
+      command: "kill timed-out command",
+    },
   );
 };

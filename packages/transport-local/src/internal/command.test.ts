@@ -13,7 +13,17 @@ describe("scriptArgv", () => {
 
   it("runs through sudo -n with each variable as one env argument, values untouched", () => {
     expect(scriptArgv("true", { A: "x y", B: "$(z)\n'q'" }, true)).toEqual([
-      "sudo", "-n", "--", "env", "A=x y", "B=$(z)\n'q'", "sh", "-c", SUDO_WRAPPER, "tend", "true",
+      "sudo",
+      "-n",
+      "--",
+      "env",
+      "A=x y",
+      "B=$(z)\n'q'",
+      "sh",
+      "-c",
+      SUDO_WRAPPER,
+      "tend",
+      "true",
     ]);
   });
 

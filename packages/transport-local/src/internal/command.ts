@@ -25,7 +25,8 @@ export const scriptArgv = (
 ): readonly string[] => {
   for (const name of Object.keys(env)) {
     // A bad name is a caller bug, and `env` would take "A B=c" as a command.
-    if (!ENV_NAME.test(name)) throw new TypeError(`invalid environment variable name: ${JSON.stringify(name)}`);
+    if (!ENV_NAME.test(name))
+      throw new TypeError(`invalid environment variable name: ${JSON.stringify(name)}`);
   }
   if (!sudo) return ["sh", "-c", script];
   const assignments = Object.entries(env).map(([k, v]) => `${k}=${v}`);

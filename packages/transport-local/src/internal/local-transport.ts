@@ -91,20 +91,28 @@ export const localTransport = (options: LocalTransportOptions = {}): Transport =
           }, afterMs),
         );
       }
-      child.on("error", (e) => settle(E.left({ _tag: "ConnectFailed", host, reason: `cannot run ${file}: ${e.message}` })));
+      child.on("error", (e) =>
+        settle(E.left({ _tag: "ConnectFailed", host, reason: `cannot run ${file}: ${e.message}` })),
+      );
       child.on("close", (code, signal) => {
         if (timedOut) {
           settle(E.left({ _tag: "Timeout", host, command, afterMs: req.timeoutMs ?? 0 }));
         } else if (code === null) {
           // Killed from outside (not by us): the "host" went away under the command.
-          settle(E.left({ _tag: "ConnectionLost", host, command, reason: `sh killed by ${signal ?? "a signal"}` }));
+          settle(
+            E.left({ _tag: "ConnectionLost", host, command, reason: `sh killed by ${signal ?? "a signal"}` }),
+          );
         } else {
           settle(E.right({ exitCode: code, stdout: Buffer.concat(out), stderr: Buffer.concat(err) }));
         }
       });
       // A script that does not read its stdin closes the pipe early; that is not a failure.
       child.stdin?.on("error", () => undefined);
-      child.stdin?.end(req.stdin === undefined ? undefined : Buffer.from(req.stdin.buffer, req.stdin.byteOffset, req.stdin.byteLength));
+      child.stdin?.end(
+        req.stdin === undefined
+          ? undefined
+          : Buffer.from(req.stdin.buffer, req.stdin.byteOffset, req.stdin.byteLength),
+      );
     });
   };
 
@@ -144,12 +152,18 @@ const probeSudo = (host: string): Promise<E.Either<TransportError, void>> =>
     const child = spawn("sudo", ["-n", "true"], { stdio: ["ignore", "ignore", "pipe"] });
     const err: Buffer[] = [];
     child.stderr?.on("data", (b: Buffer) => err.push(b));
-    child.on("error", (e) => resolve(E.left({ _tag: "ConnectFailed", host, reason: `cannot run sudo: ${e.message}` })));
+    child.on("error", (e) =>
+      resolve(E.left({ _tag: "ConnectFailed", host, reason: `cannot run sudo: ${e.message}` })),
+    );
     child.on("close", (code) =>
       resolve(
         code === 0
           ? E.right(undefined)
-          : E.left({ _tag: "AuthFailed", host, reason: `sudo -n refused: ${Buffer.concat(err).toString().trim()}` }),
+          : E.left({
+              _tag: "AuthFailed",
+              host,
+              reason: `sudo -n refused: ${Buffer.concat(err).toString().trim()}`,
+            }),
       ),
     );
   });

@@ -18,6 +18,7 @@ trap - EXIT`;
 
 /** The environment UPLOAD_SCRIPT expects; the mode must be a permission number (0..0o7777). */
 export const uploadEnv = (path: string, mode: number): Record<string, string> => {
-  if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777) throw new RangeError(`invalid file mode: ${mode}`);
+  if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777)
+    throw new RangeError(`invalid file mode: ${mode}`);
   return { TEND_UPLOAD_PATH: path, TEND_UPLOAD_MODE: mode.toString(8).padStart(4, "0") };
 };
