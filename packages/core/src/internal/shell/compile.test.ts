@@ -42,7 +42,7 @@ const table: [promise: string, op: Op, expected: string][] = [
     "tend_op 4 'groupmod' '-g' '991' '--' 'etcd' < /dev/null",
   ],
   [
-    "useradd passes every given field and never creates the home",
+    "useradd passes every given field and creates a given home (-m)",
     {
       op: "useradd",
       name: "etcd",
@@ -53,7 +53,12 @@ const table: [promise: string, op: Op, expected: string][] = [
       home: "/var/lib/etcd",
       system: true,
     },
-    "tend_op 4 'useradd' '-u' '990' '-g' 'etcd' '-G' 'a,b' '-s' '/usr/sbin/nologin' '-d' '/var/lib/etcd' '-r' '-M' '--' 'etcd' < /dev/null",
+    "tend_op 4 'useradd' '-u' '990' '-g' 'etcd' '-G' 'a,b' '-s' '/usr/sbin/nologin' '-d' '/var/lib/etcd' '-r' '-m' '--' 'etcd' < /dev/null",
+  ],
+  [
+    "useradd without a home creates none (-M)",
+    { op: "useradd", name: "svc" },
+    "tend_op 4 'useradd' '-M' '--' 'svc' < /dev/null",
   ],
   [
     "usermod with groups [] clears the supplementary groups",

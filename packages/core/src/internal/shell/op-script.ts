@@ -66,8 +66,9 @@ const userFlags = (op: Extract<Op, { op: "useradd" | "usermod" }>): string[] => 
   if (op.home !== undefined) a.push("-d", op.home);
   if (op.op === "useradd") {
     if (op.system) a.push("-r");
-    // Never create the home directory (as SimHost): service accounts need none, and a wanted one is a directory resource.
-    a.push("-M");
+    // A given home is created (from /etc/skel); without one the account gets the default path but no directory.
+    // SimHost does the same.
+    a.push(op.home !== undefined ? "-m" : "-M");
   }
   return [...a, "--", op.name];
 };
