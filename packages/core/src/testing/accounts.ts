@@ -131,7 +131,9 @@ export const useraddOp = (draft: Draft<SimState>, op: OpOf<"useradd" | "usermod"
         `useradd: group ${name} exists - if you want to add this user to that group, use -g.`,
       );
     }
-    gid = gids(draft).includes(uid) ? allocate(gids(draft), system) : uid;
+    // useradd prefers gid = uid only inside the range it allocates from (a system uid of 5000 gets a system gid).
+    const [lo, hi] = system ? [SYS_MIN, SYS_MAX] : [ID_MIN, ID_MAX];
+    gid = uid >= lo && uid <= hi && !gids(draft).includes(uid) ? uid : allocate(gids(draft), system);
   }
   // Validate supplementary groups before anything is added, so a failure leaves no half-made user.
   for (const g of op.groups ?? []) findGroup(draft, "useradd", g);
