@@ -6,9 +6,10 @@
  */
 
 import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import type { HostFacts, HostPlan, Plan, Resource, Target } from "@tend/core";
 import { combinePlans, mapBounded, planHost } from "@tend/core";
-import { isLeft } from "fp-ts/lib/Either.js";
+import { type Either, isLeft } from "fp-ts/lib/Either.js";
 import { type Artifact, checksumFileDigest, ensureArtifact, fetchTexts } from "./artifacts.js";
 import type { ClusterInput, Deps } from "./facade.js";
 import { closeAll, type HostOptions, type Reached, reachHosts, selectTargets } from "./hosts.js";
@@ -31,6 +32,32 @@ const failed = (host: string, errors: readonly string[]): HostPlan => ({
   status: "error",
   errors: [...errors],
 });
+
+interface DownloadFailure {
+  readonly artifact: Artifact;
+  readonly error: string;
+}
+
+/**
+ * One line per failed controller download, naming the host and the resources
+ * that would have been made from it (those whose `source` is its cache path),
+ * so the user sees which resource a bad checksum or a missing file stops.
+ */
+const describeDownloadFailures = (
+  host: string,
+  failures: readonly DownloadFailure[],
+  declared: Either<readonly string[], readonly Resource[]>,
+  cacheDir: string,
+): string[] =>
+  failures.map(({ artifact, error }) => {
+    const path = join(cacheDir, artifact.cacheName);
+    const ids = isLeft(declared)
+      ? []
+      : declared.right
+          .filter((r) => (r.props as { source?: unknown } | undefined)?.source === path)
+          .map((r) => `${r.kind}[${r.name}]`);
+    return `${host}: ${ids.length > 0 ? `${ids.join(", ")}: ` : ""}cannot download ${error}`;
+  });
 
 /** Runs the plan pipeline; errors that stop every host (a bad inventory) come back as lines. */
 export const planRun = async (
@@ -82,6 +109,7 @@ export const planRun = async (
   for (const h of planned)
     for (const a of deps.modules.controllerArtifacts(vars.get(h), checksums)) wanted.set(a.url, a);
   const artifactErrors = new Map<string, string>();
+  const downloadFailures = new Map<string, readonly DownloadFailure[]>();
   if (wanted.size > 0) {
     for (const h of planned) progress.state(h, "downloading");
     // One at a time: the bar shows one download, and the upstream hosts see one client.
@@ -91,14 +119,11 @@ export const planRun = async (
       else artifactErrors.set(a.url, r.error);
     }
     for (const h of planned) {
-      const missing = deps.modules
-        .controllerArtifacts(vars.get(h), checksums)
-        .flatMap((a) => artifactErrors.get(a.url) ?? []);
-      if (missing.length > 0)
-        hostErrors.set(
-          h,
-          missing.map((m) => `${h}: cannot download ${m}`),
-        );
+      const missing = deps.modules.controllerArtifacts(vars.get(h), checksums).flatMap((artifact) => {
+        const error = artifactErrors.get(artifact.url);
+        return error === undefined ? [] : [{ artifact, error }];
+      });
+      if (missing.length > 0) downloadFailures.set(h, missing);
     }
   }
 
@@ -126,6 +151,11 @@ export const planRun = async (
     const r = reached.get(host);
     if (!r?.ok) return failed(host, [r ? r.error : `${host}: not connected`]);
     const declared = deps.modules.resources(host, cluster);
+    const downloads = downloadFailures.get(host);
+    if (downloads) {
+      progress.done(host, false, "failed");
+      return failed(host, describeDownloadFailures(host, downloads, declared, deps.cacheDir));
+    }
     if (isLeft(declared)) {
       progress.done(host, false, "failed");
       return failed(host, declared.left);
