@@ -3,6 +3,10 @@
  * test host (the host disappears by `docker kill`), and tells a missing
  * engine, a missing container and a stopped one apart from a script's exit.
  */
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Transport } from "@tend/core";
 import { dockerTransport } from "@tend/transport-docker";
 import * as E from "fp-ts/lib/Either.js";
@@ -44,6 +48,29 @@ describe("docker transport failures", () => {
     expect(await tag(t)).toEqual({ tag: "ConnectFailed", host: "w1" });
     const up = await t.upload("/tmp/x", new Uint8Array([1]), 0o644);
     expect(E.isLeft(up) && up.left).toMatchObject({ _tag: "ConnectFailed", host: "w1" });
+  });
+
+  it("keeps timeoutMs when the engine accepts the connection and never answers", async () => {
+    // A socket that is listened on but never replies is what a stalled engine looks like.
+    const dir = await mkdtemp(join(tmpdir(), "tend-stalled-"));
+    const held: Socket[] = [];
+    const server = createServer((c) => held.push(c));
+    await new Promise<void>((r) => server.listen(join(dir, "docker.sock"), r));
+    try {
+      const t = dockerTransport({
+        container: host.container,
+        host: "w6",
+        socketPath: join(dir, "docker.sock"),
+      });
+      const started = Date.now();
+      const r = await t.exec({ script: "true", timeoutMs: 1000 });
+      expect(E.isLeft(r) && r.left).toMatchObject({ _tag: "Timeout", host: "w6", afterMs: 1000 });
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      for (const c of held) c.destroy();
+      server.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("reports ConnectFailed naming the host for a container that does not exist", async () => {

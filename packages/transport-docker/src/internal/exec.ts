@@ -33,6 +33,8 @@ export interface ExecSpec {
 
 /** After a kill, how long the connection may take to close before we drop it. */
 const DRAIN_AFTER_KILL_MS = 5_000;
+/** How long the kill of a timed-out exec may take before we stop waiting for it. */
+const KILL_WAIT_MS = 10_000;
 /** How long a dying container may still look "running" to the engine after its exec ended. */
 const DEATH_SETTLE_MS = 2_000;
 
@@ -53,19 +55,69 @@ const connectFailed = (ctx: ExecContext, e: ApiError): TransportError => ({
   reason: `container ${ctx.container}: ${describeApiError(e)}`,
 });
 
-/** Runs one exec to its end; every failure comes back as a TransportError naming the host. */
+/** What the timeout needs to see of an exec in flight. */
+interface InFlight {
+  sock?: Socket;
+  /** Set on timeout: an exec not yet started must not start any more. */
+  abandoned: boolean;
+}
+
+/**
+ * Runs one exec to its end; every failure comes back as a TransportError
+ * naming the host. timeoutMs bounds the whole exec, engine calls included,
+ * so a stalled engine cannot hang the caller either.
+ */
 export const runExec = async (
   ctx: ExecContext,
   spec: ExecSpec,
 ): Promise<E.Either<TransportError, ExecResult>> => {
   const mark = randomUUID();
+  const flight: InFlight = { abandoned: false };
+  const work = execToEnd(ctx, spec, mark, flight);
+  if (spec.timeoutMs === undefined) return work;
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(() => resolve("timeout"), spec.timeoutMs);
+  });
+  const first = await Promise.race([work, expired]);
+  clearTimeout(timer);
+  if (first !== "timeout") return first;
+  flight.abandoned = true;
+  const timeout: TransportError = {
+    _tag: "Timeout",
+    host: ctx.host,
+    command: spec.command,
+    afterMs: spec.timeoutMs,
+  };
+  if (flight.sock === undefined) {
+    // Still talking to the engine: the start may have reached it, so kill by mark, but do not
+    // make the caller wait on an engine that is evidently slow.
+    void killMarked(ctx, mark);
+    return E.left(timeout);
+  }
+  await killMarked(ctx, mark);
+  await Promise.race([work, sleep(DRAIN_AFTER_KILL_MS)]);
+  flight.sock.destroy();
+  ctx.open.delete(mark);
+  return E.left(timeout);
+};
+
+const execToEnd = async (
+  ctx: ExecContext,
+  spec: ExecSpec,
+  mark: string,
+  flight: InFlight,
+): Promise<E.Either<TransportError, ExecResult>> => {
   const env = [...Object.entries(spec.env).map(([k, v]) => `${k}=${v}`), `${EXEC_MARK}=${mark}`];
   const created = await ctx.api.createExec(ctx.container, spec.cmd, env);
   if (E.isLeft(created)) return E.left(connectFailed(ctx, created.left));
+  if (flight.abandoned)
+    return E.left(connectFailed(ctx, { kind: "Unreachable", reason: "abandoned before start" }));
   const execId = created.right;
   const started = await ctx.api.startExec(execId);
   if (E.isLeft(started)) return E.left(connectFailed(ctx, started.left));
   const sock = started.right;
+  flight.sock = sock;
   ctx.open.set(mark, sock);
 
   const out: Buffer[] = [];
@@ -79,24 +131,8 @@ export const runExec = async (
   }
   // Half-close: the engine closes the exec's stdin, so a reading script sees end of file.
   sock.end();
-
-  let timer: NodeJS.Timeout | undefined;
-  const expired =
-    spec.timeoutMs === undefined
-      ? new Promise<never>(() => undefined)
-      : new Promise<"timeout">((resolve) => {
-          timer = setTimeout(() => resolve("timeout"), spec.timeoutMs);
-        });
-  const first = await Promise.race([closed.then(() => "closed" as const), expired]);
-  if (timer) clearTimeout(timer);
-
-  if (first === "timeout") {
-    await killMarked(ctx, mark);
-    await Promise.race([closed, sleep(DRAIN_AFTER_KILL_MS)]);
-    sock.destroy();
-    ctx.open.delete(mark);
-    return E.left({ _tag: "Timeout", host: ctx.host, command: spec.command, afterMs: spec.timeoutMs ?? 0 });
-  }
+  if (flight.abandoned) sock.destroy();
+  await closed;
   ctx.open.delete(mark);
   return finish(ctx, execId, spec.command, { stdout: Buffer.concat(out), stderr: Buffer.concat(err) });
 };
@@ -145,13 +181,16 @@ const containerGone = async (ctx: ExecContext, settleMs: number): Promise<boolea
  * effort: if the container is gone there is nothing left to kill.
  */
 export const killMarked = async (ctx: ExecContext, mark: string): Promise<void> => {
-  await runExec(
-    { ...ctx, open: new Map() },
-    {
-      cmd: ["sh", "-c", KILL_MARKED_SCRIPT, "tend-kill", mark],
-      env: {},
-      timeoutMs: 10_000,
-      command: "kill timed-out command",
-    },
-  );
+  // Bounded by a race, not by timeoutMs: a timed-out kill would start another kill, and so on.
+  await Promise.race([
+    runExec(
+      { ...ctx, open: new Map() },
+      {
+        cmd: ["sh", "-c", KILL_MARKED_SCRIPT, "tend-kill", mark],
+        env: {},
+        command: "kill timed-out command",
+      },
+    ),
+    sleep(KILL_WAIT_MS),
+  ]);
 };
