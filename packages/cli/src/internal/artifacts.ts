@@ -15,7 +15,12 @@ import { pipeline } from "node:stream/promises";
 import type { Progress } from "./progress.js";
 
 /** The fetch this module uses (global fetch by default; injected in tests). */
-export type Fetch = (url: string) => Promise<Response>;
+export type Fetch = (url: string, init?: { readonly signal?: AbortSignal }) => Promise<Response>;
+
+/** A checksum file must answer within this time. */
+const TEXT_TIMEOUT_MS = 30_000;
+/** A download that receives nothing for this long is abandoned. */
+const STALL_TIMEOUT_MS = 60_000;
 
 /** A checksum as the modules declare it. */
 export interface ArtifactChecksum {
@@ -45,8 +50,11 @@ export const checksumFileDigest = (text: string): string | undefined => {
   return /^[0-9a-fA-F]{64}$/.test(first) ? first.toLowerCase() : undefined;
 };
 
-const why = (e: unknown): string => {
+const why = (e: unknown, timeoutMs: number): string => {
   const err = e as Error & { cause?: { message?: string; code?: string } };
+  if (err.name === "TimeoutError" || err.name === "AbortError" || err.cause?.code?.includes("TIMEOUT")) {
+    return `no answer within ${timeoutMs / 1000} s`;
+  }
   return err.cause?.code ?? err.cause?.message ?? err.message;
 };
 
@@ -62,11 +70,11 @@ export const fetchTexts = async (
   const results = await Promise.all(
     unique.map(async (url): Promise<[string, { text: string } | { error: string }]> => {
       try {
-        const res = await fetchFn(url);
+        const res = await fetchFn(url, { signal: AbortSignal.timeout(TEXT_TIMEOUT_MS) });
         if (!res.ok) return [url, { error: `HTTP ${res.status}` }];
         return [url, { text: await res.text() }];
       } catch (e) {
-        return [url, { error: why(e) }];
+        return [url, { error: why(e, TEXT_TIMEOUT_MS) }];
       }
     }),
   );
@@ -112,8 +120,16 @@ export const ensureArtifact = async (
   }
   await mkdir(cacheDir, { recursive: true });
   const temp = `${path}.part-${process.pid}`;
+  // Aborted when nothing arrives for STALL_TIMEOUT_MS, however long the whole download takes.
+  const stall = new AbortController();
+  let timer = setTimeout(() => stall.abort(), STALL_TIMEOUT_MS);
+  const alive = (): void => {
+    clearTimeout(timer);
+    timer = setTimeout(() => stall.abort(), STALL_TIMEOUT_MS);
+  };
   try {
-    const res = await fetchFn(artifact.url);
+    const res = await fetchFn(artifact.url, { signal: stall.signal });
+    alive();
     if (!res.ok || !res.body) return { error: `${artifact.url}: HTTP ${res.status}` };
     const total = Number(res.headers.get("content-length") ?? "") || undefined;
     const hash = checksum ? createHash(checksum.algo) : undefined;
@@ -121,6 +137,7 @@ export const ensureArtifact = async (
     const body = Readable.fromWeb(res.body as import("node:stream/web").ReadableStream<Uint8Array>);
     body.on("data", (chunk: Buffer) => {
       received += chunk.length;
+      alive();
       hash?.update(chunk);
       progress?.bar(basename(path), received, total);
     });
@@ -138,6 +155,8 @@ export const ensureArtifact = async (
   } catch (e) {
     progress?.endBar();
     await rm(temp, { force: true });
-    return { error: `${artifact.url}: ${why(e)}` };
+    return { error: `${artifact.url}: ${why(e, STALL_TIMEOUT_MS)}` };
+  } finally {
+    clearTimeout(timer);
   }
 };

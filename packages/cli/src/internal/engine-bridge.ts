@@ -106,7 +106,7 @@ export const defaultDeps = async (env: Readonly<Record<string, string | undefine
     const t = await transportFor(c, env);
     return isLeft(t) ? t : right(new ShellTarget(t.right));
   },
-  fetch: (url) => fetch(url),
+  fetch: (url, init) => fetch(url, init),
   cacheDir: defaultCacheDir(env),
   user: env.USER ?? env.LOGNAME ?? userInfo().username,
   localHost: hostname(),

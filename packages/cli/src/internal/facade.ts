@@ -5,7 +5,7 @@
  */
 import type { HostFacts, Resource, Target } from "@tend/core";
 import type { Either } from "fp-ts/lib/Either.js";
-import type { Artifact } from "./artifacts.js";
+import type { Artifact, Fetch } from "./artifacts.js";
 import type { Connection } from "./connect.js";
 import type { Inventory, VarLayer } from "./inventory/index.js";
 
@@ -43,7 +43,7 @@ export type OpenTarget = (connection: Connection) => Promise<Either<string, Targ
 export interface Deps {
   readonly modules: Modules;
   readonly openTarget: OpenTarget;
-  readonly fetch: (url: string) => Promise<Response>;
+  readonly fetch: Fetch;
   /** Controller-side cache for artifacts. */
   readonly cacheDir: string;
   /** The login user when ansible_user is not set. */
