@@ -48,7 +48,7 @@ export interface TendRun {
 export interface Cluster {
   /** Scratch directory of this cluster (certs, configs, inventory, controller cache). */
   readonly work: string;
-  /** Inventory name → test host: etcd1, worker1, worker2. */
+  /** Inventory name → test host: etcd1, worker1 … workerN. */
   readonly hosts: ReadonlyMap<string, TestHost>;
   readonly certs: string;
   readonly configs: string;
@@ -72,7 +72,10 @@ export interface Cluster {
 }
 
 /** Runs `main()` of @tend/cli with captured output, no colour and the given cache. */
-export const runTend = async (args: readonly string[], env: Record<string, string | undefined>): Promise<TendRun> => {
+export const runTend = async (
+  args: readonly string[],
+  env: Record<string, string | undefined>,
+): Promise<TendRun> => {
   let stdout = "";
   let stderr = "";
   const code = await main(args, {
@@ -93,9 +96,13 @@ export const runTend = async (args: readonly string[], env: Record<string, strin
 };
 
 const putFile = async (host: TestHost, path: string, bytes: Uint8Array, mode: string): Promise<void> => {
-  const r = await execOnHost(host, ["sh", "-c", `mkdir -p "$(dirname "$1")" && cat > "$1" && chmod ${mode} "$1"`, "put", path], {
-    stdin: bytes,
-  });
+  const r = await execOnHost(
+    host,
+    ["sh", "-c", `mkdir -p "$(dirname "$1")" && cat > "$1" && chmod ${mode} "$1"`, "put", path],
+    {
+      stdin: bytes,
+    },
+  );
   if (r.code !== 0) throw new Error(`${host.name}: cannot write ${path}: ${r.stderr.toString()}`);
 };
 
@@ -106,13 +113,22 @@ const startEtcd = async (host: TestHost, name: string, certs: string): Promise<v
   for (const f of ["ca-etcd.pem", "cert-etcd.pem", "cert-etcd-key.pem"])
     await putFile(host, `${ETCD_CERT_DIR}/${f}`, readFileSync(join(certs, f)), "0600");
   const argv = [
-    "systemd-run", "--unit=e2e-etcd", "--property=Restart=on-failure", "/usr/bin/etcd",
-    `--name=${name}`, "--data-dir=/var/lib/e2e-etcd", "--enable-v2=true",
-    "--listen-client-urls=https://127.0.0.1:2379", "--advertise-client-urls=https://127.0.0.1:2379",
-    "--listen-peer-urls=http://127.0.0.1:2380", "--initial-advertise-peer-urls=http://127.0.0.1:2380",
+    "systemd-run",
+    "--unit=e2e-etcd",
+    "--property=Restart=on-failure",
+    "/usr/bin/etcd",
+    `--name=${name}`,
+    "--data-dir=/var/lib/e2e-etcd",
+    "--enable-v2=true",
+    "--listen-client-urls=https://127.0.0.1:2379",
+    "--advertise-client-urls=https://127.0.0.1:2379",
+    "--listen-peer-urls=http://127.0.0.1:2380",
+    "--initial-advertise-peer-urls=http://127.0.0.1:2380",
     `--initial-cluster=${name}=http://127.0.0.1:2380`,
-    `--cert-file=${ETCD_CERT_DIR}/cert-etcd.pem`, `--key-file=${ETCD_CERT_DIR}/cert-etcd-key.pem`,
-    `--trusted-ca-file=${ETCD_CERT_DIR}/ca-etcd.pem`, "--client-cert-auth=true",
+    `--cert-file=${ETCD_CERT_DIR}/cert-etcd.pem`,
+    `--key-file=${ETCD_CERT_DIR}/cert-etcd-key.pem`,
+    `--trusted-ca-file=${ETCD_CERT_DIR}/ca-etcd.pem`,
+    "--client-cert-auth=true",
   ];
   // Debian's packaged etcd.service (plain http on localhost:2379) would hold the port.
   await execOnHost(host, ["sh", "-c", "systemctl disable --now etcd.service >/dev/null 2>&1; true"]);
@@ -159,24 +175,33 @@ const testVarsFor = (base: string, certs: string, configs: string, artifacts: re
 // JSON is YAML; the seed's all.yml is copied as text.
 const yaml = (v: unknown): string => `${JSON.stringify(v, null, 2)}\n`;
 
+/** Options of {@link startCluster}. */
+export interface ClusterOptions {
+  /** Begins container and host names; default "e2e". */
+  readonly prefix?: string;
+  /** How many k8s_worker hosts (worker1..workerN); default 2. */
+  readonly workers?: number;
+}
+
 /** Starts the cluster; on failure everything started is removed again. */
-export const startCluster = async (prefix = "e2e"): Promise<Cluster> => {
+export const startCluster = async (options: ClusterOptions = {}): Promise<Cluster> => {
+  const prefix = options.prefix ?? "e2e";
+  const workerNames = Array.from({ length: options.workers ?? 2 }, (_, i) => `worker${i + 1}`);
   const work = mkdtempSync(join(tmpdir(), `tend-${prefix}-`));
   const started: TestHost[] = [];
   let server: ArtifactServer | undefined;
   try {
     const [boot, artifacts] = await Promise.all([
-      startHosts(3, { prefix }),
+      startHosts(1 + workerNames.length, { prefix }),
       Promise.resolve().then(() => generateArtifacts({ flannel: [...FLANNEL_VERSIONS] })),
     ]);
     started.push(...boot);
-    const [etcdHost, w1, w2] = boot as [TestHost, TestHost, TestHost];
+    const etcdHost = boot[0] as TestHost;
     const hosts = new Map([
       ["etcd1", etcdHost],
-      ["worker1", w1],
-      ["worker2", w2],
+      ...workerNames.map((w, i) => [w, boot[i + 1] as TestHost] as const),
     ]);
-    const { certs, configs } = makeTls(work, ["worker1", "worker2"], etcdHost.ip);
+    const { certs, configs } = makeTls(work, workerNames, etcdHost.ip);
     server = await serveArtifacts(artifacts);
     await startEtcd(etcdHost, "etcd1", certs);
 
@@ -188,9 +213,18 @@ export const startCluster = async (prefix = "e2e"): Promise<Cluster> => {
     });
     writeFileSync(
       inventory,
-      yaml({ all: { children: { k8s: { children: { k8s_etcd: group(["etcd1"]), k8s_worker: group(["worker1", "worker2"]) } } } } }),
+      yaml({
+        all: {
+          children: {
+            k8s: { children: { k8s_etcd: group(["etcd1"]), k8s_worker: group(workerNames) } },
+          },
+        },
+      }),
     );
-    writeFileSync(join(invDir, "group_vars", "all.yml"), readFileSync(join(repo, "examples/seed-worker/group_vars/all.yml")));
+    writeFileSync(
+      join(invDir, "group_vars", "all.yml"),
+      readFileSync(join(repo, "examples/seed-worker/group_vars/all.yml")),
+    );
     const testVars = testVarsFor(server.baseUrl, certs, configs, artifacts);
     writeFileSync(join(invDir, "group_vars", "k8s.yml"), yaml(testVars));
 
@@ -224,7 +258,8 @@ export const startCluster = async (prefix = "e2e"): Promise<Cluster> => {
       sh: (name, script) => execOnHost(host(name), ["sh", "-c", script]),
       out: async (name, script) => {
         const r = await execOnHost(host(name), ["sh", "-c", script]);
-        if (r.code !== 0) throw new Error(`${name}: ${script}: exit ${r.code}: ${r.stderr.toString().trim()}`);
+        if (r.code !== 0)
+          throw new Error(`${name}: ${script}: exit ${r.code}: ${r.stderr.toString().trim()}`);
         return r.stdout.toString().trim();
       },
       stop: async () => {

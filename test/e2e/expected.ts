@@ -6,8 +6,8 @@
  */
 import { homedir } from "node:os";
 import { join } from "node:path";
-import type { HostFacts, Resource } from "@tend/core";
 import { loadInventory } from "@tend/cli";
+import type { HostFacts, Resource } from "@tend/core";
 import { describe as describeError, resolveVars, resourcesForHost } from "@tend/modules";
 import type { Cluster } from "./cluster.js";
 
@@ -62,6 +62,7 @@ export const declaredResources = async (
 export const unitContent = (resources: readonly Resource[], name: string): string => {
   const r = resources.find((x) => x.kind === "unit" && x.name === name);
   const content = (r?.props as { content?: unknown } | undefined)?.content;
-  if (typeof content !== "string") throw new Error(`no unit[${name}] with inline content among the declared resources`);
+  if (typeof content !== "string")
+    throw new Error(`no unit[${name}] with inline content among the declared resources`);
   return content;
 };

@@ -25,7 +25,19 @@ const openssl = (args: readonly string[]): void => {
 const KEY = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
 
 const makeCa = (dir: string, name: string): void =>
-  openssl(["req", "-x509", ...KEY, "-days", "2", "-subj", `/CN=${name}`, "-keyout", join(dir, `${name}-key.pem`), "-out", join(dir, `${name}.pem`)]);
+  openssl([
+    "req",
+    "-x509",
+    ...KEY,
+    "-days",
+    "2",
+    "-subj",
+    `/CN=${name}`,
+    "-keyout",
+    join(dir, `${name}-key.pem`),
+    "-out",
+    join(dir, `${name}.pem`),
+  ]);
 
 const makeCert = (
   dir: string,
@@ -45,8 +57,21 @@ const makeCert = (
   );
   openssl(["req", "-new", ...KEY, "-subj", subject, "-keyout", join(dir, `${name}-key.pem`), "-out", csr]);
   openssl([
-    "x509", "-req", "-in", csr, "-CA", join(dir, `${ca}.pem`), "-CAkey", join(dir, `${ca}-key.pem`),
-    "-CAcreateserial", "-days", "2", "-extfile", ext, "-out", join(dir, `${name}.pem`),
+    "x509",
+    "-req",
+    "-in",
+    csr,
+    "-CA",
+    join(dir, `${ca}.pem`),
+    "-CAkey",
+    join(dir, `${ca}-key.pem`),
+    "-CAcreateserial",
+    "-days",
+    "2",
+    "-extfile",
+    ext,
+    "-out",
+    join(dir, `${name}.pem`),
   ]);
 };
 
@@ -96,10 +121,18 @@ export const makeTls = (root: string, workers: readonly string[], etcdIp: string
   makeCa(certs, "ca-etcd");
   makeCert(certs, scratch, "ca-etcd", "cert-etcd", "/CN=etcd", ["IP:127.0.0.1", `IP:${etcdIp}`]);
   makeCa(certs, "ca-k8s-apiserver");
-  makeCert(certs, scratch, "ca-k8s-apiserver", "cert-k8s-apiserver", "/CN=kubernetes", ["IP:127.0.0.1", "DNS:kubernetes"]);
+  makeCert(certs, scratch, "ca-k8s-apiserver", "cert-k8s-apiserver", "/CN=kubernetes", [
+    "IP:127.0.0.1",
+    "DNS:kubernetes",
+  ]);
   for (const w of workers) {
-    makeCert(certs, scratch, "ca-k8s-apiserver", `cert-${w}`, `/O=system:nodes/CN=system:node:${w}`, [`DNS:${w}`]);
-    writeFileSync(join(configs, `${w}.kubeconfig`), kubeconfig(certs, `system:node:${w}`, join(certs, `cert-${w}`)));
+    makeCert(certs, scratch, "ca-k8s-apiserver", `cert-${w}`, `/O=system:nodes/CN=system:node:${w}`, [
+      `DNS:${w}`,
+    ]);
+    writeFileSync(
+      join(configs, `${w}.kubeconfig`),
+      kubeconfig(certs, `system:node:${w}`, join(certs, `cert-${w}`)),
+    );
   }
   makeCert(scratch, scratch, "../certs/ca-k8s-apiserver", "cert-kube-proxy", "/CN=system:kube-proxy", []);
   writeFileSync(

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { killHost } from "../hosts/hosts.js";
 import { type Cluster, etcdGetV2, FLANNEL_VERSIONS, startCluster } from "./cluster.js";
 import { declaredResources, gatherFacts, unitContent } from "./expected.js";
+import { installTendInHost, tendInHost } from "./local.js";
 
 const WORKERS = ["worker1", "worker2"] as const;
 const ALL = ["etcd1", ...WORKERS] as const;
@@ -20,7 +21,7 @@ const sha256 = (b: Uint8Array): string => createHash("sha256").update(b).digest(
 let cluster: Cluster;
 
 beforeAll(async () => {
-  cluster = await startCluster("e2e");
+  cluster = await startCluster({ prefix: "e2e", workers: 2 });
 });
 afterAll(async () => {
   await cluster?.stop();
@@ -76,13 +77,23 @@ describe("tend on the seed's cluster (etcd1, worker1, worker2)", () => {
   it("leaves SPEC.md's directories, certificates and kubeconfigs with their modes, owners and bytes", async () => {
     for (const w of WORKERS) {
       const s = await stats(w, [
-        "/var/lib/kubernetes", "/var/lib/kubelet", "/var/lib/kube-proxy", "/opt/cni", "/opt/cni/bin",
-        "/opt/tmp", "/etc/cni/net.d",
-        "/var/lib/kubernetes/ca-etcd.pem", "/var/lib/kubernetes/cert-etcd-key.pem",
-        "/var/lib/kubernetes/ca-k8s-apiserver.pem", "/var/lib/kubernetes/cert-k8s-apiserver-key.pem",
-        `/var/lib/kubernetes/cert-${w}.pem`, `/var/lib/kubernetes/cert-${w}-key.pem`,
-        "/var/lib/kubelet/kubeconfig", "/var/lib/kube-proxy/kubeconfig",
-        "/var/lib/kubelet/kubelet-config.yaml", "/var/lib/kube-proxy/kubeproxy-config.yaml",
+        "/var/lib/kubernetes",
+        "/var/lib/kubelet",
+        "/var/lib/kube-proxy",
+        "/opt/cni",
+        "/opt/cni/bin",
+        "/opt/tmp",
+        "/etc/cni/net.d",
+        "/var/lib/kubernetes/ca-etcd.pem",
+        "/var/lib/kubernetes/cert-etcd-key.pem",
+        "/var/lib/kubernetes/ca-k8s-apiserver.pem",
+        "/var/lib/kubernetes/cert-k8s-apiserver-key.pem",
+        `/var/lib/kubernetes/cert-${w}.pem`,
+        `/var/lib/kubernetes/cert-${w}-key.pem`,
+        "/var/lib/kubelet/kubeconfig",
+        "/var/lib/kube-proxy/kubeconfig",
+        "/var/lib/kubelet/kubelet-config.yaml",
+        "/var/lib/kube-proxy/kubeproxy-config.yaml",
         "/etc/cni/net.d/10-flannel.conflist",
       ]);
       const dir = (mode: string) => `${mode} root:root directory`;
@@ -128,7 +139,19 @@ describe("tend on the seed's cluster (etcd1, worker1, worker2)", () => {
   });
 
   it("installs the binaries and CNI plugins with the served bytes and modes", async () => {
-    const bins = ["kubelet", "kube-proxy", "kubectl", "dockerd", "containerd", "containerd-shim", "ctr", "docker", "docker-init", "docker-proxy", "runc"];
+    const bins = [
+      "kubelet",
+      "kube-proxy",
+      "kubectl",
+      "dockerd",
+      "containerd",
+      "containerd-shim",
+      "ctr",
+      "docker",
+      "docker-init",
+      "docker-proxy",
+      "runc",
+    ];
     const cni = ["bridge", "flannel", "host-local", "loopback", "portmap"];
     for (const w of WORKERS) {
       const s = await stats(w, [
@@ -140,11 +163,13 @@ describe("tend on the seed's cluster (etcd1, worker1, worker2)", () => {
       for (const p of cni) expect(s[`/opt/cni/bin/${p}`], p).toBe("755 root:root regular file");
       expect(s["/usr/local/sbin/flanneld"]).toBe("750 root:root regular file");
       for (const b of ["kubelet", "kube-proxy", "kubectl"])
-        expect(await sha256On(w, `/usr/local/bin/${b}`), b).toBe(sha256(cluster.artifact(`amd64/${b}`).bytes));
+        expect(await sha256On(w, `/usr/local/bin/${b}`), b).toBe(
+          sha256(cluster.artifact(`amd64/${b}`).bytes),
+        );
       expect(await sha256On(w, "/usr/local/sbin/flanneld")).toBe(
         sha256(cluster.artifact(`${FLANNEL_VERSIONS[0]}/flanneld-amd64`).bytes),
       );
-      expect(await cluster.out(w, "dpkg-query -W -f '${Status}\\n' iptstate socat conntrack ipset")).toBe(
+      expect(await cluster.out(w, "dpkg-query -W -f '$''{Status}\\n' iptstate socat conntrack ipset")).toBe(
         Array(4).fill("install ok installed").join("\n"),
       );
       expect(await cluster.out(w, "id -u docker; id -g docker; getent passwd docker | cut -d: -f7")).toBe(
@@ -157,9 +182,15 @@ describe("tend on the seed's cluster (etcd1, worker1, worker2)", () => {
     const facts = await gatherFacts(cluster);
     for (const h of ALL) {
       const resources = await declaredResources(cluster, h, facts);
-      const units = h === "etcd1" ? ["flanneld.service", "docker.service", "docker.socket"] : ["flanneld.service", "docker.service", "docker.socket", "kubelet.service", "kube-proxy.service"];
+      const units =
+        h === "etcd1"
+          ? ["flanneld.service", "docker.service", "docker.socket"]
+          : ["flanneld.service", "docker.service", "docker.socket", "kubelet.service", "kube-proxy.service"];
       for (const u of units) {
-        const r = await cluster.sh(h, `cat /etc/systemd/system/${u}; stat -c '%a %U:%G' /etc/systemd/system/${u} >&2`);
+        const r = await cluster.sh(
+          h,
+          `cat /etc/systemd/system/${u}; stat -c '%a %U:%G' /etc/systemd/system/${u} >&2`,
+        );
         expect(r.stdout.toString(), `${h} ${u}`).toBe(unitContent(resources, u));
         expect(r.stderr.toString().trim(), `${h} ${u}`).toBe("644 root:root");
       }
@@ -172,7 +203,8 @@ describe("tend on the seed's cluster (etcd1, worker1, worker2)", () => {
 
   it("runs flanneld, docker, kubelet and kube-proxy, enabled and active, and sets the flannel network in etcd", async () => {
     for (const h of ALL) {
-      const services = h === "etcd1" ? ["flanneld", "docker"] : ["flanneld", "docker", "kubelet", "kube-proxy"];
+      const services =
+        h === "etcd1" ? ["flanneld", "docker"] : ["flanneld", "docker", "kubelet", "kube-proxy"];
       const active = await cluster.sh(h, `systemctl is-active ${services.join(" ")}`);
       expect(active.stdout.toString().trim().split("\n"), h).toEqual(services.map(() => "active"));
       const enabled = await cluster.sh(h, `systemctl is-enabled ${services.join(" ")}`);
@@ -201,7 +233,9 @@ describe("tend on the seed's cluster (etcd1, worker1, worker2)", () => {
     const before = await mainPid("worker1", "docker");
     const r = await cluster.tend(["apply", "-i", cluster.inventory, "--yes"]);
     expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
-    expect(await cluster.out("worker1", "grep -c -- '--mtu=1400' /etc/systemd/system/docker.service")).toBe("1");
+    expect(await cluster.out("worker1", "grep -c -- '--mtu=1400' /etc/systemd/system/docker.service")).toBe(
+      "1",
+    );
     const after = await mainPid("worker1", "docker");
     expect(after).not.toBe(before);
     expect(await cluster.out("worker1", "systemctl is-active docker")).toBe("active");
@@ -214,9 +248,12 @@ describe("tend on the seed's cluster (etcd1, worker1, worker2)", () => {
     const wrong = sha256(Buffer.from("not flanneld"));
     cluster.setHostVars("worker2", { flannel_version: FLANNEL_VERSIONS[1], flannel_checksum: wrong });
     const r = await cluster.tend(["apply", "-i", cluster.inventory, "--yes"]);
+    if (process.env.TEND_E2E_VERBOSE) console.log(r.stdout, r.stderr);
     expect(r.code).toBe(1);
     const said = `${r.stdout}\n${r.stderr}`;
-    expect(said).toMatch(/worker2: .*flanneld.*sha256 mismatch/);
+    expect(said).toMatch(
+      /worker2: file\[\/usr\/local\/sbin\/flanneld\]: cannot download \S+: sha256 mismatch/,
+    );
     expect(said).toContain(`expected ${wrong}, got ${good}`);
     // Nothing of the new version on the host, nor in the controller cache.
     expect(await sha256On("worker2", "/usr/local/sbin/flanneld")).toBe(installed);
@@ -233,7 +270,10 @@ describe("tend on the seed's cluster (etcd1, worker1, worker2)", () => {
     const bytes = cluster.artifact(`${v}/flanneld-amd64`).bytes;
     cluster.setHostVars("worker2", { flannel_version: v, flannel_checksum: sha256(bytes) });
     const plan = await planJson(["--limit", "worker2"]);
-    expect(actionsOf(plan, "worker2")).toEqual(["update file[/usr/local/sbin/flanneld]", "restart service[flanneld]"]);
+    expect(actionsOf(plan, "worker2")).toEqual([
+      "update file[/usr/local/sbin/flanneld]",
+      "restart service[flanneld]",
+    ]);
     const before = await mainPid("worker2", "flanneld");
     const r = await cluster.tend(["apply", "-i", cluster.inventory, "--yes"]);
     expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
@@ -244,14 +284,63 @@ describe("tend on the seed's cluster (etcd1, worker1, worker2)", () => {
     await expectEmptyPlan();
   });
 
+  it("apply --local inside a host repairs it to the same state the remote apply made", async () => {
+    const inv = await installTendInHost(cluster, "etcd1");
+    // Drift: a missing file, a loosened key, an altered archive member, a stopped service.
+    await cluster.out(
+      "etcd1",
+      "rm /etc/cni/net.d/10-flannel.conflist && chmod 0644 /var/lib/kubernetes/cert-etcd-key.pem && echo x > /usr/local/bin/runc && systemctl stop flanneld",
+    );
+    const drifted = await cluster.tend([
+      "plan",
+      "-i",
+      cluster.inventory,
+      "--limit",
+      "etcd1",
+      "--detailed-exitcode",
+    ]);
+    expect(drifted.code).toBe(2);
+    const r = await tendInHost(cluster, "etcd1", [
+      "apply",
+      "--local",
+      "-i",
+      inv,
+      "--limit",
+      "etcd1",
+      "--yes",
+    ]);
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(r.stdout).toMatch(/etcd1: applied \d+ ops; converged/);
+    const again = await tendInHost(cluster, "etcd1", [
+      "plan",
+      "--local",
+      "-i",
+      inv,
+      "--limit",
+      "etcd1",
+      "--detailed-exitcode",
+    ]);
+    expect(again.code, `${again.stdout}\n${again.stderr}`).toBe(0);
+    // The remote view agrees: nothing left to do on etcd1.
+    await expectEmptyPlan(["--limit", "etcd1"]);
+    expect(
+      await stats("etcd1", ["/etc/cni/net.d/10-flannel.conflist", "/var/lib/kubernetes/cert-etcd-key.pem"]),
+    ).toEqual({
+      "/etc/cni/net.d/10-flannel.conflist": "600 root:root regular file",
+      "/var/lib/kubernetes/cert-etcd-key.pem": "640 root:root regular file",
+    });
+    expect(await cluster.out("etcd1", "systemctl is-active flanneld")).toBe("active");
+  });
+
   it("an unreachable worker fails alone: the others converge and apply exits 1", async () => {
     for (const h of ALL) cluster.setHostVars(h, { dockerd_settings_user: { mtu: "1380" } });
     const gone = cluster.hosts.get("worker2");
     if (!gone) throw new Error("no worker2");
     await killHost(gone);
     const r = await cluster.tend(["apply", "-i", cluster.inventory, "--yes"]);
+    if (process.env.TEND_E2E_VERBOSE) console.log(r.stdout, r.stderr);
     expect(r.code).toBe(1);
-    expect(`${r.stdout}\n${r.stderr}`).toMatch(/worker2/);
+    expect(r.stdout).toMatch(/✗ worker2: .*worker2: cannot connect: .*is not running/);
     for (const h of ["etcd1", "worker1"]) {
       expect(r.stdout).toMatch(new RegExp(`${h}: applied \\d+ ops; converged`));
       expect(await cluster.out(h, "grep -c -- '--mtu=1380' /etc/systemd/system/docker.service")).toBe("1");

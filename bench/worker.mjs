@@ -1,0 +1,152 @@
+// Worker benchmark (DESIGN.md cost model): the real CLI against real systemd
+// test hosts, for 1 and 10 k8s_worker hosts: the first apply of fresh workers
+// and a no-op plan of converged ones. Per run: wall time of a `tend` process
+// (node start-up included), exec round trips per host, and the process's peak
+// RSS. Targets: no-op plan < 0.8 s and first apply < 6 s for one host; ten
+// hosts cost little more than one.
+//
+// Hosts, TLS, etcd and artifacts come from the e2e fixture (test/e2e/cluster.ts,
+// loaded through bench/ts-loader.mjs). Each measured run is a child process
+// (`worker.mjs --child ...`) that calls main() of the built @tend/cli with the
+// real docker transport, counting the transport's round trips per host.
+// The etcd host is applied first (not measured); the controller's artifact
+// cache is warm by then, as it is after any first run.
+//
+//   npm run bench worker            TEND_BENCH_WORKERS="1 10" (default)
+import { spawn } from "node:child_process";
+import { register } from "node:module";
+
+const child = async ([command, inventory]) => {
+  const { main } = await import("@tend/cli");
+  const { ShellTarget } = await import("@tend/core");
+  const { dockerTransport } = await import("@tend/transport-docker");
+  const transports = [];
+  const openTarget = async (c) => {
+    if (c.type !== "docker") return { _tag: "Left", left: `${c.host}: the benchmark speaks docker only` };
+    const t = dockerTransport({ container: c.container, host: c.host });
+    transports.push([c.host, t]);
+    return { _tag: "Right", right: new ShellTarget(t) };
+  };
+  const args =
+    command === "apply"
+      ? ["apply", "-i", inventory, "--limit", "k8s_worker", "--yes"]
+      : ["plan", "-i", inventory, "--limit", "k8s_worker", "--detailed-exitcode"];
+  let out = "";
+  const io = {
+    stdout: (t) => {
+      out += t;
+    },
+    stderr: () => {},
+    stdoutIsTTY: false,
+    stderrIsTTY: false,
+    stdinIsTTY: false,
+    env: process.env,
+    cwd: process.cwd(),
+    prompt: async () => undefined,
+  };
+  const t0 = performance.now();
+  const code = await main(args, io, { openTarget });
+  const ms = performance.now() - t0;
+  const roundTrips = {};
+  for (const [host, t] of transports) roundTrips[host] = (roundTrips[host] ?? 0) + t.roundTrips;
+  const report = { code, inProcessMs: ms, roundTrips, maxRssKb: process.resourceUsage().maxRSS };
+  if (code !== 0) report.output = out.slice(-4000);
+  process.stdout.write(`${JSON.stringify(report)}\n`);
+};
+
+/** Runs one measured child; resolves to its report plus the wall time of the whole process. */
+const measure = (command, cluster) =>
+  new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const p = spawn(
+      process.execPath,
+      [new URL(import.meta.url).pathname, "--child", command, cluster.inventory],
+      {
+        env: { ...process.env, XDG_CACHE_HOME: `${cluster.work}/cache`, NO_COLOR: "1" },
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
+    let text = "";
+    p.stdout.on("data", (b) => {
+      text += b;
+    });
+    p.on("error", reject);
+    p.on("close", () => {
+      const wallMs = performance.now() - t0;
+      try {
+        resolve({ ...JSON.parse(text.trim().split("\n").pop()), wallMs });
+      } catch {
+        reject(new Error(`benchmark child printed no report: ${text}`));
+      }
+    });
+  });
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const parent = async () => {
+  register(new URL("./ts-loader.mjs", import.meta.url));
+  const { startCluster } = await import("../test/e2e/cluster.ts");
+  const sizes = (process.env.TEND_BENCH_WORKERS ?? "1 10").split(/\s+/).filter(Boolean).map(Number);
+  const rows = [];
+  for (const n of sizes) {
+    const t0 = performance.now();
+    const cluster = await startCluster({ prefix: "bench", workers: n });
+    const bootMs = performance.now() - t0;
+    try {
+      const setup = await cluster.tend(["apply", "-i", cluster.inventory, "--limit", "k8s_etcd", "--yes"]);
+      if (setup.code !== 0) throw new Error(`etcd host apply failed:\n${setup.stdout}\n${setup.stderr}`);
+      const first = await measure("apply", cluster);
+      if (first.code !== 0)
+        throw new Error(`first apply of ${n} workers exited ${first.code}:\n${first.output}`);
+      const plans = [];
+      for (let i = 0; i < 3; i++) {
+        const p = await measure("plan", cluster);
+        if (p.code !== 0)
+          throw new Error(`no-op plan of ${n} workers exited ${p.code} (not converged?):\n${p.output}`);
+        plans.push(p);
+      }
+      const plan = plans.find((p) => p.wallMs === median(plans.map((x) => x.wallMs)));
+      const workers = (r) => Object.entries(r.roundTrips).filter(([h]) => h.startsWith("worker"));
+      const perHost = (r) => {
+        const counts = workers(r).map(([, c]) => c);
+        const lo = Math.min(...counts);
+        const hi = Math.max(...counts);
+        return lo === hi ? `${lo}` : `${lo}-${hi}`;
+      };
+      for (const [label, r] of [
+        ["first apply", first],
+        ["no-op plan (median of 3)", plan],
+      ])
+        rows.push({
+          workers: n,
+          run: label,
+          wall: `${(r.wallMs / 1000).toFixed(2)} s`,
+          inProcess: `${(r.inProcessMs / 1000).toFixed(2)} s`,
+          rtPerWorker: perHost(r),
+          rtEtcdFacts: String(r.roundTrips.etcd1 ?? 0),
+          peakRss: `${(r.maxRssKb / 1024).toFixed(0)} MB`,
+        });
+      console.error(`bench: ${n} worker(s) done (hosts booted in ${(bootMs / 1000).toFixed(1)} s)`);
+    } finally {
+      await cluster.stop();
+    }
+  }
+  const cols = [
+    ["workers", "workers"],
+    ["run", "run"],
+    ["wall", "wall (process)"],
+    ["inProcess", "main()"],
+    ["rtPerWorker", "round trips / worker"],
+    ["rtEtcdFacts", "round trips etcd1 (facts)"],
+    ["peakRss", "peak RSS"],
+  ];
+  const width = cols.map(([k, h]) => Math.max(h.length, ...rows.map((r) => String(r[k]).length)));
+  const line = (cells) => `| ${cells.map((c, i) => String(c).padEnd(width[i])).join(" | ")} |`;
+  console.log("worker: tend CLI on real systemd hosts (docker transport, controller downloads)");
+  console.log(line(cols.map(([, h]) => h)));
+  console.log(`|${width.map((w) => "-".repeat(w + 2)).join("|")}|`);
+  for (const r of rows) console.log(line(cols.map(([k]) => r[k])));
+};
+
+if (process.argv[2] === "--child") await child(process.argv.slice(3));
+else await parent();
