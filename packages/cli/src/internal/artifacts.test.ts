@@ -1,0 +1,117 @@
+import { createHash } from "node:crypto";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { checksumFileDigest, ensureArtifact, type Fetch, fetchTexts } from "./artifacts.js";
+
+/** A fetch over a url → body table that counts requests; unknown urls answer 404. */
+const fakeFetch = (bodies: Record<string, string>) => {
+  const calls: string[] = [];
+  const fetchFn: Fetch = async (url) => {
+    calls.push(url);
+    const body = bodies[url];
+    return body === undefined ? new Response("nope", { status: 404 }) : new Response(body);
+  };
+  return { fetchFn, calls };
+};
+
+const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
+const URL_A = "http://mirror.test/kubernetes/v1.17.4/bin/linux/amd64/kubelet";
+
+describe("controller downloads land in the cache only with a matching checksum", () => {
+  it("downloads, verifies, and reuses the verified copy without fetching again", async () => {
+    const cache = mkdtempSync(join(tmpdir(), "tend-cache-"));
+    const { fetchFn, calls } = fakeFetch({ [URL_A]: "kubelet bytes" });
+    const artifact = {
+      url: URL_A,
+      checksum: { algo: "sha256" as const, hex: sha256("kubelet bytes") },
+      cacheName: "k-kubelet",
+    };
+    const first = await ensureArtifact(artifact, cache, fetchFn);
+    expect(first).toEqual({ path: join(cache, "k-kubelet") });
+    expect(readFileSync(join(cache, "k-kubelet"), "utf8")).toBe("kubelet bytes");
+    expect(await ensureArtifact(artifact, cache, fetchFn)).toEqual(first);
+    expect(calls).toHaveLength(1);
+  });
+
+  it("a download whose checksum differs is discarded and reported", async () => {
+    const cache = mkdtempSync(join(tmpdir(), "tend-cache-"));
+    const { fetchFn } = fakeFetch({ [URL_A]: "tampered" });
+    const r = await ensureArtifact(
+      { url: URL_A, checksum: { algo: "sha256", hex: sha256("good") }, cacheName: "k" },
+      cache,
+      fetchFn,
+    );
+    expect("error" in r && r.error).toContain("sha256 mismatch");
+    expect(readdirSync(cache)).toEqual([]);
+  });
+
+  it("a cached copy that no longer matches is fetched again", async () => {
+    const cache = mkdtempSync(join(tmpdir(), "tend-cache-"));
+    writeFileSync(join(cache, "k"), "stale");
+    const { fetchFn, calls } = fakeFetch({ [URL_A]: "fresh" });
+    const r = await ensureArtifact(
+      { url: URL_A, checksum: { algo: "sha256", hex: sha256("fresh") }, cacheName: "k" },
+      cache,
+      fetchFn,
+    );
+    expect(r).toEqual({ path: join(cache, "k") });
+    expect(calls).toHaveLength(1);
+    expect(readFileSync(join(cache, "k"), "utf8")).toBe("fresh");
+  });
+
+  it("sha512 checksums are verified too (the CNI archive)", async () => {
+    const cache = mkdtempSync(join(tmpdir(), "tend-cache-"));
+    const { fetchFn } = fakeFetch({ [URL_A]: "cni" });
+    const hex = createHash("sha512").update("cni").digest("hex");
+    expect(
+      await ensureArtifact({ url: URL_A, checksum: { algo: "sha512", hex }, cacheName: "c" }, cache, fetchFn),
+    ).toEqual({
+      path: join(cache, "c"),
+    });
+  });
+
+  it("without a checksum a cached copy is reused, and an HTTP error names the url", async () => {
+    const cache = mkdtempSync(join(tmpdir(), "tend-cache-"));
+    writeFileSync(join(cache, "f"), "cached");
+    const { fetchFn, calls } = fakeFetch({});
+    expect(await ensureArtifact({ url: URL_A, checksum: null, cacheName: "f" }, cache, fetchFn)).toEqual({
+      path: join(cache, "f"),
+    });
+    expect(calls).toEqual([]);
+    const missing = await ensureArtifact(
+      { url: `${URL_A}x`, checksum: null, cacheName: "g" },
+      cache,
+      fetchFn,
+    );
+    expect(missing).toEqual({ error: `${URL_A}x: HTTP 404` });
+    expect(existsSync(join(cache, "g"))).toBe(false);
+  });
+});
+
+describe("checksum files", () => {
+  it("are fetched once per url, failures kept per url", async () => {
+    const { fetchFn, calls } = fakeFetch({ "http://m/a.sha256": "abc" });
+    const r = await fetchTexts(["http://m/a.sha256", "http://m/a.sha256", "http://m/b.sha256"], fetchFn);
+    expect(calls.sort()).toEqual(["http://m/a.sha256", "http://m/b.sha256"]);
+    expect(r.get("http://m/a.sha256")).toEqual({ text: "abc" });
+    expect(r.get("http://m/b.sha256")).toEqual({ error: "HTTP 404" });
+  });
+
+  it("a network failure is reported as its cause, not thrown", async () => {
+    const r = await fetchTexts(["http://m/x"], async () => {
+      throw new TypeError("fetch failed", { cause: { code: "ECONNREFUSED" } });
+    });
+    expect(r.get("http://m/x")).toEqual({ error: "ECONNREFUSED" });
+  });
+
+  it.each<[string, string | undefined]>([
+    [`${"a".repeat(64)}\n`, "a".repeat(64)],
+    [`${"B".repeat(64)}  kubelet\n`, "b".repeat(64)],
+    ["<html>not found</html>", undefined],
+    ["abc", undefined],
+  ])("digest of %j", (text, digest) => {
+    expect(checksumFileDigest(text)).toBe(digest);
+  });
+});
