@@ -159,4 +159,13 @@ describe("the worker modules through the CLI, on SimHosts", () => {
     expect(io.out()).toMatch(/docker_uid in .*host_vars\/worker1\.yml for host worker1/);
     expect(io.out()).toMatch(/etcd1: \d+ actions/);
   });
+
+  it("an unreachable host whose facts others need is named as the cause", async () => {
+    const { inv, hosts, deps } = setup();
+    const io = recordingIo();
+    const noEtcd = { ...deps, openTarget: simDeps({ worker1: hosts.worker1 }).openTarget };
+    expect(await main(["plan", "-i", inv, "--limit", "worker1"], io, noEtcd)).toBe(1);
+    expect(io.err()).toContain("etcd1 (needed for its facts): etcd1: cannot connect");
+    expect(io.out()).toContain("etcd1");
+  });
 });

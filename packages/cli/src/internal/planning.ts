@@ -33,6 +33,13 @@ const failed = (host: string, errors: readonly string[]): HostPlan => ({
   errors: [...errors],
 });
 
+/** The progress line of a failed host: its first error, shortened; the plan output has them all. */
+const failedLine = (host: string, errors: readonly string[], what = "failed"): string => {
+  const first = (errors[0] ?? "").split("\n")[0]!.replace(`${host}: `, "");
+  const more = errors.length > 1 ? ` (+${errors.length - 1} more)` : "";
+  return `${what}: ${first.length > 120 ? `${first.slice(0, 117)}...` : first}${more}`;
+};
+
 interface DownloadFailure {
   readonly artifact: Artifact;
   readonly error: string;
@@ -91,6 +98,14 @@ export const planRun = async (
   const reached = await reachHosts(selection, toReach, deps, progress, concurrency);
   for (const [host, r] of reached)
     if (!r.ok && selection.hosts.includes(host)) hostErrors.set(host, [r.error]);
+  // A host outside --limit whose facts others need: say why they are missing, or the
+  // resulting "no facts gathered" would hide the cause.
+  for (const host of needVars) {
+    if (selection.hosts.includes(host)) continue;
+    const r = reached.get(host);
+    const why = hostErrors.get(host)?.join("; ") ?? (r && !r.ok ? r.error : undefined);
+    if (why !== undefined) progress.note(`${host} (needed for its facts): ${why}`);
+  }
 
   // Checksums and controller downloads, each url once for all hosts.
   const planned = selection.hosts.filter((h) => !hostErrors.has(h));
@@ -145,7 +160,7 @@ export const planRun = async (
   const hostPlans = await mapBounded(selection.hosts, concurrency, async (host): Promise<HostPlan> => {
     const early = hostErrors.get(host);
     if (early) {
-      progress.done(host, false, "failed");
+      progress.done(host, false, failedLine(host, early));
       return failed(host, early);
     }
     const r = reached.get(host);
@@ -153,17 +168,18 @@ export const planRun = async (
     const declared = deps.modules.resources(host, cluster);
     const downloads = downloadFailures.get(host);
     if (downloads) {
-      progress.done(host, false, "failed");
-      return failed(host, describeDownloadFailures(host, downloads, declared, deps.cacheDir));
+      const errors = describeDownloadFailures(host, downloads, declared, deps.cacheDir);
+      progress.done(host, false, failedLine(host, errors));
+      return failed(host, errors);
     }
     if (isLeft(declared)) {
-      progress.done(host, false, "failed");
+      progress.done(host, false, failedLine(host, declared.left));
       return failed(host, declared.left);
     }
     resources.set(host, declared.right);
     progress.state(host, "planning");
     const hp = await planHost(declared.right, r.target as Target, { facts: r.facts, readSource });
-    if (hp.status === "error") progress.done(host, false, "cannot plan");
+    if (hp.status === "error") progress.done(host, false, failedLine(host, hp.errors, "cannot plan"));
     else progress.done(host, true, hp.actions.length === 0 ? "no changes" : `${hp.actions.length} to do`);
     return hp;
   });
