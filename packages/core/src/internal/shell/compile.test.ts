@@ -112,6 +112,6 @@ describe("ops compile to one quoted call each", () => {
         paths,
         12,
       ),
-    ).toBe("tend_op 0 tend_write '/etc/a b' '/etc' '/etc/.a b.tend-r0' '12' '0644' 'root' 'root'");
+    ).toBe("tend_op 0 tend_write '/etc/a b' '/etc' '/etc/.a b.tend-r0' '12' '00644' 'root' 'root'");
   });
 });

@@ -29,7 +29,9 @@ class Refused extends Error {}
 const octal = (mode: number): string => {
   if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777)
     throw new Refused(`mode ${mode} is not a file mode`);
-  return mode.toString(8).padStart(4, "0");
+  // Five digits: GNU chmod keeps a directory's setuid/setgid bits for a shorter numeric
+  // mode (a directory made in a setgid one inherits g+s), and "00750" clears them.
+  return mode.toString(8).padStart(5, "0");
 };
 
 /** A member path relative to the archive root, without empty, `.` or `..` segments. */
