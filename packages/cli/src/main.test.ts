@@ -205,6 +205,7 @@ describe("errors reach the user as one clear line, never a stack trace", () => {
       "error: --concurrency: expected a positive integer",
     ],
     ["unknown option", ["plan", "--frobnicate"], "unknown option '--frobnicate'"],
+    ["no command", [], "Usage: tend"],
     [
       "plan file without inventory",
       ["apply", "plan.json"],
@@ -267,5 +268,13 @@ describe("colour only on a terminal and never with NO_COLOR", () => {
       simDeps({ w1: simHost("w1") }),
     );
     expect(io.out().includes("\u001b[")).toBe(colour);
+  });
+});
+
+describe("help", () => {
+  it("--help prints usage to stdout and exits 0", async () => {
+    const io = recordingIo();
+    expect(await main(["plan", "--help"], io, simDeps({}))).toBe(0);
+    expect(io.out()).toContain("--detailed-exitcode");
   });
 });

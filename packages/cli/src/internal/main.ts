@@ -81,12 +81,8 @@ export const run = async (argv: readonly string[], io: CliIo, deps: () => Promis
     return code;
   } catch (e) {
     if (e instanceof CommanderError) {
-      // Help and version are successes; commander has already printed usage errors.
-      return e.code === "commander.helpDisplayed" ||
-        e.code === "commander.version" ||
-        e.code === "commander.help"
-        ? EXIT.ok
-        : EXIT.error;
+      // Commander has printed the help or the usage error; --help exits 0, `tend` alone 1.
+      return e.exitCode === 0 ? EXIT.ok : EXIT.error;
     }
     io.stderr(`internal error: ${e instanceof Error ? e.message : String(e)}\n`);
     return EXIT.error;
