@@ -39,6 +39,11 @@ const KILL_WAIT_MS = 10_000;
 const DEATH_SETTLE_MS = 2_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/**
+ * A bound on a race whose other side holds its own handles (sockets): unref'd,
+ * so a CLI that is done does not linger until the bound expires.
+ */
+const bound = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
 
 const collector = (chunks: Buffer[]): Writable =>
   new Writable({
@@ -96,7 +101,7 @@ export const runExec = async (
     return E.left(timeout);
   }
   await killMarked(ctx, mark);
-  await Promise.race([work, sleep(DRAIN_AFTER_KILL_MS)]);
+  await Promise.race([work, bound(DRAIN_AFTER_KILL_MS)]);
   flight.sock.destroy();
   ctx.open.delete(mark);
   return E.left(timeout);
@@ -131,7 +136,11 @@ const execToEnd = async (
   }
   // Half-close: the engine closes the exec's stdin, so a reading script sees end of file.
   sock.end();
-  if (flight.abandoned) sock.destroy();
+  if (flight.abandoned) {
+    // The timeout fired while the start was on its way: its kill may have come too early.
+    void killMarked(ctx, mark);
+    sock.destroy();
+  }
   await closed;
   ctx.open.delete(mark);
   return finish(ctx, execId, spec.command, { stdout: Buffer.concat(out), stderr: Buffer.concat(err) });
@@ -191,6 +200,6 @@ export const killMarked = async (ctx: ExecContext, mark: string): Promise<void> 
         command: "kill timed-out command",
       },
     ),
-    sleep(KILL_WAIT_MS),
+    bound(KILL_WAIT_MS),
   ]);
 };
