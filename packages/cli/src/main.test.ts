@@ -171,6 +171,48 @@ describe("tend apply: asks before changing, and reports convergence", () => {
   });
 });
 
+describe("--local with an inventory: one host's variables, applied to this machine", () => {
+  it("connects through the local transport, whatever the inventory says", async () => {
+    const w2 = simHost("w2");
+    const base = simDeps({ w2 });
+    const types: string[] = [];
+    const deps = {
+      ...base,
+      openTarget: async (c: Parameters<typeof base.openTarget>[0]) => {
+        types.push(c.type);
+        return base.openTarget(c);
+      },
+    };
+    const inv = inventoryFile(
+      "hosts.yml",
+      TWO_HOSTS.replace("motd: hi w2", "motd: hi w2\n          ansible_host: 10.9.9.9"),
+    );
+    expect(await main(["apply", "-i", inv, "--local", "-l", "w2", "--yes"], recordingIo(), deps)).toBe(0);
+    expect(types).toEqual(["local"]);
+    expect(fileOn(w2, "/etc/motd")).toBe("hi w2\n");
+  });
+
+  it("refuses when more than one host is selected", async () => {
+    const io = recordingIo();
+    expect(
+      await main(["plan", "-i", inventoryFile("hosts.yml", TWO_HOSTS), "--local"], io, simDeps({})),
+    ).toBe(1);
+    expect(io.err()).toContain("2 hosts are selected; pick one with --limit");
+  });
+
+  it("a plan saved with --local applies with --local", async () => {
+    const me = simHost("thismachine");
+    const out = join(dirname(inventoryFile("x", "")), "local-plan.json");
+    expect(await main(["plan", "--local", "--out", out], recordingIo(), simDeps({ thismachine: me }))).toBe(
+      0,
+    );
+    const io = recordingIo();
+    expect(await main(["apply", out, "--local"], io, simDeps({ thismachine: me }))).toBe(0);
+    expect(io.out()).toContain("converged");
+    expect(fileOn(me, "/etc/motd")).toBe("hello\n");
+  });
+});
+
 describe("tend facts", () => {
   it("prints each host's facts as JSON", async () => {
     const io = recordingIo();
