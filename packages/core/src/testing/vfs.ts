@@ -89,7 +89,8 @@ const checkAncestors = (files: Files, canonical: string, what: string): void => 
 
 /**
  * mkdir -p: creates every missing directory of `path` (0755 root:root, like
- * mkdir -p under root's umask 022) and returns the canonical path of the last
+ * mkdir -p under root's umask 022; 2755 with the parent's group inside a
+ * setgid directory) and returns the canonical path of the last
  * one. Anything but a directory in the way is an error, as with mkdir -p.
  */
 export const mkdirP = (files: Files, path: string): string => {
@@ -98,10 +99,16 @@ export const mkdirP = (files: Files, path: string): string => {
   const parts = canonical.split("/").filter((p) => p !== "");
   let cur = "";
   for (const part of parts) {
+    const parent = files[cur === "" ? "/" : cur];
     cur = `${cur}/${part}`;
     const e = files[cur];
-    if (e === undefined) files[cur] = { type: "dir", mode: 0o755, owner: "root", group: "root" };
-    else if (e.type !== "dir") throw new SimError(`mkdir: cannot create directory '${path}': File exists`);
+    if (e === undefined) {
+      // Linux: a directory made inside a setgid directory takes its group and is setgid itself.
+      const inherit = parent?.type === "dir" && (parent.mode & 0o2000) !== 0;
+      files[cur] = inherit
+        ? { type: "dir", mode: 0o2755, owner: "root", group: parent.group }
+        : { type: "dir", mode: 0o755, owner: "root", group: "root" };
+    } else if (e.type !== "dir") throw new SimError(`mkdir: cannot create directory '${path}': File exists`);
   }
   return canonical;
 };
