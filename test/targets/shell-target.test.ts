@@ -91,6 +91,17 @@ describe("files", () => {
     expect(await probeOne(h.target, { type: "file", path: "/srv/ft" })).toMatchObject({ type: "dir" });
   });
 
+  it("gives a directory made inside a setgid directory exactly its declared mode", async () => {
+    // Linux makes the child g+s; chmod with a short numeric mode would keep that bit.
+    await runOk(h.target, [
+      { op: "mkdir", path: "/srv/sg", mode: 0o2775, ...root },
+      { op: "mkdir", path: "/srv/sg/sub", mode: 0o750, ...root },
+      { op: "mkdir", path: "/srv/sg/set", mode: 0o755, ...root },
+      { op: "setAttrs", path: "/srv/sg/set", mode: 0o700 },
+    ]);
+    expect(await onHost(h.host, "stat -c %a /srv/sg /srv/sg/sub /srv/sg/set")).toBe("2775\n750\n700\n");
+  });
+
   it("reports a symlink as a link with its target and a fifo as other", async () => {
     await onHost(h.host, "mkdir -p /srv/fl && ln -sfn '../x y' /srv/fl/l && mkfifo /srv/fl/p");
     expect(
