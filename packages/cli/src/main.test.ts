@@ -162,6 +162,15 @@ describe("tend apply: asks before changing, and reports convergence", () => {
     expect(io.out()).toContain("/etc/motd");
   });
 
+  it("with only an unreachable host left to change, nothing is asked and the exit code is 1", async () => {
+    const w2 = simHost("w2");
+    const inv = inventoryFile("hosts.yml", TWO_HOSTS);
+    expect(await main(["apply", "-i", inv, "-l", "w2", "--yes"], recordingIo(), simDeps({ w2 }))).toBe(0);
+    const io = recordingIo({ tty: true, answers: ["yes"] });
+    expect(await main(["apply", "-i", inv], io, simDeps({ w2 }))).toBe(1);
+    expect(io.prompts).toEqual([]);
+  });
+
   it("--local applies to this machine without an inventory", async () => {
     const me = simHost("thismachine");
     const io = recordingIo();

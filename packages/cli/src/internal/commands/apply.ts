@@ -12,7 +12,6 @@ import {
   decodePlan,
   describePlanDecodeError,
   type Plan,
-  planIsEmpty,
   type Resource,
   renderApplyReport,
   renderPlan,
@@ -75,7 +74,9 @@ const fromInventory = async (ctx: CommandContext, o: ApplyOptions): Promise<numb
   try {
     ctx.io.stdout(renderPlan(run.plan, { color: ctx.color }));
     const anyFailed = run.plan.hosts.some((h) => h.status === "error");
-    if (planIsEmpty(run.plan)) return EXIT.ok;
+    // Nothing to do on the hosts that could be planned: no question, no apply.
+    const anyChanges = run.plan.hosts.some((h) => h.status === "ready" && h.actions.length > 0);
+    if (!anyChanges) return anyFailed ? EXIT.error : EXIT.ok;
     if (!o.yes) {
       const refused = await confirm(ctx);
       if (refused) {
