@@ -41,6 +41,7 @@ export interface DockerConnection {
   readonly container: string;
 }
 
+/** How one host is reached. */
 export type Connection = SshConnection | LocalConnection | DockerConnection;
 
 /** A connection variable with a value tend cannot use; names the host, variable and file. */

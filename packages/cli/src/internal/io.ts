@@ -4,6 +4,7 @@
  */
 import { createInterface } from "node:readline";
 
+/** Streams, terminal flags, environment and prompt of one CLI run. */
 export interface CliIo {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;

@@ -6,6 +6,7 @@
 import pc from "picocolors";
 import type { CliIo } from "./io.js";
 
+/** The states a host goes through, as progress lines name them. */
 export type HostState =
   | "connecting"
   | "gathering facts"

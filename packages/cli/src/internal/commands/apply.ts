@@ -22,6 +22,7 @@ import { closeAll, type Reached, reachHosts, selectTargets } from "../hosts.js";
 import { planRun, readSource } from "../planning.js";
 import { type CommandContext, type CommonOptions, EXIT, hostOptionsOf, printErrors } from "./context.js";
 
+/** Options of `tend apply`. */
 export interface ApplyOptions extends CommonOptions {
   readonly yes?: boolean;
 }

@@ -4,6 +4,7 @@ import type { HostOptions } from "../hosts.js";
 import { type CliIo, useColor } from "../io.js";
 import { Progress } from "../progress.js";
 
+/** What a command runs with. */
 export interface CommandContext {
   readonly io: CliIo;
   readonly deps: Deps;

@@ -5,6 +5,7 @@ import { closeAll } from "../hosts.js";
 import { planRun } from "../planning.js";
 import { type CommandContext, type CommonOptions, EXIT, hostOptionsOf, printErrors } from "./context.js";
 
+/** Options of `tend plan`. */
 export interface PlanOptions extends CommonOptions {
   readonly out?: string;
   readonly json?: boolean;
