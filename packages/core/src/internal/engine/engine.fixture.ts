@@ -78,7 +78,9 @@ export const scenarioArb: fc.Arbitrary<Scenario> = fc.tuple(declaredArb, initial
   const resources: Resource[] = [];
   const secrets: string[] = [];
   const declaredServices = new Set(d.services.map((s) => s.name));
-  d.dirs[0].forEach((path, i) => resources.push({ kind: "directory", name: path, props: { mode: d.dirs[1][i] } }));
+  d.dirs[0].forEach((path, i) => {
+    resources.push({ kind: "directory", name: path, props: { mode: d.dirs[1][i] } });
+  });
   if (d.svcAccount || d.files.some((f) => f.ownedBySvc)) {
     resources.push({ kind: "group", name: "svc", props: { gid: 700 } });
     resources.push({ kind: "user", name: "svc", props: { uid: 700, group: "svc", shell: "/usr/sbin/nologin" } });

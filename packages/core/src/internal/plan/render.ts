@@ -109,24 +109,20 @@ export const renderPlan = (plan: Plan, options: RenderOptions): string => {
 /** An apply report as text: per host what ran, what failed, and the convergence check. */
 export const renderApplyReport = (report: ApplyReport, options: RenderOptions): string => {
   const paint = painter(options.color);
-  const lines = report.hosts.map((h) => {
+  const lines = report.hosts.map((h): string => {
     const conv = h.converged
       ? paint(32, "converged")
       : h.pending.length > 0
         ? paint(33, `pending: ${h.pending.map((p) => `${p.action} ${p.id}`).join(", ")}`)
         : paint(33, "not verified");
-    switch (h.status) {
-      case "applied":
-        return `${paint(32, "✓")} ${h.host}: applied ${h.opsRun} ops; ${conv}`;
-      case "unchanged":
-        return `${paint(32, "✓")} ${h.host}: no changes; ${conv}`;
-      case "failed":
-        return `${paint(31, "✗")} ${h.host}: failed after ${h.opsRun} ops: ${h.error}\n    ${conv}`;
-      case "stale":
-        return `${paint(31, "✗")} ${h.host}: ${h.error}`;
-      case "skipped":
-        return `${paint(31, "✗")} ${h.host}: skipped: ${h.error}`;
-    }
+    const line: Record<typeof h.status, string> = {
+      applied: `${paint(32, "✓")} ${h.host}: applied ${h.opsRun} ops; ${conv}`,
+      unchanged: `${paint(32, "✓")} ${h.host}: no changes; ${conv}`,
+      failed: `${paint(31, "✗")} ${h.host}: failed after ${h.opsRun} ops: ${h.error}\n    ${conv}`,
+      stale: `${paint(31, "✗")} ${h.host}: ${h.error}`,
+      skipped: `${paint(31, "✗")} ${h.host}: skipped: ${h.error}`,
+    };
+    return line[h.status];
   });
   return `${lines.join("\n")}\n`;
 };
