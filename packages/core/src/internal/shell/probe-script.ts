@@ -30,6 +30,11 @@ tend_kmod_builtin() {
   f=/lib/modules/$(uname -r)/modules.builtin
   if [ -r "$f" ] && sed -e 's,.*/,,' -e 's,\.ko$,,' -e 's/-/_/g' "$f" | grep -qxF -e "$1"; then return 0; fi
   if [ -d "/sys/module/$1" ] && ! tend_kmod_loaded "$1"; then return 0; fi
+  # Some built-in modules show only through what they provide (no /sys/module entry without parameters).
+  case $1 in
+    br_netfilter) [ -e /proc/sys/net/bridge/bridge-nf-call-iptables ] && ! tend_kmod_loaded "$1" && return 0 ;;
+    ip_vs) [ -e /proc/net/ip_vs ] && ! tend_kmod_loaded "$1" && return 0 ;;
+  esac
   [ -r /proc/filesystems ] && awk '{ print $NF }' /proc/filesystems | sed 's/-/_/g' | grep -qxF -e "$1"
 }
 `;

@@ -4,7 +4,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmodSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as E from "fp-ts/lib/Either.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -188,6 +188,15 @@ const others: Row[] = [
       "a built-in module (overlay, also in /proc/filesystems) is builtin, not loaded, without /proc/modules",
     probe: () => ({ type: "kmod", name: "overlay" }),
     expected: () => ({ loaded: false, builtin: true, persisted: false }),
+  },
+  {
+    promise: "a built-in br_netfilter, seen only through /proc/sys/net/bridge, is builtin",
+    probe: () => ({ type: "kmod", name: "br_netfilter" }),
+    expected: () => ({
+      loaded: false,
+      builtin: existsSync("/proc/sys/net/bridge/bridge-nf-call-iptables"),
+      persisted: false,
+    }),
   },
   {
     promise: "module names treat - and _ alike (a /sys/module entry asked for with dashes)",
