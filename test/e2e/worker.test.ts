@@ -332,6 +332,28 @@ describe("tend on the seed's cluster (etcd1, worker1, worker2)", () => {
     expect(await cluster.out("etcd1", "systemctl is-active flanneld")).toBe("active");
   });
 
+  it("a host-side download with a wrong checksum never lands at its path (tend_download_mode: host)", async () => {
+    // etcd1 serves the artifacts on its own loopback since the --local test, at the same url.
+    const installed = await sha256On("etcd1", "/usr/local/sbin/flanneld");
+    const wrong = sha256(Buffer.from("not flanneld either"));
+    cluster.setHostVars("etcd1", {
+      tend_download_mode: "host",
+      flannel_version: FLANNEL_VERSIONS[1],
+      flannel_checksum: wrong,
+    });
+    const r = await cluster.tend(["apply", "-i", cluster.inventory, "--limit", "etcd1", "--yes"]);
+    if (process.env.TEND_E2E_VERBOSE) console.log(r.stdout, r.stderr);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/etcd1: .*download\[\/usr\/local\/sbin\/flanneld\]/);
+    expect(`${r.stdout}\n${r.stderr}`).toContain(wrong);
+    expect(await sha256On("etcd1", "/usr/local/sbin/flanneld")).toBe(installed);
+    expect(await cluster.out("etcd1", "ls -A /usr/local/sbin")).toBe("flanneld");
+    // The next plan still shows the download as to do.
+    const plan = await planJson(["--limit", "etcd1"]);
+    expect(actionsOf(plan, "etcd1")).toContain("update download[/usr/local/sbin/flanneld]");
+    cluster.setHostVars("etcd1", undefined);
+  });
+
   it("an unreachable worker fails alone: the others converge and apply exits 1", async () => {
     for (const h of ALL) cluster.setHostVars(h, { dockerd_settings_user: { mtu: "1380" } });
     const gone = cluster.hosts.get("worker2");
