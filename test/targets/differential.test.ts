@@ -95,6 +95,8 @@ type Shape = typeof shapeArb extends fc.Arbitrary<infer S> ? S : never;
 
 /** The resources of a shape for run `n`, and what the comparison reads. */
 const materialize = (s: Shape, n: number): { resources: Resource[]; scope: ReadScope } => {
+  // Explicit ids count down from the top of the regular range while allocation counts up past
+  // the highest id in use, so a later run's explicit id is never one an earlier run allocated.
   const root = `/srv/diff/r${n}`;
   const [g1, g2, u1, unit] = [`dg${n}a`, `dg${n}b`, `du${n}`, `tend-diff-${n}.service`];
   const owners = ["root", "daemon", s.user ? u1 : "root"];
@@ -104,7 +106,7 @@ const materialize = (s: Shape, n: number): { resources: Resource[]; scope: ReadS
     r.push({
       kind: "group",
       name: g1,
-      props: { system: s.group1.system, ...(s.group1.gid ? { gid: 4000 + n } : {}) },
+      props: { system: s.group1.system, ...(s.group1.gid ? { gid: 50_000 - n } : {}) },
     });
   if (s.group2) r.push({ kind: "group", name: g2, props: {} });
   if (s.user) {
@@ -115,7 +117,7 @@ const materialize = (s: Shape, n: number): { resources: Resource[]; scope: ReadS
       name: u1,
       props: {
         system: u.system,
-        ...(u.uid ? { uid: 5000 + n } : {}),
+        ...(u.uid ? { uid: 52_000 - n } : {}),
         ...(u.primary && s.group1 ? { group: g1 } : {}),
         ...(u.supp.length > 0 ? { groups: supp } : {}),
         ...(u.shell ? { shell: u.shell } : {}),
@@ -185,7 +187,7 @@ const CONVERGED = { status: "applied", converged: true, pending: [], error: unde
 
 let run = 0;
 
-/** Found by this test: a system user with uid 5000 gets a system gid on a real host (SimHost gave 5000). */
+/** Found by this test: a system user with an explicit uid above the system range gets a system gid on a real host (SimHost gave gid = uid). */
 const SYSTEM_USER_WITH_HOME: Shape = {
   group1: undefined,
   group2: true,
