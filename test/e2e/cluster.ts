@@ -161,7 +161,7 @@ const testVarsFor = (base: string, certs: string, configs: string, artifacts: re
     // The hosts have no network: the controller fetches and uploads.
     tend_download_mode: "controller",
     // This kernel has no loadable modules and no ip_vs (DESIGN.md "Test hosts").
-    tend_kernel_modules: ["nf_conntrack"],
+    tend_kernel_modules: ["nf_conntrack", "br_netfilter"],
     flannel_download_url: `${base}/coreos/flannel/releases/download/{{flannel_version}}/flanneld-amd64`,
     flannel_checksum: sha256(find(`${FLANNEL_VERSIONS[0]}/flanneld-amd64`)),
     docker_download_url: `${base}/linux/static/stable/x86_64/docker-{{docker_version}}.tgz`,
