@@ -45,6 +45,7 @@ const carryOut = async (
   plan: Plan,
   reached: ReadonlyMap<string, Reached>,
   resources: ReadonlyMap<string, readonly Resource[]> | undefined,
+  recheckFacts = true,
 ): Promise<number> => {
   const targets = new Map<string, Target>();
   for (const [host, r] of reached) if (r.ok) targets.set(host, r.target);
@@ -52,6 +53,7 @@ const carryOut = async (
     readSource,
     onEvent: onEvent(ctx),
     concurrency: ctx.concurrency,
+    recheckFacts,
     ...(resources ? { resources } : {}),
   });
   ctx.io.stdout(renderApplyReport(report, { color: ctx.color }));
@@ -85,7 +87,9 @@ const fromInventory = async (ctx: CommandContext, o: ApplyOptions): Promise<numb
         return EXIT.error;
       }
     }
-    const code = await carryOut(ctx, run.plan, run.reached, run.resources);
+    // With --yes the plan was made moments ago in this process: no need to read the facts twice.
+    // After a confirmation prompt a person may have waited, so the facts are checked again.
+    const code = await carryOut(ctx, run.plan, run.reached, run.resources, !o.yes);
     return anyFailed ? EXIT.error : code;
   } finally {
     await closeAll(run.reached);

@@ -12,7 +12,9 @@ import type { Action, Plan, ReadyHostPlan } from "../plan/format.js";
 import type { ReadSource } from "./content.js";
 import { canonicalJson, fromBase64, sha256Hex } from "./digest.js";
 import { describeTargetError } from "./errors.js";
-import { blobBytesOf, planHost } from "./plan-host.js";
+import type { HostFacts } from "../facts.js";
+import type { Op } from "../op.js";
+import { blobBytesOf, planFactsOf, planHost } from "./plan-host.js";
 
 export type ApplyStatus = "applied" | "unchanged" | "failed" | "stale" | "skipped";
 
@@ -49,6 +51,13 @@ export interface ApplyOptions {
    * resources stored in the plan.
    */
   readonly resources?: ReadonlyMap<string, readonly Resource[]>;
+  /**
+   * Re-read the host's facts and refuse the plan when they changed (default
+   * true). A caller that applies a plan it has just made in this process,
+   * without waiting for a person, may skip it; plans read from files are
+   * always checked.
+   */
+  readonly recheckFacts?: boolean;
 }
 
 /** Blob bytes for a host's ops: in memory, inline in the plan, or re-read from their source. */
@@ -84,24 +93,42 @@ const gatherBlobs = async (
   return E.right(out);
 };
 
-/** Which action op number `index` of the flattened batch belongs to. */
-const actionAt = (actions: readonly Action[], index: number): Action | undefined => {
-  let n = index;
-  for (const a of actions) {
-    if (n < a.ops.length) return a;
-    n -= a.ops.length;
-  }
-  return undefined;
+interface BatchEntry {
+  readonly op: Op;
+  /** Index of the action the op came from (the first one, for merged package installs). */
+  readonly action: number;
+}
+
+/**
+ * The host's ops as one batch. Consecutive package installs of one manager
+ * become one install (one apt run instead of one per package); everything
+ * else keeps its order.
+ */
+export const batchOps = (actions: readonly Action[]): BatchEntry[] => {
+  const out: BatchEntry[] = [];
+  actions.forEach((a, i) => {
+    for (const op of a.ops) {
+      const prev = out[out.length - 1];
+      if (op.op === "packages" && prev?.op.op === "packages" && prev.op.manager === op.manager) {
+        const install = [...new Set([...prev.op.install, ...op.install])];
+        out[out.length - 1] = { op: { ...prev.op, install }, action: prev.action };
+      } else out.push({ op, action: i });
+    }
+  });
+  return out;
 };
 
 const verify = async (
   hp: ReadyHostPlan,
   target: Target,
   blobs: BlobStore,
+  facts: HostFacts,
   options: ApplyOptions,
 ): Promise<Pick<HostApplyReport, "converged" | "pending"> & { error?: string }> => {
   const resources = options.resources?.get(hp.host) ?? (hp.resources as readonly Resource[]);
+  // The resources were built from these facts; re-probing the resources is what tells convergence.
   const again = await planHost(resources, target, {
+    facts,
     kinds: options.kinds,
     readSource: options.readSource,
     blobs,
@@ -121,25 +148,33 @@ const applyHost = async (hp: ReadyHostPlan, target: Target, options: ApplyOption
   emit({ host: hp.host, phase: "checking" });
   const blobs = await gatherBlobs(hp, options.readSource);
   if (E.isLeft(blobs)) return { ...base, status: "failed", error: blobs.left };
-  const facts = await target.hostFacts();
-  if (E.isLeft(facts)) return { ...base, status: "failed", error: describeTargetError(facts.left) };
-  const results = await target.probe(hp.probes);
-  if (E.isLeft(results)) return { ...base, status: "failed", error: describeTargetError(results.left) };
-  if (sha256Hex(canonicalJson({ facts: facts.right, results: results.right })) !== hp.factsDigest)
-    return {
-      ...base,
-      status: "stale",
-      error: `${hp.host}: the host changed since this plan was made; plan again`,
-    };
+  let facts = planFactsOf(hp);
+  if (options.recheckFacts !== false || !facts) {
+    const fresh = await target.hostFacts();
+    if (E.isLeft(fresh)) return { ...base, status: "failed", error: describeTargetError(fresh.left) };
+    const results = await target.probe(hp.probes);
+    if (E.isLeft(results)) return { ...base, status: "failed", error: describeTargetError(results.left) };
+    if (sha256Hex(canonicalJson({ facts: fresh.right, results: results.right })) !== hp.factsDigest)
+      return {
+        ...base,
+        status: "stale",
+        error: `${hp.host}: the host changed since this plan was made; plan again`,
+      };
+    facts = fresh.right;
+  }
   emit({ host: hp.host, phase: "applying" });
-  const ops = hp.actions.flatMap((a) => a.ops);
-  const ran = await target.run(ops, blobs.right);
+  const batch = batchOps(hp.actions);
+  const ran = await target.run(
+    batch.map((b) => b.op),
+    blobs.right,
+  );
   emit({ host: hp.host, phase: "verifying" });
-  const check = await verify(hp, target, blobs.right, options);
+  const check = await verify(hp, target, blobs.right, facts, options);
   if (E.isLeft(ran)) {
     const e = ran.left;
     const index = e._tag === "OpFailed" ? e.index : e._tag === "Interrupted" ? e.completed : 0;
-    const action = e._tag === "OpFailed" || e._tag === "Interrupted" ? actionAt(hp.actions, index) : undefined;
+    const entry = e._tag === "OpFailed" || e._tag === "Interrupted" ? batch[index] : undefined;
+    const action = entry ? hp.actions[entry.action] : undefined;
     const op = e._tag === "OpFailed" ? e.op : undefined;
     const where = action ? `${action.id}: ` : "";
     const what = op ? `${describeOp(op)}: ` : "";

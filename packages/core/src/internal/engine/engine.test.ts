@@ -143,3 +143,23 @@ describe("engine scenarios", () => {
     expect(text).toContain("Plan: 0 to create, 2 to update, 0 to delete, 0 to restart, 0 daemon-reloads.");
   });
 });
+
+describe("apply cost", () => {
+  it("installs consecutive packages in one op", async () => {
+    const host = new SimHost(freshDebianHost());
+    const rs = ["socat", "ebtables", "ethtool"].map((n) => ({ kind: "package", name: n, props: {} }));
+    const r = await apply(await plan(rs, host), host);
+    expect(r.hosts[0]!.converged).toBe(true);
+    const installs = host.opLog.filter((o) => o.op === "packages");
+    expect(installs).toEqual([{ op: "packages", manager: "apt", install: ["ebtables", "ethtool", "socat"] }]);
+  });
+
+  it("applies a fresh in-process plan in two round trips when told not to recheck facts", async () => {
+    const host = new SimHost(freshDebianHost());
+    const p = await plan([{ kind: "file", name: "/etc/x", props: { content: "x\n" } }], host);
+    const before = host.roundTrips;
+    const r = await apply(p, host, { recheckFacts: false });
+    expect(r.hosts[0]!.converged).toBe(true);
+    expect(host.roundTrips - before).toBe(2); // run + convergence probes
+  });
+});

@@ -30,6 +30,10 @@ export interface PlanOptions {
 }
 
 const blobBytes = new WeakMap<object, ReadonlyMap<string, Uint8Array>>();
+const hostFactsOf = new WeakMap<object, HostFacts>();
+
+/** The host facts a plan made in this process was computed from (never serialised). */
+export const planFactsOf = (plan: ReadyHostPlan): HostFacts | undefined => hostFactsOf.get(plan);
 
 /** Bytes of the blobs a plan made in this process holds (never serialised). */
 export const blobBytesOf = (plan: ReadyHostPlan): ReadonlyMap<string, Uint8Array> => blobBytes.get(plan) ?? new Map();
@@ -146,5 +150,6 @@ export const planHost = async (
     summary: summarise(actions),
   };
   blobBytes.set(plan, table.bytes());
+  hostFactsOf.set(plan, facts);
   return plan;
 };
