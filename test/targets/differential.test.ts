@@ -33,7 +33,7 @@ const SYSCTLS: Record<string, readonly string[]> = {
   "net.ipv4.ip_default_ttl": ["63", "64", "100"],
 };
 const PACKAGES = ["socat", "ethtool", "ebtables", "ipset"] as const;
-const KMODS = ["overlay", "vxlan"] as const;
+const KMODS = ["overlay", "vxlan", "br_netfilter"] as const;
 const MODES = [0o755, 0o750, 0o700, 0o2775] as const;
 const FILE_MODES = [0o644, 0o600, 0o640, 0o755] as const;
 const DIRS = ["a", "a/b", "c"] as const;

@@ -263,16 +263,22 @@ describe("packages, sysctls, kernel modules, swap", () => {
     });
   });
 
-  it("reads overlay and vxlan as built in, and modprobe of a built-in module succeeds", async () => {
-    const [overlay, vxlan, none] = await probeAll(h.target, [
+  it("reads overlay, vxlan and br_netfilter as built in, and modprobe of each succeeds", async () => {
+    const [overlay, vxlan, brnf, none] = await probeAll(h.target, [
       { type: "kmod", name: "overlay" },
       { type: "kmod", name: "vxlan" },
+      { type: "kmod", name: "br-netfilter" },
       { type: "kmod", name: "no_such_module" },
     ]);
     expect(overlay).toEqual({ loaded: false, builtin: true, persisted: false });
     expect(vxlan).toMatchObject({ builtin: true });
+    expect(brnf).toMatchObject({ builtin: true });
     expect(none).toEqual({ loaded: false, builtin: false, persisted: false });
-    await runOk(h.target, [{ op: "modprobe", name: "overlay" }]);
+    await runOk(h.target, [
+      { op: "modprobe", name: "overlay" },
+      { op: "modprobe", name: "vxlan" },
+      { op: "modprobe", name: "br_netfilter" },
+    ]);
     const r = await h.target.run([{ op: "modprobe", name: "no_such_module" }], new Map());
     expect(E.isLeft(r) && r.left._tag).toBe("OpFailed");
   });
