@@ -1,13 +1,14 @@
 // Core benchmark: planning 10,000 resources against a SimHost (DESIGN.md cost
 // model; target: under 1 s and under 300 MB). Run through `npm run bench`.
 import { apply, plan } from "@tend/core";
-import { SimHost, freshDebianHost } from "@tend/core/testing";
+import { freshDebianHost, SimHost } from "@tend/core/testing";
 
 const N = Number(process.env.TEND_BENCH_RESOURCES ?? 10_000);
 
 const resources = [];
 const dirs = 100;
-for (let d = 0; d < dirs; d++) resources.push({ kind: "directory", name: `/srv/bench/d${d}`, props: { mode: 0o755 } });
+for (let d = 0; d < dirs; d++)
+  resources.push({ kind: "directory", name: `/srv/bench/d${d}`, props: { mode: 0o755 } });
 for (let i = 0; resources.length < N; i++)
   resources.push({
     kind: "file",
@@ -42,7 +43,8 @@ clearInterval(timer);
 
 const actions = (p) => (p.hosts[0].status === "ready" ? p.hosts[0].actions.length : "error");
 console.log(`core: ${N} resources on SimHost`);
-const line = (r, what) => console.log(`  ${r.label}: ${r.ms.toFixed(0)} ms wall, ${r.cpuMs.toFixed(0)} ms CPU (${what})`);
+const line = (r, what) =>
+  console.log(`  ${r.label}: ${r.ms.toFixed(0)} ms wall, ${r.cpuMs.toFixed(0)} ms CPU (${what})`);
 line(fresh, `${actions(fresh.out)} actions`);
 line(applied, `${applied.out.hosts[0].opsRun} ops, converged=${applied.out.hosts[0].converged}`);
 line(noop, `${actions(noop.out)} actions`);

@@ -7,14 +7,31 @@
  */
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const SOURCE = new URL("./standin.c", import.meta.url).pathname;
-const DOCKER_BINARIES = ["containerd", "containerd-shim", "ctr", "docker", "dockerd", "docker-init", "docker-proxy", "runc"];
+const DOCKER_BINARIES = [
+  "containerd",
+  "containerd-shim",
+  "ctr",
+  "docker",
+  "dockerd",
+  "docker-init",
+  "docker-proxy",
+  "runc",
+];
 const CNI_PLUGINS = ["bridge", "flannel", "host-local", "loopback", "portmap"];
 const K8S_BINARIES = ["kube-proxy", "kubelet", "kubectl"];
 
@@ -60,12 +77,20 @@ export const generateArtifacts = (versions: ArtifactVersions = {}): Artifact[] =
   try {
     const out: Artifact[] = [];
     for (const v of versions.flannel ?? ["v0.10.0"])
-      out.push({ path: `coreos/flannel/releases/download/${v}/flanneld-amd64`, bytes: standinBinary(`flanneld ${v}`, work) });
+      out.push({
+        path: `coreos/flannel/releases/download/${v}/flanneld-amd64`,
+        bytes: standinBinary(`flanneld ${v}`, work),
+      });
     const dv = versions.docker ?? "18.09.6";
     const dockerBin = standinBinary(`docker ${dv}`, work);
     out.push({
       path: `linux/static/stable/x86_64/docker-${dv}.tgz`,
-      bytes: tgz(work, "docker.tgz", Object.fromEntries(DOCKER_BINARIES.map((b) => [`docker/${b}`, dockerBin])), "docker"),
+      bytes: tgz(
+        work,
+        "docker.tgz",
+        Object.fromEntries(DOCKER_BINARIES.map((b) => [`docker/${b}`, dockerBin])),
+        "docker",
+      ),
     });
     const cv = versions.cni ?? "0.7.5";
     const cniBin = standinBinary(`cni ${cv}`, work);
@@ -105,7 +130,9 @@ export const serveArtifacts = async (artifacts: readonly Artifact[]): Promise<Ar
       res.writeHead(404).end("not found");
       return;
     }
-    res.writeHead(200, { "content-length": body.length, "content-type": "application/octet-stream" }).end(body);
+    res
+      .writeHead(200, { "content-length": body.length, "content-type": "application/octet-stream" })
+      .end(body);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;

@@ -11,7 +11,8 @@ export const Checksum = t.type({ algo: t.union([t.literal("sha256"), t.literal("
 export type Checksum = t.TypeOf<typeof Checksum>;
 
 const PackageManagerC = t.union([t.literal("apt"), t.literal("dnf")]);
-const opt = <P extends t.Props>(req: P, partial: t.Props) => t.intersection([t.type(req), t.partial(partial)]);
+const opt = <P extends t.Props>(req: P, partial: t.Props) =>
+  t.intersection([t.type(req), t.partial(partial)]);
 
 /** Codec of every op; plan files are decoded through it. */
 export const Op = t.union([

@@ -23,13 +23,20 @@ export interface Resource {
 }
 
 /** `kind[name]`. */
-export const resourceId = (r: { readonly kind: string; readonly name: string }): string => `${r.kind}[${r.name}]`;
+export const resourceId = (r: { readonly kind: string; readonly name: string }): string =>
+  `${r.kind}[${r.name}]`;
 
 /** Marks a value only apply can know. */
 export interface Unknown {
   readonly unknown: string;
 }
-export type FieldValue = null | boolean | number | string | readonly FieldValue[] | { readonly [k: string]: FieldValue };
+export type FieldValue =
+  | null
+  | boolean
+  | number
+  | string
+  | readonly FieldValue[]
+  | { readonly [k: string]: FieldValue };
 
 export interface FieldChange {
   readonly field: string;

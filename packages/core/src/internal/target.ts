@@ -25,7 +25,12 @@ export type TargetError =
       readonly stderr: string;
     }
   /** The connection dropped after `completed` ops of the batch had finished. */
-  | { readonly _tag: "Interrupted"; readonly host: string; readonly completed: number; readonly reason: string };
+  | {
+      readonly _tag: "Interrupted";
+      readonly host: string;
+      readonly completed: number;
+      readonly reason: string;
+    };
 
 export interface RunReport {
   /** Ops completed, equal to the batch length on success. */

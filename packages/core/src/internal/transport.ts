@@ -26,7 +26,12 @@ export type TransportError =
   | { readonly _tag: "AuthFailed"; readonly host: string; readonly reason: string }
   | { readonly _tag: "HostKeyRejected"; readonly host: string; readonly reason: string }
   | { readonly _tag: "Timeout"; readonly host: string; readonly command: string; readonly afterMs: number }
-  | { readonly _tag: "ConnectionLost"; readonly host: string; readonly command: string; readonly reason: string }
+  | {
+      readonly _tag: "ConnectionLost";
+      readonly host: string;
+      readonly command: string;
+      readonly reason: string;
+    }
   | {
       readonly _tag: "NonZeroExit";
       readonly host: string;

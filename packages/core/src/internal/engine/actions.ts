@@ -5,11 +5,11 @@
  * host (pending-restarts) so a failed apply does not lose them.
  */
 import type { Op } from "../op.js";
+import { toFieldDiff } from "../plan/field-diff.js";
+import type { Action } from "../plan/format.js";
 import type { ProbeResult } from "../probe.js";
 import type { Diff, KindContext } from "../resource.js";
-import type { Action } from "../plan/format.js";
-import { toFieldDiff } from "../plan/field-diff.js";
-import { topoOrder, type Graph, type Node } from "./graph.js";
+import { type Graph, type Node, topoOrder } from "./graph.js";
 
 export const RELOAD_ID = "systemd[daemon-reload]";
 
@@ -21,13 +21,17 @@ export interface NodeOutcome {
   readonly sensitive: boolean;
 }
 
-const restartOf = (o: NodeOutcome, reasons: readonly string[]): { ops: readonly Op[] } | { subsumed: string } => {
+const restartOf = (
+  o: NodeOutcome,
+  reasons: readonly string[],
+): { ops: readonly Op[] } | { subsumed: string } => {
   if (!o.node.kind.onNotify) return { subsumed: `${o.node.id} cannot be restarted` };
   const r = o.node.kind.onNotify(o.node.props, o.diff, o.facts, o.ctx);
   return "restart" in r ? { ops: r.restart } : { subsumed: `${r.subsumed} (${reasons.join("; ")})` };
 };
 
-const unitOf = (o: NodeOutcome): string | undefined => o.node.kind.unitName?.(o.node.props, o.node.resource.name);
+const unitOf = (o: NodeOutcome): string | undefined =>
+  o.node.kind.unitName?.(o.node.props, o.node.resource.name);
 
 const baseAction = (o: NodeOutcome): Action => ({
   id: o.node.id,

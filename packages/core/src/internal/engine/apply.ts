@@ -5,15 +5,15 @@
  * (naming host, resource and op), then re-probe and report what is pending.
  */
 import * as E from "fp-ts/lib/Either.js";
+import type { HostFacts } from "../facts.js";
+import type { Op } from "../op.js";
 import { describeOp } from "../op.js";
+import type { Action, Plan, ReadyHostPlan } from "../plan/format.js";
 import type { AnyKind, Resource } from "../resource.js";
 import type { BlobStore, Target } from "../target.js";
-import type { Action, Plan, ReadyHostPlan } from "../plan/format.js";
 import type { ReadSource } from "./content.js";
 import { canonicalJson, fromBase64, sha256Hex } from "./digest.js";
 import { describeTargetError } from "./errors.js";
-import type { HostFacts } from "../facts.js";
-import type { Op } from "../op.js";
 import { blobBytesOf, planFactsOf, planHost } from "./plan-host.js";
 
 export type ApplyStatus = "applied" | "unchanged" | "failed" | "stale" | "skipped";
@@ -75,7 +75,8 @@ const gatherBlobs = async (
       let bytes: Uint8Array | undefined = inMemory;
       if (!bytes && entry && "base64" in entry) bytes = fromBase64(entry.base64);
       if (!bytes && entry && "source" in entry) {
-        if (!readSource) return E.left(`${hp.host}: ${a.id}: ${entry.source} cannot be read (no source reader)`);
+        if (!readSource)
+          return E.left(`${hp.host}: ${a.id}: ${entry.source} cannot be read (no source reader)`);
         try {
           bytes = await readSource(entry.source);
         } catch (e) {
@@ -141,7 +142,11 @@ const verify = async (
   };
 };
 
-const applyHost = async (hp: ReadyHostPlan, target: Target, options: ApplyOptions): Promise<HostApplyReport> => {
+const applyHost = async (
+  hp: ReadyHostPlan,
+  target: Target,
+  options: ApplyOptions,
+): Promise<HostApplyReport> => {
   const base = { host: hp.host, opsRun: 0, converged: false, pending: [] };
   const emit = options.onEvent ?? (() => {});
   if (hp.actions.length === 0) return { ...base, status: "unchanged", converged: true };
@@ -191,7 +196,11 @@ const applyHost = async (hp: ReadyHostPlan, target: Target, options: ApplyOption
 };
 
 /** Runs `jobs` with at most `limit` in flight, results in input order. */
-export const mapBounded = async <A, B>(items: readonly A[], limit: number, f: (a: A) => Promise<B>): Promise<B[]> => {
+export const mapBounded = async <A, B>(
+  items: readonly A[],
+  limit: number,
+  f: (a: A) => Promise<B>,
+): Promise<B[]> => {
   const out = new Array<B>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -214,14 +223,18 @@ export const apply = async (
     "host" in targets && typeof (targets as Target).run === "function"
       ? (targets as Target)
       : (targets as ReadonlyMap<string, Target>).get(host);
-  const hosts = await mapBounded(plan.hosts, options.concurrency ?? 10, async (hp): Promise<HostApplyReport> => {
-    const skipped = { host: hp.host, opsRun: 0, converged: false, pending: [] };
-    if (hp.status === "error") return { ...skipped, status: "skipped", error: hp.errors.join("; ") };
-    const target = lookup(hp.host);
-    if (!target) return { ...skipped, status: "skipped", error: `${hp.host}: no connection to this host` };
-    const report = await applyHost(hp, target, options);
-    options.onEvent?.({ host: hp.host, phase: "done", report });
-    return report;
-  });
+  const hosts = await mapBounded(
+    plan.hosts,
+    options.concurrency ?? 10,
+    async (hp): Promise<HostApplyReport> => {
+      const skipped = { host: hp.host, opsRun: 0, converged: false, pending: [] };
+      if (hp.status === "error") return { ...skipped, status: "skipped", error: hp.errors.join("; ") };
+      const target = lookup(hp.host);
+      if (!target) return { ...skipped, status: "skipped", error: `${hp.host}: no connection to this host` };
+      const report = await applyHost(hp, target, options);
+      options.onEvent?.({ host: hp.host, phase: "done", report });
+      return report;
+    },
+  );
   return { hosts };
 };

@@ -51,7 +51,12 @@ export class BlobTable {
     }
     if ("source" in spec) {
       if (!this.readSource)
-        return { _tag: "SourceUnreadable", id, path: spec.source, reason: "no source reader was given to plan" };
+        return {
+          _tag: "SourceUnreadable",
+          id,
+          path: spec.source,
+          reason: "no source reader was given to plan",
+        };
       let bytes: Uint8Array;
       try {
         bytes = await this.readSource(spec.source);

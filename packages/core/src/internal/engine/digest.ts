@@ -9,7 +9,9 @@ export const canonicalJson = (v: unknown): string =>
       : x,
   );
 
-export const sha256Hex = (data: Uint8Array | string): string => createHash("sha256").update(data).digest("hex");
+export const sha256Hex = (data: Uint8Array | string): string =>
+  createHash("sha256").update(data).digest("hex");
 
-export const toBase64 = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("base64");
+export const toBase64 = (b: Uint8Array): string =>
+  Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("base64");
 export const fromBase64 = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, "base64"));

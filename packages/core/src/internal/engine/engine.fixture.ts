@@ -4,9 +4,9 @@
  * SimHost states that already hold some of that pool, right or wrong.
  */
 import fc from "fast-check";
-import type { Resource } from "../resource.js";
 import { freshDebianHost, type SimStateOverrides } from "../../testing/debian.js";
 import type { SimFile, SimState } from "../../testing/state.js";
+import type { Resource } from "../resource.js";
 
 export const DIRS = ["/srv/t", "/srv/t/a", "/srv/t/a/b", "/srv/t/c"] as const;
 export const FILE_NAMES = ["f1", "f2.json", "f3.yaml", "f4"] as const;
@@ -42,11 +42,23 @@ const fileArb = fc.record({
 });
 
 const declaredArb = fc.record({
-  dirs: fc.subarray([...DIRS]).chain((ds) => fc.tuple(fc.constant(ds), fc.array(fc.constantFrom(...MODES), { minLength: ds.length, maxLength: ds.length }))),
+  dirs: fc
+    .subarray([...DIRS])
+    .chain((ds) =>
+      fc.tuple(
+        fc.constant(ds),
+        fc.array(fc.constantFrom(...MODES), { minLength: ds.length, maxLength: ds.length }),
+      ),
+    ),
   files: fc.uniqueArray(fileArb, { maxLength: 6, selector: (f) => `${f.dir}/${f.name}` }),
   svcAccount: fc.boolean(),
   services: fc.uniqueArray(
-    fc.record({ name: fc.constantFrom(...SERVICES), variant: fc.nat(2), running: fc.boolean(), enabled: fc.boolean() }),
+    fc.record({
+      name: fc.constantFrom(...SERVICES),
+      variant: fc.nat(2),
+      running: fc.boolean(),
+      enabled: fc.boolean(),
+    }),
     { maxLength: 2, selector: (s) => s.name },
   ),
   forward: fc.option(fc.constantFrom("0", "1"), { nil: undefined }),
@@ -56,7 +68,15 @@ const declaredArb = fc.record({
 });
 
 const initialArb = fc.record({
-  files: fc.array(fc.record({ dir: fc.constantFrom(...DIRS), name: fc.constantFrom(...FILE_NAMES), content: contentArb, mode: fc.constantFrom(...MODES) }), { maxLength: 4 }),
+  files: fc.array(
+    fc.record({
+      dir: fc.constantFrom(...DIRS),
+      name: fc.constantFrom(...FILE_NAMES),
+      content: contentArb,
+      mode: fc.constantFrom(...MODES),
+    }),
+    { maxLength: 4 },
+  ),
   dirModes: fc.array(fc.tuple(fc.constantFrom(...DIRS), fc.constantFrom(...MODES)), { maxLength: 2 }),
   unitVariant: fc.array(fc.tuple(fc.constantFrom(...SERVICES), fc.nat(2), fc.boolean()), { maxLength: 2 }),
   forward: fc.constantFrom("0", "1"),
@@ -83,7 +103,11 @@ export const scenarioArb: fc.Arbitrary<Scenario> = fc.tuple(declaredArb, initial
   });
   if (d.svcAccount || d.files.some((f) => f.ownedBySvc)) {
     resources.push({ kind: "group", name: "svc", props: { gid: 700 } });
-    resources.push({ kind: "user", name: "svc", props: { uid: 700, group: "svc", shell: "/usr/sbin/nologin" } });
+    resources.push({
+      kind: "user",
+      name: "svc",
+      props: { uid: 700, group: "svc", shell: "/usr/sbin/nologin" },
+    });
   }
   for (const f of d.files) {
     const content = f.secret ?? f.content;
@@ -101,8 +125,17 @@ export const scenarioArb: fc.Arbitrary<Scenario> = fc.tuple(declaredArb, initial
     });
   }
   for (const s of d.services) {
-    resources.push({ kind: "unit", name: `${s.name}.service`, props: { content: unitText(s.name, s.variant) }, notify: [`service[${s.name}]`] });
-    resources.push({ kind: "service", name: s.name, props: { enabled: s.enabled, state: s.running ? "running" : "stopped" } });
+    resources.push({
+      kind: "unit",
+      name: `${s.name}.service`,
+      props: { content: unitText(s.name, s.variant) },
+      notify: [`service[${s.name}]`],
+    });
+    resources.push({
+      kind: "service",
+      name: s.name,
+      props: { enabled: s.enabled, state: s.running ? "running" : "stopped" },
+    });
   }
   if (d.forward) resources.push({ kind: "sysctl", name: "net.ipv4.ip_forward", props: { value: d.forward } });
   for (const p of d.packages) resources.push({ kind: "package", name: p, props: {} });
@@ -115,11 +148,18 @@ export const scenarioArb: fc.Arbitrary<Scenario> = fc.tuple(declaredArb, initial
   const services: Record<string, { active: "active" | "inactive"; enabled: "enabled" | "disabled" }> = {};
   for (const [svc, variant, active] of init.unitVariant) {
     files[`/etc/systemd/system/${svc}.service`] = textFile(unitText(svc, variant));
-    services[`${svc}.service`] = { active: active ? "active" : "inactive", enabled: active ? "enabled" : "disabled" };
+    services[`${svc}.service`] = {
+      active: active ? "active" : "inactive",
+      enabled: active ? "enabled" : "disabled",
+    };
   }
-  if (init.swap) files["/etc/fstab"] = textFile("# /etc/fstab\n/dev/vda1 / ext4 defaults 0 1\n/swapfile none swap sw 0 0\n");
+  if (init.swap)
+    files["/etc/fstab"] = textFile(
+      "# /etc/fstab\n/dev/vda1 / ext4 defaults 0 1\n/swapfile none swap sw 0 0\n",
+    );
   const pendingUnits = init.pending.filter((u) => services[u]);
-  if (pendingUnits.length > 0) files["/var/lib/tend/pending-restarts"] = textFile(`${pendingUnits.join("\n")}\n`);
+  if (pendingUnits.length > 0)
+    files["/var/lib/tend/pending-restarts"] = textFile(`${pendingUnits.join("\n")}\n`);
   const overrides: SimStateOverrides = {
     files,
     services,

@@ -119,7 +119,8 @@ describe("engine promises on SimHost", () => {
           if (entry?.type !== "file") continue;
           const now = Buffer.from(entry.content, "base64").toString("utf8");
           const old = s.initial.files[f.name];
-          const oldText = old?.type === "file" ? Buffer.from(old.content, "base64").toString("utf8") : undefined;
+          const oldText =
+            old?.type === "file" ? Buffer.from(old.content, "base64").toString("utf8") : undefined;
           expect([oldText, (f.props as { content: string }).content]).toContain(now);
         }
         if (drop) host.reconnect();

@@ -27,7 +27,11 @@ const unit = (name: string, exec: string): Resource => ({
   props: { content: `[Service]\nExecStart=${exec}\n\n[Install]\nWantedBy=multi-user.target\n` },
   notify: [`service[${name}]`],
 });
-const service = (name: string): Resource => ({ kind: "service", name, props: { enabled: true, state: "running" } });
+const service = (name: string): Resource => ({
+  kind: "service",
+  name,
+  props: { enabled: true, state: "running" },
+});
 const config = (content: string): Resource => ({
   kind: "file",
   name: "/etc/app.conf",
@@ -66,7 +70,10 @@ describe("engine scenarios", () => {
       `reload ${RELOAD_ID}`,
       "restart service[app]",
     ]);
-    expect(p.actions[3]!.reasons).toEqual(["notified by file[/etc/app.conf]", "notified by unit[app.service]"]);
+    expect(p.actions[3]!.reasons).toEqual([
+      "notified by file[/etc/app.conf]",
+      "notified by unit[app.service]",
+    ]);
   });
 
   it("records a restart due when apply fails and carries it out on the next apply", async () => {
@@ -74,7 +81,9 @@ describe("engine scenarios", () => {
     const host0 = await convergedHost(rs);
     const changed = [unit("app", "/bin/app"), service("app"), config("a=2\n")];
     const p = ready(await plan(changed, host0));
-    const restartIndex = p.actions.flatMap((a) => a.ops).findIndex((o) => o.op === "systemctl" && o.verb === "restart");
+    const restartIndex = p.actions
+      .flatMap((a) => a.ops)
+      .findIndex((o) => o.op === "systemctl" && o.verb === "restart");
     // Same state, but the restart op (counted over this host's lifetime) fails.
     const host = new SimHost(host0.state, { failAtOp: restartIndex });
     const failed = await apply(await plan(changed, host), host);
@@ -91,7 +100,10 @@ describe("engine scenarios", () => {
   it("refuses a saved plan whose host facts changed since planning", async () => {
     const host = new SimHost(freshDebianHost());
     const p = await plan([{ kind: "file", name: "/etc/app.conf", props: { content: "a=1\n" } }], host);
-    await apply(await plan([{ kind: "file", name: "/etc/app.conf", props: { content: "other\n" } }], host), host);
+    await apply(
+      await plan([{ kind: "file", name: "/etc/app.conf", props: { content: "other\n" } }], host),
+      host,
+    );
     const r = await apply(p, host);
     expect(r.hosts[0]!.status).toBe("stale");
     expect(r.hosts[0]!.error).toContain("changed since this plan was made");
@@ -109,7 +121,9 @@ describe("engine scenarios", () => {
 
   it("never stores inline secrets in plan files, and says so when such a plan is applied", async () => {
     const host = new SimHost(freshDebianHost());
-    const rs = [{ kind: "file", name: "/etc/key.pem", props: { content: "TOPSECRET\n", sensitive: true, mode: 0o600 } }];
+    const rs = [
+      { kind: "file", name: "/etc/key.pem", props: { content: "TOPSECRET\n", sensitive: true, mode: 0o600 } },
+    ];
     const p = await plan(rs, host);
     const json = encodePlan(p);
     expect(json).not.toContain("TOPSECRET");

@@ -2,13 +2,19 @@
  * Errors of the planning layer, tagged. Planning collects them (a host's plan
  * either succeeds or lists every problem found) and never throws.
  */
+
+import { describeOp } from "../op.js";
 import type { TargetError } from "../target.js";
 import { describeTransportError } from "../transport.js";
-import { describeOp } from "../op.js";
 
 export type PlanError =
   | { readonly _tag: "Target"; readonly error: TargetError }
-  | { readonly _tag: "UnknownKind"; readonly id: string; readonly origin?: string; readonly known: readonly string[] }
+  | {
+      readonly _tag: "UnknownKind";
+      readonly id: string;
+      readonly origin?: string;
+      readonly known: readonly string[];
+    }
   | {
       readonly _tag: "InvalidProps";
       readonly id: string;
@@ -18,7 +24,12 @@ export type PlanError =
       readonly message: string;
     }
   | { readonly _tag: "DuplicateResource"; readonly id: string; readonly origins: readonly string[] }
-  | { readonly _tag: "UnknownDependency"; readonly id: string; readonly dependency: string; readonly origin?: string }
+  | {
+      readonly _tag: "UnknownDependency";
+      readonly id: string;
+      readonly dependency: string;
+      readonly origin?: string;
+    }
   | { readonly _tag: "Cycle"; readonly cycles: readonly (readonly string[])[] }
   | { readonly _tag: "SourceUnreadable"; readonly id: string; readonly path: string; readonly reason: string }
   | { readonly _tag: "BlobMissing"; readonly id: string; readonly blob: string; readonly reason: string };

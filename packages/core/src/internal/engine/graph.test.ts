@@ -60,7 +60,9 @@ describe("resource graph", () => {
       thing("/a", { origin: "modules/one.ts" }),
       { ...thing("/a", { origin: "modules/two.ts" }), props: { path: "/a", mode: 0o600 } },
     ]);
-    expect(msgs).toEqual(["thing[/a] is declared twice with different props: modules/one.ts and modules/two.ts"]);
+    expect(msgs).toEqual([
+      "thing[/a] is declared twice with different props: modules/one.ts and modules/two.ts",
+    ]);
   });
 
   it("merges an id declared twice with the same props", () => {
@@ -69,12 +71,17 @@ describe("resource graph", () => {
   });
 
   it("names the resource and the path of a bad field", () => {
-    const msgs = errorsOf([{ kind: "thing", name: "/a", props: { path: "/a", mode: "rw" }, origin: "x.yml" }]);
+    const msgs = errorsOf([
+      { kind: "thing", name: "/a", props: { path: "/a", mode: "rw" }, origin: "x.yml" },
+    ]);
     expect(msgs[0]).toMatch(/^thing\[\/a\] \(declared in x\.yml\): invalid value at mode: .*"rw"/);
   });
 
   it("rejects unknown kinds and unknown dependencies by name", () => {
-    const msgs = errorsOf([{ kind: "nope", name: "n", props: {} }, thing("/a", { deps: ["thing[/missing]"] })]);
+    const msgs = errorsOf([
+      { kind: "nope", name: "n", props: {} },
+      thing("/a", { deps: ["thing[/missing]"] }),
+    ]);
     expect(msgs).toContain("nope[n]: unknown resource kind; known kinds: thing");
     expect(msgs).toContain("thing[/a]: depends on thing[/missing], which is not declared");
   });

@@ -54,7 +54,13 @@ const decodeResources = (
     const decoded = kind.props.decode(r.props);
     if (E.isLeft(decoded)) {
       for (const v of decoded.left.slice(0, 5))
-        errors.push({ _tag: "InvalidProps", id, origin: r.origin, path: pathOf(v), message: describeValidation(v) });
+        errors.push({
+          _tag: "InvalidProps",
+          id,
+          origin: r.origin,
+          path: pathOf(v),
+          message: describeValidation(v),
+        });
       continue;
     }
     const prev = out.get(id);
@@ -150,7 +156,10 @@ class IdHeap {
 }
 
 /** Kahn's algorithm, ties broken by the smallest id (deterministic order). */
-export const topoOrder = (ids: readonly string[], after: ReadonlyMap<string, readonly string[]>): string[] => {
+export const topoOrder = (
+  ids: readonly string[],
+  after: ReadonlyMap<string, readonly string[]>,
+): string[] => {
   const indeg = new Map<string, number>();
   const before = new Map<string, string[]>();
   for (const id of ids) {
@@ -186,7 +195,8 @@ export const buildGraph = (
   const decoded = decodeResources(resources, kinds, errors);
   const providers = new Map<string, string>();
   for (const [id, d] of decoded)
-    for (const token of d.kind.provides(d.props, d.resource.name)) if (!providers.has(token)) providers.set(token, id);
+    for (const token of d.kind.provides(d.props, d.resource.name))
+      if (!providers.has(token)) providers.set(token, id);
   const after = new Map<string, string[]>();
   const add = (from: string, to: string): void => {
     if (from === to) return;
@@ -216,7 +226,13 @@ export const buildGraph = (
   const byId = new Map<string, Node>();
   const nodes = order.map((id) => {
     const d = decoded.get(id)!;
-    const node: Node = { id, resource: d.resource, kind: d.kind, props: d.props, after: [...after.get(id)!].sort() };
+    const node: Node = {
+      id,
+      resource: d.resource,
+      kind: d.kind,
+      props: d.props,
+      after: [...after.get(id)!].sort(),
+    };
     byId.set(id, node);
     return node;
   });

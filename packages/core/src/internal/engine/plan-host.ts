@@ -5,11 +5,11 @@
  */
 import * as E from "fp-ts/lib/Either.js";
 import type { HostFacts } from "../facts.js";
-import { type Probe, type ProbeResult, PENDING_RESTARTS_PATH, probeKey } from "../probe.js";
-import type { AnyKind, Blob, KindContext, Resource } from "../resource.js";
-import type { Target } from "../target.js";
 import { builtinKinds } from "../kinds/index.js";
 import type { Action, HostPlan, ReadyHostPlan, StoredResource, Summary } from "../plan/format.js";
+import { PENDING_RESTARTS_PATH, type Probe, type ProbeResult, probeKey } from "../probe.js";
+import type { AnyKind, Blob, KindContext, Resource } from "../resource.js";
+import type { Target } from "../target.js";
 import { buildActions, type NodeOutcome } from "./actions.js";
 import { BlobTable, type ReadSource } from "./content.js";
 import { canonicalJson, fromBase64, sha256Hex } from "./digest.js";
@@ -36,7 +36,8 @@ const hostFactsOf = new WeakMap<object, HostFacts>();
 export const planFactsOf = (plan: ReadyHostPlan): HostFacts | undefined => hostFactsOf.get(plan);
 
 /** Bytes of the blobs a plan made in this process holds (never serialised). */
-export const blobBytesOf = (plan: ReadyHostPlan): ReadonlyMap<string, Uint8Array> => blobBytes.get(plan) ?? new Map();
+export const blobBytesOf = (plan: ReadyHostPlan): ReadonlyMap<string, Uint8Array> =>
+  blobBytes.get(plan) ?? new Map();
 
 const failed = (host: string, errors: readonly PlanError[]): HostPlan => ({
   host,
@@ -49,7 +50,12 @@ const pendingProbe: Probe = { type: "file", path: PENDING_RESTARTS_PATH, content
 const pendingUnitsOf = (fact: ProbeResult | undefined): Set<string> => {
   if (!fact || !("type" in fact) || fact.type !== "file" || !fact.contentBase64) return new Set();
   const text = Buffer.from(fromBase64(fact.contentBase64)).toString("utf8");
-  return new Set(text.split("\n").map((l) => l.trim()).filter((l) => l.length > 0));
+  return new Set(
+    text
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => l.length > 0),
+  );
 };
 
 const summarise = (actions: readonly Action[]): Summary => {
@@ -119,7 +125,8 @@ export const planHost = async (
     const nodeFacts = slots.get(node.id)!.map((i) => results[i]!);
     const ctx = contexts.get(node.id)!;
     const sensitive = node.kind.sensitive?.(node.props) ?? false;
-    for (const bytes of node.kind.derivedBlobs?.(node.props, nodeFacts, ctx) ?? []) table.add(bytes, sensitive);
+    for (const bytes of node.kind.derivedBlobs?.(node.props, nodeFacts, ctx) ?? [])
+      table.add(bytes, sensitive);
     const diff = node.kind.diff(node.props, nodeFacts, ctx);
     outcomes.set(node.id, { node, diff, facts: nodeFacts, ctx, sensitive });
   }

@@ -55,7 +55,10 @@ export const describePlanDecodeError = (e: PlanDecodeError, file = "plan"): stri
 };
 
 /** Combines per-host plans into one plan, hosts in the given order. */
-export const combinePlans = (hosts: readonly HostPlan[]): Plan => ({ format: PLAN_FORMAT, hosts: [...hosts] });
+export const combinePlans = (hosts: readonly HostPlan[]): Plan => ({
+  format: PLAN_FORMAT,
+  hosts: [...hosts],
+});
 
 /** True when no host has an action (failed hosts count as not empty). */
 export const planIsEmpty = (plan: Plan): boolean =>

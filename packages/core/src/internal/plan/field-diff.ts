@@ -11,7 +11,10 @@ import type { FieldDiff } from "./format.js";
 
 export const SENSITIVE = "(sensitive)";
 
-const parseStructured = (format: "json" | "yaml", text: string): { ok: true; value: unknown } | { ok: false } => {
+const parseStructured = (
+  format: "json" | "yaml",
+  text: string,
+): { ok: true; value: unknown } | { ok: false } => {
   try {
     return { ok: true, value: format === "json" ? JSON.parse(text) : parseYaml(text) };
   } catch {
@@ -46,7 +49,12 @@ export const toFieldDiff = (c: FieldChange, forceSensitive: boolean): FieldDiff 
         if (delta !== undefined) return { field: c.field, before, after, diff: { format: "json", delta } };
       }
     }
-    return { field: c.field, before, after, diff: { format: "unified", text: unified(c.field, before, after) } };
+    return {
+      field: c.field,
+      before,
+      after,
+      diff: { format: "unified", text: unified(c.field, before, after) },
+    };
   }
   return { field: c.field, before, after };
 };

@@ -25,7 +25,8 @@ const SIGN: Record<Action["action"], [string, number, string]> = {
   reload: ["↻", 36, "will run"],
 };
 
-const show = (v: unknown): string => (typeof v === "string" ? JSON.stringify(v) : JSON.stringify(v) ?? "null");
+const show = (v: unknown): string =>
+  typeof v === "string" ? JSON.stringify(v) : (JSON.stringify(v) ?? "null");
 
 const renderDelta = (delta: unknown, indent: string, paint: Paint, key = ""): string[] => {
   if (delta && typeof delta === "object" && !Array.isArray(delta)) {
