@@ -155,6 +155,26 @@ export const useraddOp = (draft: Draft<SimState>, op: OpOf<"useradd" | "usermod"
       );
 };
 
+/**
+ * usermod -g: the home directory and everything in it that belonged to the
+ * old primary group now belongs to the new one (links are left alone).
+ */
+const regroupHome = (draft: Draft<SimState>, home: string, oldGid: number, group: string): void => {
+  let root: string;
+  try {
+    root = resolvePath(draft.files, home, true);
+  } catch {
+    return;
+  }
+  if (draft.files[root]?.type !== "dir") return;
+  const wasOld = (g: string): boolean =>
+    /^\d+$/.test(g) ? Number(g) === oldGid : draft.groups[g]?.gid === oldGid;
+  for (const [path, e] of Object.entries(draft.files)) {
+    if ((path === root || path.startsWith(`${root}/`)) && e.type !== "link" && wasOld(e.group))
+      e.group = group;
+  }
+};
+
 /** usermod [-u] [-g] [-G] [-s] [-d] NAME; -G replaces the supplementary groups, -d does not move the home. */
 export const usermodOp = (draft: Draft<SimState>, op: OpOf<"useradd" | "usermod">): void => {
   const user = draft.users[op.name];
@@ -165,7 +185,11 @@ export const usermodOp = (draft: Draft<SimState>, op: OpOf<"useradd" | "usermod"
   ) {
     throw new SimError(`usermod: UID '${op.uid}' already exists`);
   }
-  if (op.group !== undefined) user.gid = findGroup(draft, "usermod", op.group)[1];
+  if (op.group !== undefined) {
+    const [name, gid] = findGroup(draft, "usermod", op.group);
+    if (gid !== user.gid) regroupHome(draft, user.home, user.gid, name);
+    user.gid = gid;
+  }
   if (op.groups !== undefined) setSupplementary(draft, "usermod", op.name, op.groups);
   if (op.uid !== undefined) user.uid = op.uid;
   if (op.shell !== undefined) user.shell = op.shell;
