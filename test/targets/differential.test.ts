@@ -6,9 +6,11 @@
  * paths, accounts, services and packages, read on the real host with its own
  * tools.
  *
- * Every run gets its own names (paths under /srv/diff/r<n>, accounts, unit),
- * so runs share one real host without seeing each other; the SimHost of a run
- * is seeded from the real host as it is at the start of that run.
+ * A run has two rounds: a resource set on fresh names, then another set over
+ * the same names (updates). Every run gets its own names (paths under
+ * /srv/diff/r<n>, accounts, unit), so runs share one real host without seeing
+ * each other; the SimHost of a run is seeded from the real host as it is at
+ * the start of that run. TEND_DIFF_RUNS sets the number of runs (default 10).
  */
 import { type ApplyReport, apply, type Plan, plan, type Resource } from "@tend/core";
 import { comparableState, SimHost } from "@tend/core/testing";
