@@ -201,7 +201,7 @@ describe("archive", () => {
     ]);
   });
 
-  it("names its manifest after archive[<name>] and probes the host archive with the checksum's algorithm", () => {
+  it("names its manifest after archive[<name>]; a host archive with a checksum is only stat'ed, one without is hashed", () => {
     expect(manifestPath(name)).toBe(`/var/lib/tend/manifests/${sha256Hex(`archive[${name}]`).slice(0, 16)}`);
     const r = evaluate(
       archiveKind,
@@ -211,7 +211,13 @@ describe("archive", () => {
     );
     expect(r.probes).toEqual([
       { type: "manifest", path: manifest },
-      { type: "file", path: "/opt/tmp/cni.tgz", hash: "sha512" },
+      { type: "file", path: "/opt/tmp/cni.tgz" },
+    ]);
+    expect(
+      evaluate(archiveKind, name, { dest: name, archive: "/opt/tmp/x.tgz" }, [none, absentFact]).probes,
+    ).toEqual([
+      { type: "manifest", path: manifest },
+      { type: "file", path: "/opt/tmp/x.tgz", hash: "sha256" },
     ]);
   });
 

@@ -76,11 +76,18 @@ export const archiveKind = defineKind<ArchiveProps>({
     ...ownerTokens(p.owner, p.group),
   ],
 
+  // The host archive's digest is the source only without a checksum; with one,
+  // a stat is enough, and a target answers it with the probe of the download
+  // or file resource of that path (ShellTarget: one stat and hash per path).
   probes: (p, ctx) => [
     { type: "manifest", path: manifestPath(ctx.name) },
-    ...(p.archive !== undefined
-      ? [{ type: "file" as const, path: p.archive, hash: p.checksum?.algo ?? ("sha256" as const) }]
-      : []),
+    ...(p.archive === undefined
+      ? []
+      : [
+          p.checksum === null
+            ? { type: "file" as const, path: p.archive, hash: "sha256" as const }
+            : { type: "file" as const, path: p.archive },
+        ]),
   ],
 
   diff: (p, facts) => {

@@ -5,7 +5,7 @@
  */
 import { CONTENT_LIMIT, type Probe } from "../probe.js";
 import { sh } from "./frame.js";
-import { shellArgv, shellQuote } from "./quote.js";
+import { shellArgv, shellQuote, UnquotableError } from "./quote.js";
 
 /**
  * Scripts travel as one `sh -c` argument, and Linux caps a single argument at
@@ -66,6 +66,37 @@ tend_file() {
 tend_unit() {
   systemctl show -p LoadState -p ActiveState -- "$1" 2>/dev/null | sed -n -e 's/^LoadState=/load /p' -e 's/^ActiveState=/active /p'
   printf 'enabled %s\n' "$(systemctl is-enabled -- "$1" 2>/dev/null | head -n 1)"
+}
+# Frames for many units from one systemctl call: $1 is their frame indices
+# (space-separated), the rest their names. show prints one block per name, in
+# argument order; a unit whose block could differ from what tend_unit says (an
+# alias or mangled name, a generated SysV unit, a loaded unit without a unit
+# file state) or a call that failed falls back to tend_unit.
+tend_units() {
+  tend_ix=$1; shift
+  if ! systemctl show --property=Id,LoadState,ActiveState,UnitFileState -- "$@" > "$T/show" 2>/dev/null ||
+    ! awk -v n="$#" 'BEGIN { RS = ""; FS = "\n" }
+      { id = ""; l = ""; a = ""; u = ""
+        for (k = 1; k <= NF; k++) {
+          e = index($k, "="); key = substr($k, 1, e - 1); v = substr($k, e + 1)
+          if (key == "Id") id = v; else if (key == "LoadState") l = v
+          else if (key == "ActiveState") a = v; else if (key == "UnitFileState") u = v
+        }
+        if (id == "" || l == "" || a == "") id = "-"
+        print id, l, a, u }
+      END { if (NR != n) exit 1 }' "$T/show" > "$T/units"; then : > "$T/units"; fi
+  while [ "$#" -gt 0 ] && IFS=' ' read -r tend_id tend_l tend_a tend_u; do
+    tend_n=\${tend_ix%% *}; tend_ix=\${tend_ix#* }
+    if [ "$tend_id" = "$1" ] && [ "$tend_u" != generated ] && { [ -n "$tend_u" ] || [ "$tend_l" = not-found ]; }; then
+      printf '%s begin %s\nload %s\nactive %s\nenabled %s\n\n%s end %s\n' "$B" "$tend_n" "$tend_l" "$tend_a" "$tend_u" "$B" "$tend_n"
+    else tend_frame "$tend_n" tend_unit "$1" < /dev/null
+    fi
+    shift
+  done < "$T/units"
+  while [ "$#" -gt 0 ]; do
+    tend_n=\${tend_ix%% *}; tend_ix=\${tend_ix#* }
+    tend_frame "$tend_n" tend_unit "$1"; shift
+  done
 }
 tend_sysctl() {
   if [ -f "$1" ] && v=$(base64 -w0 < "$1" 2>/dev/null); then printf 'value %s\n' "$v"; else echo 'missing'; fi
@@ -175,6 +206,142 @@ export const probeCall = (p: Probe): string => {
 
 /** One framed call: `tend_frame <index> <call>`. */
 export const framedCall = (index: number, call: string): string => `tend_frame ${index} ${call}`;
+
+/** A probe holding a value no shell word can carry (see UnquotableError). */
+export class UnquotableProbe extends Error {
+  override readonly name = "UnquotableProbe";
+  constructor(
+    readonly index: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A line of a probe script and the frames (by index) it prints. */
+export interface ScriptCall {
+  readonly text: string;
+  readonly frames: readonly number[];
+}
+
+/** The calls of one probe batch, and which frame answers each probe. */
+export interface CompiledProbes {
+  readonly calls: readonly ScriptCall[];
+  /** `frameOf[i]` is the frame whose body answers `probes[i]`. */
+  readonly frameOf: readonly number[];
+}
+
+/**
+ * Unit names `systemctl show` takes as they are: a unit type suffix, no
+ * template without instance, nothing it would mangle. Others go through
+ * tend_unit alone, so one odd name cannot fail the batch call.
+ */
+const BATCHED_UNIT =
+  /^[A-Za-z0-9:_.\\-]+(@[A-Za-z0-9:_.\\-]+)?\.(service|socket|target|device|mount|automount|swap|timer|path|slice|scope)$/;
+const isBatchedUnit = (name: string): boolean => name.length < 256 && BATCHED_UNIT.test(name);
+/** Names per `tend_units` call are capped by bytes, well under the one-argument limit. */
+const UNIT_BATCH_BYTES = 16 * 1024;
+
+type FileProbe = Extract<Probe, { type: "file" }>;
+
+/**
+ * Compiles a batch: one call per distinct question. File probes of one path
+ * share a call when their digests agree (or only one asks for a digest): the
+ * call stats and hashes once, with content if any of them wants it, and each
+ * probe's parser reads only what it asked for. Units answerable by one
+ * `systemctl show` share a `tend_units` call (placed where the first of them
+ * was). Identical calls of other types are made once. Throws UnquotableProbe
+ * for a value no shell word can carry.
+ */
+export const compileProbes = (probes: readonly Probe[]): CompiledProbes => {
+  const frameOf: number[] = [];
+  // File groups by path; a probe joins the first group of its path whose digest agrees.
+  const groups = new Map<string, { rep: number; hash: FileProbe["hash"]; content: boolean }[]>();
+  const groupOf = new Map<number, { rep: number; hash: FileProbe["hash"]; content: boolean }>();
+  for (const [i, p] of probes.entries()) {
+    if (p.type !== "file") continue;
+    const list = groups.get(p.path) ?? [];
+    groups.set(p.path, list);
+    let g = list.find((x) => x.hash === undefined || p.hash === undefined || x.hash === p.hash);
+    if (g === undefined) {
+      g = { rep: i, hash: p.hash, content: false };
+      list.push(g);
+    }
+    g.hash ??= p.hash;
+    g.content ||= p.content === true;
+    groupOf.set(i, g);
+  }
+  const slots: (ScriptCall | "units")[] = [];
+  const units: { index: number; name: string }[] = [];
+  const unitFrame = new Map<string, number>();
+  const callFrame = new Map<string, number>();
+  const at = <A>(index: number, f: () => A): A => {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof UnquotableError) throw new UnquotableProbe(index, e.message);
+      throw e;
+    }
+  };
+  for (const [i, p] of probes.entries()) {
+    if (p.type === "file") {
+      const g = groupOf.get(i) as { rep: number; hash: FileProbe["hash"]; content: boolean };
+      frameOf.push(g.rep);
+      if (g.rep === i) {
+        const call = at(i, () =>
+          shellArgv(["tend_file", p.path, g.hash ?? "", g.content ? "1" : "0", String(CONTENT_LIMIT + 1)]),
+        );
+        slots.push({ text: framedCall(i, call), frames: [i] });
+      }
+      continue;
+    }
+    if (p.type === "unit" && isBatchedUnit(p.name)) {
+      const seen = unitFrame.get(p.name);
+      if (seen !== undefined) {
+        frameOf.push(seen);
+        continue;
+      }
+      if (units.length === 0) slots.push("units");
+      units.push({ index: i, name: p.name });
+      unitFrame.set(p.name, i);
+      frameOf.push(i);
+      continue;
+    }
+    const call = at(i, () => probeCall(p));
+    const seen = callFrame.get(call);
+    if (seen !== undefined) {
+      frameOf.push(seen);
+      continue;
+    }
+    callFrame.set(call, i);
+    frameOf.push(i);
+    slots.push({ text: framedCall(i, call), frames: [i] });
+  }
+  const calls = slots.flatMap((s) => (s === "units" ? unitCalls(units) : [s]));
+  return { calls, frameOf };
+};
+
+/** `tend_units '<i> <j> …' <name> <name> …`, split so no call passes UNIT_BATCH_BYTES. */
+const unitCalls = (units: readonly { index: number; name: string }[]): ScriptCall[] => {
+  const batches: { index: number; name: string }[][] = [];
+  let cur: { index: number; name: string }[] = [];
+  let size = 0;
+  for (const u of units) {
+    const n = u.name.length + String(u.index).length + 4;
+    if (cur.length > 0 && size + n > UNIT_BATCH_BYTES) {
+      batches.push(cur);
+      cur = [];
+      size = 0;
+    }
+    cur.push(u);
+    size += n;
+  }
+  if (cur.length > 0) batches.push(cur);
+  return batches.map((b) => ({
+    text: shellArgv(["tend_units", b.map((u) => u.index).join(" "), ...b.map((u) => u.name)]),
+    frames: b.map((u) => u.index),
+  }));
+};
 
 /**
  * Groups framed calls into scripts of at most MAX_SCRIPT_BYTES (a single

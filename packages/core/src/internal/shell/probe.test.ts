@@ -304,11 +304,13 @@ describe("ShellTarget.probe batching", () => {
 
   it("splits a batch past MAX_SCRIPT_BYTES into several execs and still answers in order", async () => {
     const transport = new ShTransport();
-    writeFileSync(join(dir, "split"), "x");
-    const long = `${dir}/${"d".repeat(100)}/../split`;
+    // Distinct paths: identical probes would share one call.
+    mkdirSync(`${dir}/split`, { recursive: true });
+    for (let i = 1; i < 1500; i += 2) writeFileSync(join(dir, "split", `${i}`), "x");
+    const long = (i: number) => `${dir}/${"d".repeat(100)}/../split/${i}`;
     mkdirSync(`${dir}/${"d".repeat(100)}`, { recursive: true });
     const probes: Probe[] = Array.from({ length: 1500 }, (_, i) =>
-      i % 2 ? { type: "file", path: long } : { type: "sysctl", key: `net.tend.k${i}` },
+      i % 2 ? { type: "file", path: long(i) } : { type: "sysctl", key: `net.tend.k${i}` },
     );
     const r = await new ShellTarget(transport).probe(probes);
     if (E.isLeft(r)) throw new Error(JSON.stringify(r.left));

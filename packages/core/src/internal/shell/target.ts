@@ -16,8 +16,15 @@ import { HOST_FACTS_SCRIPT, parseHostFacts } from "./host-facts.js";
 import { OP_PRELUDE } from "./op-prelude.js";
 import { HOST_PATHS, type OpPaths, opLine } from "./op-script.js";
 import { AnswerError, parseAnswer } from "./probe-parse.js";
-import { chunkCalls, framedCall, PROBE_PRELUDE, probeCall, probeHeader } from "./probe-script.js";
-import { shellQuote, UnquotableError } from "./quote.js";
+import {
+  type CompiledProbes,
+  chunkCalls,
+  compileProbes,
+  PROBE_PRELUDE,
+  probeHeader,
+  UnquotableProbe,
+} from "./probe-script.js";
+import { shellQuote } from "./quote.js";
 import { readMarks, stderrOf } from "./run-output.js";
 
 /**
@@ -81,36 +88,52 @@ export class ShellTarget implements Target {
     );
   }
 
-  /** All probes in one exec (split only when the script would pass MAX_SCRIPT_BYTES). */
+  /**
+   * All probes in one exec (split only when the script would pass
+   * MAX_SCRIPT_BYTES). Probes the host can answer together share a call
+   * (see compileProbes): one stat and hash per path, one systemctl per units.
+   */
   async probe(probes: readonly Probe[]): Promise<E.Either<TargetError, readonly ProbeResult[]>> {
-    const calls: string[] = [];
-    for (const [i, p] of probes.entries()) {
-      try {
-        calls.push(framedCall(i, probeCall(p)));
-      } catch (e) {
-        if (e instanceof UnquotableError) return E.left(this.decodeError(p, e.message));
-        throw e;
-      }
+    let compiled: CompiledProbes;
+    try {
+      compiled = compileProbes(probes);
+    } catch (e) {
+      if (e instanceof UnquotableProbe) return E.left(this.decodeError(probes[e.index] as Probe, e.message));
+      throw e;
     }
     const fixed = Buffer.byteLength(PROBE_PRELUDE) + Buffer.byteLength(probeHeader(newBoundary())) + 2;
-    const results: ProbeResult[] = [];
-    for (const chunk of chunkCalls(calls, fixed)) {
+    const bodies = new Map<number, FrameBody>();
+    // The exec that was to print each frame, for the error when it did not.
+    const execOf = new Map<number, ExecResult>();
+    let next = 0;
+    for (const chunk of chunkCalls(
+      compiled.calls.map((c) => c.text),
+      fixed,
+    )) {
+      const calls = compiled.calls.slice(next, next + chunk.length);
+      next += chunk.length;
       const boundary = newBoundary();
       const r = await this.exec(
         `${PROBE_PRELUDE}\n${probeHeader(boundary)}\n${chunk.join("\n")}\n`,
-        `probes (${chunk.length})`,
+        `probes (${calls.reduce((n, c) => n + c.frames.length, 0)})`,
       );
       if (E.isLeft(r)) return r;
       const frames = parseFrames(utf8(r.right.stdout), boundary);
-      for (let k = 0; k < chunk.length; k++) {
-        const i = results.length;
-        const p = probes[i] as Probe;
-        const body = frames.get(i);
-        if (!body) return E.left(this.decodeError(p, noAnswer(r.right)));
-        const fact = this.decodeAnswer(p, body);
-        if (E.isLeft(fact)) return fact;
-        results.push(fact.right);
-      }
+      for (const c of calls)
+        for (const f of c.frames) {
+          execOf.set(f, r.right);
+          const body = frames.get(f);
+          if (body) bodies.set(f, body);
+        }
+    }
+    const results: ProbeResult[] = [];
+    for (const [i, p] of probes.entries()) {
+      const f = compiled.frameOf[i] as number;
+      const body = bodies.get(f);
+      if (!body) return E.left(this.decodeError(p, noAnswer(execOf.get(f) as ExecResult)));
+      const fact = this.decodeAnswer(p, body);
+      if (E.isLeft(fact)) return fact;
+      results.push(fact.right);
     }
     return E.right(results);
   }
