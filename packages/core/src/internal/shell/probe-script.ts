@@ -22,20 +22,33 @@ export const MAX_SCRIPT_BYTES = 96 * 1024;
  */
 export const KMOD_FUNCTIONS = sh`
 tend_kmod_name() { case $1 in ''|*/*|.*) return 1 ;; esac; }
+# Whether a line of the input ($3 or stdin), cut down by $2 (w: up to the
+# first space, l: last field, p: module path to its name, x: whole line) and
+# with - read as _, is exactly $1. One awk instead of a cut|sed|grep pipeline.
+tend_kmod_has() {
+  tend_m=$1 awk -v k="$2" 'BEGIN { m = ENVIRON["tend_m"] }
+    { n = $0
+      if (k == "w") sub(/ .*/, "", n)
+      else if (k == "l") n = $NF
+      else if (k == "p") { sub(/.*\//, "", n); sub(/\.ko$/, "", n) }
+      gsub(/-/, "_", n)
+      if (n == m) { f = 1; exit } }
+    END { exit !f }' \${3:+"$3"}
+}
 tend_kmod_loaded() {
-  tend_kmod_name "$1" && [ -r /proc/modules ] && cut -d ' ' -f 1 /proc/modules | sed 's/-/_/g' | grep -qxF -e "$1"
+  tend_kmod_name "$1" && [ -r /proc/modules ] && tend_kmod_has "$1" w /proc/modules
 }
 tend_kmod_builtin() {
   tend_kmod_name "$1" || return 1
   f=/lib/modules/$(uname -r)/modules.builtin
-  if [ -r "$f" ] && sed -e 's,.*/,,' -e 's,\.ko$,,' -e 's/-/_/g' "$f" | grep -qxF -e "$1"; then return 0; fi
+  if [ -r "$f" ] && tend_kmod_has "$1" p "$f"; then return 0; fi
   if [ -d "/sys/module/$1" ] && ! tend_kmod_loaded "$1"; then return 0; fi
   # Some built-in modules show only through what they provide (no /sys/module entry without parameters).
   case $1 in
     br_netfilter) [ -e /proc/sys/net/bridge/bridge-nf-call-iptables ] && ! tend_kmod_loaded "$1" && return 0 ;;
     ip_vs) [ -e /proc/net/ip_vs ] && ! tend_kmod_loaded "$1" && return 0 ;;
   esac
-  [ -r /proc/filesystems ] && awk '{ print $NF }' /proc/filesystems | sed 's/-/_/g' | grep -qxF -e "$1"
+  [ -r /proc/filesystems ] && tend_kmod_has "$1" l /proc/filesystems
 }
 `;
 
@@ -51,12 +64,20 @@ tend_file() {
     t=$(readlink -- "$1"; printf x); t=\${t%?x}
     printf 'type link\ntarget '; printf '%s' "$t" | base64 -w0; echo
   elif [ -f "$1" ]; then
-    echo 'type file'; stat -c 'stat %a %s %U %G' -- "$1" 2>/dev/null
+    echo 'type file'
+    if st=$(stat -c '%a %s %U %G' -- "$1" 2>/dev/null); then printf 'stat %s\n' "$st"; else st=; fi
     case $2 in
       sha256) h=$(sha256sum < "$1" 2>/dev/null) && printf 'hash %s\n' "\${h%% *}" ;;
       sha512) h=$(sha512sum < "$1" 2>/dev/null) && printf 'hash %s\n' "\${h%% *}" ;;
     esac
-    if [ "$3" = 1 ]; then printf 'content '; head -c "$4" < "$1" 2>/dev/null | base64 -w0; echo; fi
+    if [ "$3" = 1 ]; then
+      # A file stat saw below the limit is encoded whole (one process); others are cut at $4 bytes.
+      sz=\${st#* }; sz=\${sz%% *}
+      case $sz in ''|*[!0-9]*) sz=$4 ;; esac
+      printf 'content '
+      if [ "$sz" -lt "$4" ]; then base64 -w0 < "$1" 2>/dev/null; else head -c "$4" < "$1" 2>/dev/null | base64 -w0; fi
+      echo
+    fi
   elif [ -d "$1" ]; then
     echo 'type dir'; stat -c 'stat %a 0 %U %G' -- "$1" 2>/dev/null
   elif [ -e "$1" ]; then echo 'type other'
@@ -105,7 +126,7 @@ tend_kmod() {
   n=$1; l=0; b=0; p=0
   if tend_kmod_loaded "$n"; then l=1; fi
   if tend_kmod_builtin "$n"; then b=1; fi
-  if tend_kmod_name "$n" && cat /etc/modules-load.d/*.conf 2>/dev/null | sed 's/-/_/g' | grep -qxF -e "$n"; then p=1; fi
+  if tend_kmod_name "$n" && cat /etc/modules-load.d/*.conf 2>/dev/null | tend_kmod_has "$n" x; then p=1; fi
   printf 'loaded %s\nbuiltin %s\npersisted %s\n' "$l" "$b" "$p"
 }
 tend_user() {
