@@ -10,6 +10,7 @@ import * as E from "fp-ts/lib/Either.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CONTENT_LIMIT, type Probe, type ProbeResult } from "../probe.js";
 import { ShTransport, tempDir } from "./sh-transport.test.js";
+import { compileProbes } from "./probe-script.js";
 import { ShellTarget } from "./target.js";
 
 const sha = (algo: string, b: Uint8Array | string) => createHash(algo).update(b).digest("hex");
@@ -321,6 +322,36 @@ describe("ShellTarget.probe batching", () => {
         i % 2 ? { type: "file", mode: 0o644, owner: "root", group: "root", size: 1 } : { value: null },
       ),
     );
+  });
+
+  it("shares calls: one tend_units for plain unit names, one tend_file per path and digest, identical probes once", async () => {
+    writeFileSync(`${dir}/shared`, "shared\n");
+    const probes: Probe[] = [
+      { type: "unit", name: "a.service" },
+      { type: "file", path: `${dir}/shared`, hash: "sha256", content: true },
+      { type: "unit", name: "kubelet" },
+      { type: "file", path: `${dir}/shared` },
+      { type: "unit", name: "b@x.socket" },
+      { type: "file", path: `${dir}/shared`, hash: "sha512" },
+      { type: "file", path: `${dir}/shared`, hash: "sha256" },
+      { type: "unit", name: "a.service" },
+      { type: "sysctl", key: "net.tend.none" },
+      { type: "sysctl", key: "net.tend.none" },
+    ];
+    const { calls, frameOf } = compileProbes(probes);
+    expect(calls.map((c) => c.text.replace(dir, "D"))).toEqual([
+      "'tend_units' '0 4' 'a.service' 'b@x.socket'",
+      "tend_frame 1 'tend_file' 'D/shared' 'sha256' '1' '65537'",
+      "tend_frame 2 'tend_unit' 'kubelet'",
+      "tend_frame 5 'tend_file' 'D/shared' 'sha512' '0' '65537'",
+      "tend_frame 8 'tend_sysctl' '/proc/sys/net/tend/none'",
+    ]);
+    expect(frameOf).toEqual([0, 1, 2, 1, 4, 5, 1, 0, 8, 8]);
+    const transport = new ShTransport();
+    const together = await new ShellTarget(transport).probe(probes);
+    expect(transport.roundTrips).toBe(1);
+    const alone = await Promise.all(probes.map(answer));
+    expect(together).toEqual(E.right(alone));
   });
 
   it("file bytes that imitate frames cannot forge an answer", async () => {
