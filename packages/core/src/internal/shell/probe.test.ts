@@ -4,13 +4,21 @@
  */
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import * as E from "fp-ts/lib/Either.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CONTENT_LIMIT, type Probe, type ProbeResult } from "../probe.js";
-import { ShTransport, tempDir } from "./sh-transport.test.js";
 import { compileProbes } from "./probe-script.js";
+import { ShTransport, tempDir } from "./sh-transport.test.js";
 import { ShellTarget } from "./target.js";
 
 const sha = (algo: string, b: Uint8Array | string) => createHash(algo).update(b).digest("hex");
