@@ -47,34 +47,14 @@ const sh = (argv, { input, quiet = true, ok = (c) => c === 0 } = {}) => {
   if (!ok(r.status)) throw new Error(`${argv.join(" ")} exited ${r.status}: ${(r.stderr ?? "").trim()}`);
   return r;
 };
-const has = (cmd) => spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // --- 1. prerequisites ---------------------------------------------------------
 
 const prerequisites = () => {
-  say("system prerequisites");
-  const needed = ["docker.io", "debootstrap", "iproute2", "dpkg-dev", "openssl", "tar", "curl"];
-  const missing = needed.filter(
-    (p) => !(sh(["dpkg-query", "-W", "-f=${Status}", p], { ok: () => true }).stdout ?? "").includes("install ok installed"),
-  );
-  if (missing.length > 0) {
-    console.log(`installing: ${missing.join(" ")}`);
-    const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-    for (const argv of [["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "--no-install-recommends", ...missing]]) {
-      const r = spawnSync(argv[0], argv.slice(1), { stdio: "inherit", env });
-      if (r.status !== 0) throw new Error(`${argv.join(" ")} failed; install ${missing.join(" ")} by hand`);
-    }
-  }
-  if (sh(["docker", "info"], { ok: () => true }).status !== 0) {
-    console.log("starting dockerd");
-    // setsid: dockerd outlives the demo, like in .ci/run.
-    spawnSync("sh", ["-c", "setsid dockerd >/tmp/tend-demo-dockerd.log 2>&1 </dev/null &"]);
-    for (let i = 0; i < 120 && sh(["docker", "info"], { ok: () => true }).status !== 0; i++) spawnSync("sleep", ["0.5"]);
-    sh(["docker", "info"]);
-  }
-  say(`test image ${IMAGE}`);
-  sh(["bash", join(root, "test", "hosts", "build-image.sh")], { quiet: false });
+  say("system prerequisites and test image");
+  // One script for the tests, CI and the demo: apt packages, dockerd, the systemd image.
+  sh(["bash", join(root, "scripts", "ensure-system.sh")], { quiet: false });
 };
 
 // --- 2. hosts -----------------------------------------------------------------
