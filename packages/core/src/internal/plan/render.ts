@@ -57,9 +57,25 @@ const renderDelta = (delta: unknown, indent: string, paint: Paint, key = ""): st
   return [];
 };
 
+/** Lines of a new multi-line text, capped so a plan stays readable. */
+const MAX_NEW_LINES = 30;
+const newText = (text: string, paint: Paint): string[] => {
+  const lines = text.replace(/\n$/, "").split("\n");
+  const shown = lines.slice(0, MAX_NEW_LINES).map((l) => `          ${paint(32, `+ ${l}`)}`);
+  if (lines.length > MAX_NEW_LINES) shown.push(`          … ${lines.length - MAX_NEW_LINES} more lines`);
+  return shown;
+};
+
 const renderField = (f: FieldDiff, paint: Paint): string[] => {
+  if (f.sensitive) return [`      ${paint(33, "~")} ${f.field}: (sensitive value changed)`];
+  // A value that did not exist before reads as an assignment, like terraform's `+ attr = value`.
+  if (f.before === null && f.after !== null) {
+    const head = `      ${paint(32, "+")} ${f.field}`;
+    if (typeof f.after === "string" && f.after.includes("\n"))
+      return [`${head}:`, ...newText(f.after, paint)];
+    return [`${head} = ${show(f.after)}`];
+  }
   const head = `      ${paint(33, "~")} ${f.field}`;
-  if (f.sensitive) return [`${head}: (sensitive value changed)`];
   if (f.diff?.format === "unified")
     return [
       `${head}:`,
