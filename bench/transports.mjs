@@ -5,9 +5,8 @@
 // test host. Reports wall time and exec round trips; a no-op plan must cost
 // 2 round trips (host facts + every resource probe) whatever N is.
 // Run through `npm run bench` (or `node bench/run.mjs transports` after `tsc -b`).
-import { spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
+import { register } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { apply, plan, ShellTarget } from "@tend/core";
@@ -15,93 +14,29 @@ import { dockerTransport } from "@tend/transport-docker";
 import { localTransport } from "@tend/transport-local";
 import { commandSocket, sshTransport } from "@tend/transport-ssh";
 
+// The test-host helpers are TypeScript; the loader strips types (as in bench/worker.mjs).
+register(new URL("./ts-loader.mjs", import.meta.url));
+const { ensureImage, installAuthorizedKey, makeKeyPair, sshdCommand, startHosts, stopHosts } = await import(
+  "../test/hosts/hosts.ts"
+);
+
 const SIZES = (process.env.TEND_BENCH_FILES ?? "20,200,1000").split(",").map(Number);
 const REPEATS = Number(process.env.TEND_BENCH_REPEATS ?? 3);
-const IMAGE =
-  process.env.TEND_TEST_IMAGE ?? readFileSync(new URL("../test/hosts/IMAGE", import.meta.url), "utf8").trim();
-// The label test/hosts uses: a container whose starting pid is gone is removed by the next test run.
-const LABEL = "tend.test.pid";
-
-/** Runs argv; returns trimmed stdout or throws with stderr. */
-const run = (argv, input) => {
-  const r = spawnSync(argv[0], argv.slice(1), { input, encoding: "utf8", timeout: 120_000 });
-  if (r.status !== 0) throw new Error(`${argv.slice(0, 4).join(" ")} exited ${r.status}: ${r.stderr}`);
-  return r.stdout.trim();
-};
-
-/** A systemd test host as DESIGN.md "Test hosts" starts one (no network, no wg0: the bench needs none). */
-const startHost = async () => {
-  if (spawnSync("docker", ["image", "inspect", IMAGE], { stdio: "ignore" }).status !== 0) {
-    run(["bash", new URL("../test/hosts/build-image.sh", import.meta.url).pathname]);
-  }
-  const name = `tend-bench-${process.pid.toString(36)}${randomBytes(3).toString("hex")}`;
-  run([
-    "docker",
-    "run",
-    "-d",
-    "--name",
-    name,
-    "--hostname",
-    "bench",
-    "--label",
-    `${LABEL}=${process.pid}`,
-    "--network",
-    "none",
-    "--cap-add",
-    "SYS_ADMIN",
-    "--cap-add",
-    "NET_ADMIN",
-    "--security-opt",
-    "systempaths=unconfined",
-    "--tmpfs",
-    "/run",
-    "--tmpfs",
-    "/run/lock",
-    "-v",
-    "/sys/fs/cgroup:/sys/fs/cgroup:rw",
-    IMAGE,
-    "/lib/systemd/systemd",
-  ]);
-  process.once("exit", () => spawnSync("docker", ["rm", "-f", name], { stdio: "ignore" }));
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    const s = spawnSync("docker", ["exec", name, "systemctl", "is-system-running"], {
-      encoding: "utf8",
-    }).stdout.trim();
-    if (s === "running" || s === "degraded") break;
-    if (Date.now() > deadline) throw new Error(`${name}: systemd not running (${s})`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  run(["docker", "exec", name, "sh", "-c", "mkdir -p /run/sshd && chmod 0755 /run/sshd"]);
-  return name;
-};
 
 /** ssh2 over `sshd -i` on docker exec's stdio, as root with a fresh key. */
-const sshInto = async (container, dir) => {
-  const key = join(dir, "id_ed25519");
-  run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key]);
-  run(
-    [
-      "docker",
-      "exec",
-      "-i",
-      container,
-      "sh",
-      "-c",
-      "mkdir -p /root/.ssh && cat >> /root/.ssh/authorized_keys && chmod -R go= /root/.ssh",
-    ],
-    readFileSync(`${key}.pub`),
-  );
+const sshInto = async (host, dir) => {
+  const key = await makeKeyPair();
+  await installAuthorizedKey(host, key.publicKey);
   const t = await sshTransport({
     host: "bench-ssh",
     username: "root",
-    privateKeyPath: key,
+    privateKeyPath: key.privateKeyPath,
     knownHostsPath: join(dir, "known_hosts"),
     hostKeyPolicy: "accept-new",
-    sock: commandSocket(["docker", "exec", "-i", container, "/usr/sbin/sshd", "-i"]),
+    sock: commandSocket(sshdCommand(host)),
   });
   if (t._tag === "Left") throw new Error(`ssh: ${JSON.stringify(t.left)}`);
-  return t.right;
+  return { transport: t.right, dispose: key.dispose };
 };
 
 const filesUnder = (root, n) => [
@@ -139,20 +74,23 @@ const measure = async (label, transport, root, n) => {
 
 const rows = [];
 const dir = mkdtempSync(join(tmpdir(), "tend-bench-"));
-let container;
+let hosts = [];
 try {
-  container = await startHost();
+  await ensureImage();
+  hosts = await startHosts(1, { prefix: "bench" });
+  const host = hosts[0];
   const local = localTransport({ host: "bench-local" });
-  const docker = dockerTransport({ container, host: "bench-docker" });
-  const ssh = await sshInto(container, dir);
+  const docker = dockerTransport({ container: host.container, host: "bench-docker" });
+  const { transport: ssh, dispose } = await sshInto(host, dir);
   for (const n of SIZES) {
     rows.push(await measure("local", local, join(dir, `n${n}`), n));
     rows.push(await measure("docker", docker, `/srv/bench/docker-n${n}`, n));
     rows.push(await measure("ssh", ssh, `/srv/bench/ssh-n${n}`, n));
   }
   await Promise.all([local.close(), docker.close(), ssh.close()]);
+  await dispose();
 } finally {
-  if (container) spawnSync("docker", ["rm", "-f", container], { stdio: "ignore" });
+  await stopHosts(hosts);
   rmSync(dir, { recursive: true, force: true });
 }
 
