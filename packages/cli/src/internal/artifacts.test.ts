@@ -1,9 +1,18 @@
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { checksumFileDigest, ensureArtifact, type Fetch, fetchTexts } from "./artifacts.js";
+import { checksumFileDigest, ensureArtifact, type Fetch, fetchTexts, verifiedSha256 } from "./artifacts.js";
+import { readSource } from "./planning.js";
 
 /** A fetch over a url → body table that counts requests; unknown urls answer 404. */
 const fakeFetch = (bodies: Record<string, string>) => {
@@ -87,6 +96,100 @@ describe("controller downloads land in the cache only with a matching checksum",
     );
     expect(missing).toEqual({ error: `${URL_A}x: HTTP 404` });
     expect(existsSync(join(cache, "g"))).toBe(false);
+  });
+});
+
+describe("a verified cache file is not hashed again while its sidecar still describes it", () => {
+  const BODY = "kubelet bytes";
+  const artifact = {
+    url: URL_A,
+    checksum: { algo: "sha256" as const, hex: sha256(BODY) },
+    cacheName: "k-kubelet",
+  };
+  const OLD = new Date("2001-01-01T00:00:00Z");
+
+  /** A cache holding the verified artifact, its sidecar's mtime set far back so a rewrite shows. */
+  const warmCache = async () => {
+    const cache = mkdtempSync(join(tmpdir(), "tend-cache-"));
+    const fake = fakeFetch({ [URL_A]: BODY });
+    expect(await ensureArtifact(artifact, cache, fake.fetchFn)).toEqual({ path: join(cache, "k-kubelet") });
+    const file = join(cache, "k-kubelet");
+    const sidecar = `${file}.verified`;
+    expect(JSON.parse(readFileSync(sidecar, "utf8"))).toMatchObject({
+      algo: "sha256",
+      hex: sha256(BODY),
+      sha256: sha256(BODY),
+      size: BODY.length,
+    });
+    utimesSync(sidecar, OLD, OLD);
+    return { cache, file, sidecar, fake };
+  };
+
+  it("an untouched file is trusted: no fetch, no re-verification (the sidecar is not rewritten)", async () => {
+    const { cache, file, sidecar, fake } = await warmCache();
+    const before = readFileSync(sidecar, "utf8");
+    expect(await ensureArtifact(artifact, cache, fake.fetchFn)).toEqual({ path: file });
+    expect(fake.calls).toHaveLength(1);
+    expect(statSync(sidecar).mtime).toEqual(OLD);
+    expect(readFileSync(sidecar, "utf8")).toBe(before);
+    expect(await verifiedSha256(file)).toBe(sha256(BODY));
+  });
+
+  it("a file altered in place (same size, new mtime) is verified again and replaced", async () => {
+    const { cache, file, sidecar, fake } = await warmCache();
+    writeFileSync(file, "KUBELET BYTES");
+    utimesSync(file, new Date(), new Date(Date.now() + 5000));
+    expect(await verifiedSha256(file)).toBeUndefined();
+    expect(await ensureArtifact(artifact, cache, fake.fetchFn)).toEqual({ path: file });
+    expect(fake.calls).toHaveLength(2);
+    expect(readFileSync(file, "utf8")).toBe(BODY);
+    expect(statSync(sidecar).mtime).not.toEqual(OLD);
+    expect(await verifiedSha256(file)).toBe(sha256(BODY));
+  });
+
+  it("a file only touched is verified again, kept, and gets a new sidecar", async () => {
+    const { cache, file, sidecar, fake } = await warmCache();
+    utimesSync(file, new Date(), new Date(Date.now() + 5000));
+    expect(await ensureArtifact(artifact, cache, fake.fetchFn)).toEqual({ path: file });
+    expect(fake.calls).toHaveLength(1);
+    expect(statSync(sidecar).mtime).not.toEqual(OLD);
+    expect(await verifiedSha256(file)).toBe(sha256(BODY));
+  });
+
+  it("a sidecar of another checksum does not vouch for the file", async () => {
+    const { cache, file, fake } = await warmCache();
+    const other = { ...artifact, checksum: { algo: "sha256" as const, hex: sha256("other") } };
+    const fetch2 = fakeFetch({ [URL_A]: "other" });
+    expect(await ensureArtifact(other, cache, fetch2.fetchFn)).toEqual({ path: file });
+    expect(fetch2.calls).toHaveLength(1);
+    expect(readFileSync(file, "utf8")).toBe("other");
+    expect(await verifiedSha256(file)).toBe(sha256("other"));
+    expect(fake.calls).toHaveLength(1);
+  });
+
+  it("sha512-pinned artifacts record their sha256 too; unpinned cached ones get a sidecar on first use", async () => {
+    const cache = mkdtempSync(join(tmpdir(), "tend-cache-"));
+    const { fetchFn } = fakeFetch({ [URL_A]: "cni" });
+    const hex = createHash("sha512").update("cni").digest("hex");
+    await ensureArtifact({ url: URL_A, checksum: { algo: "sha512", hex }, cacheName: "c" }, cache, fetchFn);
+    expect(await verifiedSha256(join(cache, "c"))).toBe(sha256("cni"));
+    writeFileSync(join(cache, "f"), "flanneld");
+    expect(await verifiedSha256(join(cache, "f"))).toBeUndefined();
+    await ensureArtifact({ url: URL_A, checksum: null, cacheName: "f" }, cache, fetchFn);
+    expect(await verifiedSha256(join(cache, "f"))).toBe(sha256("flanneld"));
+  });
+
+  it("readSource answers a verified cache file with its digest and reads it only when asked", async () => {
+    const { file } = await warmCache();
+    const r = await readSource(file);
+    if (r instanceof Uint8Array) throw new Error("expected the digest form");
+    expect(r.sha256).toBe(sha256(BODY));
+    expect(Buffer.from(await r.bytes!()).toString()).toBe(BODY);
+    // Changed since verified: read in full, so the engine hashes what is there now.
+    writeFileSync(file, "KUBELET BYTES");
+    utimesSync(file, new Date(), new Date(Date.now() + 5000));
+    const again = await readSource(file);
+    expect(again instanceof Uint8Array && Buffer.from(again).toString()).toBe("KUBELET BYTES");
   });
 });
 

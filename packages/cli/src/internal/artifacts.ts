@@ -4,10 +4,16 @@
  * cache (~/.cache/tend) so hosts without a route to the internet get them
  * uploaded. A cached file is used only when its checksum matches, and a
  * download lands in the cache only after its checksum matched.
+ *
+ * Verifying means reading the whole file (hundreds of MB per worker), so a
+ * verified file gets a sidecar `<name>.verified` recording the checksum it
+ * matched, its sha256 (the engine's blob identity) and its size, mtime, ctime
+ * and inode. While those still match, later runs trust the sidecar instead of
+ * hashing again; any difference means verifying again.
  */
 import { createHash } from "node:crypto";
-import { createWriteStream } from "node:fs";
-import { mkdir, readFile, rename, rm, stat } from "node:fs/promises";
+import { createReadStream, createWriteStream, type Stats } from "node:fs";
+import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { basename, join } from "node:path";
 import { Readable } from "node:stream";
@@ -81,22 +87,122 @@ export const fetchTexts = async (
   return new Map(results);
 };
 
-const digestOf = async (path: string, algo: string): Promise<string | undefined> => {
+/** The sidecar of a verified cache file: what it matched, and the file as it was then. */
+interface Verified {
+  readonly format: "tend-verified/1";
+  /** The declared checksum it matched; null for an artifact pinned by none. */
+  readonly algo: ArtifactChecksum["algo"] | null;
+  readonly hex: string | null;
+  readonly sha256: string;
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly ctimeMs: number;
+  readonly ino: number;
+}
+
+const sidecarOf = (path: string): string => `${path}.verified`;
+
+const statOf = async (path: string): Promise<Stats | undefined> => {
   try {
-    return createHash(algo)
-      .update(await readFile(path))
-      .digest("hex");
+    const s = await stat(path);
+    return s.isFile() ? s : undefined;
   } catch {
     return undefined;
   }
 };
 
-const exists = async (path: string): Promise<boolean> => {
+/** The file's sidecar if it still describes the file as it is now. */
+const currentSidecar = async (path: string): Promise<Verified | undefined> => {
+  const s = await statOf(path);
+  if (!s) return undefined;
+  let v: Verified;
   try {
-    return (await stat(path)).isFile();
+    v = JSON.parse(await readFile(sidecarOf(path), "utf8")) as Verified;
   } catch {
-    return false;
+    return undefined;
   }
+  const fresh =
+    v !== null &&
+    typeof v === "object" &&
+    v.format === "tend-verified/1" &&
+    typeof v.sha256 === "string" &&
+    /^[0-9a-f]{64}$/.test(v.sha256) &&
+    v.size === s.size &&
+    v.mtimeMs === s.mtimeMs &&
+    v.ctimeMs === s.ctimeMs &&
+    v.ino === s.ino;
+  return fresh ? v : undefined;
+};
+
+/** Records that `path`, as it is now, has these digests (atomically; a failure only costs a re-hash later). */
+const writeSidecar = async (
+  path: string,
+  checksum: ArtifactChecksum | null,
+  sha256: string,
+): Promise<void> => {
+  const s = await statOf(path);
+  if (!s) return;
+  const v: Verified = {
+    format: "tend-verified/1",
+    algo: checksum?.algo ?? null,
+    hex: checksum?.hex.toLowerCase() ?? null,
+    sha256,
+    size: s.size,
+    mtimeMs: s.mtimeMs,
+    ctimeMs: s.ctimeMs,
+    ino: s.ino,
+  };
+  const temp = `${sidecarOf(path)}.part-${process.pid}`;
+  try {
+    await writeFile(temp, `${JSON.stringify(v)}\n`, { mode: 0o644 });
+    await rename(temp, sidecarOf(path));
+  } catch {
+    await rm(temp, { force: true });
+  }
+};
+
+/** Digests of a file in one streamed read: sha256 and, if another, the declared algorithm. */
+const digestsOf = async (
+  path: string,
+  algo: ArtifactChecksum["algo"] | null,
+): Promise<{ sha256: string; declared: string } | undefined> => {
+  const sha = createHash("sha256");
+  const other = algo && algo !== "sha256" ? createHash(algo) : undefined;
+  try {
+    for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+      sha.update(chunk as Buffer);
+      other?.update(chunk as Buffer);
+    }
+  } catch {
+    return undefined;
+  }
+  const sha256 = sha.digest("hex");
+  return { sha256, declared: other ? other.digest("hex") : sha256 };
+};
+
+/**
+ * The sha256 of a verified cache file whose sidecar still matches it, or
+ * undefined (any other file, or one changed since it was verified).
+ */
+export const verifiedSha256 = async (path: string): Promise<string | undefined> =>
+  (await currentSidecar(path))?.sha256;
+
+/**
+ * Whether the cached file matches: by its sidecar when that still describes
+ * it and names the same checksum, else by hashing it (and then recording a
+ * sidecar). Without a checksum, any existing file matches.
+ */
+const cachedMatches = async (path: string, checksum: ArtifactChecksum | null): Promise<boolean> => {
+  const v = await currentSidecar(path);
+  if (v && (checksum === null || (v.algo === checksum.algo && v.hex === checksum.hex.toLowerCase())))
+    return true;
+  if (v && checksum?.algo === "sha256") return v.sha256 === checksum.hex.toLowerCase();
+  if (!(await statOf(path))) return false;
+  const d = await digestsOf(path, checksum?.algo ?? null);
+  if (!d) return false;
+  if (checksum && d.declared !== checksum.hex.toLowerCase()) return false;
+  await writeSidecar(path, checksum, d.sha256);
+  return true;
 };
 
 /**
@@ -113,11 +219,7 @@ export const ensureArtifact = async (
 ): Promise<{ path: string } | { error: string }> => {
   const path = join(cacheDir, artifact.cacheName);
   const { checksum } = artifact;
-  if (checksum) {
-    if ((await digestOf(path, checksum.algo)) === checksum.hex.toLowerCase()) return { path };
-  } else if (await exists(path)) {
-    return { path };
-  }
+  if (await cachedMatches(path, checksum)) return { path };
   await mkdir(cacheDir, { recursive: true });
   const temp = `${path}.part-${process.pid}`;
   // Aborted when nothing arrives for STALL_TIMEOUT_MS, however long the whole download takes.
@@ -133,24 +235,25 @@ export const ensureArtifact = async (
     if (!res.ok || !res.body) return { error: `${artifact.url}: HTTP ${res.status}` };
     const total = Number(res.headers.get("content-length") ?? "") || undefined;
     const hash = checksum ? createHash(checksum.algo) : undefined;
+    const sha = checksum?.algo === "sha256" ? undefined : createHash("sha256");
     let received = 0;
     const body = Readable.fromWeb(res.body as import("node:stream/web").ReadableStream<Uint8Array>);
     body.on("data", (chunk: Buffer) => {
       received += chunk.length;
       alive();
       hash?.update(chunk);
+      sha?.update(chunk);
       progress?.bar(basename(path), received, total);
     });
     await pipeline(body, createWriteStream(temp, { mode: 0o644 }));
     progress?.endBar();
-    if (hash && checksum) {
-      const got = hash.digest("hex");
-      if (got !== checksum.hex.toLowerCase()) {
-        await rm(temp, { force: true });
-        return { error: `${artifact.url}: ${checksum.algo} mismatch: expected ${checksum.hex}, got ${got}` };
-      }
+    const got = hash?.digest("hex");
+    if (checksum && got !== checksum.hex.toLowerCase()) {
+      await rm(temp, { force: true });
+      return { error: `${artifact.url}: ${checksum.algo} mismatch: expected ${checksum.hex}, got ${got}` };
     }
     await rename(temp, path);
+    await writeSidecar(path, checksum, sha ? sha.digest("hex") : got!);
     return { path };
   } catch (e) {
     progress?.endBar();

@@ -7,10 +7,16 @@
 
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { HostFacts, HostPlan, Plan, Resource, Target } from "@tend/core";
+import type { HostFacts, HostPlan, Plan, Resource, SourceContent, Target } from "@tend/core";
 import { combinePlans, mapBounded, planHost } from "@tend/core";
 import { type Either, isLeft } from "fp-ts/lib/Either.js";
-import { type Artifact, checksumFileDigest, ensureArtifact, fetchTexts } from "./artifacts.js";
+import {
+  type Artifact,
+  checksumFileDigest,
+  ensureArtifact,
+  fetchTexts,
+  verifiedSha256,
+} from "./artifacts.js";
 import type { ClusterInput, Deps } from "./facade.js";
 import { closeAll, type HostOptions, type Reached, reachHosts, selectTargets } from "./hosts.js";
 import type { Progress } from "./progress.js";
@@ -24,8 +30,17 @@ export interface PlannedRun {
   readonly resources: ReadonlyMap<string, readonly Resource[]>;
 }
 
-/** Reads controller-side source files (certificates, kubeconfigs). */
-export const readSource = async (path: string): Promise<Uint8Array> => new Uint8Array(await readFile(path));
+/**
+ * Reads controller-side source files (certificates, kubeconfigs, uploaded
+ * artifacts). A verified artifact of the controller cache answers with the
+ * sha256 its sidecar recorded and reads its bytes only if the engine asks
+ * (a plan that uploads nothing never reads them); any other file is read.
+ */
+export const readSource = async (path: string): Promise<Uint8Array | SourceContent> => {
+  const sha256 = await verifiedSha256(path);
+  if (sha256 !== undefined) return { sha256, bytes: async () => new Uint8Array(await readFile(path)) };
+  return new Uint8Array(await readFile(path));
+};
 
 const failed = (host: string, errors: readonly string[]): HostPlan => ({
   host,

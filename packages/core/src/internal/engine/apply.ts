@@ -11,7 +11,7 @@ import { describeOp } from "../op.js";
 import type { Action, Plan, ReadyHostPlan } from "../plan/format.js";
 import type { AnyKind, Resource } from "../resource.js";
 import type { BlobStore, Target } from "../target.js";
-import type { ReadSource } from "./content.js";
+import { type ReadSource, readSourceBytes } from "./content.js";
 import { canonicalJson, fromBase64, sha256Hex } from "./digest.js";
 import { describeTargetError } from "./errors.js";
 import { blobBytesOf, planFactsOf, planHost } from "./plan-host.js";
@@ -77,13 +77,15 @@ const gatherBlobs = async (
       if (!bytes && entry && "source" in entry) {
         if (!readSource)
           return E.left(`${hp.host}: ${a.id}: ${entry.source} cannot be read (no source reader)`);
+        let read: Uint8Array | "changed";
         try {
-          bytes = await readSource(entry.source);
+          read = await readSourceBytes(readSource, entry.source, op.blob);
         } catch (e) {
           return E.left(`${hp.host}: ${a.id}: cannot read ${entry.source}: ${(e as Error).message}`);
         }
-        if (sha256Hex(bytes) !== op.blob)
+        if (read === "changed")
           return E.left(`${hp.host}: ${a.id}: ${entry.source} changed since the plan was made; plan again`);
+        bytes = read;
       }
       if (!bytes)
         return E.left(

@@ -7,11 +7,52 @@ import type { Blob, ContentSpec } from "../resource.js";
 import { fromBase64, sha256Hex, toBase64 } from "./digest.js";
 import type { PlanError } from "./errors.js";
 
-/** Reads a controller-side file (injected by the caller: core does no I/O). */
-export type ReadSource = (path: string) => Promise<Uint8Array>;
+/**
+ * A controller-side file whose sha256 the reader already knows (e.g. a
+ * verified artifact in the controller cache), with its bytes read only when
+ * asked: a plan that writes nothing from it never reads it.
+ */
+export interface SourceContent {
+  /** Lower-case hex sha256 of the file's bytes. */
+  readonly sha256: string;
+  /** Reads the bytes; absent when the reader can only tell the digest. */
+  readonly bytes?: () => Promise<Uint8Array>;
+}
+
+/**
+ * Reads a controller-side file (injected by the caller: core does no I/O):
+ * its bytes, or its digest with a lazy read of the bytes.
+ */
+export type ReadSource = (path: string) => Promise<Uint8Array | SourceContent>;
+
+const isSourceContent = (r: Uint8Array | SourceContent): r is SourceContent =>
+  !ArrayBuffer.isView(r) && typeof (r as SourceContent).sha256 === "string";
+
+/**
+ * The bytes of a source, checked against `expected` (a plan's blob digest).
+ * A reader that knows the digest answers "changed" without reading the file.
+ * Throws with the reason when the file cannot be read; resolves to
+ * "changed" when its content is not the expected one.
+ */
+export const readSourceBytes = async (
+  readSource: ReadSource,
+  path: string,
+  expected: string,
+): Promise<Uint8Array | "changed"> => {
+  const r = await readSource(path);
+  if (isSourceContent(r)) {
+    if (r.sha256.toLowerCase() !== expected) return "changed";
+    if (!r.bytes) throw new Error("the source reader gave its digest only");
+    const bytes = await r.bytes();
+    return sha256Hex(bytes) === expected ? bytes : "changed";
+  }
+  return sha256Hex(r) === expected ? r : "changed";
+};
 
 interface StoredBlob {
   bytes?: Uint8Array;
+  /** Reads the bytes of a source known so far by its digest only. */
+  load?: () => Promise<Uint8Array>;
   source?: string;
   sensitive: boolean;
 }
@@ -38,6 +79,7 @@ export class BlobTable {
     const prev = this.blobs.get(sha);
     this.blobs.set(sha, {
       bytes: prev?.bytes ?? b.bytes,
+      load: prev?.load ?? b.load,
       source: prev?.source ?? b.source,
       sensitive: (prev?.sensitive ?? false) || b.sensitive,
     });
@@ -57,15 +99,29 @@ export class BlobTable {
           path: spec.source,
           reason: "no source reader was given to plan",
         };
-      let bytes: Uint8Array;
+      let read: Uint8Array | SourceContent;
       try {
-        bytes = await this.readSource(spec.source);
+        read = await this.readSource(spec.source);
       } catch (e) {
         return { _tag: "SourceUnreadable", id, path: spec.source, reason: (e as Error).message };
       }
-      const sha = sha256Hex(bytes);
-      this.merge(sha, { bytes, source: spec.source, sensitive });
-      return { sha256: sha, bytes, source: spec.source };
+      if (isSourceContent(read)) {
+        // Digest now, bytes only if an op writes them (see withBytes).
+        const sha = read.sha256.toLowerCase();
+        if (!/^[0-9a-f]{64}$/.test(sha))
+          return {
+            _tag: "SourceUnreadable",
+            id,
+            path: spec.source,
+            reason: `the reader gave no sha256: ${sha}`,
+          };
+        const bytes = this.known.get(sha) ?? this.blobs.get(sha)?.bytes;
+        this.merge(sha, { bytes, load: read.bytes, source: spec.source, sensitive });
+        return { sha256: sha, ...(bytes ? { bytes } : {}), source: spec.source };
+      }
+      const sha = sha256Hex(read);
+      this.merge(sha, { bytes: read, source: spec.source, sensitive });
+      return { sha256: sha, bytes: read, source: spec.source };
     }
     const sha = spec.blob;
     const entry = this.entries[sha];
@@ -74,6 +130,47 @@ export class BlobTable {
     const source = entry && "source" in entry ? entry.source : undefined;
     this.merge(sha, { bytes, source, sensitive });
     return { sha256: sha, ...(bytes ? { bytes } : {}), ...(source ? { source } : {}) };
+  }
+
+  /** Whether the blob's bytes are not at hand but can be read. */
+  loadable(sha: string): boolean {
+    const b = this.blobs.get(sha);
+    return b !== undefined && b.bytes === undefined && b.load !== undefined;
+  }
+
+  private readonly loading = new Map<string, Promise<Uint8Array>>();
+
+  /**
+   * The blob with its bytes, read now if they were left for later and checked
+   * against the digest the reader gave; a blob that cannot be read comes
+   * back as it was. Each blob is read once per table.
+   */
+  async withBytes(id: string, blob: Blob): Promise<Blob | PlanError> {
+    if (blob.bytes) return blob;
+    const stored = this.blobs.get(blob.sha256);
+    if (stored?.bytes) return { ...blob, bytes: stored.bytes };
+    if (!stored?.load) return blob;
+    const path = stored.source ?? blob.source ?? "";
+    let pending = this.loading.get(blob.sha256);
+    if (!pending) {
+      pending = stored.load();
+      this.loading.set(blob.sha256, pending);
+    }
+    let bytes: Uint8Array;
+    try {
+      bytes = await pending;
+    } catch (e) {
+      return { _tag: "SourceUnreadable", id, path, reason: (e as Error).message };
+    }
+    if (sha256Hex(bytes) !== blob.sha256)
+      return {
+        _tag: "SourceUnreadable",
+        id,
+        path,
+        reason: `its content is not the ${blob.sha256.slice(0, 12)}… the reader said; it changed while planning`,
+      };
+    this.merge(blob.sha256, { bytes, sensitive: stored.sensitive });
+    return { ...blob, bytes };
   }
 
   /** Bytes of every blob at hand, for in-process apply. */

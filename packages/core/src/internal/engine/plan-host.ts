@@ -123,16 +123,37 @@ export const planHost = async (
   const outcomes = new Map<string, NodeOutcome>();
   for (const node of graph.right.nodes) {
     const nodeFacts = slots.get(node.id)!.map((i) => results[i]!);
-    const ctx = contexts.get(node.id)!;
+    let ctx = contexts.get(node.id)!;
+    let diff = node.kind.diff(node.props, nodeFacts, ctx);
+    // A source known by its digest alone is read only when its resource changes
+    // (the diff may show its text, the ops write it); then diff again with the bytes.
+    if (diff.action !== "noop" && ctx.blob && table.loadable(ctx.blob.sha256)) {
+      const blob = await table.withBytes(node.id, ctx.blob);
+      if ("_tag" in blob) {
+        errors.push(blob);
+        continue;
+      }
+      ctx = { ...ctx, blob };
+      contexts.set(node.id, ctx);
+      diff = node.kind.diff(node.props, nodeFacts, ctx);
+    }
     const sensitive = node.kind.sensitive?.(node.props) ?? false;
     for (const bytes of node.kind.derivedBlobs?.(node.props, nodeFacts, ctx) ?? [])
       table.add(bytes, sensitive);
-    const diff = node.kind.diff(node.props, nodeFacts, ctx);
     outcomes.set(node.id, { node, diff, facts: nodeFacts, ctx, sensitive });
   }
+  if (errors.length > 0) return failed(host, errors);
   const actions = buildActions(graph.right, outcomes, pendingUnitsOf(results[0]));
 
   const used = actions.flatMap((a) => a.ops.flatMap((o) => (o.op === "writeFile" ? [o.blob] : [])));
+  // Every blob an op writes has its bytes at hand (plan files inline them, apply uploads them).
+  for (const sha of new Set(used)) {
+    if (!table.loadable(sha)) continue;
+    const owner = actions.find((a) => a.ops.some((o) => o.op === "writeFile" && o.blob === sha));
+    const r = await table.withBytes(owner?.id ?? sha, { sha256: sha });
+    if ("_tag" in r) errors.push(r);
+  }
+  if (errors.length > 0) return failed(host, errors);
   const stored: StoredResource[] = graph.right.nodes.map((n) => {
     const blob = contexts.get(n.id)!.blob;
     const props = blob && n.kind.withBlob ? n.kind.withBlob(n.props, blob.sha256) : n.props;
