@@ -50,7 +50,9 @@ const failed = (host: string, errors: readonly string[]): HostPlan => ({
 
 /** The progress line of a failed host: its first error, shortened; the plan output has them all. */
 const failedLine = (host: string, errors: readonly string[], what = "failed"): string => {
-  const first = (errors[0] ?? "").split("\n")[0]!.replace(`${host}: `, "");
+  const line = (errors[0] ?? "").split("\n")[0]!;
+  // The progress line already names the host: drop it only where the message starts with it.
+  const first = line.startsWith(`${host}: `) ? line.slice(host.length + 2) : line;
   const more = errors.length > 1 ? ` (+${errors.length - 1} more)` : "";
   return `${what}: ${first.length > 120 ? `${first.slice(0, 117)}...` : first}${more}`;
 };
