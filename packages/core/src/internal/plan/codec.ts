@@ -5,6 +5,7 @@
  */
 import * as E from "fp-ts/lib/Either.js";
 import type * as t from "io-ts";
+import { IntersectionType, UnionType } from "io-ts";
 import { type HostPlan, PLAN_FORMAT, Plan, type ReadyHostPlan, type Summary } from "./format.js";
 
 export type PlanDecodeError =
@@ -20,10 +21,18 @@ const sortKeys = (_k: string, v: unknown): unknown =>
 /** The plan as JSON text, keys sorted, two-space indented, trailing newline. */
 export const encodePlan = (plan: Plan): string => `${JSON.stringify(plan, sortKeys, 2)}\n`;
 
+/** The JSON path of a bad value; union branches (io-ts keys them "0", "1", … under a union type) are left out. */
 const pathOf = (e: t.ValidationError): string =>
   e.context
+    .filter(
+      (c, i) =>
+        c.key !== "" &&
+        !(
+          i > 0 &&
+          (e.context[i - 1]!.type instanceof UnionType || e.context[i - 1]!.type instanceof IntersectionType)
+        ),
+    )
     .map((c) => c.key)
-    .filter((k) => k !== "")
     .join(".");
 
 /** Decodes a saved plan, or says which paths are wrong. */
@@ -38,7 +47,13 @@ export const decodePlan = (text: string): E.Either<PlanDecodeError, Plan> => {
   if (format !== PLAN_FORMAT) return E.left({ _tag: "WrongFormat", found: format });
   const decoded = Plan.decode(raw);
   if (E.isRight(decoded)) return decoded;
-  const problems = [...new Set(decoded.left.map((e) => `${pathOf(e)}: got ${JSON.stringify(e.value)}`))];
+  const problems = [
+    ...new Set(
+      decoded.left.map((e) =>
+        e.value === undefined ? `${pathOf(e)}: missing` : `${pathOf(e)}: got ${JSON.stringify(e.value)}`,
+      ),
+    ),
+  ];
   return E.left({ _tag: "Invalid", problems: problems.slice(0, 10) });
 };
 
