@@ -5,7 +5,7 @@
  * fails at any step becomes a failed host plan; the others go on.
  */
 
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { HostFacts, HostPlan, Plan, Resource, SourceContent, Target } from "@tend/core";
 import { combinePlans, mapBounded, planHost } from "@tend/core";
@@ -38,8 +38,25 @@ export interface PlannedRun {
  */
 export const readSource = async (path: string): Promise<Uint8Array | SourceContent> => {
   const sha256 = await verifiedSha256(path);
-  if (sha256 !== undefined) return { sha256, bytes: async () => new Uint8Array(await readFile(path)) };
-  return new Uint8Array(await readFile(path));
+  if (sha256 !== undefined) return { sha256, bytes: () => readShared(path) };
+  return readShared(path);
+};
+
+/**
+ * Reads of this run, by path and file identity: every host that uploads the
+ * same artifact shares one buffer instead of reading (and holding) its own.
+ */
+const reads = new Map<string, Promise<Uint8Array>>();
+const readShared = async (path: string): Promise<Uint8Array> => {
+  const s = await stat(path);
+  const key = `${path}\0${s.ino}\0${s.size}\0${s.mtimeMs}\0${s.ctimeMs}`;
+  let read = reads.get(key);
+  if (!read) {
+    read = readFile(path).then((b) => new Uint8Array(b));
+    reads.set(key, read);
+    read.catch(() => reads.delete(key));
+  }
+  return read;
 };
 
 const failed = (host: string, errors: readonly string[]): HostPlan => ({
