@@ -34,7 +34,7 @@ const runTend = (args, env) =>
     console.log(`\n$ tend ${args.join(" ")}`);
     const child = spawn(process.execPath, [tend, ...args], { stdio: "inherit", env });
     child.on("error", reject);
-    child.on("exit", (code) => resolve(code ?? 1));
+    child.on("exit", (code) => (interrupted ? reject(new Error("interrupted")) : resolve(code ?? 1)));
   });
 
 /** Removes the hosts, the mirror and the scratch directory; once, however often it is called. */
@@ -77,18 +77,21 @@ const main = async () => {
 
   say("services on worker1");
   const active = await cluster.sh("worker1", `systemctl is-active ${SERVICES.join(" ")}`);
+  if (interrupted) return;
   const states = active.stdout.toString().trim().split("\n");
   for (const [i, s] of SERVICES.entries()) console.log(`${s.padEnd(10)} ${states[i] ?? "?"}`);
   if (applied !== 0 || again !== 0 || states.some((s) => s !== "active")) process.exitCode = 1;
 };
 
-process.on("SIGINT", () => {
-  // A second Ctrl-C quits at once; test/hosts still removes the containers on exit.
+const interrupt = (signal) => {
+  // A second signal quits at once; test/hosts still removes the containers on exit.
   if (interrupted) process.exit(130);
   interrupted = true;
-  process.stderr.write("\ninterrupted: removing the demo hosts (Ctrl-C again to quit now)\n");
+  process.stderr.write(`\n${signal}: removing the demo hosts (Ctrl-C again to quit now)\n`);
   stop().finally(() => process.exit(130));
-});
+};
+process.on("SIGINT", interrupt);
+process.on("SIGTERM", interrupt);
 
 try {
   await main();
