@@ -42,13 +42,15 @@ const planProbes = (path: string, first: "download" | "file", own: object, archi
   return [...a, ...b].filter((p) => !seen.has(probeKey(p)) && seen.add(probeKey(p)) !== undefined);
 };
 
+/** The path's entries in the batched file calls (`tend_files <specs> <path> …`): one stat and hash each. */
 const callsOf = (path: string, probes: readonly Probe[]): string[] =>
   compileProbes(probes)
     .calls.map((c) => c.text)
-    .filter((t) => t.includes(`'tend_file' '${path}'`));
+    .filter((t) => t.startsWith("'tend_files' "))
+    .flatMap((t) => t.split(" ").filter((w) => w === `'${path}'`));
 
 describe("a download or file and an archive over one path", () => {
-  // [why, first resource, its props, the archive's props, tend_file calls for the path]
+  // [why, first resource, its props, the archive's props, file call entries for the path]
   const cases: [string, "download" | "file", object, object, number][] = [
     [
       "download and archive with the same sha512 checksum",
@@ -80,7 +82,7 @@ describe("a download or file and an archive over one path", () => {
       const transport = new ShTransport();
       const together = await new ShellTarget(transport).probe(probes);
       expect(transport.roundTrips).toBe(1);
-      expect(transport.scripts.join("").split(`'tend_file' '${path}'`)).toHaveLength(calls + 1);
+      expect(transport.scripts.join("").split(`'${path}'`)).toHaveLength(calls + 1);
       const alone = await Promise.all(probes.map((p) => new ShellTarget(new ShTransport()).probe([p])));
       expect(together).toEqual(E.right(alone.map((r) => (E.isRight(r) ? r.right[0] : r))));
     },

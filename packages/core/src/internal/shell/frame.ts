@@ -38,13 +38,15 @@ export const utf8 = (bytes: Uint8Array): string => decoder.decode(bytes);
  */
 export const parseFrames = (stdout: string, boundary: string): Map<number, FrameBody> => {
   const frames = new Map<number, FrameBody>();
+  const blobs = new Map<string, string>();
   let open: { index: number; body: (readonly [string, string])[] } | undefined;
   const prefix = `${boundary} `;
   for (const line of stdout.split("\n")) {
     if (line.startsWith(prefix)) {
-      const [word, num] = line.slice(prefix.length).split(" ");
+      const [word, num, data] = line.slice(prefix.length).split(" ");
       const index = Number(num);
-      if (word === "begin") open = { index, body: [] };
+      if (word === "blob" && num !== undefined) blobs.set(num, data ?? "");
+      else if (word === "begin") open = { index, body: [] };
       else if (word === "end" && open && open.index === index) {
         frames.set(index, open.body);
         open = undefined;
@@ -55,7 +57,48 @@ export const parseFrames = (stdout: string, boundary: string): Map<number, Frame
     const sp = line.indexOf(" ");
     open.body.push(sp < 0 ? [line, ""] : [line.slice(0, sp), line.slice(sp + 1)]);
   }
-  return frames;
+  return blobs.size === 0 ? frames : resolveContentRefs(frames, blobs);
+};
+
+/**
+ * Bulk file probes (`tend_files`) send the contents of many files as one blob
+ * line `<B> blob <k> <base64>`, and each frame names its slice as
+ * `contentref <k> <offset> <length>` (bytes). This turns every such line into
+ * the `content <base64>` line a single probe would print. A reference that
+ * does not fit its blob is left as is, so the probe reads as unanswerable.
+ */
+const resolveContentRefs = (
+  frames: Map<number, FrameBody>,
+  blobs: ReadonlyMap<string, string>,
+): Map<number, FrameBody> => {
+  const decoded = new Map<string, Uint8Array>();
+  const bytesOf = (k: string): Uint8Array | undefined => {
+    const b64 = blobs.get(k);
+    if (b64 === undefined) return undefined;
+    let b = decoded.get(k);
+    if (b === undefined) {
+      b = fromBase64(b64);
+      decoded.set(k, b);
+    }
+    return b;
+  };
+  const out = new Map<number, FrameBody>();
+  for (const [index, body] of frames) {
+    out.set(
+      index,
+      body.map((kv): readonly [string, string] => {
+        if (kv[0] !== "contentref") return kv;
+        const m = /^(\S+) (\d+) (\d+)$/.exec(kv[1]);
+        const bytes = m?.[1] === undefined ? undefined : bytesOf(m[1]);
+        if (m === null || bytes === undefined) return kv;
+        const off = Number(m[2]);
+        const len = Number(m[3]);
+        if (off + len > bytes.length) return kv;
+        return ["content", Buffer.from(bytes.subarray(off, off + len)).toString("base64")];
+      }),
+    );
+  }
+  return out;
 };
 
 /** The first value of `key` in a frame body. */

@@ -36,9 +36,11 @@ const parseFile = (p: Extract<Probe, { type: "file" }>, body: FrameBody): unknow
   const common = { mode: Number.parseInt(modeOct, 8), owner, group };
   if (type === "dir") return { type, ...common };
   if (type !== "file") throw new AnswerError(`unknown file type ${JSON.stringify(type)}`);
-  const fact: Record<string, unknown> = { type, ...common, size: int(size, "size") };
+  const bytesOnDisk = int(size, "size");
+  const fact: Record<string, unknown> = { type, ...common, size: bytesOnDisk };
   if (p.hash) fact.hash = need(body, "hash");
-  if (p.content) {
+  // Bulk answers (tend_files) leave out the content of a file over the limit.
+  if (p.content && !(field(body, "content") === undefined && bytesOnDisk > CONTENT_LIMIT)) {
     const bytes = fromBase64(need(body, "content"));
     // The script reads CONTENT_LIMIT + 1 bytes so "too large" is visible here.
     if (bytes.length <= CONTENT_LIMIT) fact.contentBase64 = Buffer.from(bytes).toString("base64");

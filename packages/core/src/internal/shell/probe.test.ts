@@ -332,7 +332,7 @@ describe("ShellTarget.probe batching", () => {
     );
   });
 
-  it("shares calls: one tend_units for plain unit names, one tend_file per path and digest, identical probes once", async () => {
+  it("shares calls: one tend_units for plain unit names, one tend_files for every path and digest, identical probes once", async () => {
     writeFileSync(`${dir}/shared`, "shared\n");
     const probes: Probe[] = [
       { type: "unit", name: "a.service" },
@@ -347,13 +347,13 @@ describe("ShellTarget.probe batching", () => {
       { type: "sysctl", key: "net.tend.none" },
     ];
     const { calls, frameOf } = compileProbes(probes);
-    expect(calls.map((c) => c.text.replace(dir, "D"))).toEqual([
+    expect(calls.map((c) => c.text.replaceAll(dir, "D"))).toEqual([
       "'tend_units' '0 4' 'a.service' 'b@x.socket'",
-      "tend_frame 1 'tend_file' 'D/shared' 'sha256' '1' '65537'",
+      "'tend_files' '1,sha256,1 5,sha512,0 ' 'D/shared' 'D/shared'",
       "tend_frame 2 'tend_unit' 'kubelet'",
-      "tend_frame 5 'tend_file' 'D/shared' 'sha512' '0' '65537'",
       "tend_frame 8 'tend_sysctl' '/proc/sys/net/tend/none'",
     ]);
+    expect(calls.map((c) => c.frames)).toEqual([[0, 4], [1, 5], [2], [8]]);
     expect(frameOf).toEqual([0, 1, 2, 1, 4, 5, 1, 0, 8, 8]);
     const transport = new ShTransport();
     const together = await new ShellTarget(transport).probe(probes);
