@@ -195,16 +195,28 @@ describe("tend_files answers many file probes with a constant number of processe
     expect(await probeAll(new ShellTarget(new PathTransport(broken)), probes)).toEqual(want);
   });
 
-  it("the fallback answers the mixed kinds exactly as the bulk path", async () => {
-    const probes = mixed("fb-mixed", 24);
-    const broken = join(dir, "bin-broken2");
-    mkdirSync(broken);
-    writeFileSync(join(broken, "xargs"), "#!/bin/sh\nexit 1\n");
-    chmodSync(join(broken, "xargs"), 0o755);
-    const want = probes.map((p) => expected(p as never));
-    expect(await probeAll(new ShellTarget(new ShTransport()), probes)).toEqual(want);
-    expect(await probeAll(new ShellTarget(new PathTransport(broken)), probes)).toEqual(want);
-  });
+  it.each([
+    ["xargs fails", "xargs", "exit 1"],
+    // The contents read back disagree with the sizes stat saw (a file changed in between).
+    ["the contents' length disagrees with stat", "wc", "echo 1"],
+  ])(
+    "when %s, every listed path is answered alone (tend_file), exactly as the bulk path answers",
+    async (_, tool, body) => {
+      const probes = mixed(`fb-${tool}`, 24);
+      const broken = join(dir, `bin-broken-${tool}`);
+      mkdirSync(broken);
+      writeFileSync(join(broken, tool), `#!/bin/sh\n${body}\n`);
+      chmodSync(join(broken, tool), 0o755);
+      const want = probes.map((p) => expected(p as never));
+      expect(await probeAll(new ShellTarget(new ShTransport()), probes)).toEqual(want);
+      const transport = new PathTransport(broken);
+      expect(await probeAll(new ShellTarget(transport), probes)).toEqual(want);
+      // The same script traced: the regular files went through tend_file with their digest.
+      const traced = (transport.scripts[0] ?? "").replace("\n'tend_files' ", "\nset -x\n'tend_files' ");
+      const r = await transport.exec({ script: traced });
+      expect(E.isRight(r) && Buffer.from(r.right.stderr).toString()).toMatch(/tend_file .* sha512 0 65537/);
+    },
+  );
 
   it("property: a batch of arbitrary names and contents answers like node's lstat and reads", async () => {
     const text = fc.string({ unit: "binary", minLength: 1, maxLength: 30 }).filter((s) => !s.includes("\0"));
