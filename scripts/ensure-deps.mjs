@@ -53,7 +53,9 @@ const fresh = () =>
 
 if (fresh()) process.exit(0);
 
-const why = existsSync(join(root, "node_modules")) ? "manifests changed since the last install" : "no node_modules";
+const why = existsSync(join(root, "node_modules"))
+  ? "manifests changed since the last install"
+  : "no node_modules";
 process.stderr.write(`ensure-deps: ${why}; running npm install\n`);
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 const r = spawnSync(npm, ["install", "--no-audit", "--no-fund"], { cwd: root, stdio: "inherit" });

@@ -159,7 +159,8 @@ export class SimHost implements Target {
         const failed = (exitCode: number, stderr: string): void => {
           outcome = E.left({ _tag: "OpFailed", host: this.host, index, op, exitCode, stderr });
         };
-        if (clock === this.#options.failAtOp) return failed(1, `injected failure (SimHost failAtOp ${clock})`);
+        if (clock === this.#options.failAtOp)
+          return failed(1, `injected failure (SimHost failAtOp ${clock})`);
         let late: SimError | undefined;
         try {
           late = applyOp(draft, op, { blobs, warn: (m) => this.#warnings.push(m) });
