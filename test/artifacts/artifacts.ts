@@ -9,7 +9,6 @@ import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
   chmodSync,
-  copyFileSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
@@ -142,6 +141,3 @@ export const serveArtifacts = async (artifacts: readonly Artifact[]): Promise<Ar
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 };
-
-/** Copies a file into place (for tests that pre-seed a host). */
-export const copyInto = (from: string, to: string): void => copyFileSync(from, to);
