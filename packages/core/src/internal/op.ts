@@ -34,7 +34,8 @@ export const Op = t.union([
   /**
    * Unpack a .tar/.tgz into dest (members: null = all regular files), each
    * member written atomically with `mode`, then record a manifest of the
-   * extracted members and their sha256 at `manifest`, headed by `source`.
+   * extracted members and their sha256 at `manifest`, headed by `source`
+   * (an empty source records the sha256 of the archive itself).
    */
   t.type({
     op: t.literal("extract"),

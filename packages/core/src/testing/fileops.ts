@@ -200,7 +200,9 @@ export const extractOp = (draft: Draft<SimState>, op: OpOf<"extract">): OpResult
       replaceFile(draft.files, path, entry.content, attrs);
       members.push({ path, sha256: digest("sha256", entry.content) });
     }
-    replaceFile(draft.files, op.manifest, utf8(formatManifest({ source: op.source, members })), RECORD_ATTRS);
+    // No source given: the archive's own digest is the source, as in the real op.
+    const source = op.source || digest("sha256", bytes);
+    replaceFile(draft.files, op.manifest, utf8(formatManifest({ source, members })), RECORD_ATTRS);
   });
 };
 

@@ -7,6 +7,7 @@ import * as E from "fp-ts/lib/Either.js";
 import { describe, expect, it } from "vitest";
 import { freshDebianHost } from "../../testing/debian.js";
 import { SimHost } from "../../testing/simhost.js";
+import { tarArchive } from "../../testing/tar.js";
 import { decodePlan, encodePlan } from "../plan/codec.js";
 import type { Plan, ReadyHostPlan } from "../plan/format.js";
 import { renderPlan } from "../plan/render.js";
@@ -175,5 +176,31 @@ describe("apply cost", () => {
     const r = await apply(p, host, { recheckFacts: false });
     expect(r.hosts[0]!.converged).toBe(true);
     expect(host.roundTrips - before).toBe(2); // run + convergence probes
+  });
+});
+
+describe("archives without a checksum", () => {
+  it("converge in one apply: the extract records the archive's own digest", async () => {
+    const url = "http://artifacts.example/tools.tgz";
+    const tgz = tarArchive([{ path: "tools/bin/tool", content: "#!/bin/sh\necho tool\n" }], { gzip: true });
+    const host = new SimHost(
+      freshDebianHost({ available: { urls: { [url]: Buffer.from(tgz).toString("base64") } } }),
+    );
+    const rs: Resource[] = [
+      { kind: "directory", name: "/opt/dl", props: { mode: 0o755 } },
+      { kind: "download", name: "/opt/dl/tools.tgz", props: { url, checksum: null } },
+      {
+        kind: "archive",
+        name: "/usr/local",
+        props: { dest: "/usr/local", archive: "/opt/dl/tools.tgz", checksum: null, strip: 1 },
+      },
+    ];
+    const p = ready(await plan(rs, host));
+    expect(p.actions.find((a) => a.id === "archive[/usr/local]")?.unknown).toContain(
+      "source: known after /opt/dl/tools.tgz exists",
+    );
+    const r = await apply({ format: "tend-plan/1", hosts: [p] }, host);
+    expect(r.hosts[0]!.converged, JSON.stringify(r.hosts[0]!.pending)).toBe(true);
+    expect(host.state.files["/usr/local/bin/tool"]?.type).toBe("file");
   });
 });

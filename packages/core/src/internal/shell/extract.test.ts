@@ -120,6 +120,15 @@ describe("extract", () => {
     expect(readdirSync(`${d}/state/tmp`)).toEqual([]);
   });
 
+  it("an empty source records the sha256 of the archive itself", async () => {
+    const r = await target().run([{ ...extract(["bin/tool"]), source: "" } as Op], new Map());
+    expect(E.isRight(r)).toBe(true);
+    const archiveSha = createHash("sha256")
+      .update(readFileSync(`${d}/a.tgz`))
+      .digest("hex");
+    expect(readFileSync(`${d}/state/manifests/pkg`, "utf8").split("\n")[0]).toBe(`# source ${archiveSha}`);
+  });
+
   it("strip 0 keeps the top directory in member paths", async () => {
     expect(await target().run([extract(["pkg-1.0/doc/README"], 0)], new Map())).toEqual(
       E.right({ completed: 1 }),

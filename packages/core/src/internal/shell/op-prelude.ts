@@ -82,6 +82,8 @@ tend_extract() {
   a=$1 dest=$2 strip=$3 man=$4 mand=$5 mant=$6 src=$7 mode=$8 own=$9; shift 9
   grp=$1 w=$2 r=$3 all=$4; shift 4
   if [ ! -f "$a" ]; then tend_fail "archive $a not found"; fi
+  # No source given (no checksum, archive made during this apply): the archive's own digest is the source.
+  if [ -z "$src" ]; then src=$(sha256sum < "$a") || return 1; src=\${src%% *}; fi
   mkdir -p -- "\${w%/*}"
   rm -rf -- "$w"
   trap 'rm -rf -- "$w"' EXIT
