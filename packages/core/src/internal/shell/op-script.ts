@@ -123,7 +123,8 @@ const opArgv = (op: Op, rand: string, paths: OpPaths): string[] => {
         op.manifest,
         man.dir,
         tempBeside(op.manifest, rand),
-        oneLine("source", op.source),
+        // Empty is allowed: the op then records the archive's own digest.
+        op.source === "" ? "" : oneLine("source", op.source),
         octal(op.mode),
         op.owner,
         op.group,
