@@ -112,7 +112,7 @@ const setup = () => {
     fetch: async (url: string) => {
       fetched.push(url);
       const body = files[url];
-      return body ? new Response(body) : new Response("not found", { status: 404 });
+      return body ? new Response(Buffer.from(body)) : new Response("not found", { status: 404 });
     },
   };
   return { inv, hosts, deps, fetched };

@@ -25,8 +25,11 @@ const bad = (r: E.Either<ModuleError[], Resource[]>): ModuleError[] => {
 };
 const ids = (rs: readonly Resource[]) => rs.map((r) => `${r.kind}[${r.name}]`);
 const find = (rs: readonly Resource[], id: string) => rs.find((r) => `${r.kind}[${r.name}]` === id);
-const unitText = (rs: readonly Resource[], name: string): string | undefined =>
-  (find(rs, `unit[${name}]`)?.props as { content: string } | undefined)?.content;
+const unitText = (rs: readonly Resource[], name: string): string => {
+  const unit = find(rs, `unit[${name}]`);
+  if (!unit) throw new Error(`unit[${name}] is not declared`);
+  return (unit.props as { content: string }).content;
+};
 const withVars = (host: string, vars: Record<string, unknown>): VarLayer[] => [
   SEED_GROUP_VARS,
   { origin: `host_vars/${host}.yml`, vars },

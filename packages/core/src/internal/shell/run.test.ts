@@ -157,7 +157,7 @@ describe("download", () => {
   });
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
-  const dl = (url: string, hex: string | null): Op => ({
+  const dl = (url: string, hex: string | null): Extract<Op, { op: "download" }> => ({
     op: "download",
     url,
     checksum: hex === null ? null : { algo: "sha256", hex },
