@@ -5,8 +5,8 @@
  */
 import * as E from "fp-ts/lib/Either.js";
 import { describe, expect, it } from "vitest";
-import { freshDebianHost } from "../../testing/debian.js";
-import { SimHost } from "../../testing/simhost.js";
+import { freshDebianHost } from "../sim/debian.js";
+import { SimHost } from "../sim/simhost.js";
 import { decodePlan, encodePlan } from "../plan/codec.js";
 import type { Plan } from "../plan/format.js";
 import type { Resource } from "../resource.js";

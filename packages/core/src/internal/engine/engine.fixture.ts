@@ -4,8 +4,8 @@
  * SimHost states that already hold some of that pool, right or wrong.
  */
 import fc from "fast-check";
-import { freshDebianHost, type SimStateOverrides } from "../../testing/debian.js";
-import type { SimFile, SimState } from "../../testing/state.js";
+import { freshDebianHost, type SimStateOverrides } from "../sim/debian.js";
+import type { SimFile, SimState } from "../sim/state.js";
 import type { Resource } from "../resource.js";
 
 export const DIRS = ["/srv/t", "/srv/t/a", "/srv/t/a/b", "/srv/t/c"] as const;

@@ -4,7 +4,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { SimHost } from "../../testing/simhost.js";
+import { SimHost } from "../sim/simhost.js";
 import { encodePlan } from "../plan/codec.js";
 import type { Plan, ReadyHostPlan } from "../plan/format.js";
 import { renderPlan } from "../plan/render.js";

@@ -5,9 +5,9 @@
  */
 import * as E from "fp-ts/lib/Either.js";
 import { describe, expect, it } from "vitest";
-import { freshDebianHost } from "../../testing/debian.js";
-import { SimHost } from "../../testing/simhost.js";
-import { tarArchive } from "../../testing/tar.js";
+import { freshDebianHost } from "../sim/debian.js";
+import { SimHost } from "../sim/simhost.js";
+import { tarArchive } from "../sim/tar.js";
 import { decodePlan, encodePlan } from "../plan/codec.js";
 import type { Plan, ReadyHostPlan } from "../plan/format.js";
 import { renderPlan } from "../plan/render.js";

@@ -4,9 +4,9 @@
  * empty), and an installed archive member that is altered is planned again.
  */
 import { describe, expect, it } from "vitest";
-import { freshDebianHost } from "../../testing/debian.js";
-import { SimHost } from "../../testing/simhost.js";
-import { tarArchive } from "../../testing/tar.js";
+import { freshDebianHost } from "../sim/debian.js";
+import { SimHost } from "../sim/simhost.js";
+import { tarArchive } from "../sim/tar.js";
 import { apply } from "../engine/apply.js";
 import { plan } from "../engine/plan.js";
 import type { Plan } from "../plan/format.js";

@@ -5,7 +5,7 @@
  * when one is given (ShellTarget's -m / -M).
  */
 import type { Draft } from "immer";
-import type { Op } from "../internal/op.js";
+import type { Op } from "../op.js";
 import type { OpResult } from "./fileops.js";
 import type { SimState } from "./state.js";
 import { failsAfter, lookup, mkdirP, resolvePath, SimError } from "./vfs.js";

@@ -1,6 +1,6 @@
 import * as E from "fp-ts/lib/Either.js";
 import { describe, expect, it } from "vitest";
-import { CONTENT_LIMIT, type Probe, type ProbeResult } from "../internal/probe.js";
+import { CONTENT_LIMIT, type Probe, type ProbeResult } from "../probe.js";
 import { freshDebianHost, type SimStateOverrides } from "./debian.js";
 import { SimHost } from "./simhost.js";
 import type { SimFile } from "./state.js";

@@ -4,8 +4,8 @@
  * the op; the caller then drops the draft, so a failed op changes nothing.
  */
 import type { Draft } from "immer";
-import type { Op } from "../internal/op.js";
-import type { BlobStore } from "../internal/target.js";
+import type { Op } from "../op.js";
+import type { BlobStore } from "../target.js";
 import { groupaddOp, groupmodOp, useraddOp, usermodOp } from "./accounts.js";
 import { evalMutating } from "./commands.js";
 import {

@@ -1,6 +1,6 @@
 import * as E from "fp-ts/lib/Either.js";
 import { describe, expect, it } from "vitest";
-import { CONTENT_LIMIT, type Probe, type ProbeResult } from "../internal/probe.js";
+import { CONTENT_LIMIT, type Probe, type ProbeResult } from "../probe.js";
 import { sha256 } from "./blobs.js";
 import { freshDebianHost, type SimStateOverrides } from "./debian.js";
 import { formatManifest } from "./manifest.js";

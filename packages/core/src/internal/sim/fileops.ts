@@ -7,9 +7,9 @@
 
 import { posix } from "node:path";
 import type { Draft } from "immer";
-import type { Op } from "../internal/op.js";
-import { PENDING_RESTARTS_PATH, STATE_DIR } from "../internal/probe.js";
-import type { BlobStore } from "../internal/target.js";
+import type { Op } from "../op.js";
+import { PENDING_RESTARTS_PATH, STATE_DIR } from "../probe.js";
+import type { BlobStore } from "../target.js";
 import { formatManifest } from "./manifest.js";
 import type { SimState } from "./state.js";
 import { readArchive, type TarEntry } from "./tar.js";

@@ -15,8 +15,8 @@ import type {
   ProbeResult,
   UnitFact,
   UserFact,
-} from "../internal/probe.js";
-import type { Target, TargetError } from "../internal/target.js";
+} from "../probe.js";
+import type { Target, TargetError } from "../target.js";
 import type { ComparableFile, ComparableHostState } from "./comparable.js";
 
 /** What to read: exact file paths (no listing), and named accounts, units and packages. */

@@ -1,7 +1,7 @@
 import * as E from "fp-ts/lib/Either.js";
 import { describe, expect, it } from "vitest";
-import type { Op } from "../internal/op.js";
-import type { Probe, ProbeResult } from "../internal/probe.js";
+import type { Op } from "../op.js";
+import type { Probe, ProbeResult } from "../probe.js";
 import { blobStore, sha256 } from "./blobs.js";
 import { freshDebianHost, type SimStateOverrides } from "./debian.js";
 import { answerProbe } from "./probes.js";

@@ -12,7 +12,7 @@ import {
   type Probe,
   type ProbeResult,
   type UnitFact,
-} from "../internal/probe.js";
+} from "../probe.js";
 import { evalReadOnly } from "./commands.js";
 import { parseManifest } from "./manifest.js";
 import { type SimState, UNIT_DIRS } from "./state.js";

@@ -1,6 +1,6 @@
 import * as E from "fp-ts/lib/Either.js";
 import { describe, expect, it } from "vitest";
-import type { Op } from "../internal/op.js";
+import type { Op } from "../op.js";
 import { blob, blobStore, sha256 } from "./blobs.js";
 import { freshDebianHost } from "./debian.js";
 import { answerProbe } from "./probes.js";

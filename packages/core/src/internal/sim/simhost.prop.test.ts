@@ -6,8 +6,8 @@
 import fc from "fast-check";
 import * as E from "fp-ts/lib/Either.js";
 import { describe, expect, it } from "vitest";
-import type { Op } from "../internal/op.js";
-import type { FileFact } from "../internal/probe.js";
+import type { Op } from "../op.js";
+import type { FileFact } from "../probe.js";
 import { blobStore, sha256 } from "./blobs.js";
 import { freshDebianHost } from "./debian.js";
 import { SimHost } from "./simhost.js";
