@@ -13,7 +13,9 @@
 // cache is warm by then, as it is after any first run.
 //
 //   npm run bench worker            TEND_BENCH_WORKERS="1 10" (default)
+//   TEND_BENCH_CPU_PROF=dir         a V8 CPU profile of each measured child
 import { spawn } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import { register } from "node:module";
 
 const child = async ([command, inventory]) => {
@@ -49,18 +51,59 @@ const child = async ([command, inventory]) => {
   const ms = performance.now() - t0;
   const roundTrips = {};
   for (const [host, t] of transports) roundTrips[host] = (roundTrips[host] ?? 0) + t.roundTrips;
-  const report = { code, inProcessMs: ms, roundTrips, maxRssKb: process.resourceUsage().maxRSS };
+  const cpu = process.cpuUsage();
+  const report = {
+    code,
+    inProcessMs: ms,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    cpuSysMs: cpu.system / 1000,
+    roundTrips,
+    maxRssKb: process.resourceUsage().maxRSS,
+  };
   if (code !== 0) report.output = out.slice(-4000);
   process.stdout.write(`${JSON.stringify(report)}\n`);
 };
 
-/** Runs one measured child; resolves to its report plus the wall time of the whole process. */
+/** TEND_BENCH_CPU_PROF=dir writes a V8 CPU profile of each measured child there. */
+const profile = process.env.TEND_BENCH_CPU_PROF
+  ? ["--cpu-prof", `--cpu-prof-dir=${process.env.TEND_BENCH_CPU_PROF}`]
+  : [];
+
+const TICK_MS = 10; // USER_HZ is 100 on Linux
+/** CPU time (ms) of the docker daemons (dockerd, containerd and its shims), from /proc. */
+const daemonCpuMs = () => {
+  let ticks = 0;
+  for (const pid of readdirSync("/proc")) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      if (!/^(dockerd|containerd|containerd-shim.*)$/.test(name)) continue;
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(f[11]) + Number(f[12]); // utime, stime
+    } catch {}
+  }
+  return ticks * TICK_MS;
+};
+/** Busy CPU time (ms) of the whole machine, all cores, from /proc/stat. */
+const machineBusyMs = () => {
+  const f = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
+  const idle = f[3] + f[4];
+  return (f.slice(0, 8).reduce((a, b) => a + b, 0) - idle) * TICK_MS;
+};
+
+/**
+ * Runs one measured child; resolves to its report plus the wall time of the whole process
+ * and the CPU the docker daemons and the machine as a whole spent meanwhile.
+ */
 const measure = (command, cluster) =>
   new Promise((resolve, reject) => {
+    const d0 = daemonCpuMs();
+    const m0 = machineBusyMs();
     const t0 = performance.now();
     const p = spawn(
       process.execPath,
-      [new URL(import.meta.url).pathname, "--child", command, cluster.inventory],
+      [...profile, new URL(import.meta.url).pathname, "--child", command, cluster.inventory],
       {
         env: { ...process.env, XDG_CACHE_HOME: `${cluster.work}/cache`, NO_COLOR: "1" },
         stdio: ["ignore", "pipe", "inherit"],
@@ -73,8 +116,10 @@ const measure = (command, cluster) =>
     p.on("error", reject);
     p.on("close", () => {
       const wallMs = performance.now() - t0;
+      const daemonMs = daemonCpuMs() - d0;
+      const machineMs = machineBusyMs() - m0;
       try {
-        resolve({ ...JSON.parse(text.trim().split("\n").pop()), wallMs });
+        resolve({ ...JSON.parse(text.trim().split("\n").pop()), wallMs, daemonMs, machineMs });
       } catch {
         reject(new Error(`benchmark child printed no report: ${text}`));
       }
@@ -122,6 +167,9 @@ const parent = async () => {
           run: label,
           wall: `${(r.wallMs / 1000).toFixed(2)} s`,
           inProcess: `${(r.inProcessMs / 1000).toFixed(2)} s`,
+          cpuTend: `${(r.cpuMs / 1000).toFixed(2)} s (sys ${(r.cpuSysMs / 1000).toFixed(2)})`,
+          cpuDocker: `${(r.daemonMs / 1000).toFixed(2)} s`,
+          cpuRest: `${((r.machineMs - r.cpuMs - r.daemonMs) / 1000).toFixed(2)} s`,
           rtPerWorker: perHost(r),
           rtEtcdFacts: String(r.roundTrips.etcd1 ?? 0),
           peakRss: `${(r.maxRssKb / 1024).toFixed(0)} MB`,
@@ -136,6 +184,9 @@ const parent = async () => {
     ["run", "run"],
     ["wall", "wall (process)"],
     ["inProcess", "main()"],
+    ["cpuTend", "CPU tend"],
+    ["cpuDocker", "CPU docker daemons"],
+    ["cpuRest", "CPU rest (hosts)"],
     ["rtPerWorker", "round trips / worker"],
     ["rtEtcdFacts", "round trips etcd1 (facts)"],
     ["peakRss", "peak RSS"],

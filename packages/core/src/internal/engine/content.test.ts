@@ -5,13 +5,13 @@
  */
 import * as E from "fp-ts/lib/Either.js";
 import { describe, expect, it } from "vitest";
-import { freshDebianHost } from "../sim/debian.js";
-import { SimHost } from "../sim/simhost.js";
 import { decodePlan, encodePlan } from "../plan/codec.js";
 import type { Plan } from "../plan/format.js";
 import type { Resource } from "../resource.js";
+import { freshDebianHost } from "../sim/debian.js";
+import { SimHost } from "../sim/simhost.js";
 import { apply } from "./apply.js";
-import type { ReadSource } from "./content.js";
+import { BlobTable, type ReadSource } from "./content.js";
 import { sha256Hex } from "./digest.js";
 import { plan } from "./plan.js";
 
@@ -123,5 +123,26 @@ describe("sources known by their digest", () => {
     expect(refused.hosts[0]).toMatchObject({ status: "failed" });
     expect(refused.hosts[0]!.error).toContain("/ctl/kubelet changed since the plan was made; plan again");
     expect(changed.reads).toEqual([]);
+  });
+});
+
+describe("blob entries of shared bytes", () => {
+  it("spell the bytes' base64 when read, for every table sharing the buffer", async () => {
+    const bytes = files["/ctl/kubelet"]!;
+    const sha = sha256Hex(bytes);
+    const tables = [0, 1].map(() => new BlobTable(lazy().readSource));
+    for (const table of tables) {
+      const blob = await table.resolve("file[/usr/local/bin/kubelet]", { source: "/ctl/kubelet" }, false);
+      expect("_tag" in blob).toBe(false);
+      const loaded = await table.withBytes("file[/usr/local/bin/kubelet]", { sha256: sha });
+      expect("bytes" in loaded && loaded.bytes).toBe(bytes);
+    }
+    const entries = tables.map((t) => t.entriesFor([sha]));
+    const b64 = Buffer.from(bytes).toString("base64");
+    for (const e of entries) {
+      expect(e).toEqual({ [sha]: { base64: b64 } });
+      expect(JSON.parse(JSON.stringify(e))).toEqual({ [sha]: { base64: b64 } });
+      expect({ ...e[sha] }).toEqual({ base64: b64 });
+    }
   });
 });

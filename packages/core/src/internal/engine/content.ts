@@ -25,6 +25,43 @@ export interface SourceContent {
  */
 export type ReadSource = (path: string) => Promise<Uint8Array | SourceContent>;
 
+/**
+ * Digests already checked, by buffer: a controller read shared by every host
+ * (one artifact uploaded to ten hosts) is hashed once, not once per host.
+ * Blob bytes are never mutated once read.
+ */
+const checked = new WeakMap<Uint8Array, string>();
+const sha256Of = (bytes: Uint8Array): string => {
+  let sha = checked.get(bytes);
+  if (sha === undefined) {
+    sha = sha256Hex(bytes);
+    checked.set(bytes, sha);
+  }
+  return sha;
+};
+
+/**
+ * Base64 of blob bytes, by buffer: made only when something reads a plan
+ * entry's `base64` (a plan file, `--json`), and once for all hosts sharing
+ * the buffer. An apply in the same process uses the bytes and never makes it.
+ */
+const base64Of = new WeakMap<Uint8Array, string>();
+const lazyBase64 = (bytes: Uint8Array): BlobEntry => {
+  const entry = {};
+  Object.defineProperty(entry, "base64", {
+    enumerable: true,
+    get: () => {
+      let s = base64Of.get(bytes);
+      if (s === undefined) {
+        s = toBase64(bytes);
+        base64Of.set(bytes, s);
+      }
+      return s;
+    },
+  });
+  return entry as BlobEntry;
+};
+
 const isSourceContent = (r: Uint8Array | SourceContent): r is SourceContent =>
   !ArrayBuffer.isView(r) && typeof (r as SourceContent).sha256 === "string";
 
@@ -44,7 +81,7 @@ export const readSourceBytes = async (
     if (r.sha256.toLowerCase() !== expected) return "changed";
     if (!r.bytes) throw new Error("the source reader gave its digest only");
     const bytes = await r.bytes();
-    return sha256Hex(bytes) === expected ? bytes : "changed";
+    return sha256Of(bytes) === expected ? bytes : "changed";
   }
   return sha256Hex(r) === expected ? r : "changed";
 };
@@ -162,7 +199,7 @@ export class BlobTable {
     } catch (e) {
       return { _tag: "SourceUnreadable", id, path, reason: (e as Error).message };
     }
-    if (sha256Hex(bytes) !== blob.sha256)
+    if (sha256Of(bytes) !== blob.sha256)
       return {
         _tag: "SourceUnreadable",
         id,
@@ -191,7 +228,7 @@ export class BlobTable {
           ? { source: b.source }
           : { redacted: true }
         : b.bytes
-          ? { base64: toBase64(b.bytes) }
+          ? lazyBase64(b.bytes)
           : b.source
             ? { source: b.source }
             : { redacted: true };
