@@ -45,7 +45,10 @@ export const describeConformance = (name: string, makeTransport: () => Promise<C
     const t = (): Transport => subject.transport;
     const onHost = (argv: readonly string[]): Promise<CommandOutput> =>
       subject.host ? execOnHost(subject.host, argv) : runCommand(argv, { timeoutMs: 120_000 });
-    const run = async (script: string, extra: { stdin?: Uint8Array; env?: Record<string, string> } = {}) => {
+    const run = async (
+      script: string,
+      extra: { stdin?: Uint8Array | readonly Uint8Array[]; env?: Record<string, string> } = {},
+    ) => {
       const r = await t().exec({ script, ...extra });
       if (E.isLeft(r)) throw new Error(`exec failed: ${JSON.stringify(r.left)}`);
       return r.right;
@@ -75,6 +78,21 @@ export const describeConformance = (name: string, makeTransport: () => Promise<C
       const big = randomBytes(8 * 1024 * 1024);
       const r = await run("sha256sum | cut -d' ' -f1", { stdin: big });
       expect(text(r.stdout).trim()).toBe(sha256(big));
+    });
+
+    it("writes stdin given in parts one after another, as one stream (empty parts and views included)", async () => {
+      const big = randomBytes(3 * 1024 * 1024);
+      const parts = [
+        big.subarray(0, 1000),
+        new Uint8Array(),
+        big.subarray(1000, 2_000_000),
+        big.subarray(2_000_000),
+      ];
+      const r = await run("sha256sum | cut -d' ' -f1", { stdin: parts });
+      expect(text(r.stdout).trim()).toBe(sha256(big));
+      const none = await within(run("wc -c", { stdin: [] }), 30_000);
+      expect(none).not.toBe("hang");
+      if (none !== "hang") expect(text(none.stdout).trim()).toBe("0");
     });
 
     it("closes stdin when none is given, so a command reading it sees end of file", async () => {

@@ -8,11 +8,22 @@ import type { Either } from "fp-ts/lib/Either.js";
 export interface ExecRequest {
   /** A POSIX sh script, run as `sh -c script` (quoted by the transport, if it needs a string). */
   readonly script: string;
-  readonly stdin?: Uint8Array;
+  /**
+   * Bytes for the script's stdin, then end of file. Several parts are written
+   * in order, as one stream: a batch of uploads need not be copied into one
+   * buffer per host.
+   */
+  readonly stdin?: Uint8Array | readonly Uint8Array[];
   readonly env?: Readonly<Record<string, string>>;
   /** Milliseconds; on expiry the command is killed and a Timeout error returned. */
   readonly timeoutMs?: number;
 }
+
+/** The parts of a request's stdin as Buffers over the same bytes (views, not copies), empty ones left out. */
+export const stdinBuffers = (stdin: ExecRequest["stdin"]): Buffer[] =>
+  (stdin === undefined ? [] : ArrayBuffer.isView(stdin) ? [stdin] : stdin)
+    .filter((p) => p.byteLength > 0)
+    .map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength));
 
 export interface ExecResult {
   readonly exitCode: number;

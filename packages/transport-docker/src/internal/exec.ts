@@ -12,6 +12,12 @@ import * as E from "fp-ts/lib/Either.js";
 import { type ApiError, describeApiError, type EngineApi } from "./engine-api.js";
 import { EXEC_MARK, KILL_MARKED_SCRIPT } from "./scripts.js";
 
+/** The parts of a request's stdin as Buffers over the same bytes (views, not copies), empty ones left out. */
+const stdinBuffers = (stdin: Uint8Array | readonly Uint8Array[] | undefined): Buffer[] =>
+  (stdin === undefined ? [] : ArrayBuffer.isView(stdin) ? [stdin] : stdin)
+    .filter((p) => p.byteLength > 0)
+    .map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength));
+
 /** Everything one exec needs to know about where it runs. */
 export interface ExecContext {
   readonly api: EngineApi;
@@ -25,7 +31,7 @@ export interface ExecContext {
 export interface ExecSpec {
   readonly cmd: readonly string[];
   readonly env: Readonly<Record<string, string>>;
-  readonly stdin?: Uint8Array;
+  readonly stdin?: Uint8Array | readonly Uint8Array[];
   readonly timeoutMs?: number;
   /** Short description for errors. */
   readonly command: string;
@@ -131,9 +137,7 @@ const execToEnd = async (
   const closed = new Promise<void>((resolve) => sock.once("close", () => resolve()));
   // Writes fail with EPIPE when the script exits without reading stdin; the output still counts.
   sock.on("error", () => undefined);
-  if (spec.stdin !== undefined && spec.stdin.byteLength > 0) {
-    sock.write(Buffer.from(spec.stdin.buffer, spec.stdin.byteOffset, spec.stdin.byteLength));
-  }
+  for (const part of stdinBuffers(spec.stdin)) sock.write(part);
   // Half-close: the engine closes the exec's stdin, so a reading script sees end of file.
   sock.end();
   if (flight.abandoned) {

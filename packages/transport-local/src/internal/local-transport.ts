@@ -9,6 +9,12 @@ import * as E from "fp-ts/lib/Either.js";
 import { describeScript, scriptArgv } from "./command.js";
 import { UPLOAD_SCRIPT, uploadEnv } from "./upload.js";
 
+/** The parts of a request's stdin as Buffers over the same bytes (views, not copies), empty ones left out. */
+const stdinBuffers = (stdin: Uint8Array | readonly Uint8Array[] | undefined): Buffer[] =>
+  (stdin === undefined ? [] : ArrayBuffer.isView(stdin) ? [stdin] : stdin)
+    .filter((p) => p.byteLength > 0)
+    .map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength));
+
 /** Options of {@link localTransport}. */
 export interface LocalTransportOptions {
   /** The name errors carry; default "localhost". */
@@ -108,11 +114,8 @@ export const localTransport = (options: LocalTransportOptions = {}): Transport =
       });
       // A script that does not read its stdin closes the pipe early; that is not a failure.
       child.stdin?.on("error", () => undefined);
-      child.stdin?.end(
-        req.stdin === undefined
-          ? undefined
-          : Buffer.from(req.stdin.buffer, req.stdin.byteOffset, req.stdin.byteLength),
-      );
+      for (const part of stdinBuffers(req.stdin)) child.stdin?.write(part);
+      child.stdin?.end();
     });
   };
 

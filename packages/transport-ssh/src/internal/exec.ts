@@ -10,6 +10,12 @@ import * as E from "fp-ts/lib/Either.js";
 import type { Client, ClientChannel } from "ssh2";
 import { connectionLost, timedOut } from "./errors.js";
 
+/** The parts of a request's stdin as Buffers over the same bytes (views, not copies), empty ones left out. */
+const stdinBuffers = (stdin: Uint8Array | readonly Uint8Array[] | undefined): Buffer[] =>
+  (stdin === undefined ? [] : ArrayBuffer.isView(stdin) ? [stdin] : stdin)
+    .filter((p) => p.byteLength > 0)
+    .map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength));
+
 /** What runExec needs from the session that owns the connection. */
 export interface ExecContext {
   readonly host: string;
@@ -23,7 +29,7 @@ export interface ExecJob {
   readonly commandLine: string;
   /** Short, for error messages; never the whole script. */
   readonly description: string;
-  readonly stdin: Uint8Array | undefined;
+  readonly stdin: Uint8Array | readonly Uint8Array[] | undefined;
   readonly timeoutMs: number | undefined;
 }
 
@@ -125,7 +131,8 @@ export const runExec = (ctx: ExecContext, job: ExecJob): Promise<E.Either<Transp
         settle();
       });
       ch.on("error", (e: Error) => finish(E.left(connectionLost(host, job.description, e.message))));
-      ch.end(job.stdin === undefined ? undefined : Buffer.from(job.stdin));
+      for (const part of stdinBuffers(job.stdin)) ch.write(part);
+      ch.end();
     };
 
     const open = (attempt: number): void => {

@@ -10,7 +10,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as E from "fp-ts/lib/Either.js";
 import { describe, expect, it } from "vitest";
-import type { ExecRequest, ExecResult, Transport, TransportError } from "../transport.js";
+import {
+  type ExecRequest,
+  type ExecResult,
+  stdinBuffers,
+  type Transport,
+  type TransportError,
+} from "../transport.js";
 
 /** The shell scripts run in: /bin/sh (dash here); TEND_TEST_SHELL=bash checks the bash-as-sh of RedHat hosts. */
 const SHELL = process.env.TEND_TEST_SHELL ?? "/bin/sh";
@@ -50,7 +56,7 @@ export class ShTransport implements Transport {
       child.stderr.on("data", (b: Buffer) => err.push(b));
       // A script that stops early leaves stdin unread; EPIPE then is expected.
       child.stdin.on("error", () => {});
-      child.stdin.end(req.stdin ?? new Uint8Array());
+      child.stdin.end(Buffer.concat(stdinBuffers(req.stdin)));
       child.on("error", (e) =>
         resolve(E.left({ _tag: "ConnectFailed", host: this.host, reason: e.message })),
       );

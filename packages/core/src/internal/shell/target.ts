@@ -62,7 +62,7 @@ export class ShellTarget implements Target {
         : { stateDir: options.stateDir, pendingPath: `${options.stateDir}/pending-restarts` };
   }
 
-  private async exec(script: string, command: string, stdin?: Uint8Array): Promise<Exec> {
+  private async exec(script: string, command: string, stdin?: readonly Uint8Array[]): Promise<Exec> {
     const r = await this.transport.exec({
       script,
       ...(stdin ? { stdin } : {}),
@@ -188,9 +188,11 @@ export class ShellTarget implements Target {
     for (const chunk of chunkCalls(lines, fixed)) {
       const first = completed;
       const chunkOps = ops.slice(first, first + chunk.length);
-      const stdin = concat(
-        chunkOps.flatMap((op) => (op.op === "writeFile" ? [blobs.get(op.blob) as Uint8Array] : [])),
+      // The blobs go as they are, in op order: the transport writes them one after another.
+      const parts = chunkOps.flatMap((op) =>
+        op.op === "writeFile" ? [blobs.get(op.blob) as Uint8Array] : [],
       );
+      const stdin = parts.length > 0 ? parts : undefined;
       const boundary = newBoundary();
       const script = `${OP_PRELUDE}\nB=${shellQuote(boundary)}\n${chunk.join("\n")}\ntend_mark done\n`;
       const r = await this.exec(script, `ops ${first}..${first + chunk.length - 1}`, stdin);
@@ -240,14 +242,3 @@ const noAnswer = (r: ExecResult): string => {
 
 const relabel = (e: TransportError, command: string): TransportError =>
   "command" in e ? { ...e, command } : e;
-
-const concat = (parts: readonly Uint8Array[]): Uint8Array | undefined => {
-  if (parts.length === 0) return undefined;
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-};
