@@ -4,9 +4,9 @@
  * SimHost states that already hold some of that pool, right or wrong.
  */
 import fc from "fast-check";
+import type { Resource } from "../resource.js";
 import { freshDebianHost, type SimStateOverrides } from "../sim/debian.js";
 import type { SimFile, SimState } from "../sim/state.js";
-import type { Resource } from "../resource.js";
 
 export const DIRS = ["/srv/t", "/srv/t/a", "/srv/t/a/b", "/srv/t/c"] as const;
 export const FILE_NAMES = ["f1", "f2.json", "f3.yaml", "f4"] as const;

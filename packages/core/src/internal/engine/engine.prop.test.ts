@@ -4,11 +4,11 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { SimHost } from "../sim/simhost.js";
 import { encodePlan } from "../plan/codec.js";
 import type { Plan, ReadyHostPlan } from "../plan/format.js";
 import { renderPlan } from "../plan/render.js";
 import { resourceId } from "../resource.js";
+import { SimHost } from "../sim/simhost.js";
 import { RELOAD_ID } from "./actions.js";
 import { apply } from "./apply.js";
 import { numRuns, type Scenario, scenarioArb } from "./engine.fixture.js";

@@ -5,13 +5,13 @@
  */
 import * as E from "fp-ts/lib/Either.js";
 import { describe, expect, it } from "vitest";
-import { freshDebianHost } from "../sim/debian.js";
-import { SimHost } from "../sim/simhost.js";
-import { tarArchive } from "../sim/tar.js";
 import { decodePlan, encodePlan } from "../plan/codec.js";
 import type { Plan, ReadyHostPlan } from "../plan/format.js";
 import { renderPlan } from "../plan/render.js";
 import type { Resource } from "../resource.js";
+import { freshDebianHost } from "../sim/debian.js";
+import { SimHost } from "../sim/simhost.js";
+import { tarArchive } from "../sim/tar.js";
 import { RELOAD_ID } from "./actions.js";
 import { apply } from "./apply.js";
 import { plan } from "./plan.js";

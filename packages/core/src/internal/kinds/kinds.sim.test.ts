@@ -4,13 +4,13 @@
  * empty), and an installed archive member that is altered is planned again.
  */
 import { describe, expect, it } from "vitest";
-import { freshDebianHost } from "../sim/debian.js";
-import { SimHost } from "../sim/simhost.js";
-import { tarArchive } from "../sim/tar.js";
 import { apply } from "../engine/apply.js";
 import { plan } from "../engine/plan.js";
 import type { Plan } from "../plan/format.js";
 import type { Resource } from "../resource.js";
+import { freshDebianHost } from "../sim/debian.js";
+import { SimHost } from "../sim/simhost.js";
+import { tarArchive } from "../sim/tar.js";
 import { sha256Hex } from "./common.js";
 
 const tgz = tarArchive(
