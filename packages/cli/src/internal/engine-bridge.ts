@@ -16,9 +16,6 @@ import {
   resourcesForHost,
   type WorkerVars,
 } from "@tend/modules";
-import { dockerTransport } from "@tend/transport-docker";
-import { localTransport } from "@tend/transport-local";
-import { sshTransport } from "@tend/transport-ssh";
 import { type Either, isLeft, left, mapLeft, right } from "fp-ts/lib/Either.js";
 import { defaultCacheDir } from "./artifacts.js";
 import type { Connection } from "./connect.js";
@@ -75,12 +72,19 @@ const transportFor = async (
   c: Connection,
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<Either<string, Transport>> => {
+  // Each transport is loaded only when a host uses it: ssh2 and docker-modem
+  // cost ~0.1 s of start-up each, paid on every run otherwise.
   switch (c.type) {
-    case "local":
+    case "local": {
+      const { localTransport } = await import("@tend/transport-local");
       return right(localTransport({ host: c.host }));
-    case "docker":
+    }
+    case "docker": {
+      const { dockerTransport } = await import("@tend/transport-docker");
       return right(dockerTransport({ container: c.container, host: c.host }));
+    }
     case "ssh": {
+      const { sshTransport } = await import("@tend/transport-ssh");
       const t = await sshTransport({
         host: c.host,
         address: c.address,
