@@ -1,26 +1,12 @@
-import * as E from "fp-ts/lib/Either.js";
 import { describe, expect, it } from "vitest";
-import type { Op } from "../op.js";
-import { blobStore } from "./blobs.js";
-import { freshDebianHost, type SimStateOverrides } from "./debian.js";
 import { answerProbe } from "./probes.js";
-import { SimHost } from "./simhost.js";
 import type { SimState } from "./state.js";
+import { type OpRow, runOpRow } from "./table.fixture.js";
 
 const user = (s: SimState, name: string) => answerProbe(s, { type: "user", name });
 const group = (s: SimState, name: string) => answerProbe(s, { type: "group", name });
 
-interface Row {
-  promise: string;
-  overrides?: SimStateOverrides;
-  ops: Op[];
-  /** Checks on the state (and warnings) after the run. */
-  after?: (s: SimState, warnings: readonly string[]) => void;
-  /** The run fails at op `index` with stderr containing `stderr` (exit code `exitCode`, default 1). */
-  fails?: { index: number; stderr: string; exitCode?: number };
-}
-
-const rows: Row[] = [
+const rows: OpRow[] = [
   // groups and users
   {
     promise: "groupadd allocates the next regular gid and groupadd -r the highest free system gid",
@@ -176,19 +162,5 @@ const rows: Row[] = [
 ];
 
 describe("SimHost account ops", () => {
-  it.each(rows)("$promise", async ({ overrides, ops, after, fails }) => {
-    const host = new SimHost(freshDebianHost(overrides));
-    const r = await host.run(ops, blobStore("[Service]\n"));
-    if (fails) {
-      expect(E.isLeft(r) && r.left).toMatchObject({
-        _tag: "OpFailed",
-        index: fails.index,
-        exitCode: fails.exitCode ?? 1,
-      });
-      expect(E.isLeft(r) && r.left._tag === "OpFailed" && r.left.stderr).toContain(fails.stderr);
-    } else {
-      expect(r).toEqual(E.right({ completed: ops.length }));
-    }
-    after?.(host.state, host.warnings);
-  });
+  it.each(rows)("$promise", runOpRow({ blobs: ["[Service]\n"] }));
 });

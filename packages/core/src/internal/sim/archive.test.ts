@@ -1,29 +1,9 @@
-import * as E from "fp-ts/lib/Either.js";
 import { describe, expect, it } from "vitest";
-import type { Op } from "../op.js";
-import type { Probe, ProbeResult } from "../probe.js";
-import { blobStore, sha256 } from "./blobs.js";
-import { freshDebianHost, type SimStateOverrides } from "./debian.js";
-import { answerProbe } from "./probes.js";
-import { SimHost } from "./simhost.js";
-import type { SimFile, SimState } from "./state.js";
+import { sha256 } from "./blobs.js";
+import { ask, content, file, type OpRow, runOpRow } from "./table.fixture.js";
 import { tarArchive } from "./tar.js";
 
-const file = (content: string | Uint8Array, mode = 0o644): SimFile => ({
-  type: "file",
-  content: Buffer.from(content).toString("base64"),
-  mode,
-  owner: "root",
-  group: "root",
-});
 const b64 = (b: string | Uint8Array) => Buffer.from(b).toString("base64");
-const ask = (s: SimState, p: Probe): ProbeResult => answerProbe(s, p);
-const content = (s: SimState, path: string): string | undefined => {
-  const f = ask(s, { type: "file", path, content: true });
-  return f && "contentBase64" in f && f.contentBase64 !== undefined
-    ? Buffer.from(f.contentBase64, "base64").toString()
-    : undefined;
-};
 
 const archive = tarArchive(
   [
@@ -35,18 +15,7 @@ const archive = tarArchive(
   { gzip: true },
 );
 
-interface Row {
-  promise: string;
-  overrides?: SimStateOverrides;
-  ops: Op[];
-  blobs?: string[];
-  /** Checks on the state after a successful run. */
-  after?: (s: SimState) => void;
-  /** The run fails at this op index with stderr containing `stderr`, and the state is what `after` says. */
-  fails?: { index: number; stderr: string };
-}
-
-const rows: Row[] = [
+const rows: OpRow[] = [
   {
     promise: "download with a matching checksum lands with attrs and records the url",
     overrides: { available: { urls: { "http://127.0.0.1/k": b64("BIN") } } },
@@ -265,20 +234,5 @@ const rows: Row[] = [
 ];
 
 describe("SimHost download and extract ops", () => {
-  it.each(rows)("$promise", async ({ overrides, ops, blobs, after, fails }) => {
-    const host = new SimHost(freshDebianHost(overrides));
-    const r = await host.run(ops, blobStore(...(blobs ?? [])));
-    if (fails) {
-      expect(E.isLeft(r) && r.left).toMatchObject({
-        _tag: "OpFailed",
-        host: "node1",
-        index: fails.index,
-        exitCode: 1,
-      });
-      expect(E.isLeft(r) && r.left._tag === "OpFailed" && r.left.stderr).toContain(fails.stderr);
-    } else {
-      expect(r).toEqual(E.right({ completed: ops.length }));
-    }
-    after?.(host.state);
-  });
+  it.each(rows)("$promise", runOpRow({ host: "node1" }));
 });

@@ -1,35 +1,10 @@
-import * as E from "fp-ts/lib/Either.js";
 import { describe, expect, it } from "vitest";
-import { CONTENT_LIMIT, type Probe, type ProbeResult } from "../probe.js";
-import { freshDebianHost, type SimStateOverrides } from "./debian.js";
-import { SimHost } from "./simhost.js";
-import type { SimFile } from "./state.js";
-
-const file = (content: string, mode = 0o644, owner = "root", group = "root"): SimFile => ({
-  type: "file",
-  content: Buffer.from(content).toString("base64"),
-  mode,
-  owner,
-  group,
-});
-
-const answer = async (overrides: SimStateOverrides, probe: Probe): Promise<ProbeResult> => {
-  const host = new SimHost(freshDebianHost(overrides));
-  const r = await host.probe([probe]);
-  if (E.isLeft(r)) throw new Error(JSON.stringify(r.left));
-  return r.right[0] as ProbeResult;
-};
-
-interface Row {
-  promise: string;
-  overrides: SimStateOverrides;
-  probe: Probe;
-  expected: ProbeResult;
-}
+import { CONTENT_LIMIT } from "../probe.js";
+import { answer, file, type ProbeRow, runProbeRow } from "./table.fixture.js";
 
 const big = "x".repeat(CONTENT_LIMIT + 1);
 
-const rows: Row[] = [
+const rows: ProbeRow[] = [
   // check
   {
     promise: "check true exits 0",
@@ -106,9 +81,7 @@ const rows: Row[] = [
 ];
 
 describe("SimHost check probes", () => {
-  it.each(rows)("$promise", async ({ overrides, probe, expected }) => {
-    expect(await answer(overrides, probe)).toEqual(expected);
-  });
+  it.each(rows)("$promise", runProbeRow);
 
   it("a check's stdout is capped at CONTENT_LIMIT bytes", async () => {
     const r = await answer(

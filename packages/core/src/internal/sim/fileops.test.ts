@@ -1,35 +1,11 @@
-import * as E from "fp-ts/lib/Either.js";
 import { describe, expect, it } from "vitest";
-import type { Op } from "../op.js";
-import { PENDING_RESTARTS_PATH, type Probe, type ProbeResult } from "../probe.js";
-import { blobStore, sha256 } from "./blobs.js";
-import { freshDebianHost, type SimStateOverrides } from "./debian.js";
-import { answerProbe } from "./probes.js";
-import { SimHost } from "./simhost.js";
-import type { SimState } from "./state.js";
-
-const ask = (s: SimState, p: Probe): ProbeResult => answerProbe(s, p);
-const content = (s: SimState, path: string): string | undefined => {
-  const f = ask(s, { type: "file", path, content: true });
-  return f && "contentBase64" in f && f.contentBase64 !== undefined
-    ? Buffer.from(f.contentBase64, "base64").toString()
-    : undefined;
-};
-
-interface Row {
-  promise: string;
-  overrides?: SimStateOverrides;
-  ops: Op[];
-  blobs?: string[];
-  /** Checks on the state after a successful run. */
-  after?: (s: SimState) => void;
-  /** The run fails at this op index with stderr containing `stderr`, and the state is what `after` says. */
-  fails?: { index: number; stderr: string };
-}
+import { PENDING_RESTARTS_PATH } from "../probe.js";
+import { sha256 } from "./blobs.js";
+import { ask, content, type OpRow, runOpRow } from "./table.fixture.js";
 
 const own = { mode: 0o640, owner: "daemon", group: "adm" };
 
-const rows: Row[] = [
+const rows: OpRow[] = [
   {
     promise: "mkdir creates missing parents 0755 root:root and sets attrs on the final directory only",
     ops: [{ op: "mkdir", path: "/srv/a/b", ...own }],
@@ -175,20 +151,5 @@ const rows: Row[] = [
 ];
 
 describe("SimHost file ops", () => {
-  it.each(rows)("$promise", async ({ overrides, ops, blobs, after, fails }) => {
-    const host = new SimHost(freshDebianHost(overrides));
-    const r = await host.run(ops, blobStore(...(blobs ?? [])));
-    if (fails) {
-      expect(E.isLeft(r) && r.left).toMatchObject({
-        _tag: "OpFailed",
-        host: "node1",
-        index: fails.index,
-        exitCode: 1,
-      });
-      expect(E.isLeft(r) && r.left._tag === "OpFailed" && r.left.stderr).toContain(fails.stderr);
-    } else {
-      expect(r).toEqual(E.right({ completed: ops.length }));
-    }
-    after?.(host.state);
-  });
+  it.each(rows)("$promise", runOpRow({ host: "node1" }));
 });

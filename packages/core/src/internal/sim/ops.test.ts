@@ -1,35 +1,16 @@
-import * as E from "fp-ts/lib/Either.js";
 import { describe, expect, it } from "vitest";
-import type { Op } from "../op.js";
-import { blobStore, sha256 } from "./blobs.js";
-import { freshDebianHost, type SimStateOverrides } from "./debian.js";
+import { sha256 } from "./blobs.js";
+import type { SimStateOverrides } from "./debian.js";
 import { answerProbe } from "./probes.js";
-import { SimHost } from "./simhost.js";
-import type { SimFile, SimState } from "./state.js";
+import type { SimState } from "./state.js";
+import { file, type OpRow, runOpRow } from "./table.fixture.js";
 
-const file = (content: string): SimFile => ({
-  type: "file",
-  content: Buffer.from(content).toString("base64"),
-  mode: 0o644,
-  owner: "root",
-  group: "root",
-});
 const unit = (s: SimState, name: string) => answerProbe(s, { type: "unit", name });
 
 const KUBELET = "[Service]\nExecStart=/usr/local/bin/kubelet\n[Install]\nWantedBy=multi-user.target\n";
 const withKubelet: SimStateOverrides = { files: { "/etc/systemd/system/kubelet.service": file(KUBELET) } };
 
-interface Row {
-  promise: string;
-  overrides?: SimStateOverrides;
-  ops: Op[];
-  /** Checks on the state (and warnings) after the run. */
-  after?: (s: SimState, warnings: readonly string[]) => void;
-  /** The run fails at op `index` with stderr containing `stderr` (exit code `exitCode`, default 1). */
-  fails?: { index: number; stderr: string; exitCode?: number };
-}
-
-const rows: Row[] = [
+const rows: OpRow[] = [
   // systemctl
   {
     promise: "daemon-reload records the sha256 of every unit file present",
@@ -230,19 +211,5 @@ const rows: Row[] = [
 ];
 
 describe("SimHost system ops", () => {
-  it.each(rows)("$promise", async ({ overrides, ops, after, fails }) => {
-    const host = new SimHost(freshDebianHost(overrides));
-    const r = await host.run(ops, blobStore("[Service]\n"));
-    if (fails) {
-      expect(E.isLeft(r) && r.left).toMatchObject({
-        _tag: "OpFailed",
-        index: fails.index,
-        exitCode: fails.exitCode ?? 1,
-      });
-      expect(E.isLeft(r) && r.left._tag === "OpFailed" && r.left.stderr).toContain(fails.stderr);
-    } else {
-      expect(r).toEqual(E.right({ completed: ops.length }));
-    }
-    after?.(host.state, host.warnings);
-  });
+  it.each(rows)("$promise", runOpRow({ blobs: ["[Service]\n"] }));
 });

@@ -1,26 +1,11 @@
 import * as E from "fp-ts/lib/Either.js";
 import { describe, expect, it } from "vitest";
-import { CONTENT_LIMIT, type Probe, type ProbeResult } from "../probe.js";
+import { CONTENT_LIMIT } from "../probe.js";
 import { sha256 } from "./blobs.js";
-import { freshDebianHost, type SimStateOverrides } from "./debian.js";
+import { freshDebianHost } from "./debian.js";
 import { formatManifest } from "./manifest.js";
 import { SimHost } from "./simhost.js";
-import type { SimFile } from "./state.js";
-
-const file = (content: string, mode = 0o644, owner = "root", group = "root"): SimFile => ({
-  type: "file",
-  content: Buffer.from(content).toString("base64"),
-  mode,
-  owner,
-  group,
-});
-
-const answer = async (overrides: SimStateOverrides, probe: Probe): Promise<ProbeResult> => {
-  const host = new SimHost(freshDebianHost(overrides));
-  const r = await host.probe([probe]);
-  if (E.isLeft(r)) throw new Error(JSON.stringify(r.left));
-  return r.right[0] as ProbeResult;
-};
+import { file, type ProbeRow, runProbeRow } from "./table.fixture.js";
 
 const manifestText = (members: { path: string; content: string }[]) =>
   formatManifest({
@@ -28,16 +13,9 @@ const manifestText = (members: { path: string; content: string }[]) =>
     members: members.map((m) => ({ path: m.path, sha256: sha256(m.content) })),
   });
 
-interface Row {
-  promise: string;
-  overrides: SimStateOverrides;
-  probe: Probe;
-  expected: ProbeResult;
-}
-
 const big = "x".repeat(CONTENT_LIMIT + 1);
 
-const rows: Row[] = [
+const rows: ProbeRow[] = [
   // file
   {
     promise: "a missing path is absent",
@@ -294,9 +272,7 @@ const rows: Row[] = [
 ];
 
 describe("SimHost probes", () => {
-  it.each(rows)("$promise", async ({ overrides, probe, expected }) => {
-    expect(await answer(overrides, probe)).toEqual(expected);
-  });
+  it.each(rows)("$promise", runProbeRow);
 
   it("answers a batch in probe order in one round trip", async () => {
     const host = new SimHost();
