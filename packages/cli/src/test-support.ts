@@ -2,14 +2,22 @@
  * Test helpers for main(): an in-memory io, SimHost-backed deps, and a small
  * module set that declares one file per host. Not exported by the package.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Target } from "@tend/core";
 import { freshDebianHost, SimHost } from "@tend/core/testing";
 import { left, right } from "fp-ts/lib/Either.js";
+import { afterAll } from "vitest";
 import type { Deps, Modules } from "./internal/facade.js";
 import type { CliIo } from "./internal/io.js";
+
+/** One scratch root per test file, removed after its tests, so test runs leave no temp dirs behind. */
+const scratch = mkdtempSync(join(tmpdir(), "tend-cli-test-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** A fresh directory under the test process's scratch root. */
+export const tempDir = (prefix: string): string => mkdtempSync(join(scratch, prefix));
 
 /** An io that records output and answers prompts from a list. */
 export interface RecordingIo extends CliIo {
@@ -73,7 +81,7 @@ export const simDeps = (hosts: Record<string, SimHost>, modules: Modules = motdM
     return h ? right(h as Target) : left(`${c.host}: cannot connect: connection refused`);
   },
   fetch: async (url) => new Response(`no such url ${url}`, { status: 404 }),
-  cacheDir: mkdtempSync(join(tmpdir(), "tend-cache-")),
+  cacheDir: tempDir("cache-"),
   user: "tester",
   localHost: "thismachine",
 });
@@ -84,7 +92,7 @@ export const simHost = (name: string): SimHost =>
 
 /** Writes an inventory file into a fresh directory and returns its path. */
 export const inventoryFile = (name: string, text: string, extra: Record<string, string> = {}): string => {
-  const dir = mkdtempSync(join(tmpdir(), "tend-cli-"));
+  const dir = tempDir("inv-");
   writeFileSync(join(dir, name), text);
   for (const [p, t] of Object.entries(extra)) writeFileSync(join(dir, p), t);
   return join(dir, name);

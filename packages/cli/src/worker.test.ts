@@ -4,15 +4,14 @@
  * fetch, etcd endpoints from a host outside --limit.
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { decodePlan, type Plan } from "@tend/core";
 import { freshDebianHost, SimHost, tarArchive } from "@tend/core/testing";
 import { describe, expect, it } from "vitest";
 import { main } from "./index.js";
 import { workerModules } from "./internal/engine-bridge.js";
-import { fileOn, recordingIo, simDeps } from "./test-support.js";
+import { fileOn, recordingIo, simDeps, tempDir } from "./test-support.js";
 
 const MIRROR = "http://mirror.test";
 const sha = (algo: string, b: Uint8Array | string) => createHash(algo).update(b).digest("hex");
@@ -63,7 +62,7 @@ const mirror = () => {
 
 /** Certificates and kubeconfigs on the "controller", where the seed keeps them. */
 const controllerFiles = () => {
-  const dir = mkdtempSync(join(tmpdir(), "tend-worker-"));
+  const dir = tempDir("worker-");
   mkdirSync(join(dir, "certs"));
   mkdirSync(join(dir, "configs"));
   const certs = [

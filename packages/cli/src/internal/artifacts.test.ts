@@ -1,16 +1,8 @@
 import { createHash } from "node:crypto";
-import {
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  statSync,
-  utimesSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { tempDir } from "../test-support.js";
 import { checksumFileDigest, ensureArtifact, type Fetch, fetchTexts, verifiedSha256 } from "./artifacts.js";
 import { readSource } from "./planning.js";
 
@@ -30,7 +22,7 @@ const URL_A = "http://mirror.test/kubernetes/v1.17.4/bin/linux/amd64/kubelet";
 
 describe("controller downloads land in the cache only with a matching checksum", () => {
   it("downloads, verifies, and reuses the verified copy without fetching again", async () => {
-    const cache = mkdtempSync(join(tmpdir(), "tend-cache-"));
+    const cache = tempDir("cache-");
     const { fetchFn, calls } = fakeFetch({ [URL_A]: "kubelet bytes" });
     const artifact = {
       url: URL_A,
@@ -45,7 +37,7 @@ describe("controller downloads land in the cache only with a matching checksum",
   });
 
   it("a download whose checksum differs is discarded and reported", async () => {
-    const cache = mkdtempSync(join(tmpdir(), "tend-cache-"));
+    const cache = tempDir("cache-");
     const { fetchFn } = fakeFetch({ [URL_A]: "tampered" });
     const r = await ensureArtifact(
       { url: URL_A, checksum: { algo: "sha256", hex: sha256("good") }, cacheName: "k" },
@@ -57,7 +49,7 @@ describe("controller downloads land in the cache only with a matching checksum",
   });
 
   it("a cached copy that no longer matches is fetched again", async () => {
-    const cache = mkdtempSync(join(tmpdir(), "tend-cache-"));
+    const cache = tempDir("cache-");
     writeFileSync(join(cache, "k"), "stale");
     const { fetchFn, calls } = fakeFetch({ [URL_A]: "fresh" });
     const r = await ensureArtifact(
@@ -71,7 +63,7 @@ describe("controller downloads land in the cache only with a matching checksum",
   });
 
   it("sha512 checksums are verified too (the CNI archive)", async () => {
-    const cache = mkdtempSync(join(tmpdir(), "tend-cache-"));
+    const cache = tempDir("cache-");
     const { fetchFn } = fakeFetch({ [URL_A]: "cni" });
     const hex = createHash("sha512").update("cni").digest("hex");
     expect(
@@ -82,7 +74,7 @@ describe("controller downloads land in the cache only with a matching checksum",
   });
 
   it("without a checksum a cached copy is reused, and an HTTP error names the url", async () => {
-    const cache = mkdtempSync(join(tmpdir(), "tend-cache-"));
+    const cache = tempDir("cache-");
     writeFileSync(join(cache, "f"), "cached");
     const { fetchFn, calls } = fakeFetch({});
     expect(await ensureArtifact({ url: URL_A, checksum: null, cacheName: "f" }, cache, fetchFn)).toEqual({
@@ -110,7 +102,7 @@ describe("a verified cache file is not hashed again while its sidecar still desc
 
   /** A cache holding the verified artifact, its sidecar's mtime set far back so a rewrite shows. */
   const warmCache = async () => {
-    const cache = mkdtempSync(join(tmpdir(), "tend-cache-"));
+    const cache = tempDir("cache-");
     const fake = fakeFetch({ [URL_A]: BODY });
     expect(await ensureArtifact(artifact, cache, fake.fetchFn)).toEqual({ path: join(cache, "k-kubelet") });
     const file = join(cache, "k-kubelet");
@@ -168,7 +160,7 @@ describe("a verified cache file is not hashed again while its sidecar still desc
   });
 
   it("sha512-pinned artifacts record their sha256 too; unpinned cached ones get a sidecar on first use", async () => {
-    const cache = mkdtempSync(join(tmpdir(), "tend-cache-"));
+    const cache = tempDir("cache-");
     const { fetchFn } = fakeFetch({ [URL_A]: "cni" });
     const hex = createHash("sha512").update("cni").digest("hex");
     await ensureArtifact({ url: URL_A, checksum: { algo: "sha512", hex }, cacheName: "c" }, cache, fetchFn);

@@ -1,13 +1,13 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { tempDir } from "../../test-support.js";
 import { describeProblem } from "../decode.js";
 import { hostsOfGroup, loadInventory, parseInventory } from "./index.js";
 
 /** Writes files (path → text) into a fresh directory and returns it. */
 const tree = (files: Record<string, string>): string => {
-  const dir = mkdtempSync(join(tmpdir(), "tend-inv-"));
+  const dir = tempDir("inv-");
   for (const [path, text] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, path)), { recursive: true });
     writeFileSync(join(dir, path), text);
