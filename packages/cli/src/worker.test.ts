@@ -118,6 +118,12 @@ const setup = () => {
 };
 
 describe("the worker modules through the CLI, on SimHosts", () => {
+  it("fetches the Kubernetes checksum files for workers only", async () => {
+    const { inv, deps, fetched } = setup();
+    await main(["plan", "-i", inv, "--limit", "etcd1"], recordingIo(), deps);
+    expect(fetched.filter((u) => u.endsWith(".sha256"))).toEqual([]);
+  });
+
   it("plans a fresh worker (exit 2), applies it converged, then plans nothing (exit 0)", async () => {
     const { inv, hosts, deps, fetched } = setup();
     const planIo = recordingIo();

@@ -24,7 +24,7 @@ export { K8S_GROUPS, resourcesForHost } from "./internal/host.js";
 export { renderUnit, type UnitSection } from "./internal/render/unit.js";
 export type { WorkerVars } from "./internal/vars/codec.js";
 export { roleDefaults, type VarLayer } from "./internal/vars/defaults.js";
-export { knownVariables, resolveVars } from "./internal/vars/resolve.js";
+export { connectionVariables, knownVariables, resolveVars } from "./internal/vars/resolve.js";
 
 import type { ModuleError, VarError } from "./internal/errors.js";
 import { describeModuleError, describeVarError } from "./internal/errors.js";

@@ -22,27 +22,23 @@ import type { Connection } from "./connect.js";
 import type { Deps, Modules } from "./facade.js";
 import { groupsOfHost, hostsOfGroup } from "./inventory/index.js";
 
-/** Variables the CLI reads itself; the modules would call them unknown (they own the tend_ prefix). */
-const CLI_VARIABLES = new Set(["tend_ssh_host_key_policy"]);
-
 const expandHome = (path: string): string =>
   path === "~" || path.startsWith("~/") ? join(homedir(), path.slice(1)) : path;
 
 /** The worker modules behind the Modules interface. */
 export const workerModules: Modules = {
-  resolveVars: (layers, host) => {
-    const own = layers.map((l) => ({
-      origin: l.origin,
-      vars: Object.fromEntries(Object.entries(l.vars).filter(([k]) => !CLI_VARIABLES.has(k))),
-    }));
-    return mapLeft((errors: readonly Parameters<typeof describeVarError>[0][]) =>
-      errors.map(describeVarError),
-    )(resolveVars(own, host));
-  },
-  checksumUrls: (vars) => requiredChecksumUrls(vars as WorkerVars),
-  controllerArtifacts: (vars, checksums) => {
+  resolveVars: (layers, host) =>
+    mapLeft((errors: readonly Parameters<typeof describeVarError>[0][]) => errors.map(describeVarError))(
+      resolveVars(layers, host),
+    ),
+  // Only workers run kubelet, kube-proxy and the CNI plugins: other hosts fetch nothing for them.
+  checksumUrls: (vars, groups) =>
+    groups.includes("k8s_worker") ? requiredChecksumUrls(vars as WorkerVars) : [],
+  controllerArtifacts: (vars, checksums, groups) => {
     const v = vars as WorkerVars;
-    return v.tend_download_mode === "controller" ? artifactsFor(v, { checksums }) : [];
+    return v.tend_download_mode === "controller"
+      ? artifactsFor(v, { checksums, worker: groups.includes("k8s_worker") })
+      : [];
   },
   // flanneld's etcd endpoints are the addresses of every k8s_etcd host.
   factHosts: (inventory) => hostsOfGroup(inventory, "k8s_etcd"),

@@ -26,10 +26,14 @@ export interface ClusterInput {
 export interface Modules {
   /** A host's variables from its layers (lowest first); errors name variable, file and host. */
   resolveVars(layers: readonly VarLayer[], host: string): Either<readonly string[], unknown>;
-  /** Checksum files the controller fetches before planning this host. */
-  checksumUrls(vars: unknown): readonly string[];
+  /** Checksum files the controller fetches before planning this host (in these inventory groups). */
+  checksumUrls(vars: unknown, groups: readonly string[]): readonly string[];
   /** Artifacts the controller downloads for this host (tend_download_mode: controller), else none. */
-  controllerArtifacts(vars: unknown, checksums: ReadonlyMap<string, string>): readonly Artifact[];
+  controllerArtifacts(
+    vars: unknown,
+    checksums: ReadonlyMap<string, string>,
+    groups: readonly string[],
+  ): readonly Artifact[];
   /** Hosts whose facts the given hosts' resources need (e.g. every k8s_etcd host). */
   factHosts(inventory: Inventory, hosts: readonly string[]): readonly string[];
   /** The resources of one host. */

@@ -19,6 +19,7 @@ import {
 } from "./artifacts.js";
 import type { ClusterInput, Deps } from "./facade.js";
 import { closeAll, type HostOptions, type Reached, reachHosts, selectTargets } from "./hosts.js";
+import { groupsOfHost } from "./inventory/index.js";
 import type { Progress } from "./progress.js";
 
 /** A plan with what apply needs to carry it out in this process. */
@@ -143,7 +144,8 @@ export const planRun = async (
 
   // Checksums and controller downloads, each url once for all hosts.
   const planned = selection.hosts.filter((h) => !hostErrors.has(h));
-  const checksumUrls = planned.flatMap((h) => deps.modules.checksumUrls(vars.get(h)));
+  const groupsOf = (h: string): string[] => groupsOfHost(selection.inventory, h).map((g) => g.name);
+  const checksumUrls = planned.flatMap((h) => deps.modules.checksumUrls(vars.get(h), groupsOf(h)));
   const checksums = new Map<string, string>();
   if (checksumUrls.length > 0) {
     for (const h of planned) progress.state(h, "fetching checksums");
@@ -156,7 +158,8 @@ export const planRun = async (
   const artifacts = new Map<string, string>();
   const wanted = new Map<string, Artifact>();
   for (const h of planned)
-    for (const a of deps.modules.controllerArtifacts(vars.get(h), checksums)) wanted.set(a.url, a);
+    for (const a of deps.modules.controllerArtifacts(vars.get(h), checksums, groupsOf(h)))
+      wanted.set(a.url, a);
   const artifactErrors = new Map<string, string>();
   const downloadFailures = new Map<string, readonly DownloadFailure[]>();
   if (wanted.size > 0) {
@@ -168,10 +171,12 @@ export const planRun = async (
       else artifactErrors.set(a.url, r.error);
     }
     for (const h of planned) {
-      const missing = deps.modules.controllerArtifacts(vars.get(h), checksums).flatMap((artifact) => {
-        const error = artifactErrors.get(artifact.url);
-        return error === undefined ? [] : [{ artifact, error }];
-      });
+      const missing = deps.modules
+        .controllerArtifacts(vars.get(h), checksums, groupsOf(h))
+        .flatMap((artifact) => {
+          const error = artifactErrors.get(artifact.url);
+          return error === undefined ? [] : [{ artifact, error }];
+        });
       if (missing.length > 0) downloadFailures.set(h, missing);
     }
   }

@@ -247,6 +247,14 @@ describe("unknown variables", () => {
     expect(e).toMatchObject({ _tag: "UnknownVariable", suggestion: undefined });
   });
 
+  it("the CLI's connection variables (tend_ssh_host_key_policy) are not unknown", () => {
+    const r = resolveVars(
+      [layer("group_vars/all.yml", { tend_ssh_host_key_policy: "accept-new" })],
+      "worker1",
+    );
+    expect(E.isRight(r)).toBe(true);
+  });
+
   it("ansible_* and other roles' variables are ignored", () => {
     expect(() =>
       ok([layer("g.yml", { ansible_user: "x", wireguard_port: 51820, harden_linux_x: [] })]),

@@ -16,7 +16,14 @@ export const knownVariables: ReadonlySet<string> = new Set([
   ...optionalVariables,
 ]);
 
-const isOurs = (name: string): boolean => OWN_PREFIXES.some((p) => name.startsWith(p));
+/**
+ * tend_ variables that the CLI reads (how to connect), not the modules: known,
+ * so they are not misspellings, but never decoded here.
+ */
+export const connectionVariables: ReadonlySet<string> = new Set(["tend_ssh_host_key_policy"]);
+
+const isOurs = (name: string): boolean =>
+  OWN_PREFIXES.some((p) => name.startsWith(p)) && !connectionVariables.has(name);
 
 const SETTINGS_USER_KEYS: readonly SettingsUserKey[] = [
   "flannel_settings_user",
