@@ -38,6 +38,7 @@ export const dockerSocketUnit = (v: ModuleInput["vars"]): string =>
     {
       name: "Unit",
       entries: [
+        ["Documentation", "https://github.com/docker/docker/tree/master/contrib/init/systemd"],
         ["Description", "Docker Socket for the API"],
         ["PartOf", "docker.service"],
       ],
@@ -61,6 +62,7 @@ export const dockerServiceUnit = (v: ModuleInput["vars"]): string =>
       name: "Unit",
       entries: [
         ["Description", "Docker Application Container Engine"],
+        ["Documentation", "https://docs.docker.com"],
         ["After", "network-online.target docker.socket"],
         ["Wants", "network-online.target"],
         ["Requires", "docker.socket"],

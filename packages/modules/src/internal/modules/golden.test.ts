@@ -54,6 +54,7 @@ RequiredBy=docker.service
 `;
 
 const DOCKER_SOCKET = `[Unit]
+Documentation=https://github.com/docker/docker/tree/master/contrib/init/systemd
 Description=Docker Socket for the API
 PartOf=docker.service
 
@@ -69,6 +70,7 @@ WantedBy=sockets.target
 
 const DOCKER_SERVICE = `[Unit]
 Description=Docker Application Container Engine
+Documentation=https://docs.docker.com
 After=network-online.target docker.socket
 Wants=network-online.target
 Requires=docker.socket
