@@ -112,7 +112,7 @@ describe("engine promises on SimHost", () => {
       fc.asyncProperty(scenarioArb, fc.nat(40), fc.boolean(), async (s, k, drop) => {
         const host = new SimHost(s.initial, drop ? { dropAfterOp: k } : { failAtOp: k });
         const first = ready(await plan(s.resources, host));
-        const report = await apply({ format: "tend-plan/1", hosts: [first] }, host);
+        const report = await apply({ format: "tend-plan/2", hosts: [first] }, host);
         const files = s.resources.filter((r) => r.kind === "file");
         for (const f of files) {
           const entry = host.state.files[f.name];

@@ -94,7 +94,7 @@ describe("engine scenarios", () => {
     const next = ready(await plan(changed, host));
     expect(next.actions.map((a) => `${a.action} ${a.id}`)).toEqual(["restart service[app]"]);
     expect(next.actions[0]!.reasons).toEqual(["restart left pending by an earlier apply"]);
-    const done = await apply({ format: "tend-plan/1", hosts: [next] }, host);
+    const done = await apply({ format: "tend-plan/2", hosts: [next] }, host);
     expect(done.hosts[0]!.converged).toBe(true);
   });
 
@@ -199,7 +199,7 @@ describe("archives without a checksum", () => {
     expect(p.actions.find((a) => a.id === "archive[/usr/local]")?.unknown).toContain(
       "source: known after /opt/dl/tools.tgz exists",
     );
-    const r = await apply({ format: "tend-plan/1", hosts: [p] }, host);
+    const r = await apply({ format: "tend-plan/2", hosts: [p] }, host);
     expect(r.hosts[0]!.converged, JSON.stringify(r.hosts[0]!.pending)).toBe(true);
     expect(host.state.files["/usr/local/bin/tool"]?.type).toBe("file");
   });

@@ -1,13 +1,20 @@
 /**
- * The plan format `tend-plan/1`: a closed set of actions per host, as data.
+ * The plan format `tend-plan/2`: a closed set of actions per host, as data.
  * The codec is the single source of the types; a saved plan decodes back
  * through it, and the renderer only reads it.
+ *
+ * tend-plan/2 differs from tend-plan/1 in its field diffs only: they keep
+ * `before`/`after` and a content `format` hint, and no precomputed diff (the
+ * renderer computes diffs), so a saved plan renders like the plan it was
+ * saved from.
  */
 import * as t from "io-ts";
 import { Op } from "../op.js";
 import { Probe } from "../probe.js";
+import type { FieldValue } from "../resource.js";
 
-export const PLAN_FORMAT = "tend-plan/1";
+/** The format this tend writes and reads; older or newer plan files are refused by name. */
+export const PLAN_FORMAT = "tend-plan/2";
 
 /** The closed set of actions. `reload` is the host's one daemon-reload. */
 export const ActionType = t.union([
@@ -19,18 +26,53 @@ export const ActionType = t.union([
 ]);
 export type ActionType = t.TypeOf<typeof ActionType>;
 
-/** A field-level difference; `diff` is a unified text diff or a json-diff delta. */
-export const FieldDiff = t.intersection([
-  t.type({ field: t.string, before: t.unknown, after: t.unknown }),
-  t.partial({
-    sensitive: t.boolean,
-    diff: t.union([
-      t.type({ format: t.literal("unified"), text: t.string }),
-      t.type({ format: t.literal("json"), delta: t.unknown }),
-    ]),
-  }),
+/** A JSON value, as a field's before and after are stored. */
+export const PlanValue: t.Type<FieldValue> = t.recursion("a JSON value", () =>
+  t.union([
+    t.null,
+    t.boolean,
+    t.number,
+    t.string,
+    t.readonlyArray(PlanValue),
+    t.readonly(t.record(t.string, PlanValue)),
+  ]),
+);
+
+/** Stands for a secret value in a plan: the plan shows only that it changed. */
+export const SENSITIVE = "(sensitive)";
+
+/** How the renderer compares a content field: json and yaml structurally, text as a unified diff. */
+export const ContentFormat = t.union([
+  t.literal("text"),
+  t.literal("json"),
+  t.literal("yaml"),
+  t.literal("binary"),
 ]);
+export type ContentFormat = t.TypeOf<typeof ContentFormat>;
+
+/** A secret field's change: whether a value was there before and after, never the value. */
+export const SecretFieldDiff = t.type({
+  field: t.string,
+  sensitive: t.literal(true),
+  before: t.union([t.null, t.literal(SENSITIVE)]),
+  after: t.union([t.null, t.literal(SENSITIVE)]),
+});
+export type SecretFieldDiff = t.TypeOf<typeof SecretFieldDiff>;
+
+/** An ordinary field's change: both values as they are; the renderer decides how to show them. */
+export const ValueFieldDiff = t.intersection([
+  t.type({ field: t.string, before: PlanValue, after: PlanValue }),
+  t.partial({ format: ContentFormat }),
+]);
+export type ValueFieldDiff = t.TypeOf<typeof ValueFieldDiff>;
+
+/** A field-level difference. No diff is stored: the renderer computes it from before and after. */
+export const FieldDiff = t.union([SecretFieldDiff, ValueFieldDiff]);
 export type FieldDiff = t.TypeOf<typeof FieldDiff>;
+
+/** True for a secret field's change (checked on the value, so a hand-edited plan cannot unhide one). */
+export const isSecretField = (f: FieldDiff): f is SecretFieldDiff =>
+  (f as { sensitive?: unknown }).sensitive === true;
 
 export const Action = t.type({
   /** `kind[name]`, or `systemd[daemon-reload]` for the host's reload. */

@@ -1,5 +1,4 @@
 export * from "./codec.js";
-export { SENSITIVE } from "./field-diff.js";
 export * from "./format.js";
 export type { RenderOptions } from "./render.js";
 export { renderApplyReport, renderPlan } from "./render.js";

@@ -1,11 +1,14 @@
 /**
  * The human rendering of a plan and an apply report, in the style of
- * `terraform plan`. It only reads the plan data. Colour is the caller's
- * choice (on a TTY and without NO_COLOR).
+ * `terraform plan`. It only reads the plan data, and decides the
+ * presentation itself (diffs of contents, sorted keys), so the same plan
+ * renders the same whether it was just made or saved and read back. Colour
+ * is the caller's choice (on a TTY and without NO_COLOR).
  */
 import type { ApplyReport } from "../engine/apply.js";
 import { totalSummary } from "./codec.js";
-import type { Action, FieldDiff, Plan } from "./format.js";
+import { contentDiff, type DiffLine, stableJson } from "./content-diff.js";
+import { type Action, type FieldDiff, isSecretField, type Plan } from "./format.js";
 
 export interface RenderOptions {
   readonly color: boolean;
@@ -25,67 +28,36 @@ const SIGN: Record<Action["action"], [string, number, string]> = {
   reload: ["↻", 36, "will run"],
 };
 
-const show = (v: unknown): string =>
-  typeof v === "string" ? JSON.stringify(v) : (JSON.stringify(v) ?? "null");
+/** A value on one line; objects with sorted keys, so insertion order never shows. */
+const show = stableJson;
 
-const renderDelta = (delta: unknown, indent: string, paint: Paint, key = ""): string[] => {
-  if (delta && typeof delta === "object" && !Array.isArray(delta)) {
-    const d = delta as Record<string, unknown>;
-    if ("__old" in d && "__new" in d)
-      return [
-        `${indent}${paint(31, `- ${key}${show(d.__old)}`)}`,
-        `${indent}${paint(32, `+ ${key}${show(d.__new)}`)}`,
-      ];
-    return Object.entries(d).flatMap(([k, v]) => {
-      if (k.endsWith("__added")) return [`${indent}${paint(32, `+ ${k.slice(0, -7)}: ${show(v)}`)}`];
-      if (k.endsWith("__deleted")) return [`${indent}${paint(31, `- ${k.slice(0, -9)}: ${show(v)}`)}`];
-      const leaf = v && typeof v === "object" && "__old" in v && "__new" in v;
-      if (leaf) return renderDelta(v, indent, paint, `${k}: `);
-      const inner = renderDelta(v, `${indent}    `, paint);
-      return inner.length > 0 ? [`${indent}  ${k}:`, ...inner] : [];
-    });
-  }
-  if (Array.isArray(delta))
-    return delta.flatMap((entry) => {
-      if (!Array.isArray(entry)) return [];
-      const [sign, value] = entry as [string, unknown];
-      if (sign === "+") return [`${indent}${paint(32, `+ ${show(value)}`)}`];
-      if (sign === "-") return [`${indent}${paint(31, `- ${show(value)}`)}`];
-      if (sign === "~") return renderDelta(value, `${indent}  `, paint);
-      return [];
-    });
-  return [];
-};
+const FIELD_BODY = "          ";
+const paintLine = (l: DiffLine, paint: Paint): string =>
+  `${FIELD_BODY}${l.sign === "+" ? paint(32, l.text) : l.sign === "-" ? paint(31, l.text) : l.text}`;
 
 /** Lines of a new multi-line text, capped so a plan stays readable. */
 const MAX_NEW_LINES = 30;
 const newText = (text: string, paint: Paint): string[] => {
   const lines = text.replace(/\n$/, "").split("\n");
-  const shown = lines.slice(0, MAX_NEW_LINES).map((l) => `          ${paint(32, `+ ${l}`)}`);
-  if (lines.length > MAX_NEW_LINES) shown.push(`          … ${lines.length - MAX_NEW_LINES} more lines`);
+  const shown = lines.slice(0, MAX_NEW_LINES).map((l) => `${FIELD_BODY}${paint(32, `+ ${l}`)}`);
+  if (lines.length > MAX_NEW_LINES) shown.push(`${FIELD_BODY}… ${lines.length - MAX_NEW_LINES} more lines`);
   return shown;
 };
 
 const renderField = (f: FieldDiff, paint: Paint): string[] => {
-  if (f.sensitive) return [`      ${paint(33, "~")} ${f.field}: (sensitive value changed)`];
+  if (isSecretField(f)) return [`      ${paint(33, "~")} ${f.field}: (sensitive value changed)`];
+  const { before, after, format } = f;
   // A value that did not exist before reads as an assignment, like terraform's `+ attr = value`.
-  if (f.before === null && f.after !== null) {
+  if (before === null && after !== null) {
     const head = `      ${paint(32, "+")} ${f.field}`;
-    if (typeof f.after === "string" && f.after.includes("\n"))
-      return [`${head}:`, ...newText(f.after, paint)];
-    return [`${head} = ${show(f.after)}`];
+    if (typeof after === "string" && after.includes("\n")) return [`${head}:`, ...newText(after, paint)];
+    return [`${head} = ${show(after)}`];
   }
   const head = `      ${paint(33, "~")} ${f.field}`;
-  if (f.diff?.format === "unified")
-    return [
-      `${head}:`,
-      ...f.diff.text
-        .split("\n")
-        .filter((l) => l.length > 0 && !l.startsWith("\\"))
-        .map((l) => `          ${l.startsWith("+") ? paint(32, l) : l.startsWith("-") ? paint(31, l) : l}`),
-    ];
-  if (f.diff?.format === "json") return [`${head}:`, ...renderDelta(f.diff.delta, "          ", paint)];
-  return [`${head}: ${show(f.before)} → ${show(f.after)}`];
+  // Contents are diffed here, at render time, from the values the plan keeps.
+  if (typeof before === "string" && typeof after === "string" && format !== undefined && format !== "binary")
+    return [`${head}:`, ...contentDiff(format, before, after).map((l) => paintLine(l, paint))];
+  return [`${head}: ${show(before)} → ${show(after)}`];
 };
 
 const renderAction = (a: Action, paint: Paint): string[] => {

@@ -1,0 +1,156 @@
+/**
+ * The renderer decides the presentation from before/after: diffs computed
+ * at render time, object keys in sorted order whatever order the values
+ * were built in, secrets never shown.
+ */
+import { isRight } from "fp-ts/lib/Either.js";
+import { describe, expect, it } from "vitest";
+import { decodePlan, encodePlan } from "./codec.js";
+import { type FieldDiff, PLAN_FORMAT, type Plan } from "./format.js";
+import { renderPlan } from "./render.js";
+
+const planOf = (...fields: FieldDiff[]): Plan => ({
+  format: PLAN_FORMAT,
+  hosts: [
+    {
+      host: "h",
+      status: "ready",
+      factsDigest: "0".repeat(64),
+      probes: [],
+      actions: [
+        {
+          id: "file[/etc/x]",
+          action: "update",
+          reasons: [],
+          fields,
+          notes: [],
+          unknown: [],
+          ops: [],
+          after: [],
+        },
+      ],
+      resources: [],
+      blobs: {},
+      summary: { create: 0, update: 1, delete: 0, restart: 0, reload: 0 },
+    },
+  ],
+});
+const text = (...fields: FieldDiff[]): string => renderPlan(planOf(...fields), { color: false });
+/** The field's lines of the rendering, without the plan's frame. */
+const body = (...fields: FieldDiff[]): string[] =>
+  text(...fields)
+    .split("\n")
+    .filter((l) => l.startsWith("      "));
+
+describe("key order is the renderer's: sorted, whatever order the plan's values were built in", () => {
+  const inserted = { zeta: 1, alpha: { y: [1, { q: 1, p: 2 }], x: 2 }, mid: null };
+  const sorted = { alpha: { x: 2, y: [1, { p: 2, q: 1 }] }, mid: null, zeta: 1 };
+  const after = { zeta: 2, alpha: { y: [1, { q: 1, p: 3 }], x: 2 }, mid: "set" };
+
+  it("an object-valued field renders the same built in either order", () => {
+    expect(text({ field: "labels", before: inserted, after })).toBe(
+      text({ field: "labels", before: sorted, after }),
+    );
+    expect(body({ field: "labels", before: inserted, after })).toEqual([
+      `      ~ labels: {"alpha":{"x":2,"y":[1,{"p":2,"q":1}]},"mid":null,"zeta":1} → {"alpha":{"x":2,"y":[1,{"p":3,"q":1}]},"mid":"set","zeta":2}`,
+    ]);
+  });
+
+  it("JSON contents are diffed by value, keys sorted, only what changed shown", () => {
+    const field = (before: object): FieldDiff => ({
+      field: "content",
+      before: JSON.stringify(before, null, 2),
+      after: JSON.stringify(after),
+      format: "json",
+    });
+    expect(text(field(inserted))).toBe(text(field(sorted)));
+    expect(body(field(inserted))).toEqual([
+      "      ~ content:",
+      "            alpha:",
+      "                y:",
+      "                    [1]:",
+      "                      - p: 2",
+      "                      + p: 3",
+      "          - mid: null",
+      '          + mid: "set"',
+      "          - zeta: 1",
+      "          + zeta: 2",
+    ]);
+  });
+
+  it("a saved plan renders like the plan it was saved from (encode sorts the keys)", () => {
+    const p = planOf(
+      { field: "labels", before: inserted, after },
+      { field: "content", before: "{}", after: JSON.stringify(after), format: "json" },
+    );
+    const decoded = decodePlan(encodePlan(p));
+    expect(isRight(decoded) && renderPlan(decoded.right, { color: true })).toBe(
+      renderPlan(p, { color: true }),
+    );
+  });
+});
+
+describe("contents are diffed at render time", () => {
+  it("YAML structurally: added and removed keys, list entries", () => {
+    expect(
+      body({
+        field: "content",
+        before: "b: 1\nlist: [a, b]\nold: x\n",
+        after: "list: [a, c]\nb: 1\nnew: y\n",
+        format: "yaml",
+      }),
+    ).toEqual([
+      "      ~ content:",
+      "            list:",
+      '              - "b"',
+      '              + "c"',
+      '          + new: "y"',
+      '          - old: "x"',
+    ]);
+  });
+
+  it("text as a unified diff", () => {
+    expect(body({ field: "content", before: "a\nb\nc\n", after: "a\nB\nc\n", format: "text" })).toEqual([
+      "      ~ content:",
+      "          @@ -1,3 +1,3 @@",
+      "           a",
+      "          -b",
+      "          +B",
+      "           c",
+    ]);
+  });
+
+  it("JSON that does not parse falls back to a unified diff", () => {
+    expect(body({ field: "content", before: "{", after: "{}", format: "json" })).toContain("          -{");
+  });
+
+  it("JSON whose layout changed but not its value shows the text change", () => {
+    expect(body({ field: "content", before: '{"a":1}', after: '{\n  "a": 1\n}', format: "json" })).toContain(
+      '          -{"a":1}',
+    );
+  });
+
+  it("binary contents show their digests, not a diff", () => {
+    expect(body({ field: "content", before: "sha256:aa", after: "sha256:bb", format: "binary" })).toEqual([
+      '      ~ content: "sha256:aa" → "sha256:bb"',
+    ]);
+  });
+});
+
+describe("secrets", () => {
+  it("a secret field shows only that it changed", () => {
+    expect(body({ field: "content", sensitive: true, before: "(sensitive)", after: "(sensitive)" })).toEqual([
+      "      ~ content: (sensitive value changed)",
+    ]);
+  });
+
+  it("a hand-edited secret field that carries a value still hides it", () => {
+    const f = {
+      field: "content",
+      sensitive: true,
+      before: "hunter2",
+      after: "hunter3",
+    } as unknown as FieldDiff;
+    expect(text(f)).not.toMatch(/hunter/);
+  });
+});
