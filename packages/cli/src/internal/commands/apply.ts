@@ -4,13 +4,10 @@
  * After apply every host is planned again and the result reported:
  * converged, or what is still pending.
  */
-import { readFile } from "node:fs/promises";
 import {
   type ApplyEvent,
   type ApplyReport,
   apply,
-  decodePlan,
-  describePlanDecodeError,
   type Plan,
   type Resource,
   renderApplyReport,
@@ -19,6 +16,7 @@ import {
 } from "@tend/core";
 import { isLeft } from "fp-ts/lib/Either.js";
 import { closeAll, type Reached, reachHosts, selectTargets } from "../hosts.js";
+import { readPlanFile } from "../plan-file.js";
 import { planRun, readSource } from "../planning.js";
 import { type CommandContext, type CommonOptions, EXIT, hostOptionsOf, printErrors } from "./context.js";
 
@@ -105,19 +103,9 @@ const fromPlanFile = async (ctx: CommandContext, file: string, o: ApplyOptions):
     printErrors(ctx, [`${file}: give -i INVENTORY (or --local) so tend knows how to reach the plan's hosts`]);
     return EXIT.error;
   }
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    printErrors(ctx, [
-      `${file}: cannot read plan: ${code === "ENOENT" ? "no such file" : (e as Error).message}`,
-    ]);
-    return EXIT.error;
-  }
-  const decoded = decodePlan(text);
+  const decoded = await readPlanFile(file);
   if (isLeft(decoded)) {
-    printErrors(ctx, [describePlanDecodeError(decoded.left, file)]);
+    printErrors(ctx, decoded.left);
     return EXIT.error;
   }
   const plan = decoded.right;

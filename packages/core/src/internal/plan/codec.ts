@@ -64,9 +64,10 @@ const firstBadUtf8 = (b: Uint8Array): number => {
 
 /** V8's JSON.parse message, made one short line: it may quote the whole input, and the input can be long. */
 const jsonMessage = (message: string, text: string): string => {
-  if (/Unexpected end of JSON input/.test(message))
-    return "the text ends in the middle of a value (truncated?)";
   const at = /at position (\d+)/.exec(message);
+  // An error at the very end of the text: the file was cut short.
+  if (/Unexpected end of JSON input/.test(message) || (at && Number(at[1]) >= text.trimEnd().length))
+    return "the text ends in the middle of a value (truncated?)";
   const head = (message.split(/, "|\n/)[0] ?? message).replace(/ in JSON at position \d+.*$/, "");
   if (!at) return head;
   const before = text.slice(0, Number(at[1]));
