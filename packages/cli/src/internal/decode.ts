@@ -22,16 +22,29 @@ const show = (v: unknown): string => {
   return s === undefined ? String(v) : s.length > 60 ? `${s.slice(0, 57)}...` : s;
 };
 
+/**
+ * Union and intersection members add their index to io-ts's context, so the
+ * key under one is no part of the path. Refinements, exact, readonly and
+ * recursive codecs add no key of their own: look through them (a key under a
+ * refined object is a real key, one under a refined union is not).
+ */
 const isCombinator = (type: t.Decoder<unknown, unknown>): boolean => {
-  const tag = (type as { _tag?: string })._tag;
-  return tag === "UnionType" || tag === "IntersectionType" || tag === "RefinementType" || tag === "ExactType";
+  let ty = type as { _tag?: string; type?: t.Decoder<unknown, unknown> };
+  for (
+    let i = 0;
+    i < 20 &&
+    ty.type &&
+    ["RefinementType", "ExactType", "ReadonlyType", "RecursiveType"].includes(ty._tag ?? "");
+    i++
+  )
+    ty = ty.type as typeof ty;
+  return ty._tag === "UnionType" || ty._tag === "IntersectionType";
 };
 
 /**
- * Converts io-ts errors into problems. Union and intersection members add
- * numeric keys to an io-ts context; they are not part of the value's path,
- * so keys directly under a combinator are dropped. `prefix` is the path of
- * the decoded value inside its file.
+ * Converts io-ts errors into problems; keys directly under a union or an
+ * intersection are dropped (see isCombinator). `prefix` is the path of the
+ * decoded value inside its file.
  */
 export const problemsOf = (file: string, prefix: string, errors: t.Errors): DecodeProblem[] => {
   // A union reports one error per member at the same path: merge them into "expected A or B".

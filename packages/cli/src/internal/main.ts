@@ -47,8 +47,8 @@ export const run = async (argv: readonly string[], io: CliIo, deps: () => Promis
     program.command("plan").description("show what apply would change; changes nothing"),
     "only these hosts: names, groups, globs, comma lists, !exclusions (repeatable)",
   )
-    .option("-o, --out <file>", "save the plan (JSON, tend-plan/1) for `tend apply FILE`")
-    .option("--json", "print the plan as JSON (tend-plan/1) instead of text")
+    .option("-o, --out <file>", "save the plan (JSON, tend-plan/2) for `tend apply FILE`")
+    .option("--json", "print the plan as JSON (tend-plan/2) instead of text")
     .option("--detailed-exitcode", "exit 2 when there are changes, 0 when there are none")
     .action(async (o: PlanOptions) => {
       const ctx = await context(o);
