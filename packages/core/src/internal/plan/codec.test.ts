@@ -68,6 +68,16 @@ describe("refusals name the file and what was expected, in one line", () => {
       '{\n  "format": "x",\n}',
       "not JSON: Expected double-quoted property name at line 3 column 1",
     ],
+    [
+      "nesting deep enough to exhaust the stack",
+      `{"format": "tend-plan/2", "hosts": [\n${"[".repeat(200000)}${"]".repeat(200000)}]}`,
+      "saved.json: nested deeper than 512 levels (at line 2); expected a tend plan",
+    ],
+    [
+      "brackets inside strings do not count as nesting",
+      `{"format": ${JSON.stringify("[".repeat(600))}}`,
+      'not a tend plan ("format" is "[[[',
+    ],
     ["an array", "[1, 2]", "saved.json: the document is an array; expected a tend plan"],
     ["a number", "42", "saved.json: the document is a number"],
     ["null", "null", "saved.json: the document is null"],

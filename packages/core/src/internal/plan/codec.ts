@@ -14,6 +14,7 @@ export type PlanDecodeError =
   | { readonly _tag: "Bom" }
   | { readonly _tag: "NotUtf8"; readonly offset: number }
   | { readonly _tag: "NotJson"; readonly message: string }
+  | { readonly _tag: "TooDeep"; readonly line: number }
   | { readonly _tag: "NotObject"; readonly found: string }
   | { readonly _tag: "NoFormat" }
   | { readonly _tag: "TerraformPlan" }
@@ -71,9 +72,31 @@ const jsonMessage = (message: string, text: string): string => {
   const head = (message.split(/, "|\n/)[0] ?? message).replace(/ in JSON at position \d+.*$/, "");
   if (!at) return head;
   const before = text.slice(0, Number(at[1]));
-  const line = before.split("\n").length;
-  return `${head} at line ${line} column ${before.length - before.lastIndexOf("\n")}`;
+  return `${head} at line ${lineAt(text, before.length)} column ${before.length - before.lastIndexOf("\n")}`;
 };
+
+/** Deeper than any plan tend writes, and shallow enough that decoding it cannot exhaust the stack. */
+export const MAX_PLAN_DEPTH = 512;
+
+/** The offset where arrays and objects nest deeper than the limit, or -1 (one pass, strings skipped). */
+const tooDeepAt = (text: string): number => {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // a backslash escapes the next character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > MAX_PLAN_DEPTH) return i;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return -1;
+};
+
+const lineAt = (text: string, offset: number): number => text.slice(0, offset).split("\n").length;
 
 const kindOf = (v: unknown): string =>
   v === null ? "null" : Array.isArray(v) ? "an array" : typeof v === "string" ? "a string" : `a ${typeof v}`;
@@ -114,6 +137,8 @@ export const decodePlan = (input: string | Uint8Array): E.Either<PlanDecodeError
     text = new TextDecoder("utf-8").decode(input);
   }
   if (text.trim() === "") return E.left({ _tag: "Empty" });
+  const deep = tooDeepAt(text);
+  if (deep >= 0) return E.left({ _tag: "TooDeep", line: lineAt(text, deep) });
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -141,6 +166,8 @@ export const describePlanDecodeError = (e: PlanDecodeError, file = "plan"): stri
       return `${file}: not UTF-8 (bad byte at offset ${e.offset}); ${EXPECTED}`;
     case "NotJson":
       return `${file}: not JSON: ${e.message}; ${EXPECTED}`;
+    case "TooDeep":
+      return `${file}: nested deeper than ${MAX_PLAN_DEPTH} levels (at line ${e.line}); ${EXPECTED}`;
     case "NotObject":
       return `${file}: the document is ${e.found}; ${EXPECTED}`;
     case "NoFormat":
