@@ -177,7 +177,13 @@ const walkUnion = (node: Node, path: string): Found[] => {
       return [{ path, value: node.actual, expected: friendly }];
     return found;
   }
-  if (tag === undefined || node.actual === null || typeof node.actual !== "object") return [];
+  if (
+    tag === undefined ||
+    node.actual === null ||
+    typeof node.actual !== "object" ||
+    Array.isArray(node.actual)
+  )
+    return [];
   // No member's tag matched (io-ts reports a tagged union's unknown tag at the union, without members).
   const types = (effective(node.type) as unknown as { types: t.Decoder<unknown, unknown>[] }).types;
   const allowed = [...new Set(types.flatMap((m) => literalsOf(requiredProps(m)[tag]!) ?? []))];
