@@ -42,7 +42,7 @@ const attacks = [
   `\ntouch ${marker}`,
   `'$(touch ${marker})'`,
   `"$(touch ${marker})"`,
-  ">${marker}",
+  `>${marker}`,
   " -oProxyCommand=x",
 ];
 const hostile = (base: fc.Arbitrary<string>): fc.Arbitrary<string> =>

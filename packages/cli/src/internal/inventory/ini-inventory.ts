@@ -124,11 +124,10 @@ export const iniInventory = (
   const lines = text.split(/\r?\n/);
   const readLine = (rawLine: string, index: number): undefined => {
     const lineNo = index + 1;
-    const at = `line ${lineNo}`;
     const line = rawLine.trim();
     if (line === "" || line.startsWith("#") || line.startsWith(";")) return;
     const fail = (message: string): undefined => {
-      problems.push({ file, path: at, message });
+      problems.push({ file, path: "", line: lineNo, message });
     };
     if (line.startsWith("[")) {
       if (!line.endsWith("]")) return fail(`unterminated section header ${line}`);

@@ -9,6 +9,7 @@ import type { DecodeProblem } from "../decode.js";
 import { problemsOf } from "../decode.js";
 import { InventoryBuilder } from "./model.js";
 import { VarsCodec } from "./vars-codec.js";
+import { kindOfValue } from "./vars-dirs.js";
 
 const GroupBody = t.partial({
   hosts: t.union([t.null, t.record(t.string, t.union([t.null, VarsCodec]))]),
@@ -40,7 +41,7 @@ export const yamlInventory = (
       problems.push({
         file,
         path,
-        message: `a group must be a mapping with hosts, vars or children, got ${JSON.stringify(body)}`,
+        message: `a group must be a mapping with hosts, vars or children, got ${kindOfValue(body)}`,
       });
       return;
     }
