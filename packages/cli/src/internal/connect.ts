@@ -60,9 +60,9 @@ export interface ConnectionVarError {
   readonly message: string;
 }
 
-/** One line for a connection variable error: `host: variable (from file:line): message`. */
+/** One line for a connection variable error: `host: variable (from file, line N): message`. */
 export const describeConnectionVarError = (e: ConnectionVarError): string =>
-  `${e.host}: ${e.variable} (from ${e.origin}${e.line !== undefined ? `:${e.line}` : ""}): ${e.message}`;
+  `${e.host}: ${e.variable} (from ${e.origin}${e.line !== undefined ? `, line ${e.line}` : ""}): ${e.message}`;
 
 /** Orders errors by file, then line, then host (for one report over many hosts). */
 export const compareConnectionVarErrors = (a: ConnectionVarError, b: ConnectionVarError): number =>

@@ -144,12 +144,16 @@ export const iniInventory = (
       const words = splitWords(line.slice(eq + 1));
       if (words === undefined) return fail("unterminated quote");
       const text = words.map((w) => w.text).join(" ");
-      builder.groupVars(section.group, {
-        [key]: iniValue(
-          text,
-          words.some((w) => w.quoted),
-        ),
-      });
+      builder.groupVars(
+        section.group,
+        {
+          [key]: iniValue(
+            text,
+            words.some((w) => w.quoted),
+          ),
+        },
+        new Map([[key, lineNo]]),
+      );
       return;
     }
     if (section.kind === "children") {
@@ -174,7 +178,8 @@ export const iniInventory = (
     }
     const hosts = expandHostPattern(pattern);
     if (typeof hosts === "string") return fail(hosts);
-    for (const h of hosts) builder.host(section.group, h, vars);
+    const lines = new Map(Object.keys(vars).map((k) => [k, lineNo] as const));
+    for (const h of hosts) builder.host(section.group, h, vars, lines);
   };
   lines.forEach(readLine);
   for (const c of pendingChildren) builder.child(c.parent, c.child);

@@ -58,7 +58,7 @@ const fromYaml = (
       ],
     };
   }
-  const built = yamlInventory(path, value);
+  const built = yamlInventory(path, value, lines);
   return "problems" in built ? { problems: withLines(built.problems, lines) } : built;
 };
 
@@ -112,12 +112,16 @@ export const layersOf = async (
     const out: VarLayer[] = [];
     for (const g of groups) {
       if (Object.keys(g.vars).length > 0)
-        out.push({ origin: `${inventory.path} (group ${g.name})`, vars: g.vars });
+        out.push({ origin: `${inventory.path} (group ${g.name})`, vars: g.vars, lines: g.varLines });
     }
     for (const g of groups) out.push(...(groupFiles.get(g.name) ?? []));
     const inline = inventory.hostVars.get(host) ?? {};
     if (Object.keys(inline).length > 0)
-      out.push({ origin: `${inventory.path} (host ${host})`, vars: inline });
+      out.push({
+        origin: `${inventory.path} (host ${host})`,
+        vars: inline,
+        lines: inventory.hostVarLines.get(host) ?? new Map(),
+      });
     if (hostsDirExists) {
       const r = await varsFilesFor(hostDir, host);
       if ("problems" in r) problems.push(...r.problems);

@@ -17,6 +17,9 @@ import type { DecodeProblem } from "../decode.js";
 /** Aliases one document may expand; PyYAML has no cap, but no real inventory comes near it. */
 export const MAX_ALIAS_COUNT = 1000;
 
+// One broken bracket can make hundreds of errors; the first few say where to look.
+const MAX_SYNTAX_ERRORS = 5;
+
 /** A parsed document and where its keys are. */
 export interface ParsedYaml {
   /** The document as plain data; null for an empty document (only comments, or nothing). */
@@ -137,17 +140,15 @@ export const parseYaml = (file: string, text: string): Either<Problems, ParsedYa
     return left([{ file, path: "", message: `invalid YAML: ${why}` }]);
   }
   if (doc.errors.length > 0) {
-    return left(
-      doc.errors.map((e) => {
-        const pos = lineCounter.linePos(e.pos[0]);
-        return {
-          file,
-          path: "",
-          line: pos.line,
-          message: `invalid YAML: column ${pos.col}: ${e.message.split("\n")[0]}`,
-        };
-      }),
-    );
+    const shown: Problems = doc.errors.slice(0, MAX_SYNTAX_ERRORS).map((e) => {
+      const pos = lineCounter.linePos(e.pos[0]);
+      const what = e.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+      return { file, path: "", line: pos.line, message: `invalid YAML: column ${pos.col}: ${what}` };
+    });
+    const more = doc.errors.length - shown.length;
+    if (more > 0)
+      shown.push({ ...shown[shown.length - 1]!, message: `invalid YAML: ${more} more errors after these` });
+    return left(shown);
   }
   const { lines, problems } = walk(file, doc.contents as Node | null, lineOf);
   if (problems.length > 0) return left(problems);
