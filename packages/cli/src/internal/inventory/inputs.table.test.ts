@@ -390,3 +390,27 @@ describe("inputs Ansible accepts are accepted", () => {
     expect(existsSync(marker)).toBe(false);
   });
 });
+
+describe("problems of several files", () => {
+  it("are all reported at once, sorted by file and then line", async () => {
+    const { code, output, openTarget } = await run({
+      name: "several",
+      files: {
+        "hosts.yml":
+          "all:\n  children:\n    zeta:\n      hosts:\n        w1:\n    alpha:\n      hosts:\n        w1:\n",
+        "group_vars/zeta.yml": "ok: 1\nbad-z: 1\n",
+        "group_vars/alpha.yml": "a: 1\nb: 2\nc: 3\na: 4\nbad-late: 1\n",
+        "host_vars/w1.yml": "- not a mapping\n",
+      },
+      says: [],
+    });
+    expect(code).toBe(1);
+    expect(openTarget).not.toHaveBeenCalled();
+    const lines = output.split("\n").filter((l) => l.includes("_vars/"));
+    expect(lines.map((l) => /(\w+_vars\/\w+\.yml(?::\d+)?)/.exec(l)?.[1])).toEqual([
+      "group_vars/alpha.yml:4",
+      "group_vars/zeta.yml:2",
+      "host_vars/w1.yml",
+    ]);
+  });
+});
