@@ -414,3 +414,22 @@ describe("problems of several files", () => {
     ]);
   });
 });
+
+describe("host and group names are not paths", () => {
+  it("a host named ../escape reads no vars file outside host_vars/", async () => {
+    const { output } = await run({
+      name: "escape",
+      files: {
+        "hosts.yml":
+          "all:\n  hosts:\n    ../escape:\n      ansible_host: 10.0.0.9\n  children:\n    ../g:\n      hosts:\n        w1:\n",
+        "host_vars/keep": "",
+        "group_vars/keep": "",
+        "escape.yml": "- secret-line-of-another-file\n",
+        "g.yml": "- secret-line-of-another-file\n",
+      },
+      says: [],
+    });
+    expect(output).not.toContain("secret-line");
+    expect(output).not.toContain("escape.yml");
+  });
+});

@@ -3,6 +3,7 @@
  * host_group_vars plugin reads them: `<name>`, `<name>.yml`, `<name>.yaml`,
  * `<name>.json`, or a directory `<name>/` whose files load in name order.
  */
+import type { Dirent } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { isLeft } from "fp-ts/lib/Either.js";
@@ -76,20 +77,40 @@ export const readVarsFile = async (
   return { layer: { origin: path, vars: decoded.right, lines } };
 };
 
-const filesUnder = async (dir: string): Promise<string[]> => {
-  const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
+/** The vars files under a directory, in name order, or the problem reading it. */
+const filesUnder = async (dir: string): Promise<string[] | DecodeProblem> => {
+  let entries: Dirent[];
+  try {
+    entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return {
+      file: dir,
+      path: "",
+      message: `cannot read the directory: ${code === "EACCES" ? "permission denied" : (code ?? "unknown error")}`,
+    };
+  }
   const out: string[] = [];
   for (const e of entries) {
     const path = join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await filesUnder(path)));
-    else if (e.isFile() && isVarsFileName(e.name)) out.push(path);
+    if (e.isDirectory()) {
+      const inner = await filesUnder(path);
+      if (!Array.isArray(inner)) return inner;
+      out.push(...inner);
+    } else if (e.isFile() && isVarsFileName(e.name)) out.push(path);
   }
   return out;
 };
 
+// A name with a path separator (or `.`/`..`) would look outside group_vars/host_vars.
+const staysInDir = (name: string): boolean =>
+  name !== "" && name !== "." && name !== ".." && !name.includes("/") && !name.includes("\0");
+
 /**
  * The layers for one group or host name inside `dir` (group_vars or
  * host_vars): every matching file and every file of a matching directory.
+ * A name that holds a path separator, `.` or `..` has no vars files (nothing
+ * outside the directory is read).
  */
 export const varsFilesFor = async (
   dir: string,
@@ -97,10 +118,15 @@ export const varsFilesFor = async (
 ): Promise<{ layers: VarLayer[] } | { problems: DecodeProblem[] }> => {
   const layers: VarLayer[] = [];
   const problems: DecodeProblem[] = [];
+  if (!staysInDir(name)) return { layers };
   for (const ext of EXTENSIONS) {
     const path = join(dir, `${name}${ext}`);
     const kind = await kindOf(path);
     const files = kind === "file" ? [path] : kind === "dir" && ext === "" ? await filesUnder(path) : [];
+    if (!Array.isArray(files)) {
+      problems.push(files);
+      continue;
+    }
     for (const f of files) {
       const r = await readVarsFile(f);
       if ("problems" in r) problems.push(...r.problems);
