@@ -13,9 +13,10 @@ import { isIPv4, isIPv6 } from "node:net";
 // the underscore that resolvers and /etc/hosts accept in practice.
 const LABEL = /^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$/;
 const MAX_HOST_NAME = 253;
-// POSIX portable user names (useradd's rules, and what sshd accepts):
-// letters, digits, `_`, `.`, `-`, not starting with `-` or `.`, at most 32.
-const USER = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}$/;
+// POSIX portable user names (letters, digits, `_`, `.`, `-`, not starting
+// with `-` or `.`), plus `@` for directory users (`jane@corp.example`, as
+// SSSD names them), at most 256 characters (LOGIN_NAME_MAX).
+const USER = /^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,255}$/;
 
 /** JSON-quoted, so control characters and quotes in a hostile value are shown escaped. */
 const shown = (s: string): string => {
@@ -47,7 +48,7 @@ export const hostAddressProblem = (s: string): string | undefined => {
 export const userNameProblem = (s: string): string | undefined => {
   if (USER.test(s)) return undefined;
   if (s === "") return "expected a user name, got an empty string";
-  return `expected a user name (letters, digits, "_", "." and "-", not starting with "-" or ".", at most 32 characters), got ${shown(s)}`;
+  return `expected a user name (letters, digits, "_", ".", "-" and "@", not starting with "-", "." or "@"), got ${shown(s)}`;
 };
 
 /** An IPv6 literal without its brackets (ssh2 and `%h` want the bare address); others unchanged. */
