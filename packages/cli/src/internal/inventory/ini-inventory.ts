@@ -7,6 +7,7 @@
  */
 import type { DecodeProblem } from "../decode.js";
 import { InventoryBuilder } from "./model.js";
+import { varNameProblem } from "./vars-codec.js";
 
 type Section = { readonly group: string; readonly kind: "hosts" | "vars" | "children" };
 
@@ -141,6 +142,8 @@ export const iniInventory = (
       const eq = line.indexOf("=");
       if (eq <= 0) return fail(`expected key=value in [${section.group}:vars], got "${line}"`);
       const key = line.slice(0, eq).trim();
+      const badKey = varNameProblem(key);
+      if (badKey !== undefined) return fail(badKey);
       const words = splitWords(line.slice(eq + 1));
       if (words === undefined) return fail("unterminated quote");
       const text = words.map((w) => w.text).join(" ");
@@ -167,6 +170,8 @@ export const iniInventory = (
     for (const a of assignments) {
       const eq = a.text.indexOf("=");
       if (eq <= 0) return fail(`expected key=value after the host name, got "${a.text}"`);
+      const badKey = varNameProblem(a.text.slice(0, eq));
+      if (badKey !== undefined) return fail(badKey);
       vars[a.text.slice(0, eq)] = iniValue(a.text.slice(eq + 1), a.quoted);
     }
     // `host:port` sets ansible_port, as in Ansible (not for IPv6 literals, which hold several colons).

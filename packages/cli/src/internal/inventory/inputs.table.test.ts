@@ -136,6 +136,26 @@ const inventoryStructure: Case[] = [
     says: ['group_vars/all.yml:2: at bad-name: invalid variable name "bad-name"'],
   },
   {
+    name: "__proto__ as a variable in a vars file",
+    files: {
+      "hosts.yml": hostsYml(""),
+      "group_vars/all.json": '{"motd": "x", "__proto__": {"polluted": 1}}',
+    },
+    says: ['group_vars/all.json:1: at __proto__: invalid variable name "__proto__" (reserved)'],
+  },
+  {
+    name: "an invalid variable name on an INI host line",
+    files: { "hosts.ini": "[web]\nw1 motd=x bad-name=1\n" },
+    inventory: "hosts.ini",
+    says: ['hosts.ini:2: invalid variable name "bad-name"'],
+  },
+  {
+    name: "__proto__ in an INI [group:vars] section",
+    files: { "hosts.ini": "[web]\nw1\n[web:vars]\n__proto__=1\n" },
+    inventory: "hosts.ini",
+    says: ['hosts.ini:4: invalid variable name "__proto__" (reserved)'],
+  },
+  {
     name: "a vars file that is a list",
     files: { "hosts.yml": hostsYml(""), "host_vars/w1.yml": "- a\n" },
     says: ["host_vars/w1.yml: a vars file must be a mapping of variable names, got a list"],
