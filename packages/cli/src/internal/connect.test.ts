@@ -136,3 +136,11 @@ describe("parseSshArgs reads ProxyCommand however it is written", () => {
     expect(typeof r === "object" && r.proxyCommand).toBe(proxy ?? (undefined as unknown));
   });
 });
+
+describe("one problem per variable", () => {
+  it("a templated ansible_host is refused once, as templated", () => {
+    const r = conn({ ansible_host: "{{ inventory_hostname }}.example" });
+    expect(r._tag === "Left" && r.left.map((e) => e.variable)).toEqual(["ansible_host"]);
+    expect(r._tag === "Left" && r.left[0]?.message).toMatch(/templated/);
+  });
+});

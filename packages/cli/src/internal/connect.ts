@@ -156,6 +156,8 @@ export const connectionOf = (
   const get = lookupIn(layers);
   const errors: ConnectionVarError[] = [];
   const fail = (variable: string, message: string, origin?: string): void => {
+    // One problem per variable: a templated value would fail its grammar too.
+    if (errors.some((e) => e.variable === variable)) return;
     const found = get(variable);
     errors.push({
       host,
