@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { tempDir } from "../test-support.js";
 import { describeConnectionVarError } from "./connect.js";
-import { checkKeyFile } from "./key-file.js";
+import { checkKeyFile, connectionProblems } from "./key-file.js";
 
 const home = tempDir("home-");
 mkdirSync(join(home, ".ssh"));
@@ -57,5 +57,38 @@ describe("checkKeyFile: the private key file exists, is a regular file and is re
     chmodSync(locked, 0);
     const problems = await check(locked);
     expect(problems.map(describeConnectionVarError).join("\n")).toContain("is not readable by this user");
+  });
+});
+
+describe("connectionProblems: every connection problem of a host, sorted by file and line", () => {
+  it("joins the pure checks and the key file check, in file and line order", async () => {
+    const problems = await connectionProblems(
+      "w1",
+      [
+        {
+          origin: "group_vars/all.yml",
+          vars: { ansible_port: 0, ansible_ssh_private_key_file: "~/.ssh/nope" },
+          lines: new Map([
+            ["ansible_port", 9],
+            ["ansible_ssh_private_key_file", 2],
+          ]),
+        },
+        { origin: "host_vars/w1.yml", vars: { ansible_user: "a b" }, lines: new Map([["ansible_user", 1]]) },
+      ],
+      { user: "operator" },
+      { home },
+    );
+    expect(problems.map((p) => [p.origin, p.line, p.variable])).toEqual([
+      ["group_vars/all.yml", 2, "ansible_ssh_private_key_file"],
+      ["group_vars/all.yml", 9, "ansible_port"],
+      ["host_vars/w1.yml", 1, "ansible_user"],
+    ]);
+  });
+
+  it("does not check a key file for a docker or local host", async () => {
+    const vars = { ansible_connection: "docker", ansible_ssh_private_key_file: "~/.ssh/nope" };
+    expect(
+      await connectionProblems("w1", [{ origin: "h.yml", vars }], { user: "operator" }, { home }),
+    ).toEqual([]);
   });
 });

@@ -8,7 +8,13 @@ import { constants } from "node:fs";
 import { access, stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { type ConnectionVarError, lookupIn } from "./connect.js";
+import {
+  type ConnectionDefaults,
+  type ConnectionVarError,
+  compareConnectionVarErrors,
+  connectionOf,
+  lookupIn,
+} from "./connect.js";
 import type { VarLayer } from "./inventory/index.js";
 
 const KEY_VARS = ["ansible_ssh_private_key_file", "ansible_private_key_file"];
@@ -66,4 +72,27 @@ export const checkKeyFile = async (
   } catch (e) {
     return problem(`key file ${shown} ${why(e)}; expected a readable private key file`);
   }
+};
+
+const SSH_KINDS = new Set(["ssh", "paramiko", "smart"]);
+
+/**
+ * Every problem with one host's connection variables, without connecting:
+ * connectionOf's checks, plus the key file check for SSH hosts. Sorted by
+ * file, then line. The validation phase calls this for each selected host.
+ */
+export const connectionProblems = async (
+  host: string,
+  layers: readonly VarLayer[],
+  defaults: ConnectionDefaults,
+  options: { readonly home?: string } = {},
+): Promise<ConnectionVarError[]> => {
+  const conn = connectionOf(host, layers, defaults);
+  const kind = lookupIn(layers)("ansible_connection")?.value ?? "ssh";
+  const ssh = conn._tag === "Right" ? conn.right.type === "ssh" : SSH_KINDS.has(String(kind));
+  const problems = [
+    ...(conn._tag === "Left" ? conn.left : []),
+    ...(ssh ? await checkKeyFile(host, layers, options) : []),
+  ];
+  return problems.sort(compareConnectionVarErrors);
 };
