@@ -106,3 +106,14 @@ describe("parseYaml", () => {
     );
   });
 });
+
+describe("parseYaml on many duplicate keys", () => {
+  it("names the first 20 by line and counts the rest", () => {
+    const text = Array.from({ length: 1000 }, (_, i) => `k${i % 10}: ${i}`).join("\n");
+    const r = parseYaml("v.yml", text);
+    const messages = r._tag === "Left" ? r.left.map(describeProblem) : [];
+    expect(messages).toHaveLength(21);
+    expect(messages[0]).toBe('v.yml:11: duplicate key "k0": first at line 1, again at line 11; keep one');
+    expect(messages[20]).toBe("v.yml:30: 970 more duplicate keys after these");
+  });
+});

@@ -19,6 +19,7 @@ export const MAX_ALIAS_COUNT = 1000;
 
 // One broken bracket can make hundreds of errors; the first few say where to look.
 const MAX_SYNTAX_ERRORS = 5;
+const MAX_DUPLICATES = 20;
 
 /** A parsed document and where its keys are. */
 export interface ParsedYaml {
@@ -151,6 +152,14 @@ export const parseYaml = (file: string, text: string): Either<Problems, ParsedYa
     return left(shown);
   }
   const { lines, problems } = walk(file, doc.contents as Node | null, lineOf);
+  if (problems.length > MAX_DUPLICATES) {
+    const shown = problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)).slice(0, MAX_DUPLICATES);
+    const more = problems.length - MAX_DUPLICATES;
+    return left([
+      ...shown,
+      { ...shown[shown.length - 1]!, message: `${more} more duplicate keys after these` },
+    ]);
+  }
   if (problems.length > 0) return left(problems);
   const value = toPlain(file, doc, lineOf);
   return value._tag === "Left" ? value : right({ value: value.right, lines });
