@@ -19,6 +19,19 @@ export {
   nonZeroExit,
   timedOut,
 } from "./internal/errors.js";
+export {
+  bareAddress,
+  hostAddressProblem,
+  isHostName,
+  isIpLiteral,
+  userNameProblem,
+} from "./internal/names.js";
 export type { HostKeyPolicy, SshTransport, SshTransportOptions } from "./internal/options.js";
-export { ChildSocket, commandSocket, expandProxyCommand, type ProxyTokens } from "./internal/socket.js";
+export {
+  ChildSocket,
+  commandSocket,
+  expandProxyCommand,
+  type ProxyCommandRefused,
+  type ProxyTokens,
+} from "./internal/socket.js";
 export { sshTransport } from "./internal/transport.js";

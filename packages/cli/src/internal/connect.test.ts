@@ -58,7 +58,7 @@ describe("connection variables map to a transport like Ansible's", () => {
     [
       "ProxyJump becomes ssh -W",
       { ansible_ssh_common_args: "-J jump@bastion:2200" },
-      { proxyCommand: "ssh -W %h:%p jump@bastion:2200" },
+      { proxyCommand: "ssh -l jump -p 2200 -W %h:%p bastion" },
     ],
     [
       "StrictHostKeyChecking=no with /dev/null known_hosts",
@@ -96,22 +96,25 @@ describe("connection variables map to a transport like Ansible's", () => {
   });
 
   it.each<[Record<string, unknown>, string]>([
-    [{ ansible_port: "ssh" }, 'w1: ansible_port (from hosts.yml (host w1)): not a TCP port: "ssh"'],
-    [{ ansible_port: 70000 }, "not a TCP port"],
+    [
+      { ansible_port: "ssh" },
+      'w1: ansible_port (from hosts.yml (host w1)): expected a TCP port, an integer from 1 to 65535, got "ssh"',
+    ],
+    [{ ansible_port: 70000 }, "expected a TCP port, an integer from 1 to 65535, got 70000"],
     [
       { ansible_become: "maybe" },
-      'w1: ansible_become (from hosts.yml (host w1)): expected a boolean, got "maybe"',
+      'w1: ansible_become (from hosts.yml (host w1)): expected a boolean (true/false, yes/no, on/off, 1/0), got "maybe"',
     ],
     [{ ansible_connection: "winrm" }, 'unsupported connection "winrm"'],
     [
       { ansible_host: "{{ lookup('env', 'X') }}" },
       "ansible_host (from hosts.yml (host w1)): templated connection variables",
     ],
-    [{ ansible_user: ["a"] }, 'ansible_user (from hosts.yml (host w1)): expected a string, got ["a"]'],
+    [{ ansible_user: ["a"] }, "ansible_user (from hosts.yml (host w1)): expected a string, got a list"],
     [{ tend_ssh_host_key_policy: "yolo" }, 'expected "strict" or "accept-new"'],
     [
       { ansible_ssh_common_args: "-o 'ProxyCommand=ssh" },
-      "ansible_ssh_common_args (from hosts.yml (host w1)): unterminated quote",
+      "ansible_ssh_common_args (from hosts.yml (host w1)): unterminated single quote",
     ],
     [{ ansible_become: true, ansible_become_method: "su" }, "only sudo is supported"],
   ])("%j is refused naming host, variable and file", (vars, message) => {
@@ -131,5 +134,13 @@ describe("parseSshArgs reads ProxyCommand however it is written", () => {
   ])("%s", (args, proxy) => {
     const r = parseSshArgs(args);
     expect(typeof r === "object" && r.proxyCommand).toBe(proxy ?? (undefined as unknown));
+  });
+});
+
+describe("one problem per variable", () => {
+  it("a templated ansible_host is refused once, as templated", () => {
+    const r = conn({ ansible_host: "{{ inventory_hostname }}.example" });
+    expect(r._tag === "Left" && r.left.map((e) => e.variable)).toEqual(["ansible_host"]);
+    expect(r._tag === "Left" && r.left[0]?.message).toMatch(/templated/);
   });
 });

@@ -8,10 +8,14 @@
  * tend's own `tend_ssh_host_key_policy`. Pure: opening the transport is
  * transports.ts's job.
  */
+
+import { hostAddressProblem, userNameProblem } from "@tend/transport-ssh/names";
 import type { Either } from "fp-ts/lib/Either.js";
 import { left, right } from "fp-ts/lib/Either.js";
 import type { VarLayer } from "./inventory/index.js";
-import { splitWords } from "./inventory/ini-inventory.js";
+import { parseSshArgs, proxyCommandProblem, proxyJumpCommand, type SshArgs } from "./ssh-args.js";
+
+export { parseSshArgs, type SshArgs, shellWords } from "./ssh-args.js";
 
 /** An SSH connection, in the terms of `sshTransport`'s options. */
 export interface SshConnection {
@@ -48,13 +52,25 @@ export type Connection = SshConnection | LocalConnection | DockerConnection;
 export interface ConnectionVarError {
   readonly host: string;
   readonly variable: string;
+  /** The file the value came from (`hosts.yml (group g)` for inventory variables), or `defaults`. */
   readonly origin: string;
+  /** Line of the variable in `origin`, when known. */
+  readonly line?: number;
+  /** What is wrong and what was expected. */
   readonly message: string;
 }
 
-/** One line for a connection variable error. */
+/** One line for a connection variable error: `host: variable (from file, line N): message`. */
 export const describeConnectionVarError = (e: ConnectionVarError): string =>
-  `${e.host}: ${e.variable} (from ${e.origin}): ${e.message}`;
+  `${e.host}: ${e.variable} (from ${e.origin}${e.line !== undefined ? `, line ${e.line}` : ""}): ${e.message}`;
+
+/** Orders errors by file, then line, then host (for one report over many hosts). */
+export const compareConnectionVarErrors = (a: ConnectionVarError, b: ConnectionVarError): number =>
+  a.origin < b.origin
+    ? -1
+    : a.origin > b.origin
+      ? 1
+      : (a.line ?? 0) - (b.line ?? 0) || (a.host < b.host ? -1 : a.host > b.host ? 1 : 0);
 
 /** Defaults a connection needs from outside the inventory. */
 export interface ConnectionDefaults {
@@ -62,14 +78,19 @@ export interface ConnectionDefaults {
   readonly user: string;
 }
 
-type Lookup = (name: string) => { value: unknown; origin: string } | undefined;
+type Found = { value: unknown; origin: string; line?: number };
+type Lookup = (name: string) => Found | undefined;
 
-const lookupIn =
+/** The value of a variable from the highest layer that sets it, with its file and line. */
+export const lookupIn =
   (layers: readonly VarLayer[]): Lookup =>
   (name) => {
     for (let i = layers.length - 1; i >= 0; i--) {
       const l = layers[i]!;
-      if (Object.hasOwn(l.vars, name)) return { value: l.vars[name], origin: l.origin };
+      if (Object.hasOwn(l.vars, name)) {
+        const line = l.lines?.get(name);
+        return { value: l.vars[name], origin: l.origin, ...(line !== undefined ? { line } : {}) };
+      }
     }
     return undefined;
   };
@@ -85,48 +106,45 @@ export const ansibleBool = (v: unknown): boolean | undefined => {
   return undefined;
 };
 
-/** SSH options read from `-o Key=Value` words (and `-J host`) of ssh command-line arguments. */
-export interface SshArgs {
-  readonly proxyCommand?: string;
-  readonly proxyJump?: string;
-  readonly strictHostKeyChecking?: string;
-  readonly userKnownHostsFile?: string;
-}
+const KINDS: Readonly<Record<string, Connection["type"]>> = {
+  ssh: "ssh",
+  paramiko: "ssh",
+  smart: "ssh",
+  local: "local",
+  docker: "docker",
+  "community.docker.docker": "docker",
+  "community.docker.docker_api": "docker",
+};
 
-/**
- * Reads the options tend understands from `ansible_ssh_common_args`: `-o
- * ProxyCommand=...` quoted or not, `-oKey=value`, `-o Key value`, `-J`.
- * Unknown options are ignored, as they tune OpenSSH rather than the route.
- */
-export const parseSshArgs = (args: string): SshArgs | string => {
-  const words = splitWords(args);
-  if (words === undefined) return "unterminated quote";
-  const out: Record<string, string> = {};
-  // OpenSSH reads `Key=Value` and `Key Value` alike; keys are case-insensitive.
-  const takeOption = (text: string): void => {
-    const m = /^\s*([A-Za-z]+)\s*(?:=\s*|\s+)(.*)$/s.exec(text);
-    if (m) out[m[1]!.toLowerCase()] = m[2]!.trim();
-  };
-  for (let i = 0; i < words.length; i++) {
-    const w = words[i]!.text;
-    if (w === "-o") {
-      const next = words[++i];
-      if (next === undefined) return "-o without an option";
-      takeOption(next.text);
-    } else if (w.startsWith("-o")) {
-      takeOption(w.slice(2));
-    } else if (w === "-J") {
-      const next = words[++i];
-      if (next === undefined) return "-J without a host";
-      out.proxyjump = next.text;
+const editDistance = (a: string, b: string): number => {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
     }
+    prev = row;
   }
-  return {
-    ...(out.proxycommand !== undefined ? { proxyCommand: out.proxycommand } : {}),
-    ...(out.proxyjump !== undefined ? { proxyJump: out.proxyjump } : {}),
-    ...(out.stricthostkeychecking !== undefined ? { strictHostKeyChecking: out.stricthostkeychecking } : {}),
-    ...(out.userknownhostsfile !== undefined ? { userKnownHostsFile: out.userknownhostsfile } : {}),
-  };
+  return prev[b.length]!;
+};
+
+const connectionKindProblem = (kind: string): string => {
+  const guess = ["ssh", "local", "docker"].find((k) => editDistance(kind.toLowerCase(), k) <= 2);
+  const hint = guess !== undefined ? `; did you mean "${guess}"?` : "";
+  return `unsupported connection ${JSON.stringify(kind)}: expected ssh, local or docker${hint}`;
+};
+
+// Docker's own rule for container names (an id is hex, so it matches too).
+const CONTAINER = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+/** A TCP port as Ansible reads it: an integer, or a string of digits, from 1 to 65535. */
+export const portOf = (v: unknown): number | { readonly problem: string } => {
+  const n =
+    typeof v === "number" ? v : typeof v === "string" && /^\s*\d+\s*$/.test(v) ? Number(v) : Number.NaN;
+  if (Number.isInteger(n) && n >= 1 && n <= 65535) return n;
+  const got =
+    typeof v === "string" || typeof v === "number" ? JSON.stringify(v) : "a value that is not a number";
+  return { problem: `expected a TCP port, an integer from 1 to 65535, got ${got}` };
 };
 
 /** The connection for one inventory host, or every problem with its connection variables. */
@@ -137,87 +155,164 @@ export const connectionOf = (
 ): Either<ConnectionVarError[], Connection> => {
   const get = lookupIn(layers);
   const errors: ConnectionVarError[] = [];
-  const fail = (variable: string, message: string): void => {
-    errors.push({ host, variable, origin: get(variable)?.origin ?? "defaults", message });
+  const fail = (variable: string, message: string, origin?: string): void => {
+    // One problem per variable: a templated value would fail its grammar too.
+    if (errors.some((e) => e.variable === variable)) return;
+    const found = get(variable);
+    errors.push({
+      host,
+      variable,
+      origin: origin ?? found?.origin ?? "defaults",
+      ...(origin === undefined && found?.line !== undefined ? { line: found.line } : {}),
+      message,
+    });
   };
-  const str = (...names: string[]): string | undefined => {
+  const str = (...names: string[]): { value: string; name: string } | undefined => {
     for (const name of names) {
       const found = get(name);
       if (found === undefined || found.value === null) continue;
       if (typeof found.value === "string" || typeof found.value === "number") {
-        const s = String(found.value);
+        const value = String(found.value);
         // Jinja in connection variables needs the whole play context; refuse rather than connect elsewhere.
-        if (s.includes("{{"))
+        if (value.includes("{{"))
           fail(name, "templated connection variables are not supported; give the value itself");
-        return s;
+        return { value, name };
       }
-      fail(name, `expected a string, got ${JSON.stringify(found.value)}`);
+      fail(
+        name,
+        `expected a string, got ${Array.isArray(found.value) ? "a list" : typeof found.value === "boolean" ? String(found.value) : "a mapping"}`,
+      );
       return undefined;
     }
     return undefined;
   };
 
-  const kind = str("ansible_connection") ?? "ssh";
-  if (kind === "local") return errors.length ? left(errors) : right({ type: "local", host });
-  if (kind === "docker" || kind === "community.docker.docker" || kind === "community.docker.docker_api") {
-    const container = str("ansible_host", "ansible_docker_container") ?? host;
-    return errors.length ? left(errors) : right({ type: "docker", host, container });
-  }
-  if (kind !== "ssh" && kind !== "paramiko" && kind !== "smart") {
-    fail("ansible_connection", `unsupported connection "${kind}" (tend speaks ssh, local and docker)`);
+  const kindText = str("ansible_connection")?.value ?? "ssh";
+  const kind = KINDS[kindText];
+  if (kind === undefined) {
+    fail("ansible_connection", connectionKindProblem(kindText));
     return left(errors);
   }
-
-  const address = str("ansible_host", "ansible_ssh_host") ?? host;
-  const portText = str("ansible_port", "ansible_ssh_port");
-  let port = 22;
-  if (portText !== undefined) {
-    port = Number(portText);
-    if (!Number.isInteger(port) || port < 1 || port > 65535) {
-      fail(
-        get("ansible_port") ? "ansible_port" : "ansible_ssh_port",
-        `not a TCP port: ${JSON.stringify(portText)}`,
-      );
+  if (kind === "local") return errors.length ? left(errors) : right({ type: "local", host });
+  if (kind === "docker") {
+    const given = str("ansible_host", "ansible_docker_container");
+    const container = given?.value ?? host;
+    if (!CONTAINER.test(container)) {
+      const message = `expected a container name or id (letters, digits, "_", "." and "-"), got ${JSON.stringify(container)}`;
+      if (given !== undefined) fail(given.name, message);
+      else
+        fail(
+          "ansible_host",
+          `the inventory host name is used as the container name: ${message}`,
+          "the inventory host name",
+        );
     }
+    return errors.length ? left(errors) : right({ type: "docker", host, container });
   }
-  const username = str("ansible_user", "ansible_ssh_user", "ansible_remote_user") ?? defaults.user;
-  const privateKeyPath = str("ansible_ssh_private_key_file", "ansible_private_key_file");
+  return sshConnection(host, get, defaults, errors, fail, str);
+};
+
+type Fail = (variable: string, message: string, origin?: string) => void;
+type Str = (...names: string[]) => { value: string; name: string } | undefined;
+
+const sshConnection = (
+  host: string,
+  get: Lookup,
+  defaults: ConnectionDefaults,
+  errors: ConnectionVarError[],
+  fail: Fail,
+  str: Str,
+): Either<ConnectionVarError[], Connection> => {
+  const given = str("ansible_host", "ansible_ssh_host");
+  const address = given?.value ?? host;
+  const addressProblem = hostAddressProblem(address);
+  if (addressProblem !== undefined) {
+    if (given !== undefined) fail(given.name, addressProblem);
+    else
+      fail(
+        "ansible_host",
+        `not set, and the inventory host name is no address: ${addressProblem}`,
+        "the inventory host name",
+      );
+  }
+  let port = 22;
+  const portVar = get("ansible_port") !== undefined ? "ansible_port" : "ansible_ssh_port";
+  const portFound = get(portVar);
+  if (portFound !== undefined && portFound.value !== null) {
+    const p = portOf(portFound.value);
+    if (typeof p === "number") port = p;
+    else fail(portVar, p.problem);
+  }
+  const user = str("ansible_user", "ansible_ssh_user", "ansible_remote_user");
+  const username = user?.value ?? defaults.user;
+  const userProblem = userNameProblem(username);
+  if (userProblem !== undefined) {
+    if (user !== undefined) fail(user.name, userProblem);
+    else
+      fail(
+        "ansible_user",
+        `not set, and the controller's user name cannot be used: ${userProblem}`,
+        "the controller user",
+      );
+  }
+  const privateKeyPath = str("ansible_ssh_private_key_file", "ansible_private_key_file")?.value;
   let become = false;
-  const becomeVar = get("ansible_become") ?? get("ansible_sudo");
+  const becomeName = get("ansible_become") !== undefined ? "ansible_become" : "ansible_sudo";
+  const becomeVar = get(becomeName);
   if (becomeVar !== undefined) {
     const b = ansibleBool(becomeVar.value);
-    if (b === undefined) fail("ansible_become", `expected a boolean, got ${JSON.stringify(becomeVar.value)}`);
-    else become = b;
+    if (b === undefined) {
+      const got =
+        typeof becomeVar.value === "string" || typeof becomeVar.value === "number"
+          ? JSON.stringify(becomeVar.value)
+          : "a value of another kind";
+      fail(becomeName, `expected a boolean (true/false, yes/no, on/off, 1/0), got ${got}`);
+    } else become = b;
   }
   const becomeUser = str("ansible_become_user");
-  const method = str("ansible_become_method");
+  if (becomeUser !== undefined && userNameProblem(becomeUser.value) !== undefined) {
+    fail(becomeUser.name, userNameProblem(becomeUser.value)!);
+  }
+  const method = str("ansible_become_method")?.value;
   if (become && method !== undefined && method !== "sudo") {
-    fail("ansible_become_method", `only sudo is supported, got "${method}"`);
+    fail("ansible_become_method", `only sudo is supported, got ${JSON.stringify(method)}`);
   }
 
   let args: SshArgs = {};
   for (const name of ["ansible_ssh_common_args", "ansible_ssh_extra_args"]) {
-    const text = str(name);
+    const text = str(name)?.value;
     if (text === undefined) continue;
     const parsed = parseSshArgs(text);
     if (typeof parsed === "string") fail(name, parsed);
-    else args = { ...args, ...parsed };
+    else {
+      if (parsed.proxyCommand !== undefined && parsed.proxyCommand.toLowerCase() !== "none") {
+        const problem = proxyCommandProblem(parsed.proxyCommand);
+        if (problem !== undefined) fail(name, problem);
+      }
+      args = { ...args, ...parsed };
+    }
   }
   let proxyCommand = args.proxyCommand;
   if (proxyCommand?.toLowerCase() === "none") proxyCommand = undefined;
   if (proxyCommand === undefined && args.proxyJump !== undefined && args.proxyJump.toLowerCase() !== "none") {
     // ssh -J is ProxyCommand through the jump host's own ssh client.
-    proxyCommand = `ssh -W %h:%p ${args.proxyJump}`;
+    const jump = proxyJumpCommand(args.proxyJump);
+    if ("problem" in jump) {
+      fail(
+        get("ansible_ssh_extra_args") ? "ansible_ssh_extra_args" : "ansible_ssh_common_args",
+        jump.problem,
+      );
+    } else proxyCommand = jump.command;
   }
 
   let hostKeyPolicy: "strict" | "accept-new" = "strict";
   const strict = args.strictHostKeyChecking?.toLowerCase();
   // "no" would accept changed keys in OpenSSH; tend never does, so it is read as accept-new.
   if (strict === "accept-new" || strict === "no" || strict === "off") hostKeyPolicy = "accept-new";
-  const policy = str("tend_ssh_host_key_policy");
+  const policy = str("tend_ssh_host_key_policy")?.value;
   if (policy !== undefined) {
     if (policy === "strict" || policy === "accept-new") hostKeyPolicy = policy;
-    else fail("tend_ssh_host_key_policy", `expected "strict" or "accept-new", got "${policy}"`);
+    else fail("tend_ssh_host_key_policy", `expected "strict" or "accept-new", got ${JSON.stringify(policy)}`);
   }
 
   if (errors.length > 0) return left(errors);
@@ -230,7 +325,7 @@ export const connectionOf = (
     become,
     hostKeyPolicy,
     ...(privateKeyPath !== undefined ? { privateKeyPath } : {}),
-    ...(becomeUser !== undefined ? { becomeUser } : {}),
+    ...(becomeUser !== undefined ? { becomeUser: becomeUser.value } : {}),
     ...(proxyCommand !== undefined ? { proxyCommand } : {}),
     // /dev/null passes through: like OpenSSH, nothing is known and nothing recorded.
     ...(args.userKnownHostsFile !== undefined ? { knownHostsPath: args.userKnownHostsFile } : {}),

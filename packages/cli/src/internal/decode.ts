@@ -9,12 +9,20 @@ export interface DecodeProblem {
   readonly file: string;
   /** Dotted path inside the file ("all.children.k8s.hosts.w1"), "" for the document itself. */
   readonly path: string;
+  /** 1-based line in the file, when known. */
+  readonly line?: number;
   readonly message: string;
 }
 
-/** One line per problem: `file: at path: message`. */
-export const describeProblem = (p: DecodeProblem): string =>
-  p.path === "" ? `${p.file}: ${p.message}` : `${p.file}: at ${p.path}: ${p.message}`;
+/** One line per problem: `file:line: at path: message` (line and path when known). */
+export const describeProblem = (p: DecodeProblem): string => {
+  const where = p.line === undefined ? p.file : `${p.file}:${p.line}`;
+  return p.path === "" ? `${where}: ${p.message}` : `${where}: at ${p.path}: ${p.message}`;
+};
+
+/** Problems sorted by file, then line (unknown lines first), keeping the order of equal ones. */
+export const sortProblems = (problems: readonly DecodeProblem[]): DecodeProblem[] =>
+  [...problems].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : (a.line ?? 0) - (b.line ?? 0)));
 
 const show = (v: unknown): string => {
   if (v === undefined) return "nothing";

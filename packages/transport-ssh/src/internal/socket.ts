@@ -5,6 +5,8 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { Duplex } from "node:stream";
+import * as E from "fp-ts/lib/Either.js";
+import { bareAddress, hostAddressProblem, userNameProblem } from "./names.js";
 
 // Enough of the child's stderr to explain why a connection failed.
 const STDERR_TAIL = 2048;
@@ -103,29 +105,76 @@ export interface ProxyTokens {
   readonly username: string;
 }
 
+/** Why a ProxyCommand was not run: a token value outside its grammar, or a template tend cannot expand. */
+export interface ProxyCommandRefused {
+  readonly _tag: "ProxyCommandRefused";
+  /** The token whose value was refused (`%h`, `%p`, `%r`), or `template`. */
+  readonly token: "%h" | "%p" | "%r" | "template";
+  readonly reason: string;
+}
+
+const refused = (token: ProxyCommandRefused["token"], reason: string): ProxyCommandRefused => ({
+  _tag: "ProxyCommandRefused",
+  token,
+  reason,
+});
+
+/** Every token value checked by its grammar; the first problem, or undefined. */
+const checkTokens = (template: string, tokens: ProxyTokens): ProxyCommandRefused | undefined => {
+  if (template.trim() === "") return refused("template", "the ProxyCommand is empty");
+  const unknown = /%([^hpr%]|$)/.exec(template.replace(/%%/g, ""));
+  if (unknown) {
+    return refused("template", `unknown token %${unknown[1]} (tend expands %h, %p, %r and %%)`);
+  }
+  const host = hostAddressProblem(tokens.address);
+  if (host !== undefined) return refused("%h", `host address: ${host}`);
+  if (!Number.isInteger(tokens.port) || tokens.port < 1 || tokens.port > 65535) {
+    return refused("%p", `port: expected an integer from 1 to 65535, got ${JSON.stringify(tokens.port)}`);
+  }
+  const user = userNameProblem(tokens.username);
+  if (user !== undefined) return refused("%r", `user: ${user}`);
+  return undefined;
+};
+
 /**
  * Expands a ProxyCommand as `-o ProxyCommand=...` gives it: `%h` address,
- * `%p` port, `%r` remote user, `%%` a percent sign. Values are inserted
- * verbatim, as OpenSSH does; the command is the user's own shell text.
+ * `%p` port, `%r` remote user, `%%` a percent sign. The command is the
+ * user's own shell text, but the values are not: each must match its
+ * grammar (host name or IP literal, port, user name), which holds no
+ * character the shell reads, so no value can add shell syntax. Anything
+ * else is refused and nothing is run.
  */
-export const expandProxyCommand = (template: string, tokens: ProxyTokens): string =>
-  template.replace(/%([hpr%])/g, (_m, token: string) => {
-    switch (token) {
-      case "h":
-        return tokens.address;
-      case "p":
-        return String(tokens.port);
-      case "r":
-        return tokens.username;
-      default:
-        return "%";
-    }
-  });
+export const expandProxyCommand = (
+  template: string,
+  tokens: ProxyTokens,
+): E.Either<ProxyCommandRefused, string> => {
+  const problem = checkTokens(template, tokens);
+  if (problem !== undefined) return E.left(problem);
+  return E.right(
+    template.replace(/%([hpr%])/g, (_m, token: string) => {
+      switch (token) {
+        case "h":
+          return bareAddress(tokens.address);
+        case "p":
+          return String(tokens.port);
+        case "r":
+          return tokens.username;
+        default:
+          return "%";
+      }
+    }),
+  );
+};
 
 /**
  * Runs a ProxyCommand as OpenSSH does (`sh -c 'exec COMMAND'`, so killing the
  * socket kills the command itself, not a shell around it) and returns its
- * stdio as a socket.
+ * stdio as a socket; spawns nothing when the expansion is refused.
  */
-export const proxyCommandSocket = (template: string, tokens: ProxyTokens): ChildSocket =>
-  commandSocket(["/bin/sh", "-c", `exec ${expandProxyCommand(template, tokens)}`]);
+export const proxyCommandSocket = (
+  template: string,
+  tokens: ProxyTokens,
+): E.Either<ProxyCommandRefused, ChildSocket> =>
+  E.map((command: string) => commandSocket(["/bin/sh", "-c", `exec ${command}`]))(
+    expandProxyCommand(template, tokens),
+  );

@@ -11,6 +11,7 @@ import * as E from "fp-ts/lib/Either.js";
 import { type ConnectPlan, openClient } from "./connect.js";
 import { authFailed, connectFailed } from "./errors.js";
 import { prepareHostKeyCheck } from "./host-key.js";
+import { bareAddress } from "./names.js";
 import type { SshTransport, SshTransportOptions } from "./options.js";
 import { SshSession } from "./session.js";
 import { ChildSocket, proxyCommandSocket } from "./socket.js";
@@ -39,7 +40,11 @@ const chooseRoute = async (
     return E.left(connectFailed(options.host, "give at most one of proxyCommand, sock and jumpHost"));
   }
   if (options.proxyCommand !== undefined) {
-    const sock = proxyCommandSocket(options.proxyCommand, { address, port, username: options.username });
+    const spawned = proxyCommandSocket(options.proxyCommand, { address, port, username: options.username });
+    if (E.isLeft(spawned)) {
+      return E.left(connectFailed(options.host, `ProxyCommand not run: ${spawned.left.reason}`));
+    }
+    const sock = spawned.right;
     return E.right({
       sock,
       explain: () => childSays(sock, "proxy command"),
@@ -99,7 +104,8 @@ const readKey = async (
 export const sshTransport = async (
   options: SshTransportOptions,
 ): Promise<E.Either<TransportError, SshTransport>> => {
-  const address = options.address ?? options.host;
+  // ssh2 and %h want an IPv6 literal without the brackets an inventory may give it.
+  const address = bareAddress(options.address ?? options.host);
   const port = options.port ?? 22;
   const key = await readKey(options);
   if (E.isLeft(key)) return key;

@@ -7,6 +7,7 @@
  */
 import type { DecodeProblem } from "../decode.js";
 import { InventoryBuilder } from "./model.js";
+import { varNameProblem } from "./vars-codec.js";
 
 type Section = { readonly group: string; readonly kind: "hosts" | "vars" | "children" };
 
@@ -124,11 +125,10 @@ export const iniInventory = (
   const lines = text.split(/\r?\n/);
   const readLine = (rawLine: string, index: number): undefined => {
     const lineNo = index + 1;
-    const at = `line ${lineNo}`;
     const line = rawLine.trim();
     if (line === "" || line.startsWith("#") || line.startsWith(";")) return;
     const fail = (message: string): undefined => {
-      problems.push({ file, path: at, message });
+      problems.push({ file, path: "", line: lineNo, message });
     };
     if (line.startsWith("[")) {
       if (!line.endsWith("]")) return fail(`unterminated section header ${line}`);
@@ -142,15 +142,21 @@ export const iniInventory = (
       const eq = line.indexOf("=");
       if (eq <= 0) return fail(`expected key=value in [${section.group}:vars], got "${line}"`);
       const key = line.slice(0, eq).trim();
+      const badKey = varNameProblem(key);
+      if (badKey !== undefined) return fail(badKey);
       const words = splitWords(line.slice(eq + 1));
       if (words === undefined) return fail("unterminated quote");
       const text = words.map((w) => w.text).join(" ");
-      builder.groupVars(section.group, {
-        [key]: iniValue(
-          text,
-          words.some((w) => w.quoted),
-        ),
-      });
+      builder.groupVars(
+        section.group,
+        {
+          [key]: iniValue(
+            text,
+            words.some((w) => w.quoted),
+          ),
+        },
+        new Map([[key, lineNo]]),
+      );
       return;
     }
     if (section.kind === "children") {
@@ -164,6 +170,8 @@ export const iniInventory = (
     for (const a of assignments) {
       const eq = a.text.indexOf("=");
       if (eq <= 0) return fail(`expected key=value after the host name, got "${a.text}"`);
+      const badKey = varNameProblem(a.text.slice(0, eq));
+      if (badKey !== undefined) return fail(badKey);
       vars[a.text.slice(0, eq)] = iniValue(a.text.slice(eq + 1), a.quoted);
     }
     // `host:port` sets ansible_port, as in Ansible (not for IPv6 literals, which hold several colons).
@@ -175,7 +183,8 @@ export const iniInventory = (
     }
     const hosts = expandHostPattern(pattern);
     if (typeof hosts === "string") return fail(hosts);
-    for (const h of hosts) builder.host(section.group, h, vars);
+    const lines = new Map(Object.keys(vars).map((k) => [k, lineNo] as const));
+    for (const h of hosts) builder.host(section.group, h, vars, lines);
   };
   lines.forEach(readLine);
   for (const c of pendingChildren) builder.child(c.parent, c.child);

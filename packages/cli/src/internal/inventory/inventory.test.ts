@@ -197,28 +197,33 @@ describe("variable precedence: inventory < group_vars/all < group_vars/<group> <
   });
 });
 
-describe("malformed inventories: the error names the file and the path of the bad value", () => {
+describe("malformed inventories: the error names the file, the line and the path of the bad value", () => {
   it.each<[string, Record<string, string>, string, string]>([
-    ["hosts not a mapping", { "h.yml": "all:\n  hosts: [a, b]\n" }, "h.yml", "h.yml: at all.hosts: expected"],
+    [
+      "hosts not a mapping",
+      { "h.yml": "all:\n  hosts: [a, b]\n" },
+      "h.yml",
+      "h.yml:2: at all.hosts: expected",
+    ],
     [
       "host vars not a mapping",
       { "h.yml": "all:\n  children:\n    web:\n      hosts:\n        w1: 5\n" },
       "h.yml",
-      "h.yml: at all.children.web.hosts.w1: expected",
+      "h.yml:5: at all.children.web.hosts.w1: expected",
     ],
     [
       "misspelt group key",
       { "h.yml": "all:\n  chilren:\n    web: {}\n" },
       "h.yml",
-      "h.yml: at all.chilren: unexpected key",
+      "h.yml:2: at all.chilren: unexpected key",
     ],
     [
       "bad variable name",
       { "h.yml": "all:\n  vars:\n    bad-name: 1\n" },
       "h.yml",
-      'h.yml: at all.vars.bad-name: invalid variable name "bad-name"',
+      'h.yml:3: at all.vars.bad-name: invalid variable name "bad-name"',
     ],
-    ["YAML syntax", { "h.yml": "all:\n  hosts: [\n" }, "h.yml", "h.yml: invalid YAML: line"],
+    ["YAML syntax", { "h.yml": "all:\n  hosts: [\n" }, "h.yml", "h.yml:3: invalid YAML: column"],
     [
       "group_vars not a mapping",
       { "h.yml": "all:\n  hosts: {h: null}\n", "group_vars/all.yml": "- a\n" },
@@ -232,22 +237,17 @@ describe("malformed inventories: the error names the file and the path of the ba
         "host_vars/h/main.yml": "ok: 1\nnested:\n  fine: 1\n9lives: 1\n",
       },
       "h.yml",
-      'host_vars/h/main.yml: at 9lives: invalid variable name "9lives"',
+      'host_vars/h/main.yml:4: at 9lives: invalid variable name "9lives"',
     ],
-    [
-      "INI vars line",
-      { "h.ini": "[g:vars]\nnot an assignment\n" },
-      "h.ini",
-      "h.ini: at line 2: expected key=value",
-    ],
-    ["INI section", { "h.ini": "[g:hosts]\n" }, "h.ini", 'h.ini: at line 1: unknown section suffix ":hosts"'],
+    ["INI vars line", { "h.ini": "[g:vars]\nnot an assignment\n" }, "h.ini", "h.ini:2: expected key=value"],
+    ["INI section", { "h.ini": "[g:hosts]\n" }, "h.ini", 'h.ini:1: unknown section suffix ":hosts"'],
     [
       "INI inline var",
       { "h.ini": "[g]\nh1 ansible_port\n" },
       "h.ini",
-      'h.ini: at line 2: expected key=value after the host name, got "ansible_port"',
+      'h.ini:2: expected key=value after the host name, got "ansible_port"',
     ],
-    ["INI range", { "h.ini": "[g]\nw[3:1]\n" }, "h.ini", "h.ini: at line 2: range end is before its start"],
+    ["INI range", { "h.ini": "[g]\nw[3:1]\n" }, "h.ini", "h.ini:2: range end is before its start"],
     [
       "cycle",
       { "h.ini": "[a:children]\nb\n[b:children]\na\n" },

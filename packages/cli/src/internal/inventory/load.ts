@@ -6,16 +6,17 @@
  *   < group_vars/all < group_vars/<group> (parents before children, by name at equal depth)
  *   < inventory host vars < host_vars/<host>
  */
-import { readFile, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { dirname, extname, join } from "node:path";
 import type { Either } from "fp-ts/lib/Either.js";
 import { left, right } from "fp-ts/lib/Either.js";
-import type { DecodeProblem } from "../decode.js";
+import { type DecodeProblem, sortProblems } from "../decode.js";
 import { iniInventory } from "./ini-inventory.js";
+import { readInputFile } from "./input-file.js";
 import type { Inventory } from "./model.js";
 import { groupsOfHost, type InventoryBuilder } from "./model.js";
-import { type VarLayer, varsFilesFor } from "./vars-dirs.js";
-import { parseYaml } from "./yaml-file.js";
+import { kindOfValue, type VarLayer, varsFilesFor } from "./vars-dirs.js";
+import { parseYaml, withLines } from "./yaml-file.js";
 import { yamlInventory } from "./yaml-inventory.js";
 
 /** An inventory with every host's variable layers resolved from files. */
@@ -38,20 +39,45 @@ const looksLikeYaml = (path: string, text: string): boolean => {
   return false;
 };
 
-/** Parses the inventory file alone (no group_vars/host_vars). */
-export const parseInventory = (path: string, text: string): Either<DecodeProblem[], Inventory> => {
-  let result: { builder: InventoryBuilder } | { problems: DecodeProblem[] };
-  if (looksLikeYaml(path, text)) {
-    const parsed = parseYaml(path, text);
-    result = "problems" in parsed ? parsed : yamlInventory(path, parsed.value ?? {});
-  } else {
-    result = iniInventory(path, text);
+const fromYaml = (
+  path: string,
+  text: string,
+): { builder: InventoryBuilder } | { problems: DecodeProblem[] } => {
+  const parsed = parseYaml(path, text);
+  if (parsed._tag === "Left") return { problems: parsed.left };
+  const { value, lines } = parsed.right;
+  if (value === null) return { problems: [{ file: path, path: "", message: NO_HOSTS }] };
+  if (typeof value !== "object" || Array.isArray(value)) {
+    return {
+      problems: [
+        {
+          file: path,
+          path: "",
+          message: `an inventory must be a mapping of groups (e.g. \`all:\`), got ${kindOfValue(value)}`,
+        },
+      ],
+    };
   }
-  if ("problems" in result) return left(result.problems);
+  const built = yamlInventory(path, value, lines);
+  return "problems" in built ? { problems: withLines(built.problems, lines) } : built;
+};
+
+const NO_HOSTS =
+  "the inventory defines no hosts; list hosts under a group's `hosts:` (YAML) or on their own lines (INI)";
+
+/**
+ * Parses the inventory file alone (no group_vars/host_vars). An inventory
+ * without hosts (an empty file included) is an error; problems are sorted by
+ * line.
+ */
+export const parseInventory = (path: string, text: string): Either<DecodeProblem[], Inventory> => {
+  const result = looksLikeYaml(path, text) ? fromYaml(path, text) : iniInventory(path, text);
+  if ("problems" in result) return left(sortProblems(result.problems));
   const built = result.builder.build();
   if ("cycle" in built) {
     return left([{ file: path, path: "", message: `groups form a cycle: ${built.cycle.join(" -> ")}` }]);
   }
+  if (built.hosts.length === 0) return left([{ file: path, path: "", message: NO_HOSTS }]);
   return right(built);
 };
 
@@ -86,12 +112,16 @@ export const layersOf = async (
     const out: VarLayer[] = [];
     for (const g of groups) {
       if (Object.keys(g.vars).length > 0)
-        out.push({ origin: `${inventory.path} (group ${g.name})`, vars: g.vars });
+        out.push({ origin: `${inventory.path} (group ${g.name})`, vars: g.vars, lines: g.varLines });
     }
     for (const g of groups) out.push(...(groupFiles.get(g.name) ?? []));
     const inline = inventory.hostVars.get(host) ?? {};
     if (Object.keys(inline).length > 0)
-      out.push({ origin: `${inventory.path} (host ${host})`, vars: inline });
+      out.push({
+        origin: `${inventory.path} (host ${host})`,
+        vars: inline,
+        lines: inventory.hostVarLines.get(host) ?? new Map(),
+      });
     if (hostsDirExists) {
       const r = await varsFilesFor(hostDir, host);
       if ("problems" in r) problems.push(...r.problems);
@@ -102,24 +132,21 @@ export const layersOf = async (
   return problems.length > 0 ? left(problems) : right(layers);
 };
 
-/** Reads and parses the inventory file, then its group_vars/ and host_vars/. */
+/**
+ * Reads and parses the inventory file, then its group_vars/ and host_vars/.
+ * All problems are returned together, sorted by file and line.
+ */
 export const loadInventory = async (path: string): Promise<Either<DecodeProblem[], LoadedInventory>> => {
-  let text: string;
-  try {
-    if (await isDir(path)) {
-      return left([
-        { file: path, path: "", message: "is a directory; give the inventory file (hosts.yml or hosts.ini)" },
-      ]);
-    }
-    text = await readFile(path, "utf8");
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such file" : (e as Error).message;
-    return left([{ file: path, path: "", message: `cannot read inventory: ${why}` }]);
+  if (await isDir(path)) {
+    return left([
+      { file: path, path: "", message: "is a directory; give the inventory file (hosts.yml or hosts.ini)" },
+    ]);
   }
-  const parsed = parseInventory(path, text);
+  const text = await readInputFile(path, "inventory");
+  if (text._tag === "Left") return text;
+  const parsed = parseInventory(path, text.right);
   if (parsed._tag === "Left") return parsed;
   const layers = await layersOf(parsed.right);
-  if (layers._tag === "Left") return layers;
+  if (layers._tag === "Left") return left(sortProblems(layers.left));
   return right({ inventory: parsed.right, layers: layers.right });
 };

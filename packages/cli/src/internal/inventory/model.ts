@@ -19,6 +19,8 @@ export interface InventoryGroup {
   readonly hosts: readonly string[];
   /** Distance from `all` along the longest parent chain (Ansible's group depth). */
   readonly depth: number;
+  /** Line in the inventory file of each of `vars`, when known. */
+  readonly varLines: ReadonlyMap<string, number>;
 }
 
 /** A parsed inventory file (without group_vars/ and host_vars/). */
@@ -31,7 +33,14 @@ export interface Inventory {
   readonly groups: ReadonlyMap<string, InventoryGroup>;
   /** Host variables written in the inventory file. */
   readonly hostVars: ReadonlyMap<string, Vars>;
+  /** Line in the inventory file of each host variable, when known. */
+  readonly hostVarLines: ReadonlyMap<string, ReadonlyMap<string, number>>;
 }
+
+/** Lines of variables: name → 1-based line. */
+export type VarLines = ReadonlyMap<string, number>;
+
+const NO_LINES: VarLines = new Map();
 
 interface MutableGroup {
   name: string;
@@ -39,6 +48,7 @@ interface MutableGroup {
   children: string[];
   parents: string[];
   hosts: string[];
+  varLines: Map<string, number>;
 }
 
 /** Collects hosts, groups and inventory variables; `build` derives depths and `ungrouped`. */
@@ -46,6 +56,7 @@ export class InventoryBuilder {
   private readonly groups = new Map<string, MutableGroup>();
   private readonly hosts: string[] = [];
   private readonly hostVars = new Map<string, Record<string, unknown>>();
+  private readonly hostVarLines = new Map<string, Map<string, number>>();
 
   constructor(private readonly path: string) {
     this.group("all");
@@ -55,13 +66,19 @@ export class InventoryBuilder {
   /** Declares a group (idempotent). */
   group(name: string): void {
     if (!this.groups.has(name))
-      this.groups.set(name, { name, vars: {}, children: [], parents: [], hosts: [] });
+      this.groups.set(name, { name, vars: {}, children: [], parents: [], hosts: [], varLines: new Map() });
   }
 
   /** Merges variables into a group; a later declaration wins, like Ansible. */
-  groupVars(name: string, vars: Vars): void {
+  groupVars(name: string, vars: Vars, lines: VarLines = NO_LINES): void {
     this.group(name);
-    Object.assign(this.groups.get(name)!.vars, vars);
+    const g = this.groups.get(name)!;
+    Object.assign(g.vars, vars);
+    for (const key of Object.keys(vars)) {
+      const line = lines.get(key);
+      if (line !== undefined) g.varLines.set(key, line);
+      else g.varLines.delete(key);
+    }
   }
 
   /** Makes `child` a child group of `parent`. */
@@ -75,13 +92,20 @@ export class InventoryBuilder {
   }
 
   /** Adds a host to a group (and to the inventory), merging its inline variables. */
-  host(group: string, host: string, vars: Vars): void {
+  host(group: string, host: string, vars: Vars, lines: VarLines = NO_LINES): void {
     this.group(group);
     if (!this.hostVars.has(host)) {
       this.hosts.push(host);
       this.hostVars.set(host, {});
+      this.hostVarLines.set(host, new Map());
     }
     Object.assign(this.hostVars.get(host)!, vars);
+    const known = this.hostVarLines.get(host)!;
+    for (const key of Object.keys(vars)) {
+      const line = lines.get(key);
+      if (line !== undefined) known.set(key, line);
+      else known.delete(key);
+    }
     const g = this.groups.get(group)!;
     if (!g.hosts.includes(host)) g.hosts.push(host);
   }
@@ -143,7 +167,13 @@ export class InventoryBuilder {
     };
     const groups = new Map<string, InventoryGroup>();
     for (const g of this.groups.values()) groups.set(g.name, { ...g, depth: depthOf(g.name) });
-    return { path: this.path, hosts: [...this.hosts], groups, hostVars: new Map(this.hostVars) };
+    return {
+      path: this.path,
+      hosts: [...this.hosts],
+      groups,
+      hostVars: new Map(this.hostVars),
+      hostVarLines: new Map(this.hostVarLines),
+    };
   }
 }
 

@@ -3,21 +3,35 @@
  * host_group_vars plugin reads them: `<name>`, `<name>.yml`, `<name>.yaml`,
  * `<name>.json`, or a directory `<name>/` whose files load in name order.
  */
-import { readdir, readFile, stat } from "node:fs/promises";
+import type { Dirent } from "node:fs";
+import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { isLeft } from "fp-ts/lib/Either.js";
 import type { DecodeProblem } from "../decode.js";
 import { problemsOf } from "../decode.js";
+import { readInputFile } from "./input-file.js";
 import type { Vars } from "./model.js";
 import { VarsCodec } from "./vars-codec.js";
-import { parseYaml } from "./yaml-file.js";
+import { parseYaml, withLines } from "./yaml-file.js";
 
 /** Variables from one file, lowest precedence first when in a list. */
 export interface VarLayer {
   /** Where the variables come from: a file path, or `file (group g)` for inventory variables. */
   readonly origin: string;
   readonly vars: Vars;
+  /** Line of each variable in `origin`, when known. */
+  readonly lines?: ReadonlyMap<string, number>;
 }
+
+/** What a YAML value is, in words (for "expected a mapping, got …"). */
+export const kindOfValue = (v: unknown): string => {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "a list";
+  if (typeof v === "string")
+    return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 37)}...` : v)}`;
+  if (typeof v === "number" || typeof v === "boolean") return `the ${typeof v} ${String(v)}`;
+  return "a value of another kind";
+};
 
 const EXTENSIONS = ["", ".yml", ".yaml", ".json"];
 
@@ -33,51 +47,70 @@ const kindOf = async (path: string): Promise<"file" | "dir" | undefined> => {
   }
 };
 
-/** Reads one vars file; empty files are empty mappings. */
+/**
+ * Reads one vars file. Empty files (nothing, or only comments) are empty
+ * mappings, as in Ansible; every problem names the file and, where known,
+ * the line.
+ */
 export const readVarsFile = async (
   path: string,
 ): Promise<{ layer: VarLayer } | { problems: DecodeProblem[] }> => {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (e) {
-    return { problems: [{ file: path, path: "", message: `cannot read: ${(e as Error).message}` }] };
-  }
-  const parsed = parseYaml(path, text);
-  if ("problems" in parsed) return parsed;
-  if (parsed.value === null) return { layer: { origin: path, vars: {} } };
-  const decoded = VarsCodec.decode(parsed.value);
-  if (isLeft(decoded)) {
-    const problems = problemsOf(path, "", decoded.left);
-    // A file whose top is not a mapping gets a clearer word than the codec name.
+  const text = await readInputFile(path, "vars file");
+  if (isLeft(text)) return { problems: text.left };
+  const parsed = parseYaml(path, text.right);
+  if (isLeft(parsed)) return { problems: parsed.left };
+  const { value, lines } = parsed.right;
+  if (value === null) return { layer: { origin: path, vars: {}, lines } };
+  if (typeof value !== "object" || Array.isArray(value)) {
     return {
-      problems: problems.map((p) =>
-        p.path === ""
-          ? {
-              ...p,
-              message: `a vars file must be a mapping of variable names, got ${JSON.stringify(parsed.value)?.slice(0, 60)}`,
-            }
-          : p,
-      ),
+      problems: [
+        {
+          file: path,
+          path: "",
+          message: `a vars file must be a mapping of variable names, got ${kindOfValue(value)}`,
+        },
+      ],
     };
   }
-  return { layer: { origin: path, vars: decoded.right } };
+  const decoded = VarsCodec.decode(value);
+  if (isLeft(decoded)) return { problems: withLines(problemsOf(path, "", decoded.left), lines) };
+  return { layer: { origin: path, vars: decoded.right, lines } };
 };
 
-const filesUnder = async (dir: string): Promise<string[]> => {
-  const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
+/** The vars files under a directory, in name order, or the problem reading it. */
+const filesUnder = async (dir: string): Promise<string[] | DecodeProblem> => {
+  let entries: Dirent[];
+  try {
+    entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return {
+      file: dir,
+      path: "",
+      message: `cannot read the directory: ${code === "EACCES" ? "permission denied" : (code ?? "unknown error")}`,
+    };
+  }
   const out: string[] = [];
   for (const e of entries) {
     const path = join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await filesUnder(path)));
-    else if (e.isFile() && isVarsFileName(e.name)) out.push(path);
+    if (e.isDirectory()) {
+      const inner = await filesUnder(path);
+      if (!Array.isArray(inner)) return inner;
+      out.push(...inner);
+    } else if (e.isFile() && isVarsFileName(e.name)) out.push(path);
   }
   return out;
 };
 
+// A name with a path separator (or `.`/`..`) would look outside group_vars/host_vars.
+const staysInDir = (name: string): boolean =>
+  name !== "" && name !== "." && name !== ".." && !name.includes("/") && !name.includes("\0");
+
 /**
  * The layers for one group or host name inside `dir` (group_vars or
  * host_vars): every matching file and every file of a matching directory.
+ * A name that holds a path separator, `.` or `..` has no vars files (nothing
+ * outside the directory is read).
  */
 export const varsFilesFor = async (
   dir: string,
@@ -85,10 +118,15 @@ export const varsFilesFor = async (
 ): Promise<{ layers: VarLayer[] } | { problems: DecodeProblem[] }> => {
   const layers: VarLayer[] = [];
   const problems: DecodeProblem[] = [];
+  if (!staysInDir(name)) return { layers };
   for (const ext of EXTENSIONS) {
     const path = join(dir, `${name}${ext}`);
     const kind = await kindOf(path);
     const files = kind === "file" ? [path] : kind === "dir" && ext === "" ? await filesUnder(path) : [];
+    if (!Array.isArray(files)) {
+      problems.push(files);
+      continue;
+    }
     for (const f of files) {
       const r = await readVarsFile(f);
       if ("problems" in r) problems.push(...r.problems);

@@ -9,12 +9,27 @@ import type { DecodeProblem } from "../decode.js";
 import { problemsOf } from "../decode.js";
 import { InventoryBuilder } from "./model.js";
 import { VarsCodec } from "./vars-codec.js";
+import { kindOfValue } from "./vars-dirs.js";
 
 const GroupBody = t.partial({
   hosts: t.union([t.null, t.record(t.string, t.union([t.null, VarsCodec]))]),
   vars: t.union([t.null, VarsCodec]),
   children: t.union([t.null, t.record(t.string, t.unknown)]),
 });
+
+/** The lines of the keys of `vars`, found at `prefix.<key>` in the document's line map. */
+const linesUnder = (
+  lines: ReadonlyMap<string, number>,
+  prefix: string,
+  vars: object,
+): Map<string, number> => {
+  const out = new Map<string, number>();
+  for (const key of Object.keys(vars)) {
+    const line = lines.get(`${prefix}.${key}`);
+    if (line !== undefined) out.set(key, line);
+  }
+  return out;
+};
 
 const GROUP_KEYS = new Set(["hosts", "vars", "children"]);
 const TopLevel = t.record(t.string, t.unknown);
@@ -23,6 +38,7 @@ const TopLevel = t.record(t.string, t.unknown);
 export const yamlInventory = (
   file: string,
   doc: unknown,
+  lines: ReadonlyMap<string, number> = new Map(),
 ): { builder: InventoryBuilder } | { problems: DecodeProblem[] } => {
   const problems: DecodeProblem[] = [];
   const builder = new InventoryBuilder(file);
@@ -40,7 +56,7 @@ export const yamlInventory = (
       problems.push({
         file,
         path,
-        message: `a group must be a mapping with hosts, vars or children, got ${JSON.stringify(body)}`,
+        message: `a group must be a mapping with hosts, vars or children, got ${kindOfValue(body)}`,
       });
       return;
     }
@@ -59,8 +75,10 @@ export const yamlInventory = (
       return;
     }
     const g = decoded.right;
-    if (g.vars) builder.groupVars(name, g.vars);
-    for (const [host, vars] of Object.entries(g.hosts ?? {})) builder.host(name, host, vars ?? {});
+    if (g.vars) builder.groupVars(name, g.vars, linesUnder(lines, `${path}.vars`, g.vars));
+    for (const [host, vars] of Object.entries(g.hosts ?? {})) {
+      builder.host(name, host, vars ?? {}, linesUnder(lines, `${path}.hosts.${host}`, vars ?? {}));
+    }
     for (const [child, childBody] of Object.entries(g.children ?? {})) {
       visit(child, childBody, `${path}.children.${child}`, name);
     }
