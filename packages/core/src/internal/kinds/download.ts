@@ -18,7 +18,7 @@ import {
   fromBase64,
   ownerTokens,
   parentTokens,
-  REFUSED,
+  refusedDiff,
   setAttrsOp,
 } from "./common.js";
 import { absoluteName, defineKind } from "./define.js";
@@ -61,9 +61,12 @@ export const downloadKind = defineKind<DownloadProps>(
       const [f, record] = facts as readonly [FileFact, FileFact];
       const notes = p.checksum === null ? [NO_CHECKSUM] : [];
       if (f.type === "dir")
-        return diffOf("update", [field("type", "dir", "file")], {
-          notes: [...notes, `${REFUSED}${ctx.name} is a directory`],
-        });
+        return refusedDiff(
+          "update",
+          [field("type", "dir", "file")],
+          { reason: `${ctx.name} is a directory` },
+          notes,
+        );
       const want = p.checksum === null ? [] : [field("checksum", null, sum(p.checksum.algo, p.checksum.hex))];
       const fresh = [field("url", null, p.url), ...want, ...attrChanges(p, undefined)];
       if (f.type === "absent") return diffOf("create", fresh, { notes });

@@ -4,6 +4,7 @@
  * /etc/modules-load.d/<name>.conf so it loads at boot.
  */
 import * as t from "io-ts";
+import { kmodName, problem } from "../names.js";
 import type { Op } from "../op.js";
 import type { FileFact, KmodFact } from "../probe.js";
 import type { KindContext } from "../resource.js";
@@ -39,6 +40,7 @@ const persisted = (ctx: KindContext): RegularFile => {
 export const kmodKind = defineKind<KmodProps>({
   kind: "kmod",
   props: KmodProps,
+  checkName: (name) => problem(kmodName, name),
   provides: (_p, name) => [`kmod:${name}`],
   requires: (p, name) => (p.persist ? parentTokens(kmodFile(name)) : []),
 
