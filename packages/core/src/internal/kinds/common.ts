@@ -82,6 +82,15 @@ export const refusedDiff = (
   notes: readonly string[] = [],
 ): Diff => ({ action, fields, refusal, ...(notes.length > 0 ? { notes } : {}) });
 
+/**
+ * `diff`, refused when carrying it out means fetching `url` on a host that has
+ * neither curl nor wget (host facts): the plan fails, not the apply halfway.
+ */
+export const needsDownloader = (diff: Diff, url: string, ctx: KindContext): Diff =>
+  diff.action === "noop" || diff.refusal || ctx.host.downloaders.some((d) => d === "curl" || d === "wget")
+    ? diff
+    : { ...diff, refusal: { reason: `cannot fetch ${url}: the host has neither curl nor wget` } };
+
 /** The refusal of a diff, if any. */
 export const refusal = (diff: Diff): Refusal | undefined => diff.refusal;
 

@@ -96,7 +96,9 @@ const kmodFact = (state: SimState, name: string): KmodFact => {
         .split("\n")
         .some((line) => kmodName(line) === n);
     });
-  return { loaded: has(state.kmods.loaded), builtin: has(state.kmods.builtin), persisted };
+  const [loaded, builtin] = [has(state.kmods.loaded), has(state.kmods.builtin)];
+  // Like the shell probe: only a module neither loaded nor built in is looked for on disk.
+  return { loaded, builtin, persisted, available: loaded || builtin || has(state.kmods.loadable) };
 };
 
 /** Parses the manifest at `path` and re-hashes every member on the (simulated) host. */
