@@ -202,8 +202,11 @@ export const pathOf = (context: t.Context): string => {
   for (const [i, c] of context.entries()) {
     const parent = context[i - 1]?.type;
     if (c.key === "" || parent instanceof t.UnionType || parent instanceof t.IntersectionType) continue;
-    out +=
-      /^\d+$/.test(c.key) && parent instanceof t.ArrayType ? `[${c.key}]` : out === "" ? c.key : `.${c.key}`;
+    const keyed =
+      parent instanceof t.InterfaceType ||
+      parent instanceof t.PartialType ||
+      parent instanceof t.DictionaryType;
+    out += /^\d+$/.test(c.key) && !keyed ? `[${c.key}]` : out === "" ? c.key : `.${c.key}`;
   }
   return out;
 };
