@@ -20,7 +20,7 @@ import {
 } from "./fileops.js";
 import { isStaticUnit, kmodName, unitFilePath } from "./probes.js";
 import { type SimState, UNIT_DIRS } from "./state.js";
-import { digest, fileBytes, filesIn, lookup, SimError } from "./vfs.js";
+import { digest, fileBytes, filesIn, lookup, own, SimError } from "./vfs.js";
 
 type OpOf<K extends Op["op"]> = Extract<Op, { op: K }>;
 
@@ -57,7 +57,7 @@ const systemctlOp = (draft: Draft<SimState>, op: OpOf<"systemctl">, ctx: OpConte
   const unit = op.unit;
   if (unit === undefined) throw new SimError(`systemctl ${op.verb}: a unit name is required`);
   const hash = unitFileHash(draft, unit);
-  const svc = draft.services[unit] ?? { active: "inactive", enabled: "disabled" };
+  const svc = own(draft.services, unit) ?? { active: "inactive", enabled: "disabled" };
   switch (op.verb) {
     case "enable":
     case "disable":
@@ -70,7 +70,7 @@ const systemctlOp = (draft: Draft<SimState>, op: OpOf<"systemctl">, ctx: OpConte
     case "restart": {
       if (hash === undefined) throw new SimError(`Failed to ${op.verb} ${unit}: Unit ${unit} not found.`);
       // systemd starts the unit it has in memory and only warns; tests read the warning.
-      const loaded = draft.loadedUnits[unit];
+      const loaded = own(draft.loadedUnits, unit);
       if (loaded === undefined) {
         ctx.warn(`${op.verb} ${unit}: unit file was never loaded by a daemon-reload`);
       } else if (loaded !== hash) {
@@ -91,7 +91,7 @@ const systemctlOp = (draft: Draft<SimState>, op: OpOf<"systemctl">, ctx: OpConte
 
 const sysctlOp = (draft: Draft<SimState>, op: OpOf<"sysctl">): void => {
   // net.* keys are per network namespace and may appear late (a module, an interface); others must exist.
-  if (draft.sysctls[op.key] === undefined && !op.key.startsWith("net.")) {
+  if (own(draft.sysctls, op.key) === undefined && !op.key.startsWith("net.")) {
     throw new SimError(`unknown sysctl key ${op.key}`);
   }
   draft.sysctls[op.key] = op.value;
@@ -114,7 +114,7 @@ const packagesOp = (draft: Draft<SimState>, op: OpOf<"packages">): void => {
     throw new SimError(`${op.manager === "apt" ? "apt-get" : "dnf"}: command not found`);
   }
   // apt installs all or nothing: an unknown name fails the whole transaction.
-  const missing = op.install.filter((p) => draft.available.packages[p] === undefined);
+  const missing = op.install.filter((p) => own(draft.available.packages, p) === undefined);
   if (missing.length > 0)
     throw new SimError(missing.map((p) => `E: Unable to locate package ${p}`).join("\n"));
   for (const p of op.install) draft.packages[p] = draft.available.packages[p] as string;
