@@ -206,7 +206,14 @@ export const pathOf = (context: t.Context): string => {
       parent instanceof t.InterfaceType ||
       parent instanceof t.PartialType ||
       parent instanceof t.DictionaryType;
-    out += /^\d+$/.test(c.key) && !keyed ? `[${c.key}]` : out === "" ? c.key : `.${c.key}`;
+    const indexed = /^\d+$/.test(c.key) && !keyed;
+    // A wrapper (withDefaults) around an intersection: its numeric keys are members, not indices.
+    const member =
+      indexed &&
+      !(parent instanceof t.ArrayType || parent instanceof t.ReadonlyArrayType) &&
+      (c.type instanceof t.InterfaceType || c.type instanceof t.PartialType);
+    if (member) continue;
+    out += indexed ? `[${c.key}]` : out === "" ? c.key : `.${c.key}`;
   }
   return out;
 };

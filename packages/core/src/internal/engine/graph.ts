@@ -5,7 +5,7 @@
  */
 import * as E from "fp-ts/lib/Either.js";
 import type * as t from "io-ts";
-import { shown } from "../names.js";
+import { pathOf, shown } from "../names.js";
 import type { AnyKind, Resource } from "../resource.js";
 import { resourceId } from "../resource.js";
 import { canonicalJson } from "./digest.js";
@@ -26,12 +26,6 @@ export interface Graph {
   readonly nodes: readonly Node[];
   readonly byId: ReadonlyMap<string, Node>;
 }
-
-const pathOf = (e: t.ValidationError): string =>
-  e.context
-    .map((c) => c.key)
-    .filter((k) => k !== "" && !/^\d+$/.test(k))
-    .join(".");
 
 /** "expected …, got …"; a sensitive resource's values are never quoted. */
 const describeValidation = (e: t.ValidationError, sensitive: boolean): string => {
@@ -71,7 +65,7 @@ const decodeOne = (
       _tag: "InvalidProps" as const,
       id,
       origin: r.origin,
-      path: pathOf(v),
+      path: pathOf(v.context),
       message: describeValidation(v, sensitive),
     })),
   };

@@ -21,6 +21,7 @@ const kindOf = (u: unknown): string => {
   if (u === null) return "null";
   if (Array.isArray(u)) return "an array";
   if (typeof u === "object") {
+    if (isPlainObject(u)) return "an object";
     const ctor = (Object.getPrototypeOf(u) as { constructor?: { name?: unknown } } | null)?.constructor?.name;
     return typeof ctor === "string" && ctor !== "" ? `an instance of ${ctor}` : "an object";
   }
