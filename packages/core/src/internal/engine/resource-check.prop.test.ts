@@ -14,7 +14,9 @@ import {
   type Grammar,
   isAbsPath,
   kmodName,
+  label,
   packageName,
+  relPath,
   sysctlKey,
   unitName,
 } from "../names.js";
@@ -135,7 +137,7 @@ describe("names cannot escape their place", () => {
             }
             if (h.status === "error") return;
             const paths = h.actions.flatMap((a) => a.ops.flatMap(pathsOf));
-            const own = paths.filter((p) => !p.startsWith("/var/lib/tend/"));
+            const own = paths.filter((p) => !inside("/var/lib/tend/downloads/", p));
             expect(own.filter((p) => p !== name)).toEqual([]);
           },
         ),
@@ -143,6 +145,40 @@ describe("names cannot escape their place", () => {
       );
     },
   );
+});
+
+describe("archive members and dest cannot escape", () => {
+  it("an archive plans an extract only into an absolute normalised dest, of relative members, with its manifest in tend's state", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        hostile,
+        fc.oneof(
+          hostile,
+          hostile.map((s) => `/${s}`),
+        ),
+        fc.array(hostile, { maxLength: 3 }),
+        async (name, dest, members) => {
+          const h = await planOne([
+            { kind: "archive", name, props: { dest, archive: "/srv/a.tgz", members } },
+          ]);
+          const valid = label.test(name) && absPath.test(dest) && members.every((m) => relPath.test(m));
+          if (!valid) {
+            expect(h.status).toBe("error");
+            return;
+          }
+          if (h.status === "error") return;
+          for (const op of h.actions.flatMap((a) => a.ops)) {
+            expect(op.op).toBe("extract");
+            if (op.op !== "extract") continue;
+            expect(op.dest).toBe(dest);
+            expect(op.members ?? []).toEqual(members);
+            expect(inside("/var/lib/tend/manifests/", op.manifest)).toBe(true);
+          }
+        },
+      ),
+      { numRuns },
+    );
+  });
 });
 
 /** JSON and everything JSON is not: BigInt, functions, symbols, Maps, Dates, typed arrays, cycles. */
