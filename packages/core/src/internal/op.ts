@@ -140,12 +140,21 @@ export type Op = t.TypeOf<typeof Op>;
 
 export type OpName = Op["op"];
 
-const OP_NAMES: readonly string[] = Op.types.flatMap((m) => {
-  const props = (m instanceof t.IntersectionType ? m.types[0] : m).props as { op: t.Mixed };
-  return props.op instanceof t.UnionType
-    ? props.op.types.map((l: t.LiteralC<string>) => l.value)
-    : [(props.op as t.LiteralC<string>).value];
-});
+/** The `op` literals a member codec accepts (through intersections, exact and refined wrappers). */
+const opLiterals = (c: t.Mixed): string[] => {
+  if (c instanceof t.LiteralType) return [String(c.value)];
+  if (c instanceof t.UnionType || c instanceof t.IntersectionType)
+    return (c.types as t.Mixed[]).flatMap(opLiterals);
+  if (c instanceof t.InterfaceType || c instanceof t.PartialType) {
+    const op = (c.props as Record<string, t.Mixed>).op;
+    return op ? opLiterals(op) : [];
+  }
+  if (c instanceof t.ExactType || c instanceof t.RefinementType || c instanceof t.ReadonlyType)
+    return opLiterals(c.type);
+  return [];
+};
+
+const OP_NAMES: readonly string[] = [...new Set(Op.types.flatMap((m) => opLiterals(m)))];
 
 /**
  * Why `u` is not a valid op, one message per bad field ("mode: expected a
@@ -153,11 +162,11 @@ const OP_NAMES: readonly string[] = Op.types.flatMap((m) => {
  * its `op` names is reported, not every member of the union.
  */
 export const opProblems = (u: unknown): string[] => {
+  const r = Op.decode(u);
+  if (E.isRight(r)) return [];
   const name = typeof u === "object" && u !== null ? (u as { op?: unknown }).op : undefined;
   if (typeof name !== "string" || !OP_NAMES.includes(name))
     return [`op: expected a known op (${OP_NAMES.join(", ")}), got ${shown(name)}`];
-  const r = Op.decode(u);
-  if (E.isRight(r)) return [];
   // The member whose `op` literal matched is the one without an error at "op".
   const byMember = new Map<t.Decoder<unknown, unknown>, t.ValidationError[]>();
   for (const e of r.left) {
