@@ -7,7 +7,9 @@
 import { existsSync } from "node:fs";
 import * as E from "fp-ts/lib/Either.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { plan } from "./engine/plan.js";
 import { describeOp, type Op, opProblems } from "./op.js";
+import { decodePlan, encodePlan } from "./plan/codec.js";
 import { ShTransport, tempDir } from "./shell/sh-transport.test.js";
 import { ShellTarget } from "./shell/target.js";
 import { SimHost } from "./sim/simhost.js";
@@ -186,5 +188,20 @@ describe("ShellTarget and SimHost refuse the same invalid ops, before any op run
       extract as Op,
     ];
     expect(valid.map(opProblems)).toEqual(valid.map(() => []));
+  });
+
+  it("a plan file holding an op the targets would refuse does not decode", async () => {
+    const made = await plan([{ kind: "directory", name: "/srv/data", props: {} }], new SimHost());
+    const text = encodePlan(made);
+    expect(E.isRight(decodePlan(text))).toBe(true);
+    const edits: [string, string][] = [
+      ['"mode": 493', '"mode": 99999'],
+      ['"path": "/srv/data"', '"path": "/srv/../etc"'],
+      ['"op": "mkdir"', '"op": "format"'],
+    ];
+    for (const [from, to] of edits) {
+      expect(text).toContain(from);
+      expect(E.isLeft(decodePlan(text.replaceAll(from, to)))).toBe(true);
+    }
   });
 });
