@@ -270,10 +270,10 @@ describe("packages, sysctls, kernel modules, swap", () => {
       { type: "kmod", name: "br-netfilter" },
       { type: "kmod", name: "no_such_module" },
     ]);
-    expect(overlay).toEqual({ loaded: false, builtin: true, persisted: false });
+    expect(overlay).toEqual({ loaded: false, builtin: true, persisted: false, available: true });
     expect(vxlan).toMatchObject({ builtin: true });
     expect(brnf).toMatchObject({ builtin: true });
-    expect(none).toEqual({ loaded: false, builtin: false, persisted: false });
+    expect(none).toEqual({ loaded: false, builtin: false, persisted: false, available: false });
     await runOk(h.target, [
       { op: "modprobe", name: "overlay" },
       { op: "modprobe", name: "vxlan" },

@@ -2,33 +2,82 @@
  * Ops: the closed set of changes tend makes on a host, as data. Every op is
  * mutating; an empty plan runs none. Contents travel as blob references
  * (sha256) so plans stay small and secrets stay out of plan files.
+ *
+ * The codecs are refined: every path is absolute and normalised, every name
+ * follows its grammar (names.ts), modes are 0..0o7777 and no string holds a
+ * NUL. ShellTarget, SimHost and the plan-file decoder all check ops here and
+ * nowhere else, so they cannot drift apart.
  */
+import * as E from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
+import {
+  AbsPath,
+  AccountName,
+  Count,
+  DownloadUrl,
+  grammarCodec,
+  isPlain,
+  KmodName,
+  Mode,
+  OwnerName,
+  PackageName,
+  PlainText,
+  pathOf,
+  RelPath,
+  SysctlKey,
+  shown,
+  UnitName,
+} from "./names.js";
 
-const ownership = { mode: t.number, owner: t.string, group: t.string };
+const ownership = { mode: Mode, owner: OwnerName, group: OwnerName };
 
-export const Checksum = t.type({ algo: t.union([t.literal("sha256"), t.literal("sha512")]), hex: t.string });
+const Hex = new t.Type<string, string, unknown>(
+  "Hex",
+  (u): u is string => typeof u === "string" && /^[0-9a-fA-F]+$/.test(u),
+  (u, c) =>
+    typeof u === "string" && /^[0-9a-fA-F]+$/.test(u) ? t.success(u) : t.failure(u, c, "expected hex digits"),
+  t.identity,
+);
+
+export const Checksum = t.type({ algo: t.union([t.literal("sha256"), t.literal("sha512")]), hex: Hex });
 export type Checksum = t.TypeOf<typeof Checksum>;
 
 const PackageManagerC = t.union([t.literal("apt"), t.literal("dnf")]);
 const opt = <P extends t.Props>(req: P, partial: t.Props) =>
   t.intersection([t.type(req), t.partial(partial)]);
 
+/** The argv of an exec: at least the program, no NUL. */
+const ExecArgv = new t.Type<string[], string[], unknown>(
+  "ExecArgv",
+  (u): u is string[] => Array.isArray(u) && u.length > 0 && u.every((a) => PlainText.is(a)),
+  (u, c) =>
+    Array.isArray(u) && u.length > 0
+      ? t.array(PlainText).validate(u, c)
+      : t.failure(u, c, "expected a non-empty argv"),
+  t.identity,
+);
+
+/** One line of a line-based record (the manifest's source). */
+const OneLine = grammarCodec("OneLine", {
+  expected: "one line of text",
+  test: (s) => isPlain(s) && !s.includes("\n"),
+});
+
 /** Codec of every op; plan files are decoded through it. */
 export const Op = t.union([
-  t.type({ op: t.literal("mkdir"), path: t.string, ...ownership }),
+  t.type({ op: t.literal("mkdir"), path: AbsPath, ...ownership }),
   /** Atomic: temp file in the same directory, mode and owner set, then rename. */
-  t.type({ op: t.literal("writeFile"), path: t.string, blob: t.string, ...ownership }),
-  opt({ op: t.literal("setAttrs"), path: t.string }, { mode: t.number, owner: t.string, group: t.string }),
-  t.type({ op: t.literal("remove"), path: t.string }),
+  t.type({ op: t.literal("writeFile"), path: AbsPath, blob: Hex, ...ownership }),
+  opt({ op: t.literal("setAttrs"), path: AbsPath }, { mode: Mode, owner: OwnerName, group: OwnerName }),
+  t.type({ op: t.literal("remove"), path: AbsPath }),
   /** Fetch url on the host; lands at path only after the checksum matched. */
   t.type({
     op: t.literal("download"),
-    url: t.string,
+    url: DownloadUrl,
     checksum: t.union([Checksum, t.null]),
-    path: t.string,
+    path: AbsPath,
     /** A record file written after the download lands, holding the url (so a new url is a change). */
-    record: t.string,
+    record: AbsPath,
     ...ownership,
   }),
   /**
@@ -39,12 +88,13 @@ export const Op = t.union([
    */
   t.type({
     op: t.literal("extract"),
-    archive: t.string,
-    dest: t.string,
-    members: t.union([t.array(t.string), t.null]),
-    strip: t.number,
-    manifest: t.string,
-    source: t.string,
+    archive: AbsPath,
+    dest: AbsPath,
+    members: t.union([t.array(RelPath), t.null]),
+    strip: Count,
+    manifest: AbsPath,
+    /** One line of the manifest: a url or a digest, or "" for the archive's own digest. */
+    source: OneLine,
     ...ownership,
   }),
   opt(
@@ -59,26 +109,26 @@ export const Op = t.union([
         t.literal("restart"),
       ]),
     },
-    { unit: t.string },
+    { unit: UnitName },
   ),
-  t.type({ op: t.literal("sysctl"), key: t.string, value: t.string }),
-  t.type({ op: t.literal("modprobe"), name: t.string }),
-  opt({ op: t.literal("groupadd"), name: t.string }, { gid: t.number, system: t.boolean }),
-  t.type({ op: t.literal("groupmod"), name: t.string, gid: t.number }),
+  t.type({ op: t.literal("sysctl"), key: SysctlKey, value: PlainText }),
+  t.type({ op: t.literal("modprobe"), name: KmodName }),
+  opt({ op: t.literal("groupadd"), name: AccountName }, { gid: Count, system: t.boolean }),
+  t.type({ op: t.literal("groupmod"), name: AccountName, gid: Count }),
   opt(
-    { op: t.union([t.literal("useradd"), t.literal("usermod")]), name: t.string },
+    { op: t.union([t.literal("useradd"), t.literal("usermod")]), name: AccountName },
     {
-      uid: t.number,
-      group: t.string,
-      groups: t.array(t.string),
-      shell: t.string,
-      home: t.string,
+      uid: Count,
+      group: AccountName,
+      groups: t.array(AccountName),
+      shell: AbsPath,
+      home: AbsPath,
       system: t.boolean,
     },
   ),
-  t.type({ op: t.literal("packages"), manager: PackageManagerC, install: t.array(t.string) }),
+  t.type({ op: t.literal("packages"), manager: PackageManagerC, install: t.array(PackageName) }),
   t.type({ op: t.literal("swapoff") }),
-  t.type({ op: t.literal("exec"), argv: t.array(t.string) }),
+  t.type({ op: t.literal("exec"), argv: ExecArgv }),
   /** Add units to or remove them from the host's pending-restart record. */
   t.type({
     op: t.literal("pending"),
@@ -90,8 +140,86 @@ export type Op = t.TypeOf<typeof Op>;
 
 export type OpName = Op["op"];
 
-/** One line that names an op for humans and error messages. */
-export const describeOp = (op: Op): string => {
+/** The `op` literals a member codec accepts (through intersections, exact and refined wrappers). */
+const opLiterals = (c: t.Mixed): string[] => {
+  if (c instanceof t.LiteralType) return [String(c.value)];
+  if (c instanceof t.UnionType || c instanceof t.IntersectionType)
+    return (c.types as t.Mixed[]).flatMap(opLiterals);
+  if (c instanceof t.InterfaceType || c instanceof t.PartialType) {
+    const op = (c.props as Record<string, t.Mixed>).op;
+    return op ? opLiterals(op) : [];
+  }
+  if (c instanceof t.ExactType || c instanceof t.RefinementType || c instanceof t.ReadonlyType)
+    return opLiterals(c.type);
+  return [];
+};
+
+const OP_NAMES: readonly string[] = [...new Set(Op.types.flatMap((m) => opLiterals(m)))];
+
+/**
+ * Why `u` is not a valid op, one message per bad field ("mode: expected a
+ * file mode 0..0o7777, got 99999"), or [] when it is one. Only the member
+ * its `op` names is reported, not every member of the union.
+ */
+export const opProblems = (u: unknown): string[] => {
+  const r = Op.decode(u);
+  if (E.isRight(r)) return [];
+  const name = typeof u === "object" && u !== null ? (u as { op?: unknown }).op : undefined;
+  if (typeof name !== "string" || !OP_NAMES.includes(name))
+    return [`op: expected a known op (${OP_NAMES.join(", ")}), got ${shown(name)}`];
+  // The member whose `op` literal matched is the one without an error at "op".
+  const byMember = new Map<t.Decoder<unknown, unknown>, t.ValidationError[]>();
+  for (const e of r.left) {
+    const member = e.context[1]?.type ?? Op;
+    byMember.set(member, [...(byMember.get(member) ?? []), e]);
+  }
+  const mine = [...byMember.values()].find((es) => es.every((e) => pathOf(e.context) !== "op")) ?? r.left;
+  return [
+    ...new Set(
+      mine.map(
+        (e) =>
+          `${pathOf(e.context) || "(op)"}: ${e.message ?? `expected ${e.context[e.context.length - 1]?.type.name}`}, got ${shown(e.value)}`,
+      ),
+    ),
+  ];
+};
+
+/** The first invalid op of a batch: its index and why, or undefined when all are valid. */
+export const invalidOp = (ops: readonly unknown[]): { index: number; message: string } | undefined => {
+  for (const [index, op] of ops.entries()) {
+    const problems = opProblems(op);
+    if (problems.length > 0) return { index, message: problems.join("; ") };
+  }
+  return undefined;
+};
+
+/**
+ * The error both targets return for a batch holding an invalid op, before
+ * any op of it runs: OpFailed naming the op's index, exit code -1 (no
+ * process ran), and why in `stderr`.
+ */
+export const refuseInvalid = (
+  host: string,
+  ops: readonly unknown[],
+):
+  | { _tag: "OpFailed"; host: string; index: number; op: Op; exitCode: number; stderr: string }
+  | undefined => {
+  const bad = invalidOp(ops);
+  if (bad === undefined) return undefined;
+  return {
+    _tag: "OpFailed",
+    host,
+    index: bad.index,
+    op: ops[bad.index] as Op,
+    exitCode: -1,
+    stderr: `refused: op ${bad.index} is invalid: ${bad.message}; no op of this batch ran`,
+  };
+};
+
+/** One line that names an op for humans and error messages; an invalid op is shown as its JSON. */
+export const describeOp = (op: Op): string => (Op.is(op) ? describeValid(op) : `invalid op ${shown(op)}`);
+
+const describeValid = (op: Op): string => {
   switch (op.op) {
     case "mkdir":
     case "writeFile":

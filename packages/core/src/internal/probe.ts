@@ -62,7 +62,11 @@ export const SysctlFact = t.type({ value: t.union([t.string, t.null]) });
 export type SysctlFact = t.TypeOf<typeof SysctlFact>;
 
 /** `builtin`: compiled into the kernel (modules.builtin, /sys/module without /proc/modules entry, or /proc/filesystems). */
-export const KmodFact = t.type({ loaded: t.boolean, builtin: t.boolean, persisted: t.boolean });
+export const KmodFact = t.intersection([
+  t.type({ loaded: t.boolean, builtin: t.boolean, persisted: t.boolean }),
+  /** Whether modprobe could load it: present under /lib/modules/$(uname -r). Absent: not known. */
+  t.partial({ available: t.boolean }),
+]);
 export type KmodFact = t.TypeOf<typeof KmodFact>;
 
 export const UserFact = t.union([

@@ -58,6 +58,18 @@ export interface Diff {
   readonly notes?: readonly string[];
   /** What only apply can tell (e.g. "archive members: known after download"). */
   readonly unknown?: readonly string[];
+  /**
+   * Set when tend will not carry the change out (a directory where a file
+   * should be, a module the kernel cannot load): such a diff gets no ops and
+   * fails the host's plan.
+   */
+  readonly refusal?: Refusal;
+}
+
+/** Why a change is refused, and the variable that would fix it, where one would. */
+export interface Refusal {
+  readonly reason: string;
+  readonly variable?: string;
 }
 
 /** Content a resource writes, resolved by the engine into a blob before diffing. */
@@ -111,6 +123,8 @@ export interface ResourceKind<P> {
   ops(p: P, diff: Diff, facts: readonly ProbeResult[], ctx: KindContext): readonly Op[];
   /** A changed unit file makes the host daemon-reload before its service ops. */
   readonly reloadsSystemd?: boolean;
+  /** Why `name` does not fit the kind's grammar ("expected …, got …"), or undefined when it does. */
+  checkName?(name: string): string | undefined;
   /** Services only: the systemd unit name this resource controls. */
   unitName?(p: P, name: string): string;
   /** Services only: how to honour a notification. */

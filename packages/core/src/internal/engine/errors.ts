@@ -23,6 +23,17 @@ export type PlanError =
       readonly path: string;
       readonly message: string;
     }
+  /** A resource that is not even shaped like one: junk kind/name/deps/notify/origin, props that are not JSON. */
+  | {
+      readonly _tag: "InvalidResource";
+      readonly id: string;
+      readonly origin?: string;
+      readonly message: string;
+    }
+  /** A name outside its kind's grammar (a unit name with "/", a sysctl key with ".."). */
+  | { readonly _tag: "InvalidName"; readonly id: string; readonly origin?: string; readonly message: string }
+  /** A change tend will not carry out, known from the facts; `variable` is what would fix it, if one would. */
+  | { readonly _tag: "Refused"; readonly id: string; readonly reason: string; readonly variable?: string }
   | { readonly _tag: "DuplicateResource"; readonly id: string; readonly origins: readonly string[] }
   | {
       readonly _tag: "UnknownDependency";
@@ -59,6 +70,12 @@ export const describePlanError = (e: PlanError): string => {
       return `${e.id}${at(e.origin)}: unknown resource kind; known kinds: ${e.known.join(", ")}`;
     case "InvalidProps":
       return `${e.id}${at(e.origin)}: invalid value at ${e.path || "(props)"}: ${e.message}`;
+    case "InvalidResource":
+      return `${e.id}${at(e.origin)}: ${e.message}`;
+    case "InvalidName":
+      return `${e.id}${at(e.origin)}: invalid name: ${e.message}`;
+    case "Refused":
+      return `${e.id}: refused: ${e.reason}${e.variable ? ` (see ${e.variable})` : ""}`;
     case "DuplicateResource":
       return `${e.id} is declared twice with different props: ${e.origins.join(" and ")}`;
     case "UnknownDependency":

@@ -5,10 +5,12 @@
  */
 import * as E from "fp-ts/lib/Either.js";
 import type * as t from "io-ts";
+import { pathOf, shown } from "../names.js";
 import type { AnyKind, Resource } from "../resource.js";
 import { resourceId } from "../resource.js";
 import { canonicalJson } from "./digest.js";
 import type { PlanError } from "./errors.js";
+import { checkResource, looksSensitive } from "./resource-check.js";
 
 export interface Node {
   readonly id: string;
@@ -25,16 +27,48 @@ export interface Graph {
   readonly byId: ReadonlyMap<string, Node>;
 }
 
-const pathOf = (e: t.ValidationError): string =>
-  e.context
-    .map((c) => c.key)
-    .filter((k) => k !== "" && !/^\d+$/.test(k))
-    .join(".");
-
-const describeValidation = (e: t.ValidationError): string => {
+/** "expected …, got …"; a sensitive resource's values are never quoted. */
+const describeValidation = (e: t.ValidationError, sensitive: boolean): string => {
   const last = e.context[e.context.length - 1];
   const expected = e.message ?? `expected ${last?.type.name ?? "a valid value"}`;
-  return `${expected}, got ${JSON.stringify(e.value) ?? "undefined"}`;
+  if (sensitive) return `${expected} (value not shown: the resource is sensitive)`;
+  return e.value === undefined ? `${expected}, but it is missing` : `${expected}, got ${shown(e.value)}`;
+};
+
+interface Decoded {
+  readonly resource: Resource;
+  readonly kind: AnyKind;
+  readonly props: unknown;
+}
+
+/** One declared resource checked (shape, kind, name) and its props decoded, or its errors. */
+const decodeOne = (
+  raw: unknown,
+  index: number,
+  kinds: ReadonlyMap<string, AnyKind>,
+): Decoded | { readonly errors: readonly PlanError[] } => {
+  const checked = checkResource(raw, index);
+  if ("error" in checked) return { errors: [checked.error] };
+  const r = checked.resource;
+  const id = resourceId(r);
+  const kind = kinds.get(r.kind);
+  if (!kind)
+    return { errors: [{ _tag: "UnknownKind", id, origin: r.origin, known: [...kinds.keys()].sort() }] };
+  const badName = kind.checkName?.(r.name);
+  if (badName !== undefined)
+    return { errors: [{ _tag: "InvalidName", id, origin: r.origin, message: badName }] };
+  const decoded = kind.props.decode(r.props);
+  if (E.isRight(decoded)) return { resource: r, kind, props: decoded.right };
+  const sensitive = looksSensitive(r.props);
+  return {
+    errors: decoded.left.slice(0, 5).map((v) => ({
+      _tag: "InvalidProps" as const,
+      id,
+      origin: r.origin,
+      path: pathOf(v.context),
+      message: describeValidation(v, sensitive),
+    })),
+  };
 };
 
 /** Decodes every resource's props and removes exact duplicates. */
@@ -42,31 +76,30 @@ const decodeResources = (
   resources: readonly Resource[],
   kinds: ReadonlyMap<string, AnyKind>,
   errors: PlanError[],
-): Map<string, { resource: Resource; kind: AnyKind; props: unknown }> => {
-  const out = new Map<string, { resource: Resource; kind: AnyKind; props: unknown }>();
-  for (const r of resources) {
+): Map<string, Decoded> => {
+  const out = new Map<string, Decoded>();
+  if (!Array.isArray(resources)) {
+    errors.push({ _tag: "InvalidResource", id: "resources", message: "expected an array of resources" });
+    return out;
+  }
+  for (const [index, raw] of resources.entries()) {
+    let d: ReturnType<typeof decodeOne>;
+    try {
+      d = decodeOne(raw, index, kinds);
+    } catch {
+      // Only hostile input gets here (a getter or proxy that throws when read).
+      d = { errors: [{ _tag: "InvalidResource", id: `resources[${index}]`, message: "cannot be read" }] };
+    }
+    if ("errors" in d) {
+      errors.push(...d.errors);
+      continue;
+    }
+    const { resource: r, props } = d;
     const id = resourceId(r);
-    const kind = kinds.get(r.kind);
-    if (!kind) {
-      errors.push({ _tag: "UnknownKind", id, origin: r.origin, known: [...kinds.keys()].sort() });
-      continue;
-    }
-    const decoded = kind.props.decode(r.props);
-    if (E.isLeft(decoded)) {
-      for (const v of decoded.left.slice(0, 5))
-        errors.push({
-          _tag: "InvalidProps",
-          id,
-          origin: r.origin,
-          path: pathOf(v),
-          message: describeValidation(v),
-        });
-      continue;
-    }
     const prev = out.get(id);
     if (prev) {
       const same =
-        canonicalJson(prev.props) === canonicalJson(decoded.right) &&
+        canonicalJson(prev.props) === canonicalJson(props) &&
         canonicalJson(prev.resource.deps ?? []) === canonicalJson(r.deps ?? []) &&
         canonicalJson(prev.resource.notify ?? []) === canonicalJson(r.notify ?? []);
       if (!same)
@@ -77,7 +110,7 @@ const decodeResources = (
         });
       continue;
     }
-    out.set(id, { resource: r, kind, props: decoded.right });
+    out.set(id, d);
   }
   return out;
 };

@@ -45,6 +45,12 @@ const failed = (host: string, errors: readonly PlanError[]): HostPlan => ({
   errors: errors.map(describePlanError),
 });
 
+/** Changes tend will not carry out: each fails the host's plan, none is ever applied. */
+const refusalsOf = (outcomes: ReadonlyMap<string, NodeOutcome>): Extract<PlanError, { _tag: "Refused" }>[] =>
+  [...outcomes.values()].flatMap(({ node, diff }) =>
+    diff.refusal ? [{ _tag: "Refused" as const, id: node.id, ...diff.refusal }] : [],
+  );
+
 const pendingProbe: Probe = { type: "file", path: PENDING_RESTARTS_PATH, content: true };
 
 const pendingUnitsOf = (fact: ProbeResult | undefined): Set<string> => {
@@ -143,6 +149,14 @@ export const planHost = async (
     outcomes.set(node.id, { node, diff, facts: nodeFacts, ctx, sensitive });
   }
   if (errors.length > 0) return failed(host, errors);
+  const refused = refusalsOf(outcomes);
+  if (refused.length > 0)
+    return {
+      host,
+      status: "error",
+      errors: refused.map(describePlanError),
+      refusals: refused.map(({ _tag, ...r }) => r),
+    };
   const actions = buildActions(graph.right, outcomes, pendingUnitsOf(results[0]));
 
   const used = actions.flatMap((a) => a.ops.flatMap((o) => (o.op === "writeFile" ? [o.blob] : [])));

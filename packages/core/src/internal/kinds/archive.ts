@@ -7,11 +7,20 @@
  * altered or removed member is planned again.
  */
 import * as t from "io-ts";
+import { DownloadUrl } from "../names.js";
 import type { Op } from "../op.js";
-import { type FileFact, type ManifestFact, STATE_DIR } from "../probe.js";
-import type { FieldChange, FieldValue } from "../resource.js";
+import { type FileFact, type ManifestFact, type ProbeResult, STATE_DIR } from "../probe.js";
+import type { Diff, FieldChange, FieldValue } from "../resource.js";
 import { AbsPath, ChecksumProp, Id, ownership, propsCodec, RelPath } from "./codec.js";
-import { diffOf, downloadRecordPath, field, ownerTokens, shortHash, under } from "./common.js";
+import {
+  diffOf,
+  downloadRecordPath,
+  field,
+  needsDownloader,
+  ownerTokens,
+  shortHash,
+  under,
+} from "./common.js";
 import { defineKind } from "./define.js";
 import { NO_CHECKSUM } from "./download.js";
 
@@ -19,7 +28,7 @@ import { NO_CHECKSUM } from "./download.js";
 export const ArchiveProps = propsCodec(
   "archive",
   { dest: AbsPath, checksum: t.union([ChecksumProp, t.null]), strip: Id, ...ownership },
-  { url: t.string, archive: AbsPath, members: t.array(RelPath) },
+  { url: DownloadUrl, archive: AbsPath, members: t.array(RelPath) },
   { checksum: null, strip: 0, mode: 0o755, owner: "root", group: "root" },
   (p) => ((p.url === undefined) !== (p.archive === undefined) ? undefined : "exactly one of url, archive"),
 );
@@ -65,6 +74,27 @@ const memberChange = (p: ArchiveProps, m: ManifestFact): FieldChange | undefined
   return Object.keys(before).length === 0 ? undefined : field("members", before, after);
 };
 
+/** What differs between the declared members and the manifest the last extract left. */
+const archiveDiff = (p: ArchiveProps, facts: readonly ProbeResult[]): Diff => {
+  const [m, archiveFact] = facts as readonly [ManifestFact, FileFact | undefined];
+  const source = expectedSource(p, archiveFact);
+  const notes = p.url !== undefined && p.checksum === null ? [NO_CHECKSUM] : [];
+  const unknown = source === undefined ? [`source: known after ${p.archive} exists`] : [];
+  if (!m.exists) {
+    const declared = declaredMembers(p);
+    const fields = [field("source", null, source ?? null), field("members", null, declared)];
+    if (declared === null)
+      unknown.push(`members: known after ${p.url !== undefined ? "download" : "extraction"}`);
+    return diffOf("create", fields, { notes, unknown });
+  }
+  const fields: FieldChange[] = [];
+  // An unknown source (archive gone, no checksum) cannot be compared: the members decide.
+  if (source !== undefined && m.source !== source) fields.push(field("source", m.source, source));
+  const members = memberChange(p, m);
+  if (members) fields.push(members);
+  return diffOf("update", fields, { notes, unknown: fields.length > 0 ? unknown : [] });
+};
+
 /** `archive`: see the module comment. */
 export const archiveKind = defineKind<ArchiveProps>({
   kind: "archive",
@@ -90,24 +120,9 @@ export const archiveKind = defineKind<ArchiveProps>({
         ]),
   ],
 
-  diff: (p, facts) => {
-    const [m, archiveFact] = facts as readonly [ManifestFact, FileFact | undefined];
-    const source = expectedSource(p, archiveFact);
-    const notes = p.url !== undefined && p.checksum === null ? [NO_CHECKSUM] : [];
-    const unknown = source === undefined ? [`source: known after ${p.archive} exists`] : [];
-    if (!m.exists) {
-      const declared = declaredMembers(p);
-      const fields = [field("source", null, source ?? null), field("members", null, declared)];
-      if (declared === null)
-        unknown.push(`members: known after ${p.url !== undefined ? "download" : "extraction"}`);
-      return diffOf("create", fields, { notes, unknown });
-    }
-    const fields: FieldChange[] = [];
-    // An unknown source (archive gone, no checksum) cannot be compared: the members decide.
-    if (source !== undefined && m.source !== source) fields.push(field("source", m.source, source));
-    const members = memberChange(p, m);
-    if (members) fields.push(members);
-    return diffOf("update", fields, { notes, unknown: fields.length > 0 ? unknown : [] });
+  diff: (p, facts, ctx) => {
+    const d = archiveDiff(p, facts);
+    return p.url === undefined ? d : needsDownloader(d, p.url, ctx);
   },
 
   ops: (p, diff, facts, ctx) => {

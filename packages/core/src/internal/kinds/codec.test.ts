@@ -67,7 +67,7 @@ describe("propsCodec", () => {
 describe("kinds and facts", () => {
   it("refuses facts that do not answer the probes instead of throwing", () => {
     const r = evaluate(directoryKind, "/x", {}, [{ version: null }]);
-    expect(r.diff.notes?.[0]).toMatch(/^refused: fact 0 does not answer the file probe/);
+    expect(r.diff.refusal?.reason).toMatch(/^fact 0 does not answer the file probe/);
     expect(r.ops).toEqual([]);
     expect(factsMismatch([{ type: "file", path: "/x" }], [])).toBe("expected 1 facts, got 0");
     expect(factsMismatch([{ type: "file", path: "/x" }], [absentFact])).toBeUndefined();

@@ -4,6 +4,7 @@
  * default), and check rules that span several fields.
  */
 import * as t from "io-ts";
+import { Count, isPlain, Mode, OwnerName } from "../names.js";
 
 type AnyProps = Record<string, unknown>;
 
@@ -27,6 +28,25 @@ export const withDefaults = <A, O>(
     (u, c) => codec.validate(isRecord(u) ? { ...defaults, ...defined(u) } : u, c),
     codec.encode,
   );
+
+/**
+ * Strings that no target can carry (a NUL, a lone surrogate), anywhere in
+ * decoded props but the top-level text `content`, which travels as a blob.
+ */
+const impureStrings = (props: AnyProps, c: t.Context): t.ValidationError[] => {
+  const out: t.ValidationError[] = [];
+  const walk = (v: unknown, ctx: t.Context): void => {
+    if (typeof v === "string") {
+      if (!isPlain(v)) out.push({ value: v, context: ctx, message: "expected text without NUL" });
+    } else if (Array.isArray(v)) {
+      for (const [i, x] of v.entries()) walk(x, [...ctx, { key: String(i), type: t.string, actual: x }]);
+    } else if (isRecord(v))
+      for (const [k, x] of Object.entries(v)) walk(x, [...ctx, { key: k, type: t.string, actual: x }]);
+  };
+  for (const [k, v] of Object.entries(props))
+    if (k !== "content") walk(v, [...c, { key: k, type: t.string, actual: v }]);
+  return out;
+};
 
 /**
  * The codec of a kind's props: `required` keys (which may be filled by
@@ -58,7 +78,10 @@ export const propsCodec = <R extends t.Props, P extends t.Props>(
           })),
         );
       const r = base.validate(u, c);
-      if (r._tag === "Left" || check === undefined) return r;
+      if (r._tag === "Left") return r;
+      const bad = impureStrings(r.right, c);
+      if (bad.length > 0) return t.failures(bad);
+      if (check === undefined) return r;
       const problem = check(r.right);
       return problem === undefined ? r : t.failure(u, c, `${name}: ${problem}`);
     },
@@ -66,57 +89,10 @@ export const propsCodec = <R extends t.Props, P extends t.Props>(
   );
 };
 
-/** An absolute, normalised path: starts with "/", no empty, "." or ".." segments, no trailing "/". */
-export const AbsPath = new t.Type<string, string, unknown>(
-  "AbsPath",
-  (u): u is string => typeof u === "string" && isAbsPath(u),
-  (u, c) =>
-    typeof u === "string" && isAbsPath(u) ? t.success(u) : t.failure(u, c, "expected an absolute path"),
-  t.identity,
-);
-
-/** Whether `s` is an absolute, normalised path. */
-export const isAbsPath = (s: string): boolean =>
-  s === "/" ||
-  (s.startsWith("/") &&
-    s
-      .slice(1)
-      .split("/")
-      .every((seg) => seg !== "" && seg !== "." && seg !== ".."));
-
-/** A relative path inside a directory (no leading "/", no "." or ".." segments). */
-export const RelPath = new t.Type<string, string, unknown>(
-  "RelPath",
-  (u): u is string => typeof u === "string" && isRelPath(u),
-  (u, c) =>
-    typeof u === "string" && isRelPath(u) ? t.success(u) : t.failure(u, c, "expected a relative path"),
-  t.identity,
-);
-
-const isRelPath = (s: string): boolean =>
-  s.split("/").every((seg) => seg !== "" && seg !== "." && seg !== "..");
-
-/** A file mode: an integer 0..0o7777 (write it as 0o644). */
-export const Mode = new t.Type<number, number, unknown>(
-  "Mode",
-  (u): u is number => typeof u === "number" && Number.isInteger(u) && u >= 0 && u <= 0o7777,
-  (u, c) =>
-    typeof u === "number" && Number.isInteger(u) && u >= 0 && u <= 0o7777
-      ? t.success(u)
-      : t.failure(u, c, "expected a mode between 0 and 0o7777"),
-  t.identity,
-);
+export { AbsPath, isAbsPath, Mode, RelPath } from "../names.js";
 
 /** A non-negative integer id (uid, gid). */
-export const Id = new t.Type<number, number, unknown>(
-  "Id",
-  (u): u is number => typeof u === "number" && Number.isInteger(u) && u >= 0,
-  (u, c) =>
-    typeof u === "number" && Number.isInteger(u) && u >= 0
-      ? t.success(u)
-      : t.failure(u, c, "expected an id ≥ 0"),
-  t.identity,
-);
+export const Id = Count;
 
 const hexLength = { sha256: 64, sha512: 128 } as const;
 
@@ -146,16 +122,17 @@ export const ChecksumProp = new t.Type<
 );
 
 /** `root` is the default owner and group of every file kind. */
-export const ownership = { mode: Mode, owner: t.string, group: t.string };
+export const ownership = { mode: Mode, owner: OwnerName, group: OwnerName };
 
 /** A non-empty argv. */
 export const Argv = new t.Type<string[], string[], unknown>(
   "Argv",
-  (u): u is string[] => Array.isArray(u) && u.length > 0 && u.every((s) => typeof s === "string"),
+  (u): u is string[] =>
+    Array.isArray(u) && u.length > 0 && u.every((s) => typeof s === "string" && isPlain(s)),
   (u, c) =>
-    Array.isArray(u) && u.length > 0 && u.every((s) => typeof s === "string")
+    Array.isArray(u) && u.length > 0 && u.every((s) => typeof s === "string" && isPlain(s))
       ? t.success(u as string[])
-      : t.failure(u, c, "expected a non-empty array of strings"),
+      : t.failure(u, c, "expected a non-empty array of strings without NUL"),
   t.identity,
 );
 

@@ -15,6 +15,7 @@ import type {
   FieldChange,
   FieldValue,
   KindContext,
+  Refusal,
 } from "../resource.js";
 
 /** Hex sha256 of bytes or a utf-8 string. */
@@ -73,15 +74,25 @@ export const diffOf = (
 /** Field names of a diff, for ops that map each field to the op that fixes it. */
 export const fieldsOf = (diff: Diff): ReadonlySet<string> => new Set(diff.fields.map((f) => f.field));
 
-/**
- * Notes that start with this prefix mark a change tend will not carry out
- * (e.g. a socket where a directory should be). Such a diff is a change with
- * no ops; the engine should surface it as a diagnostic.
- */
-export const REFUSED = "refused: ";
+/** A diff tend will not carry out: no ops, and the host's plan fails naming `reason`. */
+export const refusedDiff = (
+  action: Exclude<ChangeAction, "noop">,
+  fields: readonly FieldChange[],
+  refusal: Refusal,
+  notes: readonly string[] = [],
+): Diff => ({ action, fields, refusal, ...(notes.length > 0 ? { notes } : {}) });
 
-/** The refusal note of a diff, if any. */
-export const refusal = (diff: Diff): string | undefined => diff.notes?.find((n) => n.startsWith(REFUSED));
+/**
+ * `diff`, refused when carrying it out means fetching `url` on a host that has
+ * neither curl nor wget (host facts): the plan fails, not the apply halfway.
+ */
+export const needsDownloader = (diff: Diff, url: string, ctx: KindContext): Diff =>
+  diff.action === "noop" || diff.refusal || ctx.host.downloaders.some((d) => d === "curl" || d === "wget")
+    ? diff
+    : { ...diff, refusal: { reason: `cannot fetch ${url}: the host has neither curl nor wget` } };
+
+/** The refusal of a diff, if any. */
+export const refusal = (diff: Diff): Refusal | undefined => diff.refusal;
 
 /**
  * Dependency tokens of every ancestor directory (`path:/a/b`, `path:/a`, not

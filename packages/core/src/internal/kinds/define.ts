@@ -2,15 +2,16 @@
  * defineKind: the one wrapper every kind goes through. It checks that the
  * facts handed to diff/ops/derivedBlobs answer the kind's probes (count and
  * shape), so each kind can read its facts by position, and that the name
- * suits the kind. A mismatch (an engine bug) or a bad name becomes a refused
- * change (an "update" with a `refused: ` note and no fields) instead of a
- * throw; any refused change gets no ops.
+ * suits the kind's grammar. The engine checks names before it plans
+ * (checkName); for a kind run on its own, a mismatch (an engine bug) or a bad
+ * name becomes a refused change instead of a throw, and a refused change
+ * gets no ops.
  */
 import type * as t from "io-ts";
+import { absPath, type Grammar, label, problem } from "../names.js";
 import { factCodecs, type Probe, type ProbeResult } from "../probe.js";
 import type { Diff, KindContext, ResourceKind } from "../resource.js";
-import { isAbsPath } from "./codec.js";
-import { REFUSED, refusal } from "./common.js";
+import { refusal, refusedDiff } from "./common.js";
 
 /** Why `facts` do not answer `probes`, or undefined when they do. */
 export const factsMismatch = (
@@ -27,23 +28,24 @@ export const factsMismatch = (
 
 /** Rules the props codec cannot check, because they are about the resource's name. */
 export interface KindRules {
-  /** Why the name is not acceptable (e.g. not an absolute path), or undefined. */
-  readonly name?: (name: string) => string | undefined;
+  /** The grammar of the kind's names (else the kind's own checkName; at least: non-empty, no NUL). */
+  readonly name?: Grammar;
 }
 
-/** Names of file kinds are absolute paths. */
-export const absoluteName: KindRules = {
-  name: (n) =>
-    isAbsPath(n) ? undefined : `the name ${JSON.stringify(n)} is not an absolute, normalised path`,
-};
+/** Names of file kinds are absolute, normalised paths. */
+export const absoluteName: KindRules = { name: absPath };
 
-/** A kind whose diff and ops only ever see facts that answer its probes. */
+/** A kind whose diff and ops only ever see facts that answer its probes, and only names of its grammar. */
 export const defineKind = <P>(k: ResourceKind<P>, rules: KindRules = {}): ResourceKind<P> => {
+  // Every name is a non-empty plain string; then the kind's own grammar (rules or checkName) applies.
+  const checkName = (name: string): string | undefined =>
+    problem(label, name) ?? (rules.name ? problem(rules.name, name) : k.checkName?.(name));
   const mismatch = (p: P, facts: readonly ProbeResult[], ctx: KindContext) =>
-    rules.name?.(ctx.name) ?? factsMismatch(k.probes(p, ctx), facts);
-  const refused = (why: string): Diff => ({ action: "update", fields: [], notes: [`${REFUSED}${why}`] });
+    checkName(ctx.name) ?? factsMismatch(k.probes(p, ctx), facts);
+  const refused = (why: string): Diff => refusedDiff("update", [], { reason: why });
   return {
     ...k,
+    checkName,
     diff: (p, facts, ctx) => {
       const m = mismatch(p, facts, ctx);
       return m === undefined ? k.diff(p, facts, ctx) : refused(m);

@@ -16,7 +16,7 @@ import {
   fieldsOf,
   ownerTokens,
   parentTokens,
-  REFUSED,
+  refusedDiff,
   setAttrsOp,
 } from "./common.js";
 import { absoluteName, defineKind } from "./define.js";
@@ -47,8 +47,8 @@ export const directoryKind = defineKind<DirectoryProps>(
       if (f.type === "dir") return diffOf("update", attrChanges(p, f));
       const fields: FieldChange[] = [field("type", f.type, "dir"), ...attrChanges(p, undefined)];
       if (f.type === "file" || f.type === "link") return diffOf("update", fields);
-      return diffOf("update", fields, {
-        notes: [`${REFUSED}${ctx.name} exists and is not a directory, file or link`],
+      return refusedDiff("update", fields, {
+        reason: `${ctx.name} exists and is not a directory, file or link`,
       });
     },
 

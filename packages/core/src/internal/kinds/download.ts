@@ -6,8 +6,9 @@
  * only attrs differ → setAttrs.
  */
 import * as t from "io-ts";
+import { DownloadUrl } from "../names.js";
 import type { FileFact } from "../probe.js";
-import type { FieldChange } from "../resource.js";
+import type { Diff, FieldChange, KindContext } from "../resource.js";
 import { ChecksumProp, ownership, propsCodec } from "./codec.js";
 import {
   attrChanges,
@@ -16,9 +17,10 @@ import {
   field,
   fieldsOf,
   fromBase64,
+  needsDownloader,
   ownerTokens,
   parentTokens,
-  REFUSED,
+  refusedDiff,
   setAttrsOp,
 } from "./common.js";
 import { absoluteName, defineKind } from "./define.js";
@@ -26,7 +28,7 @@ import { absoluteName, defineKind } from "./define.js";
 /** Props of `download[<absolute path>]`. */
 export const DownloadProps = propsCodec(
   "download",
-  { url: t.string, checksum: t.union([ChecksumProp, t.null]), ...ownership },
+  { url: DownloadUrl, checksum: t.union([ChecksumProp, t.null]), ...ownership },
   {},
   { checksum: null, mode: 0o644, owner: "root", group: "root" },
 );
@@ -43,6 +45,14 @@ const recordedUrl = (r: FileFact): string | null =>
 
 const sum = (algo: string, hex: string | undefined): string | null =>
   hex === undefined ? null : `${algo}:${hex}`;
+
+/** A diff that downloads (not one that only fixes attrs) needs curl or wget on the host. */
+const fetches = (diff: Diff, p: DownloadProps, ctx: KindContext): Diff => {
+  const changed = fieldsOf(diff);
+  return changed.has("url") || changed.has("checksum") || changed.has("type")
+    ? needsDownloader(diff, p.url, ctx)
+    : diff;
+};
 
 /** `download`: see the module comment. */
 export const downloadKind = defineKind<DownloadProps>(
@@ -61,19 +71,23 @@ export const downloadKind = defineKind<DownloadProps>(
       const [f, record] = facts as readonly [FileFact, FileFact];
       const notes = p.checksum === null ? [NO_CHECKSUM] : [];
       if (f.type === "dir")
-        return diffOf("update", [field("type", "dir", "file")], {
-          notes: [...notes, `${REFUSED}${ctx.name} is a directory`],
-        });
+        return refusedDiff(
+          "update",
+          [field("type", "dir", "file")],
+          { reason: `${ctx.name} is a directory` },
+          notes,
+        );
       const want = p.checksum === null ? [] : [field("checksum", null, sum(p.checksum.algo, p.checksum.hex))];
       const fresh = [field("url", null, p.url), ...want, ...attrChanges(p, undefined)];
-      if (f.type === "absent") return diffOf("create", fresh, { notes });
-      if (f.type !== "file") return diffOf("update", [field("type", f.type, "file"), ...fresh], { notes });
+      if (f.type === "absent") return fetches(diffOf("create", fresh, { notes }), p, ctx);
+      if (f.type !== "file")
+        return fetches(diffOf("update", [field("type", f.type, "file"), ...fresh], { notes }), p, ctx);
       const fields: FieldChange[] = [];
       const url = recordedUrl(record);
       if (url !== p.url) fields.push(field("url", url, p.url));
       if (p.checksum !== null && f.hash !== p.checksum.hex)
         fields.push(field("checksum", sum(p.checksum.algo, f.hash), sum(p.checksum.algo, p.checksum.hex)));
-      return diffOf("update", [...fields, ...attrChanges(p, f)], { notes });
+      return fetches(diffOf("update", [...fields, ...attrChanges(p, f)], { notes }), p, ctx);
     },
 
     ops: (p, diff, _facts, ctx) => {

@@ -96,7 +96,7 @@ describe("directory", () => {
 
   it("says why it refuses a socket", () => {
     const r = evaluate(directoryKind, name, {}, [socket]);
-    expect(r.diff.notes?.[0]).toMatch(/^refused: \/var\/lib\/kubelet exists and is not a directory/);
+    expect(r.diff.refusal?.reason).toMatch(/^\/var\/lib\/kubelet exists and is not a directory/);
   });
 
   it("provides its path and requires its ancestors and non-root owners", () => {
@@ -115,7 +115,7 @@ describe("directory", () => {
 
   it("refuses a name that is not an absolute path", () => {
     const r = evaluate(directoryKind, "var/lib", {}, [absentFact]);
-    expect(r.diff.notes?.[0]).toMatch(/^refused: .*not an absolute/);
+    expect(r.diff.refusal?.reason).toMatch(/expected an absolute normalised path/);
     expect(r.ops).toEqual([]);
   });
 });
@@ -246,7 +246,7 @@ describe("file", () => {
 
   it("refuses when source content was not resolved", () => {
     const r = evaluate(fileKind, "/etc/x", { source: "/ca/x" }, [absentFact]);
-    expect(r.diff.notes?.[0]).toMatch(/^refused: the content of \/etc\/x was not resolved/);
+    expect(r.diff.refusal?.reason).toMatch(/^the content of \/etc\/x was not resolved/);
     expect(r.ops).toEqual([]);
   });
 

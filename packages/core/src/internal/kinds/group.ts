@@ -3,6 +3,7 @@
  * a declared gid that differs → groupmod -g. Members are the users' business.
  */
 import * as t from "io-ts";
+import { accountName, problem } from "../names.js";
 import type { GroupFact } from "../probe.js";
 import { Id, propsCodec } from "./codec.js";
 import { diffOf, field } from "./common.js";
@@ -17,6 +18,7 @@ export type GroupProps = t.TypeOf<typeof GroupProps>;
 export const groupKind = defineKind<GroupProps>({
   kind: "group",
   props: GroupProps,
+  checkName: (name) => problem(accountName, name),
   provides: (_p, name) => [`group:${name}`],
   requires: () => [],
 

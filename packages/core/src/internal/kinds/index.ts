@@ -21,7 +21,7 @@ import { userKind } from "./user.js";
 export { ArchiveProps, archiveKind, cachePath, manifestPath } from "./archive.js";
 export { propsCodec, withDefaults } from "./codec.js";
 export { CommandProps, commandKind, NO_GUARD } from "./command.js";
-export { downloadRecordPath, REFUSED, refusal } from "./common.js";
+export { downloadRecordPath, refusal, refusedDiff } from "./common.js";
 export { defineKind, factsMismatch } from "./define.js";
 export { DirectoryProps, directoryKind } from "./directory.js";
 export { DownloadProps, downloadKind, NO_CHECKSUM } from "./download.js";

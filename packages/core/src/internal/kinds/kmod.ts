@@ -4,11 +4,12 @@
  * /etc/modules-load.d/<name>.conf so it loads at boot.
  */
 import * as t from "io-ts";
+import { kmodName, problem } from "../names.js";
 import type { Op } from "../op.js";
 import type { FileFact, KmodFact } from "../probe.js";
 import type { KindContext } from "../resource.js";
 import { propsCodec } from "./codec.js";
-import { diffOf, field, fieldsOf, parentTokens, sha256Hex, utf8Bytes } from "./common.js";
+import { diffOf, field, fieldsOf, parentTokens, refusedDiff, sha256Hex, utf8Bytes } from "./common.js";
 import { defineKind } from "./define.js";
 import { type RegularFile, regularFileDiff, regularFileOps } from "./regular.js";
 
@@ -39,6 +40,7 @@ const persisted = (ctx: KindContext): RegularFile => {
 export const kmodKind = defineKind<KmodProps>({
   kind: "kmod",
   props: KmodProps,
+  checkName: (name) => problem(kmodName, name),
   provides: (_p, name) => [`kmod:${name}`],
   requires: (p, name) => (p.persist ? parentTokens(kmodFile(name)) : []),
 
@@ -57,6 +59,11 @@ export const kmodKind = defineKind<KmodProps>({
   diff: (p, facts, ctx) => {
     const [k, f] = facts as readonly [KmodFact, FileFact | undefined];
     if (k.builtin) return diffOf("update", [], { notes: [BUILTIN] });
+    if (!k.loaded && k.available === false)
+      return refusedDiff("update", [field("loaded", false, true)], {
+        reason: `kernel module ${ctx.name} is neither built into kernel ${ctx.host.kernel} nor present under /lib/modules/${ctx.host.kernel}; install it or remove it from the list`,
+        variable: "tend_kernel_modules",
+      });
     const file = p.persist && f ? regularFileDiff(persisted(ctx), f) : undefined;
     return diffOf("update", [...(k.loaded ? [] : [field("loaded", false, true)]), ...(file?.fields ?? [])], {
       notes: file?.notes ?? [],

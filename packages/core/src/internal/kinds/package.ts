@@ -1,14 +1,15 @@
 /**
  * package: an OS package installed with the host's package manager (apt or
  * dnf, from props or host facts). Not installed → `packages` install. Without
- * a known package manager the change is refused (a note, no ops): tend cannot
- * name a command that installs it.
+ * a known package manager the change is refused (no ops, the host's plan
+ * fails): tend cannot name a command that installs it.
  */
 import type * as t from "io-ts";
+import { packageName, problem } from "../names.js";
 import { type PackageFact, PackageManager } from "../probe.js";
 import type { KindContext } from "../resource.js";
 import { propsCodec } from "./codec.js";
-import { diffOf, field, REFUSED } from "./common.js";
+import { diffOf, field, refusedDiff } from "./common.js";
 import { defineKind } from "./define.js";
 
 /** Props of `package[<name>]`. */
@@ -27,6 +28,7 @@ export const managerOf = (p: PackageProps, ctx: KindContext): PackageManager | u
 export const packageKind = defineKind<PackageProps>({
   kind: "package",
   props: PackageProps,
+  checkName: (name) => problem(packageName, name),
   provides: (_p, name) => [`package:${name}`],
   requires: () => [],
 
@@ -38,8 +40,8 @@ export const packageKind = defineKind<PackageProps>({
   diff: (p, facts, ctx) => {
     const manager = managerOf(p, ctx);
     if (manager === undefined)
-      return diffOf("create", [field("installed", null, true)], {
-        notes: [`${REFUSED}no package manager found on the host (set props.manager to apt or dnf)`],
+      return refusedDiff("create", [field("installed", null, true)], {
+        reason: `cannot install package ${ctx.name}: the host has neither apt nor dnf (set props.manager to apt or dnf)`,
       });
     const [f] = facts as readonly [PackageFact];
     return diffOf("create", f.version === null ? [field("installed", false, true)] : []);

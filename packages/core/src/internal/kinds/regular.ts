@@ -14,7 +14,7 @@ import {
   field,
   fieldsOf,
   fromBase64,
-  REFUSED,
+  refusedDiff,
   setAttrsOp,
 } from "./common.js";
 
@@ -34,12 +34,12 @@ export interface RegularFile {
 export const regularFileDiff = (r: RegularFile, f: FileFact): Diff => {
   const name = r.contentField ?? "content";
   if (f.type === "dir")
-    return diffOf("update", [field("type", "dir", "file")], {
-      notes: [`${REFUSED}${r.path} is a directory; remove it or declare another path`],
+    return refusedDiff("update", [field("type", "dir", "file")], {
+      reason: `${r.path} is a directory; remove it or declare another path`,
     });
   if (r.blob === undefined)
-    return diffOf("update", [field(name, null, null)], {
-      notes: [`${REFUSED}the content of ${r.path} was not resolved into a blob`],
+    return refusedDiff("update", [field(name, null, null)], {
+      reason: `the content of ${r.path} was not resolved into a blob`,
     });
   const opts = { sensitive: r.sensitive, format: r.format, path: r.path };
   const rename = (c: FieldChange): FieldChange => ({ ...c, field: name });

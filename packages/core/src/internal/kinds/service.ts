@@ -6,6 +6,7 @@
  * service restarts unless its own ops start or stop it anyway.
  */
 import * as t from "io-ts";
+import { isUnitName, problem, UnitName } from "../names.js";
 import type { UnitFact } from "../probe.js";
 import type { FieldChange } from "../resource.js";
 import { propsCodec } from "./codec.js";
@@ -16,11 +17,17 @@ import { defineKind } from "./define.js";
 export const ServiceProps = propsCodec(
   "service",
   { enabled: t.boolean, state: t.union([t.literal("running"), t.literal("stopped")]) },
-  { unit: t.string },
+  { unit: UnitName },
   { enabled: true, state: "running" },
 );
 /** Decoded props of the kind, defaults filled: the type comes from the codec only. */
 export type ServiceProps = t.TypeOf<typeof ServiceProps>;
+
+/** A service is named by its unit, or by the unit's name without ".service". */
+const serviceName = {
+  expected: "a systemd unit name, or one without its .service suffix",
+  test: (s: string) => isUnitName(s) || isUnitName(`${s}.service`),
+};
 
 /** The unit it controls: props.unit, else the name (with ".service" when it has no suffix). */
 export const serviceUnit = (p: ServiceProps, name: string): string =>
@@ -33,6 +40,7 @@ const stoppable = (active: string): boolean => running(active) || active === "ac
 export const serviceKind = defineKind<ServiceProps>({
   kind: "service",
   props: ServiceProps,
+  checkName: (name) => problem(serviceName, name),
   provides: (p, name) => [`service:${serviceUnit(p, name)}`],
   requires: (p, name) => [`unit:${serviceUnit(p, name)}`],
   unitName: serviceUnit,

@@ -9,7 +9,7 @@ import type { Op } from "../op.js";
 import type { FileFact, ProbeResult, SwapFact } from "../probe.js";
 import type { FieldChange } from "../resource.js";
 import { propsCodec } from "./codec.js";
-import { asText, diffOf, field, fieldsOf, fromBase64, REFUSED, sha256Hex, utf8Bytes } from "./common.js";
+import { asText, diffOf, field, fieldsOf, fromBase64, refusedDiff, sha256Hex, utf8Bytes } from "./common.js";
 import { defineKind } from "./define.js";
 
 /** Props of `swap[off]`: none. */
@@ -73,13 +73,11 @@ export const swapKind = defineKind<SwapProps>(
       if (text !== undefined && text !== null && next !== undefined)
         fields.push({ ...field("fstab", text, next), format: "text" });
       // An fstab that is not readable text (or too large to read) cannot be rewritten safely.
-      const notes =
-        text === undefined
-          ? [`${REFUSED}${FSTAB} could not be read as text; remove its swap lines by hand`]
-          : [];
-      return diffOf("update", text === undefined ? [...fields, field("fstab", null, null)] : fields, {
-        notes,
-      });
+      if (text === undefined)
+        return refusedDiff("update", [...fields, field("fstab", null, null)], {
+          reason: `${FSTAB} could not be read as text; remove its swap lines by hand`,
+        });
+      return diffOf("update", fields);
     },
 
     ops: (_p, diff, facts) => {
@@ -99,5 +97,5 @@ export const swapKind = defineKind<SwapProps>(
       return ops;
     },
   },
-  { name: (n) => (n === "off" ? undefined : `swap's name is "off", not ${JSON.stringify(n)}`) },
+  { name: { expected: 'the name "off"', test: (n) => n === "off" } },
 );

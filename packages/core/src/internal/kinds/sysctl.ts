@@ -6,6 +6,7 @@
  * (br_netfilter for net.bridge.*) may provide it.
  */
 import * as t from "io-ts";
+import { problem, sysctlKey } from "../names.js";
 import type { Op } from "../op.js";
 import type { FileFact, SysctlFact } from "../probe.js";
 import type { FieldChange, KindContext } from "../resource.js";
@@ -24,9 +25,9 @@ export const SysctlProps = propsCodec(
 /** Decoded props of the kind, defaults filled: the type comes from the codec only. */
 export type SysctlProps = t.TypeOf<typeof SysctlProps>;
 
-/** The file that persists it. */
+/** The file that persists it (a key written with slashes is named with dots, so it stays in /etc/sysctl.d). */
 export const sysctlFile = (p: SysctlProps, key: string): string =>
-  p.file ?? `/etc/sysctl.d/60-tend-${key}.conf`;
+  p.file ?? `/etc/sysctl.d/60-tend-${key.replaceAll("/", ".")}.conf`;
 
 /** The persisted file's bytes. */
 export const sysctlFileBytes = (p: SysctlProps, key: string): Uint8Array =>
@@ -51,6 +52,7 @@ const persisted = (p: SysctlProps, ctx: KindContext): RegularFile => {
 export const sysctlKind = defineKind<SysctlProps>({
   kind: "sysctl",
   props: SysctlProps,
+  checkName: (name) => problem(sysctlKey, name),
   provides: (p, name) => [`sysctl:${name}`, ...(p.persist ? [`path:${sysctlFile(p, name)}`] : [])],
   requires: (p, name) => (p.persist ? parentTokens(sysctlFile(p, name)) : []),
 

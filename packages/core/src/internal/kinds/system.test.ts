@@ -35,7 +35,7 @@ describe("package", () => {
     const r = evaluate(packageKind, "socat", {}, [], { host: { ...debianHost, packageManager: null } });
     expect(r.probes).toEqual([]);
     expect(r.diff.action).toBe("create");
-    expect(r.diff.notes?.[0]).toMatch(/^refused: no package manager/);
+    expect(r.diff.refusal?.reason).toMatch(/neither apt nor dnf/);
     expect(r.ops).toEqual([]);
   });
 });
@@ -277,7 +277,7 @@ describe("swap", () => {
 
   it("refuses an fstab it could not read as text", () => {
     const r = evaluate(swapKind, "off", {}, [{ active: [] }, regularFact(fstab, { read: false })]);
-    expect(r.diff.notes?.[0]).toMatch(/^refused: \/etc\/fstab could not be read/);
+    expect(r.diff.refusal?.reason).toMatch(/^\/etc\/fstab could not be read/);
     expect(r.ops).toEqual([]);
   });
 });

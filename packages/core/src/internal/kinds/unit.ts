@@ -4,6 +4,7 @@
  * the host before its service ops (`reloadsSystemd`).
  */
 import * as t from "io-ts";
+import { problem, unitName } from "../names.js";
 import type { FileFact } from "../probe.js";
 import type { ContentSpec, KindContext } from "../resource.js";
 import { AbsPath, Mode, propsCodec } from "./codec.js";
@@ -44,6 +45,7 @@ const regular = (p: UnitProps, ctx: KindContext): RegularFile => ({
 export const unitKind = defineKind<UnitProps>({
   kind: "unit",
   props: UnitProps,
+  checkName: (name) => problem(unitName, name),
   provides: (p, name) => [`unit:${name}`, `path:${unitPath(p, name)}`],
   requires: (p, name) => parentTokens(unitPath(p, name)),
   content,

@@ -6,6 +6,7 @@
  * appear in the fact and is ignored).
  */
 import * as t from "io-ts";
+import { AccountName, accountName, problem } from "../names.js";
 import type { Op } from "../op.js";
 import type { GroupFact, UserFact } from "../probe.js";
 import type { FieldChange } from "../resource.js";
@@ -17,7 +18,7 @@ import { defineKind } from "./define.js";
 export const UserProps = propsCodec(
   "user",
   { system: t.boolean },
-  { uid: Id, group: t.string, groups: t.array(t.string), shell: t.string, home: AbsPath },
+  { uid: Id, group: AccountName, groups: t.array(AccountName), shell: AbsPath, home: AbsPath },
   { system: false },
 );
 /** Decoded props of the kind, defaults filled: the type comes from the codec only. */
@@ -38,6 +39,7 @@ const declared = (p: UserProps) => ({
 export const userKind = defineKind<UserProps>({
   kind: "user",
   props: UserProps,
+  checkName: (name) => problem(accountName, name),
   provides: (_p, name) => [`user:${name}`],
   requires: (p) =>
     sorted([...(p.group !== undefined ? [p.group] : []), ...(p.groups ?? [])]).map((g) => `group:${g}`),

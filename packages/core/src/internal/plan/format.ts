@@ -127,12 +127,20 @@ export const ReadyHostPlan = t.type({
 });
 export type ReadyHostPlan = t.TypeOf<typeof ReadyHostPlan>;
 
-export const FailedHostPlan = t.type({
-  host: t.string,
-  status: t.literal("error"),
-  /** One line per problem, naming the resource, file or op. */
-  errors: t.array(t.string),
-});
+export const FailedHostPlan = t.intersection([
+  t.type({
+    host: t.string,
+    status: t.literal("error"),
+    /** One line per problem, naming the resource, file or op. */
+    errors: t.array(t.string),
+  }),
+  /** Changes refused on the facts (a module the kernel lacks, no package manager), as data. */
+  t.partial({
+    refusals: t.array(
+      t.intersection([t.type({ id: t.string, reason: t.string }), t.partial({ variable: t.string })]),
+    ),
+  }),
+]);
 export type FailedHostPlan = t.TypeOf<typeof FailedHostPlan>;
 
 export const HostPlan = t.union([ReadyHostPlan, FailedHostPlan]);

@@ -1,9 +1,8 @@
 /**
  * Op scripts: each op becomes one call of a prelude function, wrapped as
- * `tend_op <index> …`. An op whose values the shell cannot carry (NUL, a
- * member path leaving the archive, a sysctl key leaving /proc/sys) compiles
- * to a call that fails with the reason, so the batch stops exactly there and
- * the error names that op.
+ * `tend_op <index> …`. Ops are valid by the time they get here: ShellTarget
+ * refuses a batch holding an op that does not decode through `Op` (op.ts)
+ * before anything runs, exactly as SimHost does, so no check lives here.
  */
 
 import type { Op } from "../op.js";
@@ -26,34 +25,14 @@ export const HOST_PATHS: OpPaths = { stateDir: STATE_DIR, pendingPath: PENDING_R
 /** An op the shell cannot carry out as given; compiled to a failing call. */
 class Refused extends Error {}
 
-const octal = (mode: number): string => {
-  if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777)
-    throw new Refused(`mode ${mode} is not a file mode`);
-  // Five digits: GNU chmod keeps a directory's setuid/setgid bits for a shorter numeric
-  // mode (a directory made in a setgid one inherits g+s), and "00750" clears them.
-  return mode.toString(8).padStart(5, "0");
-};
+// Five digits: GNU chmod keeps a directory's setuid/setgid bits for a shorter numeric
+// mode (a directory made in a setgid one inherits g+s), and "00750" clears them.
+const octal = (mode: number): string => mode.toString(8).padStart(5, "0");
 
-/** A member path relative to the archive root, without empty, `.` or `..` segments. */
-const checkMember = (m: string): string => {
-  const segs = m.split("/");
-  if (m.startsWith("/") || m.includes("\n") || segs.some((s) => s === "" || s === "." || s === "..")) {
-    throw new Refused(`member ${JSON.stringify(m)} is not a plain relative path`);
-  }
-  return m;
-};
-
-/** A value that becomes one line of a line-based file (pending units, manifest source). */
+/** A pending unit: one line of the pending-restarts record. */
 const oneLine = (what: string, v: string): string => {
   if (v === "" || v.includes("\n"))
     throw new Refused(`${what} ${JSON.stringify(v)} must be one non-empty line`);
-  return v;
-};
-
-/** A name that must not read as a command-line option. */
-const notOption = (what: string, v: string): string => {
-  if (v === "" || v.startsWith("-"))
-    throw new Refused(`${what} ${JSON.stringify(v)} is empty or starts with "-"`);
   return v;
 };
 
@@ -111,7 +90,6 @@ const opArgv = (op: Op, rand: string, paths: OpPaths): string[] => {
       ];
     }
     case "extract": {
-      if (!Number.isInteger(op.strip) || op.strip < 0) throw new Refused(`strip ${op.strip} is not a count`);
       const man = splitPath(op.manifest);
       // `$dest/$member` must not double the slash; the root becomes "".
       const dest = op.dest.replace(/\/+$/, "");
@@ -124,26 +102,23 @@ const opArgv = (op: Op, rand: string, paths: OpPaths): string[] => {
         man.dir,
         tempBeside(op.manifest, rand),
         // Empty is allowed: the op then records the archive's own digest.
-        op.source === "" ? "" : oneLine("source", op.source),
+        op.source,
         octal(op.mode),
         op.owner,
         op.group,
         `${paths.stateDir}/tmp/extract-${rand}`,
         rand,
         op.members === null ? "1" : "0",
-        ...(op.members ?? []).map(checkMember),
+        ...(op.members ?? []),
       ];
     }
     case "systemctl":
-      return ["tend_systemctl", op.verb, ...(op.unit === undefined ? [] : [notOption("unit", op.unit)])];
-    case "sysctl": {
-      const path = sysctlPath(op.key);
-      if (path === undefined)
-        throw new Refused(`sysctl key ${JSON.stringify(op.key)} does not name a file under /proc/sys`);
-      return ["tend_sysctl_set", op.key, path, op.value];
-    }
+      return ["tend_systemctl", op.verb, ...(op.unit === undefined ? [] : [op.unit])];
+    case "sysctl":
+      // A valid key always names a file under /proc/sys.
+      return ["tend_sysctl_set", op.key, sysctlPath(op.key) as string, op.value];
     case "modprobe":
-      return ["tend_modprobe", notOption("module", op.name), kmodName(op.name)];
+      return ["tend_modprobe", op.name, kmodName(op.name)];
     case "groupadd":
       return [
         "groupadd",
@@ -157,10 +132,10 @@ const opArgv = (op: Op, rand: string, paths: OpPaths): string[] => {
     case "useradd":
     case "usermod":
       return [op.op, ...userFlags(op)];
-    case "packages": {
-      const names = op.install.map((n) => notOption("package", n));
-      return op.manager === "apt" ? ["tend_apt", ...names] : ["dnf", "install", "-y", "--", ...names];
-    }
+    case "packages":
+      return op.manager === "apt"
+        ? ["tend_apt", ...op.install]
+        : ["dnf", "install", "-y", "--", ...op.install];
     case "swapoff":
       return ["swapoff", "-a"];
     case "exec":

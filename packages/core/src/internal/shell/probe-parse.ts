@@ -142,6 +142,7 @@ export const parseAnswer = (p: Probe, body: FrameBody): unknown => {
         loaded: flag(body, "loaded"),
         builtin: flag(body, "builtin"),
         persisted: flag(body, "persisted"),
+        available: flag(body, "available"),
       };
     case "user":
       return parseUser(p, body);

@@ -205,12 +205,20 @@ tend_units() {
 tend_sysctl() {
   if [ -f "$1" ] && v=$(base64 -w0 < "$1" 2>/dev/null); then printf 'value %s\n' "$v"; else echo 'missing'; fi
 }
+tend_kmod_available() {
+  tend_kmod_name "$1" || return 1
+  r=/lib/modules/$(uname -r)
+  [ -d "$r" ] || return 1
+  if command -v modprobe >/dev/null 2>&1; then modprobe -n -q -- "$1" 2>/dev/null; return; fi
+  find "$r" \( -name "$1.ko*" -o -name "$(printf '%s' "$1" | tr _ -).ko*" \) 2>/dev/null | grep -q .
+}
 tend_kmod() {
-  n=$1; l=0; b=0; p=0
+  n=$1; l=0; b=0; p=0; a=0
   if tend_kmod_loaded "$n"; then l=1; fi
   if tend_kmod_builtin "$n"; then b=1; fi
   if tend_kmod_name "$n" && cat /etc/modules-load.d/*.conf 2>/dev/null | tend_kmod_has "$n" x; then p=1; fi
-  printf 'loaded %s\nbuiltin %s\npersisted %s\n' "$l" "$b" "$p"
+  if [ "$l$b" != 00 ] || tend_kmod_available "$n"; then a=1; fi
+  printf 'loaded %s\nbuiltin %s\npersisted %s\navailable %s\n' "$l" "$b" "$p" "$a"
 }
 tend_user() {
   e=$(getent passwd -- "$1" 2>/dev/null | head -n 1)

@@ -196,7 +196,7 @@ const others: Row[] = [
     promise:
       "a built-in module (overlay, also in /proc/filesystems) is builtin, not loaded, without /proc/modules",
     probe: () => ({ type: "kmod", name: "overlay" }),
-    expected: () => ({ loaded: false, builtin: true, persisted: false }),
+    expected: () => ({ loaded: false, builtin: true, persisted: false, available: true }),
   },
   {
     promise: "a built-in br_netfilter, seen only through /proc/sys/net/bridge, is builtin",
@@ -205,6 +205,8 @@ const others: Row[] = [
       loaded: false,
       builtin: existsSync("/proc/sys/net/bridge/bridge-nf-call-iptables"),
       persisted: false,
+      // Built in, or (on a kernel with modules on disk) loadable.
+      available: existsSync("/proc/sys/net/bridge/bridge-nf-call-iptables") || existsSync("/lib/modules"),
     }),
   },
   {
@@ -213,17 +215,17 @@ const others: Row[] = [
       type: "kmod",
       name: (readdirSync("/sys/module").find((m) => m.includes("_")) ?? "none").replaceAll("_", "-"),
     }),
-    expected: () => ({ loaded: false, builtin: true, persisted: false }),
+    expected: () => ({ loaded: false, builtin: true, persisted: false, available: true }),
   },
   {
     promise: "a module name that is a path (.., with /) names no module",
     probe: () => ({ type: "kmod", name: ".." }),
-    expected: () => ({ loaded: false, builtin: false, persisted: false }),
+    expected: () => ({ loaded: false, builtin: false, persisted: false, available: false }),
   },
   {
-    promise: "an unknown module is neither loaded, builtin nor persisted",
-    probe: () => ({ type: "kmod", name: "ip_vs" }),
-    expected: () => ({ loaded: false, builtin: false, persisted: false }),
+    promise: "an unknown module is neither loaded, builtin, persisted nor available",
+    probe: () => ({ type: "kmod", name: "tend_no_such_module" }),
+    expected: () => ({ loaded: false, builtin: false, persisted: false, available: false }),
   },
   {
     promise: "user root reports uid, gid, home, shell and supplementary groups without the primary",

@@ -6,7 +6,7 @@
 import * as E from "fp-ts/lib/Either.js";
 import type * as t from "io-ts";
 import type { HostFacts } from "../facts.js";
-import type { Op } from "../op.js";
+import { type Op, refuseInvalid } from "../op.js";
 import { factCodecs, type Probe, type ProbeResult } from "../probe.js";
 import type { BlobStore, RunReport, Target, TargetError } from "../target.js";
 import type { ExecResult, Transport, TransportError } from "../transport.js";
@@ -160,6 +160,8 @@ export class ShellTarget implements Target {
    * writeFile blobs travel on stdin, concatenated in op order.
    */
   async run(ops: readonly Op[], blobs: BlobStore): Promise<E.Either<TargetError, RunReport>> {
+    const invalid = refuseInvalid(this.host, ops);
+    if (invalid) return E.left(invalid);
     // Refuse a batch with a missing blob before any op runs, rather than after half of it.
     for (const [index, op] of ops.entries()) {
       if (op.op === "writeFile" && !blobs.has(op.blob)) {

@@ -8,7 +8,7 @@ import type { Draft } from "immer";
 import type { Op } from "../op.js";
 import type { OpResult } from "./fileops.js";
 import type { SimState } from "./state.js";
-import { failsAfter, lookup, mkdirP, resolvePath, SimError } from "./vfs.js";
+import { failsAfter, lookup, mkdirP, own, resolvePath, SimError } from "./vfs.js";
 
 type OpOf<K extends Op["op"]> = Extract<Op, { op: K }>;
 
@@ -38,7 +38,7 @@ const uids = (s: SimState): number[] => Object.values(s.users).map((u) => u.uid)
 
 /** A group named by name or by number, as -g accepts both. */
 const findGroup = (s: SimState, cmd: string, group: string): [string, number] => {
-  const byName = s.groups[group];
+  const byName = own(s.groups, group);
   if (byName !== undefined) return [group, byName.gid];
   if (/^\d+$/.test(group)) {
     const hit = Object.entries(s.groups).find(([, g]) => g.gid === Number(group));
@@ -61,13 +61,14 @@ const setSupplementary = (
     if (want && !has) g.members.push(name);
     if (!want && has) g.members = g.members.filter((m) => m !== name);
   }
-  const user = draft.users[name];
+  const user = own(draft.users, name);
   if (user !== undefined) user.groups = [...new Set(names)];
 };
 
 /** groupadd [-r] [-g GID] NAME. */
 export const groupaddOp = (draft: Draft<SimState>, op: OpOf<"groupadd">): void => {
-  if (draft.groups[op.name] !== undefined) throw new SimError(`groupadd: group '${op.name}' already exists`);
+  if (own(draft.groups, op.name) !== undefined)
+    throw new SimError(`groupadd: group '${op.name}' already exists`);
   if (op.gid !== undefined && gids(draft).includes(op.gid)) {
     throw new SimError(`groupadd: GID '${op.gid}' already exists`);
   }
@@ -76,7 +77,7 @@ export const groupaddOp = (draft: Draft<SimState>, op: OpOf<"groupadd">): void =
 
 /** groupmod -g GID NAME; users whose primary group it is follow the new gid, as groupmod updates passwd. */
 export const groupmodOp = (draft: Draft<SimState>, op: OpOf<"groupmod">): void => {
-  const g = draft.groups[op.name];
+  const g = own(draft.groups, op.name);
   if (g === undefined) throw new SimError(`groupmod: group '${op.name}' does not exist`);
   if (Object.entries(draft.groups).some(([n, other]) => n !== op.name && other.gid === op.gid)) {
     throw new SimError(`groupmod: GID '${op.gid}' already exists`);
@@ -116,7 +117,7 @@ const SKEL = "/etc/skel";
  */
 export const useraddOp = (draft: Draft<SimState>, op: OpOf<"useradd" | "usermod">): OpResult => {
   const name = op.name;
-  if (draft.users[name] !== undefined) throw new SimError(`useradd: user '${name}' already exists`);
+  if (own(draft.users, name) !== undefined) throw new SimError(`useradd: user '${name}' already exists`);
   if (op.uid !== undefined && uids(draft).includes(op.uid))
     throw new SimError(`useradd: UID ${op.uid} is not unique`);
   const system = op.system ?? false;
@@ -126,7 +127,7 @@ export const useraddOp = (draft: Draft<SimState>, op: OpOf<"useradd" | "usermod"
     gid = findGroup(draft, "useradd", op.group)[1];
   } else {
     // USERGROUPS_ENAB (Debian's default): a private group of the same name, gid = uid when free.
-    if (draft.groups[name] !== undefined) {
+    if (own(draft.groups, name) !== undefined) {
       throw new SimError(
         `useradd: group ${name} exists - if you want to add this user to that group, use -g.`,
       );
@@ -177,7 +178,7 @@ const regroupHome = (draft: Draft<SimState>, home: string, oldGid: number, group
 
 /** usermod [-u] [-g] [-G] [-s] [-d] NAME; -G replaces the supplementary groups, -d does not move the home. */
 export const usermodOp = (draft: Draft<SimState>, op: OpOf<"useradd" | "usermod">): void => {
-  const user = draft.users[op.name];
+  const user = own(draft.users, op.name);
   if (user === undefined) throw new SimError(`usermod: user '${op.name}' does not exist`);
   if (
     op.uid !== undefined &&

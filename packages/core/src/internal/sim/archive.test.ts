@@ -128,7 +128,7 @@ const rows: OpRow[] = [
       {
         op: "extract",
         archive: "/var/cache/dot.tar",
-        dest: "/opt/",
+        dest: "/opt",
         members: null,
         strip: 1,
         manifest: "/var/lib/tend/manifests/dot",
@@ -163,7 +163,7 @@ const rows: OpRow[] = [
         group: "root",
       },
     ],
-    fails: { index: 0, stderr: "refused" },
+    fails: { index: 0, stderr: "members[0]: expected a relative path", exitCode: -1 },
     after: (s) => expect(ask(s, { type: "file", path: "/var/lib/tend" })).toEqual({ type: "absent" }),
   },
   {

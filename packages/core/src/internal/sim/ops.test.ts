@@ -91,9 +91,9 @@ const rows: OpRow[] = [
       expect(unit(s, "once.service")).toEqual({ load: "loaded", active: "inactive", enabled: "static" }),
   },
   {
-    promise: "a unit name that reads as an option is refused",
+    promise: "a unit name that reads as an option is refused before any op runs",
     ops: [{ op: "systemctl", verb: "start", unit: "--all" }],
-    fails: { index: 0, stderr: "refused" },
+    fails: { index: 0, stderr: "expected a systemd unit name", exitCode: -1 },
   },
   {
     promise: "stop and disable turn a running enabled unit off",
@@ -139,6 +139,7 @@ const rows: OpRow[] = [
         loaded: false,
         builtin: true,
         persisted: false,
+        available: true,
       });
     },
   },

@@ -144,7 +144,7 @@ const rows: ProbeRow[] = [
     promise: "a built-in module is builtin and not loaded",
     overrides: {},
     probe: { type: "kmod", name: "br_netfilter" },
-    expected: { loaded: false, builtin: true, persisted: false },
+    expected: { loaded: false, builtin: true, persisted: false, available: true },
   },
   {
     promise: "a loaded module persisted in modules-load.d is found with - and _ treated alike",
@@ -153,13 +153,13 @@ const rows: ProbeRow[] = [
       files: { "/etc/modules-load.d/ipvs.conf": file("# ipvs\nip_vs\nip-vs-rr\n") },
     },
     probe: { type: "kmod", name: "ip-vs_rr" },
-    expected: { loaded: true, builtin: false, persisted: true },
+    expected: { loaded: true, builtin: false, persisted: true, available: true },
   },
   {
     promise: "only *.conf files in modules-load.d count as persisted",
     overrides: { files: { "/etc/modules-load.d/wg.disabled": file("wireguard\n") } },
     probe: { type: "kmod", name: "wireguard" },
-    expected: { loaded: false, builtin: false, persisted: false },
+    expected: { loaded: false, builtin: false, persisted: false, available: true },
   },
   // user / group
   {

@@ -16,7 +16,7 @@ import {
 import { evalReadOnly } from "./commands.js";
 import { parseManifest } from "./manifest.js";
 import { type SimState, UNIT_DIRS } from "./state.js";
-import { digest, fileBytes, filesIn, lookup, shownName } from "./vfs.js";
+import { digest, fileBytes, filesIn, lookup, own, shownName } from "./vfs.js";
 
 /** Lookup that reports a path it cannot resolve (link loop) as absent, as stat failing does. */
 const entryAt = (state: SimState, path: string, follow: boolean) => {
@@ -74,7 +74,7 @@ export const isStaticUnit = (state: SimState, unit: string): boolean => {
 };
 
 const unitFact = (state: SimState, unit: string): UnitFact => {
-  const svc = state.services[unit];
+  const svc = own(state.services, unit);
   const loaded = unitFilePath(state, unit) !== undefined;
   const enabled = !loaded ? "" : isStaticUnit(state, unit) ? "static" : (svc?.enabled ?? "disabled");
   return { load: loaded ? "loaded" : "not-found", active: svc?.active ?? "inactive", enabled };
@@ -96,7 +96,9 @@ const kmodFact = (state: SimState, name: string): KmodFact => {
         .split("\n")
         .some((line) => kmodName(line) === n);
     });
-  return { loaded: has(state.kmods.loaded), builtin: has(state.kmods.builtin), persisted };
+  const [loaded, builtin] = [has(state.kmods.loaded), has(state.kmods.builtin)];
+  // Like the shell probe: only a module neither loaded nor built in is looked for on disk.
+  return { loaded, builtin, persisted, available: loaded || builtin || has(state.kmods.loadable) };
 };
 
 /** Parses the manifest at `path` and re-hashes every member on the (simulated) host. */
@@ -138,11 +140,11 @@ const answer = (state: SimState, probe: Probe): ProbeResult => {
       return unitFact(state, probe.name);
     case "sysctl":
       // Whitespace runs collapse, as `sysctl -n` shows multi-value keys.
-      return { value: state.sysctls[probe.key]?.replace(/\s+/g, " ").trim() ?? null };
+      return { value: own(state.sysctls, probe.key)?.replace(/\s+/g, " ").trim() ?? null };
     case "kmod":
       return kmodFact(state, probe.name);
     case "user": {
-      const u = state.users[probe.name];
+      const u = own(state.users, probe.name);
       if (u === undefined) return { exists: false };
       // Supplementary groups in /etc/group order, as `id -Gn` lists them. Ops keep
       // `user.groups` and `group.members` in step; a hand-built state may set either.
@@ -154,11 +156,11 @@ const answer = (state: SimState, probe: Probe): ProbeResult => {
       return { exists: true, uid: u.uid, gid: u.gid, home: u.home, shell: u.shell, groups };
     }
     case "group": {
-      const g = state.groups[probe.name];
+      const g = own(state.groups, probe.name);
       return g === undefined ? { exists: false } : { exists: true, gid: g.gid, members: [...g.members] };
     }
     case "package":
-      return { version: state.packages[probe.name] ?? null };
+      return { version: own(state.packages, probe.name) ?? null };
     case "swap":
       return { active: [...state.swap] };
     case "manifest":

@@ -9,7 +9,7 @@ import * as E from "fp-ts/lib/Either.js";
 import { type Draft, freeze, produce } from "immer";
 import { PathReporter } from "io-ts/lib/PathReporter.js";
 import type { HostFacts } from "../facts.js";
-import type { Op } from "../op.js";
+import { type Op, refuseInvalid } from "../op.js";
 import { factCodecs, type Probe, type ProbeResult } from "../probe.js";
 import type { BlobStore, RunReport, Target, TargetError } from "../target.js";
 import { freshDebianHost } from "./debian.js";
@@ -149,6 +149,8 @@ export class SimHost implements Target {
   async run(ops: readonly Op[], blobs: BlobStore): Promise<Either<TargetError, RunReport>> {
     this.#roundTrips++;
     if (!this.#connected) return E.left(this.#lost("run"));
+    const invalid = refuseInvalid(this.host, ops);
+    if (invalid) return E.left(invalid);
     let outcome: Either<TargetError, RunReport> = E.right({ completed: ops.length });
     // One draft for the whole batch: per-op produce copies the file table per op (quadratic in
     // big batches). applyOp throws only before it changed anything, so stopping there is exact.

@@ -162,12 +162,19 @@ export interface Attrs {
 }
 
 /**
+ * `r[k]` when `k` is r's own key: names like "constructor" or "__proto__" are
+ * valid user, sysctl and unit names, not Object.prototype's members.
+ */
+export const own = <V>(r: Readonly<Record<string, V>>, k: string): V | undefined =>
+  Object.hasOwn(r, k) ? r[k] : undefined;
+
+/**
  * The name chown records for `owner`: a user name that exists, or a number
  * (mapped to the user holding that uid, else kept as the number; probes show
  * it as stat does, see shownName). Anything else fails like chown does.
  */
 export const ownerName = (state: SimState, owner: string): string => {
-  if (state.users[owner] !== undefined) return owner;
+  if (own(state.users, owner) !== undefined) return owner;
   if (/^\d+$/.test(owner)) {
     const uid = Number(owner);
     return Object.entries(state.users).find(([, u]) => u.uid === uid)?.[0] ?? owner;
@@ -177,7 +184,7 @@ export const ownerName = (state: SimState, owner: string): string => {
 
 /** Like ownerName, for groups. */
 export const groupName = (state: SimState, group: string): string => {
-  if (state.groups[group] !== undefined) return group;
+  if (own(state.groups, group) !== undefined) return group;
   if (/^\d+$/.test(group)) {
     const gid = Number(group);
     return Object.entries(state.groups).find(([, g]) => g.gid === gid)?.[0] ?? group;
