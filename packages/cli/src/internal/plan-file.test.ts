@@ -65,7 +65,7 @@ const CASES: [string, () => string | Uint8Array, string][] = [
       edit((p) => {
         firstOp(p).mode = "0644";
       }),
-    'hosts[0].actions[0].ops[0].mode: expected a number, got "0644"',
+    'hosts[0].actions[0].ops[0].mode: expected a file mode 0..0o7777, got "0644"',
   ],
   [
     "an unknown op",
@@ -137,11 +137,10 @@ describe("a bad plan file is refused before any connection, naming the file and 
     expect(r.opLog).toEqual([]);
   });
 
-  // Refined op codecs (modes 0..0o7777, paths without NUL) come from op.ts: once they are in, these pass
-  // through the same path above with no change here; until then the plan decodes and apply connects.
-  it.fails.each<[string, () => string, string]>([
+  // Refined op codecs (modes 0..0o7777, absolute paths without NUL) come from op.ts, shared with both targets.
+  it.each<[string, () => string, string]>([
     [
-      "a mode out of range (pending refined op codecs)",
+      "a mode out of range",
       () =>
         edit((p) => {
           firstOp(p).mode = 99999;
@@ -149,7 +148,7 @@ describe("a bad plan file is refused before any connection, naming the file and 
       "ops[0].mode",
     ],
     [
-      "a path with a NUL byte (pending refined op codecs)",
+      "a path with a NUL byte",
       () =>
         edit((p) => {
           firstOp(p).path = "/etc/motd\u0000.d";

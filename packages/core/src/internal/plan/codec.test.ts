@@ -124,7 +124,7 @@ describe("a bad value is named by its JSON path", () => {
         p.hosts[0]!.actions[0]!.ops[0]!.mode = "0755";
       }),
     );
-    expect(m).toBe('saved.json: hosts[0].actions[0].ops[0].mode: expected a number, got "0755"');
+    expect(m).toBe('saved.json: hosts[0].actions[0].ops[0].mode: expected a file mode 0..0o7777, got "0755"');
   });
 
   it("an unknown op names the op field and the ops there are", () => {

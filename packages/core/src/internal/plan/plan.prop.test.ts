@@ -64,19 +64,27 @@ const fieldDiff: fc.Arbitrary<FieldDiff> = fc.oneof(
   }),
 );
 
+// Ops must pass the refined op codecs (op.ts): absolute normalised paths, account and unit names by their grammars.
+const segment = fc
+  .stringMatching(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,11}$/)
+  .filter((s) => s !== "." && s !== "..");
+const absPath = fc.array(segment, { minLength: 1, maxLength: 4 }).map((segs) => `/${segs.join("/")}`);
+const account = fc.stringMatching(/^[a-z_][a-z0-9_-]{0,15}$/);
+const unitName = fc.stringMatching(/^[a-z][a-z0-9_-]{0,15}$/).map((n) => `${n}.service`);
+
 const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({
     op: fc.constant("mkdir" as const),
-    path: fc.string(),
+    path: absPath,
     mode: fc.nat(0o7777),
-    owner: fc.string(),
-    group: fc.string(),
+    owner: account,
+    group: account,
   }),
-  fc.record({ op: fc.constant("remove" as const), path: fc.string() }),
+  fc.record({ op: fc.constant("remove" as const), path: absPath }),
   fc.record({
     op: fc.constant("systemctl" as const),
     verb: fc.constantFrom("enable" as const, "restart" as const),
-    unit: fc.string(),
+    unit: unitName,
   }),
   fc.constant({ op: "swapoff" as const }),
 );

@@ -247,6 +247,12 @@ export const showValue = (v: unknown): string => {
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 };
 
+/** A refinement's "expected …" message, with the value it got unless it names it already. */
+const withGot = (message: string, value: unknown): string =>
+  message.startsWith("expected ") && !message.includes(", got ")
+    ? `${message}, got ${showValue(value)}`
+    : message;
+
 /**
  * The problems of a failed decode, in document order, one per path: union
  * members that report at the same path are merged ("expected a string or null").
@@ -265,7 +271,9 @@ export const problemsOf = (errors: t.Errors): DecodeProblem[] => {
     path,
     message:
       e.messages.length > 0
-        ? e.messages.join("; ")
+        ? e.value === undefined
+          ? `missing: ${e.messages.join("; ")}`
+          : withGot(e.messages.join("; "), e.value)
         : e.value === undefined
           ? `missing: expected ${e.expected.join(" or ")}`
           : `expected ${e.expected.join(" or ")}, got ${showValue(e.value)}`,
