@@ -305,15 +305,24 @@ describe("check probe, exec and pending ops", () => {
     ]);
   });
 
-  it("exec runs argv; pending add and remove keep the restart record sorted and remove it when empty", async () => {
+  it("exec runs argv; intent add records restarts and the reload stamped with the host's time, remove clears them and the record", async () => {
     await runOk(h.target, [
       { op: "exec", argv: ["touch", "/srv/exec-ran"] },
-      { op: "pending", action: "add", units: ["b.service", "a.service"] },
+      {
+        op: "intent",
+        action: "add",
+        restart: ["b.service", "a.service"],
+        reload: true,
+        at: "unit[b.service]",
+      },
     ]);
-    expect(await onHost(h.host, "test -e /srv/exec-ran && cat /var/lib/tend/pending-restarts")).toBe(
-      "a.service\nb.service\n",
+    const text = await onHost(h.host, "test -e /srv/exec-ran && cat /var/lib/tend/pending-restarts");
+    expect(text.replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/g, "TIME")).toBe(
+      "restart b.service TIME unit[b.service]\nrestart a.service TIME unit[b.service]\ndaemon-reload TIME unit[b.service]\n",
     );
-    await runOk(h.target, [{ op: "pending", action: "remove", units: ["a.service", "b.service"] }]);
+    await runOk(h.target, [
+      { op: "intent", action: "remove", restart: ["a.service", "b.service"], reload: true },
+    ]);
     expect(await probeOne(h.target, { type: "file", path: "/var/lib/tend/pending-restarts" })).toEqual({
       type: "absent",
     });

@@ -82,9 +82,14 @@ const table: [promise: string, op: Op, expected: string][] = [
     `tend_op 4 tend_fail 'refused: package "-o=APT::x" is empty or starts with "-"' < /dev/null`,
   ],
   [
-    "a pending unit with a newline is refused (one unit per line)",
-    { op: "pending", action: "add", units: ["a\nb"] },
-    `tend_op 4 tend_fail 'refused: unit "a\\nb" must be one non-empty line' < /dev/null`,
+    "an intent unit with a newline or space is refused (the record is one entry per line, fields split by spaces)",
+    { op: "intent", action: "add", restart: ["a\nb"], reload: false, at: "unit[a]" },
+    `tend_op 4 tend_fail 'refused: unit "a\\nb" must be one word' < /dev/null`,
+  ],
+  [
+    "an intent names the action it was recorded at, quoted as one argument",
+    { op: "intent", action: "add", restart: ["a.service"], reload: true, at: "file[/etc/a b]" },
+    "tend_op 4 'tend_intent' 'add' '/var/lib/tend/pending-restarts' '/var/lib/tend/.pending-restarts.tend-r4' 'file[/etc/a b]' 'restart a.service' 'daemon-reload' < /dev/null",
   ],
   [
     "a mode outside 0..07777 is refused",

@@ -6,7 +6,7 @@
  * the error names that op.
  */
 
-import type { Op } from "../op.js";
+import { intentEntries, type Op } from "../op.js";
 import { PENDING_RESTARTS_PATH, STATE_DIR } from "../probe.js";
 import { splitPath, tempBeside } from "./frame.js";
 import { kmodName, sysctlPath } from "./probe-script.js";
@@ -16,7 +16,7 @@ import { shellArgv, shellQuote, UnquotableError } from "./quote.js";
 export interface OpPaths {
   /** Temp dirs of `extract` are made under `<stateDir>/tmp`. */
   readonly stateDir: string;
-  /** The pending-restarts record. */
+  /** The write-ahead intent record (restarts and daemon-reloads due). */
   readonly pendingPath: string;
 }
 
@@ -48,6 +48,12 @@ const oneLine = (what: string, v: string): string => {
   if (v === "" || v.includes("\n"))
     throw new Refused(`${what} ${JSON.stringify(v)} must be one non-empty line`);
   return v;
+};
+
+/** A unit of the intent record: one word (the record separates fields by spaces). */
+const intentUnit = (u: string): string => {
+  if (u === "" || /\s/.test(u)) throw new Refused(`unit ${JSON.stringify(u)} must be one word`);
+  return u;
 };
 
 /** A name that must not read as a command-line option. */
@@ -165,13 +171,15 @@ const opArgv = (op: Op, rand: string, paths: OpPaths): string[] => {
       return ["swapoff", "-a"];
     case "exec":
       return ["tend_exec", ...op.argv];
-    case "pending":
+    case "intent":
+      if (op.restart.length === 0 && !op.reload) throw new Refused("an intent op needs an entry");
       return [
-        "tend_pending",
+        "tend_intent",
         op.action,
         paths.pendingPath,
         tempBeside(paths.pendingPath, rand),
-        ...op.units.map((u) => oneLine("unit", u)),
+        oneLine("action", op.at ?? "-"),
+        ...intentEntries({ ...op, restart: op.restart.map(intentUnit) }),
       ];
   }
 };
