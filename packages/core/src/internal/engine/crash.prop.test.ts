@@ -1,0 +1,195 @@
+/**
+ * Crash safety (DESIGN.md: a restart or daemon-reload that became due is
+ * never lost): an apply stopped at any op, in any way (the op fails, the
+ * connection drops after it, the host-side script is killed before or after
+ * it takes effect), then applied again without faults, leaves every running
+ * service on its current unit, binary and config, systemd's loaded units
+ * equal to the files, a report that says converged only when that holds, and
+ * an empty plan after.
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { Resource } from "../resource.js";
+import { SimHost } from "../sim/simhost.js";
+import type { SimState } from "../sim/state.js";
+import { RELOAD_ID } from "./actions.js";
+import { apply } from "./apply.js";
+import { type Fault, faultOptions, faultsAt, leftIntents, owed, ready } from "./crash.fixture.js";
+import { numRuns, scenarioArb } from "./engine.fixture.js";
+import { plan } from "./plan.js";
+
+/** Apply with `fault`, then again without; checks (a)–(d) and returns what the run saw, for messages. */
+const crashAndRecover = async (resources: readonly Resource[], initial: SimState, fault: Fault) => {
+  const host = new SimHost(initial, faultOptions(fault));
+  const first = await apply(await plan(resources, host), host, { recheckFacts: false });
+  const afterFirst = owed(host, resources);
+  // (c) for the interrupted apply: converged only when nothing is owed.
+  if (first.hosts[0]!.converged) expect(afterFirst, JSON.stringify(first)).toEqual([]);
+  host.reconnect();
+  const secondPlan = await plan(resources, host);
+  const second = await apply(secondPlan, host, { recheckFacts: false });
+  const why = JSON.stringify({ fault, first: first.hosts[0], second: second.hosts[0], afterFirst });
+  // (a) and (b) after the second apply, and (c): it says converged, and that is true.
+  expect(owed(host, resources), why).toEqual([]);
+  expect(second.hosts[0]!.converged, why).toBe(true);
+  expect(leftIntents(host.state, resources), why).toEqual([]);
+  // (d) a third plan is empty.
+  expect(ready(await plan(resources, host)).actions, why).toEqual([]);
+  return { host, secondPlan };
+};
+
+describe("crash safety on SimHost", () => {
+  it("loses no restart and no daemon-reload whatever op an apply stops at and however it stops", async () => {
+    await fc.assert(
+      fc.asyncProperty(scenarioArb, fc.constantFrom(0, 1, 2, 3), async (s, k) => {
+        const ops = ready(await plan(s.resources, new SimHost(s.initial))).actions.flatMap((a) => a.ops);
+        // Every op index; the way the apply stops is drawn per run (all four over the runs).
+        for (let i = 0; i < ops.length; i++) await crashAndRecover(s.resources, s.initial, faultsAt(i)[k]!);
+      }),
+      { numRuns },
+    );
+  });
+
+  it("puts the one daemon-reload after every unit file op and before every systemctl op of a unit, in every plan", async () => {
+    await fc.assert(
+      fc.asyncProperty(scenarioArb, async (s) => {
+        const p = ready(await plan(s.resources, new SimHost(s.initial)));
+        const ops = p.actions.flatMap((a) => a.ops);
+        const reloads = ops.flatMap((o, i) =>
+          o.op === "systemctl" && o.verb === "daemon-reload" ? [i] : [],
+        );
+        const unitWrites = ops.flatMap((o, i) =>
+          "path" in o && o.path.startsWith("/etc/systemd/system/") ? [i] : [],
+        );
+        const serviceOps = ops.flatMap((o, i) => (o.op === "systemctl" && o.unit !== undefined ? [i] : []));
+        expect(reloads.length).toBe(unitWrites.length > 0 ? 1 : reloads.length);
+        expect(reloads.length).toBeLessThanOrEqual(1);
+        const reload = reloads[0];
+        if (reload === undefined) return;
+        for (const i of unitWrites) expect(i).toBeLessThan(reload);
+        for (const i of serviceOps) expect(i).toBeGreaterThan(reload);
+        // Its record is written before the first unit op and cleared after the reload only.
+        const recorded = ops.findIndex((o) => o.op === "intent" && o.action === "add" && o.reload);
+        const cleared = ops.findIndex((o) => o.op === "intent" && o.action === "remove" && o.reload);
+        if (unitWrites.length > 0) {
+          expect(recorded).toBeGreaterThanOrEqual(0);
+          expect(recorded).toBeLessThan(unitWrites[0]!);
+        }
+        expect(cleared).toBe(reload + 1);
+        expect(p.actions.filter((a) => a.id === RELOAD_ID)).toHaveLength(1);
+      }),
+      { numRuns },
+    );
+  });
+
+  it("whatever deps are declared, a plan either keeps that order or fails naming a cycle through the daemon-reload", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        scenarioArb,
+        fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 4 }),
+        async (s, edges) => {
+          const ids = s.resources.map((r) => `${r.kind}[${r.name}]`);
+          // Extra deps from units and files onto anything declared, services included.
+          const resources = s.resources.map((r) => ({ ...r, deps: [...(r.deps ?? [])] }));
+          for (const [a, b] of edges) {
+            const from = resources[a % resources.length];
+            const to = ids[b % ids.length];
+            if (
+              from &&
+              to &&
+              (from.kind === "unit" || from.kind === "file") &&
+              to !== `${from.kind}[${from.name}]`
+            )
+              from.deps.push(to);
+          }
+          const h = (await plan(resources, new SimHost(s.initial))).hosts[0]!;
+          if (h.status === "error") {
+            expect(h.errors.join("\n")).toMatch(/dependency cycle|systemd\[daemon-reload\] -> unit\[/);
+            return;
+          }
+          const ops = h.actions.flatMap((a) => a.ops);
+          const reload = ops.findIndex((o) => o.op === "systemctl" && o.verb === "daemon-reload");
+          ops.forEach((o, i) => {
+            if ("path" in o && o.path.startsWith("/etc/systemd/system/")) expect(i).toBeLessThan(reload);
+            if (o.op === "systemctl" && o.unit !== undefined) expect(i).toBeGreaterThan(reload);
+          });
+        },
+      ),
+      { numRuns },
+    );
+  });
+
+  it("records every restart before the first op of each action that makes it due, and clears it only after the restart", async () => {
+    await fc.assert(
+      fc.asyncProperty(scenarioArb, async (s) => {
+        const p = ready(await plan(s.resources, new SimHost(s.initial)));
+        const ops = p.actions.flatMap((a) => a.ops);
+        for (const a of p.actions.filter((x) => x.action === "restart")) {
+          const unit = a.ops.find((o) => o.op === "systemctl")?.unit;
+          if (unit === undefined) continue;
+          const restartAt = ops.findIndex(
+            (o) => o.op === "systemctl" && o.verb === "restart" && o.unit === unit,
+          );
+          const clearAt = ops.findIndex(
+            (o) => o.op === "intent" && o.action === "remove" && o.restart.includes(unit),
+          );
+          expect(clearAt).toBeGreaterThan(restartAt);
+          for (const cause of a.after) {
+            const causeAction = p.actions.find((x) => x.id === cause && x.action !== "restart")!;
+            expect(causeAction.ops[0]).toMatchObject({ op: "intent", action: "add", at: cause });
+            expect((causeAction.ops[0] as { restart: string[] }).restart).toContain(unit);
+          }
+        }
+      }),
+      { numRuns },
+    );
+  });
+});
+
+describe("crash safety of an mtu change, at every op and in every way", () => {
+  const units = (mtu: number): Resource[] => [
+    {
+      kind: "unit",
+      name: "docker.service",
+      props: {
+        content: `[Service]\nExecStart=/usr/bin/dockerd --mtu=${mtu}\n\n[Install]\nWantedBy=multi-user.target\n`,
+      },
+      notify: ["service[docker]"],
+    },
+    {
+      kind: "file",
+      name: "/etc/kubernetes/kubelet.yaml",
+      props: { content: `mtu: ${mtu}\n` },
+      notify: ["service[kubelet]"],
+    },
+    {
+      kind: "unit",
+      name: "kubelet.service",
+      props: {
+        content: `[Unit]\nAfter=docker.service\n\n[Service]\nExecStart=/usr/bin/kubelet --config=/etc/kubernetes/kubelet.yaml\n\n[Install]\nWantedBy=multi-user.target\n`,
+      },
+      notify: ["service[kubelet]"],
+    },
+    { kind: "service", name: "docker", props: { enabled: true, state: "running" } },
+    {
+      kind: "service",
+      name: "kubelet",
+      props: { enabled: true, state: "running" },
+      deps: ["service[docker]"],
+    },
+  ];
+
+  it("recovers from every fault at every op index", async () => {
+    const base = new SimHost();
+    const setup = await apply(await plan(units(1500), base), base);
+    expect(setup.hosts[0]!.converged).toBe(true);
+    const change = units(1450);
+    const ops = ready(await plan(change, new SimHost(base.state))).actions.flatMap((a) => a.ops);
+    expect(ops.length).toBeGreaterThan(5);
+    for (let i = 0; i < ops.length; i++)
+      for (const fault of faultsAt(i)) {
+        // A fresh op clock for each run: the host's state after the set-up apply, faults counted from this apply.
+        await crashAndRecover(change, base.state, fault);
+      }
+  });
+});
