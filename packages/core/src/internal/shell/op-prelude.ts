@@ -150,7 +150,9 @@ tend_intent() {
   printf '%s\n' "$@" > "$t.e" || { rm -f -- "$t.e"; return 1; }
   TEND_STAMP="$(date -u +%Y-%m-%dT%H:%M:%SZ) $TEND_AT"
   export TEND_STAMP
-  { if [ -f "$f" ]; then cat -- "$f"; fi; } | awk -v act="$act" '
+  # The old record is copied first: a read error must fail the op, not empty the record.
+  if [ -f "$f" ]; then cat -- "$f" > "$t.o" || { rm -f -- "$t.e" "$t.o"; return 1; }; else : > "$t.o"; fi
+  awk -v act="$act" '
     NR == FNR { want[$0] = 1; order[++n] = $0; next }
     $0 == "" { next }
     {
@@ -162,8 +164,8 @@ tend_intent() {
       print
     }
     END { if (act == "add") for (i = 1; i <= n; i++) if (!(order[i] in have)) print order[i] " " ENVIRON["TEND_STAMP"] }
-  ' "$t.e" - > "$t" || { rm -f -- "$t" "$t.e"; return 1; }
-  rm -f -- "$t.e"
+  ' "$t.e" "$t.o" > "$t" || { rm -f -- "$t" "$t.e" "$t.o"; return 1; }
+  rm -f -- "$t.e" "$t.o"
   if [ -s "$t" ]; then
     sync -- "$t" 2>/dev/null || sync
     mv -fT -- "$t" "$f"
