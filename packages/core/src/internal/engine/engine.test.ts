@@ -171,6 +171,33 @@ describe("engine scenarios", () => {
     expect(host.state.loadedUnits["a.service"]).toBe(host.state.services["a.service"]!.startedUnit);
   });
 
+  it("runs the reload before a left-over restart whose unit file also changed", async () => {
+    const host0 = await convergedHost([unit("a", "/bin/a"), service("a")]);
+    const host = new SimHost(host0.state);
+    host.mutate((d) => {
+      d.files["/var/lib/tend/pending-restarts"] = {
+        type: "file",
+        content: Buffer.from("restart a.service 2026-01-01T00:00:00Z file[/etc/a.conf]\n").toString("base64"),
+        mode: 0o644,
+        owner: "root",
+        group: "root",
+      };
+    });
+    const rs = [unit("a", "/bin/a --new"), service("a")];
+    const next = ready(await plan(rs, host));
+    expect(next.actions.map((a) => `${a.action} ${a.id}`)).toEqual([
+      "update unit[a.service]",
+      `reload ${RELOAD_ID}`,
+      "restart service[a]",
+    ]);
+    expect(next.actions[2]!.reasons).toEqual([
+      "notified by unit[a.service]",
+      "restart left over from an apply interrupted at file[/etc/a.conf] (2026-01-01T00:00:00Z)",
+    ]);
+    expect((await apply({ format: "tend-plan/1", hosts: [next] }, host)).hosts[0]!.converged).toBe(true);
+    expect(host.state.services["a.service"]!.startedUnit).toBe(host.state.loadedUnits["a.service"]);
+  });
+
   it("reads the record of earlier versions (one unit per line) as due restarts", async () => {
     const host0 = await convergedHost([unit("a", "/bin/a"), service("a")]);
     const host = new SimHost(host0.state);
