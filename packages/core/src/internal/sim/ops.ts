@@ -92,13 +92,14 @@ const systemctlOp = (draft: Draft<SimState>, op: OpOf<"systemctl">, ctx: OpConte
       } else if (loaded !== hash) {
         ctx.warn(`${op.verb} ${unit}: unit file changed on disk since the last daemon-reload`);
       }
+      // It now runs the unit systemd has loaded (none: the file as found on demand).
+      const { startedUnit: _before, ...rest } = svc;
       draft.services[unit] = {
-        ...svc,
+        ...rest,
         active: "active",
         startedAt: ctx.clock,
         ...(loaded === undefined ? {} : { startedUnit: loaded }),
       };
-      if (loaded === undefined) delete draft.services[unit]!.startedUnit;
       return;
     }
     case "stop":
