@@ -166,6 +166,22 @@ describe("units and services", () => {
     expect(await state()).toEqual({ load: "loaded", active: "inactive", enabled: "disabled" });
   });
 
+  it("disable of a unit whose file is gone removes its leftover link, and fails when there is none (as SimHost models)", async () => {
+    const link = "/etc/systemd/system/multi-user.target.wants/tend-gone.service";
+    await onHost(h.host, `ln -s /etc/systemd/system/tend-gone.service ${link}`);
+    expect(await probeOne(h.target, { type: "unit", name: "tend-gone.service" })).toMatchObject({
+      load: "not-found",
+      enabled: "",
+    });
+    await runOk(h.target, [{ op: "systemctl", verb: "disable", unit: "tend-gone.service" }]);
+    expect(await onHost(h.host, `test -L ${link} && echo kept || echo removed`)).toBe("removed\n");
+    const again = await h.target.run(
+      [{ op: "systemctl", verb: "disable", unit: "tend-gone.service" }],
+      new Map(),
+    );
+    expect(E.isLeft(again) && again.left._tag).toBe("OpFailed");
+  });
+
   it("reads a unit without [Install] as static", async () => {
     const oneshot = "[Service]\nType=oneshot\nExecStart=/bin/true\n";
     await runOk(
