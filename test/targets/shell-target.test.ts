@@ -166,6 +166,22 @@ describe("units and services", () => {
     expect(await state()).toEqual({ load: "loaded", active: "inactive", enabled: "disabled" });
   });
 
+  it("disable of a unit whose file is gone removes its leftover link, and fails when there is none (as SimHost models)", async () => {
+    const link = "/etc/systemd/system/multi-user.target.wants/tend-gone.service";
+    await onHost(h.host, `ln -s /etc/systemd/system/tend-gone.service ${link}`);
+    expect(await probeOne(h.target, { type: "unit", name: "tend-gone.service" })).toMatchObject({
+      load: "not-found",
+      enabled: "",
+    });
+    await runOk(h.target, [{ op: "systemctl", verb: "disable", unit: "tend-gone.service" }]);
+    expect(await onHost(h.host, `test -L ${link} && echo kept || echo removed`)).toBe("removed\n");
+    const again = await h.target.run(
+      [{ op: "systemctl", verb: "disable", unit: "tend-gone.service" }],
+      new Map(),
+    );
+    expect(E.isLeft(again) && again.left._tag).toBe("OpFailed");
+  });
+
   it("reads a unit without [Install] as static", async () => {
     const oneshot = "[Service]\nType=oneshot\nExecStart=/bin/true\n";
     await runOk(
@@ -305,15 +321,24 @@ describe("check probe, exec and pending ops", () => {
     ]);
   });
 
-  it("exec runs argv; pending add and remove keep the restart record sorted and remove it when empty", async () => {
+  it("exec runs argv; intent add records restarts and the reload stamped with the host's time, remove clears them and the record", async () => {
     await runOk(h.target, [
       { op: "exec", argv: ["touch", "/srv/exec-ran"] },
-      { op: "pending", action: "add", units: ["b.service", "a.service"] },
+      {
+        op: "intent",
+        action: "add",
+        restart: ["b.service", "a.service"],
+        reload: true,
+        at: "unit[b.service]",
+      },
     ]);
-    expect(await onHost(h.host, "test -e /srv/exec-ran && cat /var/lib/tend/pending-restarts")).toBe(
-      "a.service\nb.service\n",
+    const text = await onHost(h.host, "test -e /srv/exec-ran && cat /var/lib/tend/pending-restarts");
+    expect(text.replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/g, "TIME")).toBe(
+      "restart b.service TIME unit[b.service]\nrestart a.service TIME unit[b.service]\ndaemon-reload TIME unit[b.service]\n",
     );
-    await runOk(h.target, [{ op: "pending", action: "remove", units: ["a.service", "b.service"] }]);
+    await runOk(h.target, [
+      { op: "intent", action: "remove", restart: ["a.service", "b.service"], reload: true },
+    ]);
     expect(await probeOne(h.target, { type: "file", path: "/var/lib/tend/pending-restarts" })).toEqual({
       type: "absent",
     });

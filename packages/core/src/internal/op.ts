@@ -129,12 +129,23 @@ export const Op = t.union([
   t.type({ op: t.literal("packages"), manager: PackageManagerC, install: t.array(PackageName) }),
   t.type({ op: t.literal("swapoff") }),
   t.type({ op: t.literal("exec"), argv: ExecArgv }),
-  /** Add units to or remove them from the host's pending-restart record. */
-  t.type({
-    op: t.literal("pending"),
-    action: t.union([t.literal("add"), t.literal("remove")]),
-    units: t.array(t.string),
-  }),
+  /**
+   * Write-ahead intents (the record at PENDING_RESTARTS_PATH): `add` records
+   * restarts of `restart` units and, with `reload`, a daemon-reload as due
+   * before the ops that make them due, stamped with the host's UTC time and
+   * `at` (the action about to run); `remove` clears them once they ran. The
+   * record is replaced atomically and synced, so a kill leaves the old or the
+   * new record, never a torn one.
+   */
+  t.intersection([
+    t.type({
+      op: t.literal("intent"),
+      action: t.union([t.literal("add"), t.literal("remove")]),
+      restart: t.array(UnitName),
+      reload: t.boolean,
+    }),
+    t.partial({ at: OneLine }),
+  ]),
 ]);
 export type Op = t.TypeOf<typeof Op>;
 
@@ -216,6 +227,12 @@ export const refuseInvalid = (
   };
 };
 
+/** The entries of an intent op as the record spells them: `restart <unit>` and `daemon-reload`. */
+export const intentEntries = (op: Extract<Op, { op: "intent" }>): string[] => [
+  ...op.restart.map((u) => `restart ${u}`),
+  ...(op.reload ? ["daemon-reload"] : []),
+];
+
 /** One line that names an op for humans and error messages; an invalid op is shown as its JSON. */
 export const describeOp = (op: Op): string => (Op.is(op) ? describeValid(op) : `invalid op ${shown(op)}`);
 
@@ -247,7 +264,7 @@ const describeValid = (op: Op): string => {
       return "swapoff -a";
     case "exec":
       return `exec ${op.argv.join(" ")}`;
-    case "pending":
-      return `pending ${op.action} ${op.units.join(" ")}`;
+    case "intent":
+      return `intent ${op.action} ${intentEntries(op).join(", ")}${op.at ? ` (at ${op.at})` : ""}`;
   }
 };

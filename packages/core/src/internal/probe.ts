@@ -7,7 +7,13 @@ import * as t from "io-ts";
 
 /** Where tend keeps its own records on a host (pending restarts, archive manifests). */
 export const STATE_DIR = "/var/lib/tend";
-/** One unit name per line: restarts that were due when an apply stopped. */
+/**
+ * Write-ahead intents: restarts and a daemon-reload that are due on the host,
+ * one per line, `restart <unit> <utc time> <action id>` or `daemon-reload
+ * <utc time> <action id>` (the action that was about to run when they became
+ * due). A line holding only a unit name (the record of earlier versions) is a
+ * restart of that unit.
+ */
 export const PENDING_RESTARTS_PATH = `${STATE_DIR}/pending-restarts`;
 /** File contents larger than this are hashed but not returned (text diffs only below it). */
 export const CONTENT_LIMIT = 65_536;

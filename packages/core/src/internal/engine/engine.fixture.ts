@@ -3,7 +3,9 @@
  * a small pool (so they collide and depend on each other) and initial
  * SimHost states that already hold some of that pool, right or wrong.
  */
+import { createHash } from "node:crypto";
 import fc from "fast-check";
+import { downloadRecordPath } from "../kinds/common.js";
 import type { Resource } from "../resource.js";
 import { freshDebianHost, type SimStateOverrides } from "../sim/debian.js";
 import type { SimFile, SimState } from "../sim/state.js";
@@ -11,6 +13,11 @@ import type { SimFile, SimState } from "../sim/state.js";
 export const DIRS = ["/srv/t", "/srv/t/a", "/srv/t/a/b", "/srv/t/c"] as const;
 export const FILE_NAMES = ["f1", "f2.json", "f3.yaml", "f4"] as const;
 export const SERVICES = ["alpha", "beta"] as const;
+/** Binaries fetched by downloads, each in three versions served at their own url. */
+export const TOOLS = ["tool1", "tool2"] as const;
+const toolUrl = (tool: string, variant: number): string => `http://artifacts.example/${tool}-v${variant}`;
+const toolBody = (tool: string, variant: number): string => `#!/bin/sh\necho ${tool} v${variant}\n`;
+const sha256 = (s: string): string => createHash("sha256").update(s).digest("hex");
 const MODES = [0o644, 0o600, 0o640, 0o755] as const;
 
 /** A string marked so a leaked secret is easy to find in plan output. */
@@ -61,6 +68,15 @@ const declaredArb = fc.record({
     }),
     { maxLength: 2, selector: (s) => s.name },
   ),
+  downloads: fc.uniqueArray(
+    fc.record({
+      tool: fc.constantFrom(...TOOLS),
+      variant: fc.nat(2),
+      checksum: fc.boolean(),
+      notify: fc.option(fc.constantFrom(...SERVICES), { nil: undefined }),
+    }),
+    { maxLength: 2, selector: (d) => d.tool },
+  ),
   forward: fc.option(fc.constantFrom("0", "1"), { nil: undefined }),
   packages: fc.subarray(["socat", "ebtables"]),
   kmods: fc.subarray(["overlay", "nf_conntrack"]),
@@ -83,6 +99,12 @@ const initialArb = fc.record({
   swap: fc.boolean(),
   svcGroupGid: fc.option(fc.constantFrom(700, 701), { nil: undefined }),
   pending: fc.subarray(SERVICES.map((s) => `${s}.service`)),
+  /** The record's format: a bare unit per line (earlier versions) or stamped intents, maybe with a reload. */
+  pendingFormat: fc.constantFrom("bare", "stamped", "stamped+reload"),
+  /** Units enabled by a link left behind while their unit file is gone. */
+  leftoverEnabled: fc.subarray(SERVICES.map((s) => `${s}.service`)),
+  /** Tools already installed, at some version (recorded, as a download leaves them). */
+  tools: fc.array(fc.tuple(fc.constantFrom(...TOOLS), fc.nat(2)), { maxLength: 2 }),
 });
 
 const textFile = (content: string, mode = 0o644): SimFile => ({
@@ -137,6 +159,18 @@ export const scenarioArb: fc.Arbitrary<Scenario> = fc.tuple(declaredArb, initial
       props: { enabled: s.enabled, state: s.running ? "running" : "stopped" },
     });
   }
+  for (const dl of d.downloads) {
+    resources.push({
+      kind: "download",
+      name: `/opt/bin/${dl.tool}`,
+      props: {
+        url: toolUrl(dl.tool, dl.variant),
+        checksum: dl.checksum ? { algo: "sha256", hex: sha256(toolBody(dl.tool, dl.variant)) } : null,
+        mode: 0o755,
+      },
+      ...(dl.notify && declaredServices.has(dl.notify) ? { notify: [`service[${dl.notify}]`] } : {}),
+    });
+  }
   if (d.forward) resources.push({ kind: "sysctl", name: "net.ipv4.ip_forward", props: { value: d.forward } });
   for (const p of d.packages) resources.push({ kind: "package", name: p, props: {} });
   for (const m of d.kmods) resources.push({ kind: "kmod", name: m, props: {} });
@@ -157,14 +191,31 @@ export const scenarioArb: fc.Arbitrary<Scenario> = fc.tuple(declaredArb, initial
     files["/etc/fstab"] = textFile(
       "# /etc/fstab\n/dev/vda1 / ext4 defaults 0 1\n/swapfile none swap sw 0 0\n",
     );
-  const pendingUnits = init.pending.filter((u) => services[u]);
-  if (pendingUnits.length > 0)
-    files["/var/lib/tend/pending-restarts"] = textFile(`${pendingUnits.join("\n")}\n`);
+  for (const u of init.leftoverEnabled)
+    if (!services[u]) services[u] = { active: "inactive", enabled: "enabled" };
+  for (const [tool, variant] of init.tools) {
+    files[`/opt/bin/${tool}`] = textFile(toolBody(tool, variant), 0o755);
+    files[downloadRecordPath(`/opt/bin/${tool}`)] = textFile(`${toolUrl(tool, variant)}\n`);
+  }
+  const pendingUnits = init.pending.filter((u) => files[`/etc/systemd/system/${u}`]);
+  const stamp = "2026-01-01T00:00:00Z unit[earlier]";
+  const lines = [
+    ...pendingUnits.map((u) => (init.pendingFormat === "bare" ? u : `restart ${u} ${stamp}`)),
+    ...(init.pendingFormat === "stamped+reload" ? [`daemon-reload ${stamp}`] : []),
+  ];
+  if (lines.length > 0) files["/var/lib/tend/pending-restarts"] = textFile(`${lines.join("\n")}\n`);
   const overrides: SimStateOverrides = {
     files,
     services,
     sysctls: { "net.ipv4.ip_forward": init.forward },
     swap: init.swap ? ["/swapfile"] : [],
+    available: {
+      urls: Object.fromEntries(
+        TOOLS.flatMap((t) =>
+          [0, 1, 2].map((v) => [toolUrl(t, v), Buffer.from(toolBody(t, v)).toString("base64")]),
+        ),
+      ),
+    },
     ...(init.svcGroupGid ? { groups: { svc: { gid: init.svcGroupGid, members: [] } } } : {}),
   };
   return { resources, initial: freshDebianHost(overrides), secrets };

@@ -93,9 +93,153 @@ describe("engine scenarios", () => {
     expect(failed.hosts[0]!.pending).toEqual([{ id: "service[app]", action: "restart" }]);
     const next = ready(await plan(changed, host));
     expect(next.actions.map((a) => `${a.action} ${a.id}`)).toEqual(["restart service[app]"]);
-    expect(next.actions[0]!.reasons).toEqual(["restart left pending by an earlier apply"]);
+    expect(next.actions[0]!.reasons).toEqual([
+      expect.stringMatching(
+        /^restart left over from an apply interrupted at file\[\/etc\/app\.conf\] \(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\)$/,
+      ),
+    ]);
     const done = await apply({ format: "tend-plan/2", hosts: [next] }, host);
     expect(done.hosts[0]!.converged).toBe(true);
+  });
+
+  it("fails the plan, naming the cycle, when a unit file must be written after a service op", async () => {
+    const rs: Resource[] = [
+      { ...unit("a", "/bin/a") },
+      service("a"),
+      { ...unit("b", "/bin/b"), deps: ["service[a]"] },
+      service("b"),
+    ];
+    const h = (await plan(rs, new SimHost(freshDebianHost()))).hosts[0]!;
+    expect(h.status).toBe("error");
+    expect(h.status === "error" && h.errors).toEqual([
+      "no order runs the daemon-reload after every unit file and before every service op: unit[b.service] -> service[a] -> systemd[daemon-reload] -> unit[b.service]",
+    ]);
+  });
+
+  it("keeps a restart due when the connection drops right after its unit file is written (issue 8: service[a] notified by unit[a.service])", async () => {
+    const host0 = await convergedHost([unit("a", "/bin/a"), service("a")]);
+    const changed = [unit("a", "/bin/a --mtu=1450"), service("a")];
+    const ops = ready(await plan(changed, host0)).actions.flatMap((a) => a.ops);
+    const write = ops.findIndex((o) => o.op === "writeFile");
+    for (const dropAfterOp of [0, write]) {
+      const host = new SimHost(host0.state, { dropAfterOp });
+      const first = await apply(await plan(changed, host), host);
+      expect(first.hosts[0]!.status).toBe("failed");
+      host.reconnect();
+      const next = ready(await plan(changed, host));
+      const restart = next.actions.find((a) => a.action === "restart" && a.id === "service[a]");
+      expect(restart?.reasons).toContainEqual(
+        expect.stringMatching(/^restart left over from an apply interrupted at unit\[a\.service\] \(.+Z\)$/),
+      );
+      // Once the unit file is on disk, only the reload and the restart remain.
+      if (dropAfterOp === write)
+        expect(next.actions.map((a) => `${a.action} ${a.id}`)).toEqual([
+          `reload ${RELOAD_ID}`,
+          "restart service[a]",
+        ]);
+      const before = host.state.services["a.service"]!.startedAt!;
+      const done = await apply({ format: "tend-plan/2", hosts: [next] }, host);
+      expect(done.hosts[0]!.converged).toBe(true);
+      const svc = host.state.services["a.service"]!;
+      expect(svc.startedAt).toBeGreaterThan(before);
+      expect(svc.startedUnit).toBe(host.state.loadedUnits["a.service"]);
+      expect(host.state.files["/var/lib/tend/pending-restarts"]).toBeUndefined();
+    }
+  });
+
+  it("keeps the daemon-reload due when it fails after the unit file was written, and plans it next", async () => {
+    const host0 = await convergedHost([unit("a", "/bin/a"), service("a")]);
+    const changed = [unit("a", "/bin/a2"), service("a")];
+    const ops = ready(await plan(changed, host0)).actions.flatMap((a) => a.ops);
+    const failAtOp = ops.findIndex((o) => o.op === "systemctl" && o.verb === "daemon-reload");
+    const host = new SimHost(host0.state, { failAtOp });
+    const first = await apply(await plan(changed, host), host);
+    expect(first.hosts[0]!.failedAction).toBe(RELOAD_ID);
+    expect(first.hosts[0]!.converged).toBe(false);
+    const next = ready(await plan(changed, host));
+    expect(next.actions.map((a) => `${a.action} ${a.id}`)).toEqual([
+      `reload ${RELOAD_ID}`,
+      "restart service[a]",
+    ]);
+    expect(next.actions[0]!.reasons).toEqual([
+      expect.stringMatching(
+        /^daemon-reload left over from an apply interrupted at unit\[a\.service\] \(.+Z\)$/,
+      ),
+    ]);
+    const done = await apply({ format: "tend-plan/2", hosts: [next] }, host);
+    expect(done.hosts[0]!.converged).toBe(true);
+    expect(host.state.loadedUnits["a.service"]).toBe(host.state.services["a.service"]!.startedUnit);
+  });
+
+  it("runs the reload before a left-over restart whose unit file also changed", async () => {
+    const host0 = await convergedHost([unit("a", "/bin/a"), service("a")]);
+    const host = new SimHost(host0.state);
+    host.mutate((d) => {
+      d.files["/var/lib/tend/pending-restarts"] = {
+        type: "file",
+        content: Buffer.from("restart a.service 2026-01-01T00:00:00Z file[/etc/a.conf]\n").toString("base64"),
+        mode: 0o644,
+        owner: "root",
+        group: "root",
+      };
+    });
+    const rs = [unit("a", "/bin/a --new"), service("a")];
+    const next = ready(await plan(rs, host));
+    expect(next.actions.map((a) => `${a.action} ${a.id}`)).toEqual([
+      "update unit[a.service]",
+      `reload ${RELOAD_ID}`,
+      "restart service[a]",
+    ]);
+    expect(next.actions[2]!.reasons).toEqual([
+      "notified by unit[a.service]",
+      "restart left over from an apply interrupted at file[/etc/a.conf] (2026-01-01T00:00:00Z)",
+    ]);
+    expect((await apply({ format: "tend-plan/2", hosts: [next] }, host)).hosts[0]!.converged).toBe(true);
+    expect(host.state.services["a.service"]!.startedUnit).toBe(host.state.loadedUnits["a.service"]);
+  });
+
+  it("reads the record of earlier versions (one unit per line) as due restarts", async () => {
+    const host0 = await convergedHost([unit("a", "/bin/a"), service("a")]);
+    const host = new SimHost(host0.state);
+    host.mutate((d) => {
+      d.files["/var/lib/tend/pending-restarts"] = {
+        type: "file",
+        content: Buffer.from("a.service\n").toString("base64"),
+        mode: 0o644,
+        owner: "root",
+        group: "root",
+      };
+    });
+    const next = ready(await plan([unit("a", "/bin/a"), service("a")], host));
+    expect(next.actions.map((a) => `${a.action} ${a.id}`)).toEqual(["restart service[a]"]);
+    expect(next.actions[0]!.reasons).toEqual(["restart left pending by an earlier apply"]);
+    expect((await apply({ format: "tend-plan/2", hosts: [next] }, host)).hosts[0]!.converged).toBe(true);
+  });
+
+  it("disables in one apply a service whose unit file it creates over a leftover enablement, saying the state is unknown", async () => {
+    const host = new SimHost(
+      freshDebianHost({ services: { "a.service": { active: "inactive", enabled: "enabled" } } }),
+    );
+    const rs = [
+      unit("a", "/bin/a"),
+      { kind: "service", name: "a", props: { enabled: false, state: "stopped" } },
+    ];
+    const p = ready(await plan(rs, host));
+    expect(p.actions.find((a) => a.id === "service[a]")?.unknown).toEqual([
+      "enabled: known after the unit file is loaded",
+    ]);
+    const r = await apply({ format: "tend-plan/2", hosts: [p] }, host);
+    expect(r.hosts[0]!.converged, JSON.stringify(r.hosts[0]!.pending)).toBe(true);
+    expect(host.state.services["a.service"]!.enabled).toBe("disabled");
+  });
+
+  it("converges a user whose current primary group is listed in its groups", async () => {
+    // useradd without -g made the group "app" its primary group.
+    const host = await convergedHost([{ kind: "user", name: "app", props: {} }]);
+    const rs: Resource[] = [{ kind: "user", name: "app", props: { groups: ["app", "adm"] } }];
+    const r = await apply(await plan(rs, host), host);
+    expect(r.hosts[0]!.converged, JSON.stringify(r.hosts[0]!.pending)).toBe(true);
+    expect(ready(await plan(rs, host)).actions).toEqual([]);
   });
 
   it("refuses a saved plan whose host facts changed since planning", async () => {

@@ -42,6 +42,13 @@ export type PlanError =
       readonly origin?: string;
     }
   | { readonly _tag: "Cycle"; readonly cycles: readonly (readonly string[])[] }
+  /**
+   * The declared graph puts a service op before a unit write (or a unit write
+   * after a service op), so no order runs the host's one daemon-reload after
+   * every unit write and before every service op. `cycle` is the chain of
+   * "runs after" edges through `systemd[daemon-reload]`.
+   */
+  | { readonly _tag: "ReloadOrder"; readonly cycle: readonly string[] }
   | { readonly _tag: "SourceUnreadable"; readonly id: string; readonly path: string; readonly reason: string }
   | { readonly _tag: "BlobMissing"; readonly id: string; readonly blob: string; readonly reason: string };
 
@@ -82,6 +89,8 @@ export const describePlanError = (e: PlanError): string => {
       return `${e.id}${at(e.origin)}: depends on ${e.dependency}, which is not declared`;
     case "Cycle":
       return `dependency cycle${e.cycles.length > 1 ? "s" : ""}: ${e.cycles.map((c) => [...c, c[0]].join(" -> ")).join("; ")}`;
+    case "ReloadOrder":
+      return `no order runs the daemon-reload after every unit file and before every service op: ${[...e.cycle, e.cycle[0]].join(" -> ")}`;
     case "SourceUnreadable":
       return `${e.id}: cannot read source ${e.path}: ${e.reason}`;
     case "BlobMissing":

@@ -7,14 +7,15 @@ import * as E from "fp-ts/lib/Either.js";
 import type { HostFacts } from "../facts.js";
 import { builtinKinds } from "../kinds/index.js";
 import type { Action, HostPlan, ReadyHostPlan, StoredResource, Summary } from "../plan/format.js";
-import { PENDING_RESTARTS_PATH, type Probe, type ProbeResult, probeKey } from "../probe.js";
+import { PENDING_RESTARTS_PATH, type Probe, probeKey } from "../probe.js";
 import type { AnyKind, Blob, KindContext, Resource } from "../resource.js";
 import type { Target } from "../target.js";
 import { buildActions, type NodeOutcome } from "./actions.js";
 import { BlobTable, type ReadSource } from "./content.js";
-import { canonicalJson, fromBase64, sha256Hex } from "./digest.js";
+import { canonicalJson, sha256Hex } from "./digest.js";
 import { describePlanError, type PlanError } from "./errors.js";
 import { buildGraph } from "./graph.js";
+import { intentsOf } from "./intents.js";
 
 export interface PlanOptions {
   /** Host facts already gathered (the CLI gathers them once to build resources). */
@@ -51,18 +52,8 @@ const refusalsOf = (outcomes: ReadonlyMap<string, NodeOutcome>): Extract<PlanErr
     diff.refusal ? [{ _tag: "Refused" as const, id: node.id, ...diff.refusal }] : [],
   );
 
+/** The write-ahead intent record, read first by every plan. */
 const pendingProbe: Probe = { type: "file", path: PENDING_RESTARTS_PATH, content: true };
-
-const pendingUnitsOf = (fact: ProbeResult | undefined): Set<string> => {
-  if (!fact || !("type" in fact) || fact.type !== "file" || !fact.contentBase64) return new Set();
-  const text = Buffer.from(fromBase64(fact.contentBase64)).toString("utf8");
-  return new Set(
-    text
-      .split("\n")
-      .map((l) => l.trim())
-      .filter((l) => l.length > 0),
-  );
-};
 
 const summarise = (actions: readonly Action[]): Summary => {
   const s = { create: 0, update: 0, delete: 0, restart: 0, reload: 0 };
@@ -157,7 +148,9 @@ export const planHost = async (
       errors: refused.map(describePlanError),
       refusals: refused.map(({ _tag, ...r }) => r),
     };
-  const actions = buildActions(graph.right, outcomes, pendingUnitsOf(results[0]));
+  const built = buildActions(graph.right, outcomes, intentsOf(results[0]));
+  if (E.isLeft(built)) return failed(host, [built.left]);
+  const actions = built.right;
 
   const used = actions.flatMap((a) => a.ops.flatMap((o) => (o.op === "writeFile" ? [o.blob] : [])));
   // Every blob an op writes has its bytes at hand (plan files inline them, apply uploads them).

@@ -84,10 +84,22 @@ describe("user", () => {
     {
       why: "an extra supplementary group is removed by setting the declared list",
       props: { groups: ["adm"] },
-      facts: [user({ groups: ["adm", "sudo"] })],
+      facts: [user({ groups: ["adm", "sudo"] }), { exists: true, gid: 4, members: [] }],
       action: "update",
       fields: ["groups"],
       ops: [{ op: "usermod", name: "docker", groups: ["adm"] }],
+    },
+    {
+      why: "without a declared primary group, the current one listed in groups is not a missing supplementary group",
+      props: { groups: ["docker", "adm"] },
+      facts: [
+        user({ gid: 666, groups: ["adm"] }),
+        { exists: true, gid: 666, members: [] },
+        { exists: true, gid: 4, members: [] },
+      ],
+      action: "noop",
+      fields: [],
+      ops: [],
     },
     {
       why: "undeclared fields are not compared",

@@ -211,14 +211,17 @@ describe("account kinds", () => {
   ]);
   const groupFactOf = (g: string | undefined): GroupFact[] =>
     g === undefined ? [] : [{ exists: true, gid: gids.get(g) ?? 0, members: [] }];
+  /** The group facts a user probes: its primary group, else each listed group. */
+  const groupFactsOf = (p: { group?: string; groups?: string[] }): GroupFact[] =>
+    p.group !== undefined ? groupFactOf(p.group) : (p.groups ?? []).flatMap(groupFactOf);
 
   it("user: any facts → ops iff change, and the ops converge", () => {
     fc.assert(
       fc.property(userProps, userFact, (p, u) => {
-        const facts: ProbeResult[] = [u, ...groupFactOf(p.group)];
+        const facts: ProbeResult[] = [u, ...groupFactsOf(p)];
         const r = evaluate(userKind, "u", p, facts);
         opsIffChange(r);
-        noop(evaluate(userKind, "u", p, [applyUserOps(u, r.ops, gids), ...groupFactOf(p.group)]));
+        noop(evaluate(userKind, "u", p, [applyUserOps(u, r.ops, gids), ...groupFactsOf(p)]));
       }),
     );
   });

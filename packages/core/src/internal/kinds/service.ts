@@ -1,9 +1,14 @@
 /**
  * service: a systemd unit's enablement and run state. Enablement first
- * (enable/disable), then state (start/stop). Only "enabled" counts as
- * enabled ("static" units cannot be enabled, so `enabled: false` leaves them
- * alone); "active" and "reloading" count as running. When notified, the
- * service restarts unless its own ops start or stop it anyway.
+ * (enable/disable), then state (start/stop). A unit without a unit file
+ * ("not-found", or is-enabled printing nothing) has an enablement that is
+ * unknown until the file exists (a leftover link may enable it then), and so
+ * has a "static" one when it is to be enabled (the file may gain an
+ * [Install] section in this apply): the plan says so and the op runs anyway,
+ * after the daemon-reload, so one apply ends as declared. A static unit that
+ * is to be disabled has nothing to disable. "active" and "reloading" count as
+ * running. When notified, the service restarts unless its own ops start or
+ * stop it anyway.
  */
 import * as t from "io-ts";
 import { isUnitName, problem, UnitName } from "../names.js";
@@ -50,11 +55,19 @@ export const serviceKind = defineKind<ServiceProps>({
   diff: (p, facts) => {
     const [u] = facts as readonly [UnitFact];
     const fields: FieldChange[] = [];
-    const enabled = u.enabled === "enabled";
-    if (p.enabled !== enabled) fields.push(field("enabled", u.enabled, p.enabled ? "enabled" : "disabled"));
+    const want = p.enabled ? "enabled" : "disabled";
+    const noFile = u.load === "not-found" || u.enabled === "" || u.enabled === "not-found";
+    const unknown = noFile || (u.enabled === "static" && p.enabled);
+    if (unknown) fields.push(field("enabled", u.enabled === "" ? "not-found" : u.enabled, want));
+    else if (u.enabled !== "static" && p.enabled !== (u.enabled === "enabled"))
+      fields.push(field("enabled", u.enabled, want));
     if (p.state === "running" ? !running(u.active) : stoppable(u.active))
       fields.push(field("active", u.active, p.state === "running" ? "active" : "inactive"));
-    return diffOf("update", fields);
+    return diffOf(
+      "update",
+      fields,
+      unknown ? { unknown: ["enabled: known after the unit file is loaded"] } : {},
+    );
   },
 
   ops: (p, diff, _facts, ctx) => {

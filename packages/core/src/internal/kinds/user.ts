@@ -2,8 +2,10 @@
  * user: a local account. Absent → useradd with every declared field; present
  * → usermod with only the fields that differ. Undeclared fields are left as
  * they are. The primary group is compared by gid, so the group is probed too.
- * `groups` is the exact list of supplementary groups (the primary group may
- * appear in the fact and is ignored).
+ * `groups` is the exact list of supplementary groups; the primary group (the
+ * declared one, else the current one, found by probing each listed group for
+ * its gid) is left out on both sides, as `id -Gn` lists it either way and
+ * usermod -G cannot make it a supplementary one.
  */
 import * as t from "io-ts";
 import { AccountName, accountName, problem } from "../names.js";
@@ -47,10 +49,14 @@ export const userKind = defineKind<UserProps>({
   probes: (p, ctx) => [
     { type: "user", name: ctx.name },
     ...(p.group !== undefined ? [{ type: "group" as const, name: p.group }] : []),
+    // Without a declared primary group, the current one is found among the listed groups by gid.
+    ...(p.group === undefined ? (p.groups ?? []) : []).map((name) => ({ type: "group" as const, name })),
   ],
 
   diff: (p, facts) => {
-    const [u, g] = facts as readonly [UserFact, GroupFact | undefined];
+    const u = facts[0] as UserFact;
+    const g = p.group !== undefined ? (facts[1] as GroupFact) : undefined;
+    const listed = facts.slice(p.group !== undefined ? 2 : 1) as readonly GroupFact[];
     const want = declared(p);
     if (!u.exists)
       return diffOf("create", [
@@ -62,8 +68,13 @@ export const userKind = defineKind<UserProps>({
     // A group that does not exist yet cannot be the user's primary group.
     if (p.group !== undefined && (!g?.exists || g.gid !== u.gid)) fields.push(field("group", u.gid, p.group));
     if (p.groups !== undefined) {
-      const have = sorted(u.groups.filter((x) => x !== p.group));
-      const wanted = sorted(p.groups.filter((x) => x !== p.group));
+      const current = p.groups.find((_, i) => {
+        const f = listed[i];
+        return f?.exists === true && f.gid === u.gid;
+      });
+      const primary = p.group ?? current;
+      const have = sorted(u.groups.filter((x) => x !== primary));
+      const wanted = sorted(p.groups.filter((x) => x !== primary));
       if (have.join("\n") !== wanted.join("\n")) fields.push(field("groups", have, wanted));
     }
     if (p.shell !== undefined && u.shell !== p.shell) fields.push(field("shell", u.shell, p.shell));

@@ -77,9 +77,9 @@ const table: [promise: string, op: Op, expected: string][] = [
   ],
   ["swapoff turns off all swap", { op: "swapoff" }, "tend_op 4 'swapoff' '-a' < /dev/null"],
   [
-    "a pending unit with a newline is refused (one unit per line)",
-    { op: "pending", action: "add", units: ["a\nb"] },
-    `tend_op 4 tend_fail 'refused: unit "a\\nb" must be one non-empty line' < /dev/null`,
+    "an intent names the action it was recorded at, quoted as one argument",
+    { op: "intent", action: "add", restart: ["a.service"], reload: true, at: "file[/etc/a b]" },
+    "tend_op 4 'tend_intent' 'add' '/var/lib/tend/pending-restarts' '/var/lib/tend/.pending-restarts.tend-r4' 'file[/etc/a b]' 'restart a.service' 'daemon-reload' < /dev/null",
   ],
   [
     "a value holding NUL is refused at its op, naming it",

@@ -137,16 +137,40 @@ tend_exec() {
   if [ "$#" -eq 0 ]; then tend_fail "exec of an empty argv"; fi
   exec "$@"
 }
-tend_pending() {
+# Write-ahead intents: $1 add|remove, $2 the record, $3 its temp, $4 the action
+# id stamped on added lines; then the entries ("restart UNIT", "daemon-reload").
+# A line's key is its entry; a bare unit name (older record) is "restart UNIT".
+# add keeps a line already there (due since then) and appends the others;
+# remove drops the lines of the entries. The new record is synced before the
+# rename and the directory after it, so a power cut leaves one whole record.
+tend_intent() {
   act=$1 f=$2 t=$3; shift 3
+  TEND_AT=$1; shift
   mkdir -p -- "\${f%/*}"
-  printf '%s\n' "$@" > "$t.units"
-  if [ "$act" = add ]; then
-    { if [ -f "$f" ]; then cat -- "$f"; fi; cat -- "$t.units"; } | sed '/^$/d' | LC_ALL=C sort -u > "$t"
-  else
-    { if [ -f "$f" ]; then cat -- "$f"; fi; } | grep -vxF -f "$t.units" | sed '/^$/d' | LC_ALL=C sort -u > "$t"
+  printf '%s\n' "$@" > "$t.e" || { rm -f -- "$t.e"; return 1; }
+  TEND_STAMP="$(date -u +%Y-%m-%dT%H:%M:%SZ) $TEND_AT"
+  export TEND_STAMP
+  # The old record is copied first: a read error must fail the op, not empty the record.
+  if [ -f "$f" ]; then cat -- "$f" > "$t.o" || { rm -f -- "$t.e" "$t.o"; return 1; }; else : > "$t.o"; fi
+  awk -v act="$act" '
+    NR == FNR { want[$0] = 1; order[++n] = $0; next }
+    $0 == "" { next }
+    {
+      k = $0
+      if (NF == 1) k = "restart " $1
+      else if ($1 == "restart") k = "restart " $2
+      else if ($1 == "daemon-reload") k = "daemon-reload"
+      if (k in want) { if (act == "remove") next; have[k] = 1 }
+      print
+    }
+    END { if (act == "add") for (i = 1; i <= n; i++) if (!(order[i] in have)) print order[i] " " ENVIRON["TEND_STAMP"] }
+  ' "$t.e" "$t.o" > "$t" || { rm -f -- "$t" "$t.e" "$t.o"; return 1; }
+  rm -f -- "$t.e" "$t.o"
+  if [ -s "$t" ]; then
+    sync -- "$t" 2>/dev/null || sync
+    mv -fT -- "$t" "$f"
+  else rm -f -- "$t" "$f"
   fi
-  rm -f -- "$t.units"
-  if [ -s "$t" ]; then mv -fT -- "$t" "$f"; else rm -f -- "$t" "$f"; fi
+  sync -- "\${f%/*}" 2>/dev/null || sync
 }
 `}`;

@@ -5,7 +5,7 @@
  * before anything runs, exactly as SimHost does, so no check lives here.
  */
 
-import type { Op } from "../op.js";
+import { intentEntries, type Op } from "../op.js";
 import { PENDING_RESTARTS_PATH, STATE_DIR } from "../probe.js";
 import { splitPath, tempBeside } from "./frame.js";
 import { kmodName, sysctlPath } from "./probe-script.js";
@@ -15,7 +15,7 @@ import { shellArgv, shellQuote, UnquotableError } from "./quote.js";
 export interface OpPaths {
   /** Temp dirs of `extract` are made under `<stateDir>/tmp`. */
   readonly stateDir: string;
-  /** The pending-restarts record. */
+  /** The write-ahead intent record (restarts and daemon-reloads due). */
   readonly pendingPath: string;
 }
 
@@ -140,13 +140,15 @@ const opArgv = (op: Op, rand: string, paths: OpPaths): string[] => {
       return ["swapoff", "-a"];
     case "exec":
       return ["tend_exec", ...op.argv];
-    case "pending":
+    case "intent":
+      if (op.restart.length === 0 && !op.reload) throw new Refused("an intent op needs an entry");
       return [
-        "tend_pending",
+        "tend_intent",
         op.action,
         paths.pendingPath,
         tempBeside(paths.pendingPath, rand),
-        ...op.units.map((u) => oneLine("unit", u)),
+        oneLine("action", op.at ?? "-"),
+        ...intentEntries(op),
       ];
   }
 };

@@ -222,17 +222,29 @@ describe("download", () => {
   });
 });
 
-describe("pending restarts", () => {
-  it("keeps a sorted, unique list and deletes the file when it empties", async () => {
-    const file = () => readFileSync(`${d}/state/pending-restarts`, "utf8");
-    await ok([{ op: "pending", action: "add", units: ["kubelet.service", "docker.service"] }]);
-    expect(file()).toBe("docker.service\nkubelet.service\n");
-    await ok([
-      { op: "pending", action: "add", units: ["docker.service", "a.service"] },
-      { op: "pending", action: "remove", units: ["kubelet.service"] },
-    ]);
-    expect(file()).toBe("a.service\ndocker.service\n");
-    await ok([{ op: "pending", action: "remove", units: ["a.service", "docker.service", "never.service"] }]);
+describe("write-ahead intents", () => {
+  /** The record with each UTC time stamp replaced by TIME. */
+  const record = () =>
+    readFileSync(`${d}/state/pending-restarts`, "utf8").replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/g, "TIME");
+
+  it("add keeps a line already due (an older record's bare unit too) and appends the others stamped with time and action", async () => {
+    mkdirSync(`${d}/state`, { recursive: true });
+    writeFileSync(`${d}/state/pending-restarts`, "old.service\n");
+    const at = "file[/etc/a b\\x]";
+    await ok([{ op: "intent", action: "add", restart: ["k.service", "old.service"], reload: true, at }]);
+    expect(record()).toBe(`old.service\nrestart k.service TIME ${at}\ndaemon-reload TIME ${at}\n`);
+    await ok([{ op: "intent", action: "add", restart: ["k.service"], reload: true, at: "unit[later]" }]);
+    expect(record()).toBe(`old.service\nrestart k.service TIME ${at}\ndaemon-reload TIME ${at}\n`);
+    expect(temps(`${d}/state`)).toEqual([]);
+  });
+
+  it("remove drops the entries (a bare unit by its name) and deletes the record when it empties", async () => {
+    mkdirSync(`${d}/state`, { recursive: true });
+    writeFileSync(`${d}/state/pending-restarts`, "old.service\n");
+    await ok([{ op: "intent", action: "add", restart: ["k.service"], reload: true, at: "unit[k.service]" }]);
+    await ok([{ op: "intent", action: "remove", restart: ["old.service", "never.service"], reload: true }]);
+    expect(record()).toBe("restart k.service TIME unit[k.service]\n");
+    await ok([{ op: "intent", action: "remove", restart: ["k.service"], reload: false }]);
     expect(existsSync(`${d}/state/pending-restarts`)).toBe(false);
     expect(temps(`${d}/state`)).toEqual([]);
   });

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import * as E from "fp-ts/lib/Either.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { UnitName } from "../names.js";
 import type { Op } from "../op.js";
 import { ShTransport, tempDir } from "./sh-transport.test.js";
 import { ShellTarget } from "./target.js";
@@ -126,25 +127,45 @@ describe("ShellTarget carries arbitrary values byte-exact and never runs them", 
   );
 
   it(
-    "unit-like names: pending keeps them exactly (sorted bytewise, unique), and unit probes answer without running them",
+    "unit-like names: intents keep valid unit names and the action exactly, refuse any other before an op runs, and unit probes answer without running them",
     async () => {
-      const unit = hostile.map((s) => s.replaceAll("\n", " ")).filter((s) => s !== "");
+      // Valid unit names with every character systemd allows, and hostile words that must be refused.
+      const validUnit = fc
+        .tuple(
+          fc.stringMatching(/^[A-Za-z0-9:_.\\-]{1,20}$/),
+          fc.constantFrom(".service", ".socket", "@x.service"),
+        )
+        .map(([n, suffix]) => `${n}${suffix}`)
+        .filter((u) => UnitName.is(u));
+      const unit = fc.oneof(
+        validUnit,
+        validUnit,
+        hostile.filter((s) => s !== "" && !/\s/.test(s)),
+      );
+      const action = hostile.map((s) => s.replaceAll("\n", " ")).filter((s) => s !== "");
       await fc.assert(
-        fc.asyncProperty(fc.uniqueArray(unit, { minLength: 1, maxLength: 5 }), async (units) => {
+        fc.asyncProperty(fc.uniqueArray(unit, { minLength: 1, maxLength: 5 }), action, async (units, at) => {
           const { dir, target } = fresh();
           const [first, ...rest] = units as [string, ...string[]];
           const ops: Op[] = [
-            { op: "pending", action: "add", units },
-            { op: "pending", action: "remove", units: [first] },
+            { op: "intent", action: "add", restart: units, reload: false, at },
+            { op: "intent", action: "remove", restart: [first], reload: false },
           ];
-          expect(await target.run(ops, new Map())).toEqual(E.right({ completed: 2 }));
+          const ran = await target.run(ops, new Map());
           const file = `${dir}/state/pending-restarts`;
-          const expected = rest.map((u) => Buffer.from(u)).sort(Buffer.compare);
-          if (expected.length === 0) expect(existsSync(file)).toBe(false);
-          else
-            expect(readFileSync(file)).toEqual(
-              Buffer.concat(expected.flatMap((b) => [b, Buffer.from("\n")])),
-            );
+          if (!units.every((u) => UnitName.is(u))) {
+            // Refused by the op codec before the batch runs: no record written, nothing executed.
+            expect(E.isLeft(ran) && ran.left._tag === "OpFailed" && ran.left.exitCode).toBe(-1);
+            expect(existsSync(file)).toBe(false);
+          } else if (rest.length === 0) expect(existsSync(file)).toBe(false);
+          else {
+            expect(ran).toEqual(E.right({ completed: 2 }));
+            const stamped = readFileSync(file)
+              .toString("latin1")
+              .replace(/ \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ /g, " TIME ");
+            const expected = rest.map((u) => `restart ${u} TIME ${at}\n`).join("");
+            expect(stamped).toBe(Buffer.from(expected).toString("latin1"));
+          }
           // One unit probe per run: systemctl is slow without a running systemd.
           const p = await target.probe([{ type: "unit", name: first }]);
           expect(E.isRight(p) && p.right.length).toBe(1);

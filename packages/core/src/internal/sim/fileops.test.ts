@@ -127,21 +127,36 @@ const rows: OpRow[] = [
     },
   },
   {
-    promise: "pending add keeps sorted unique lines and creates the state dir",
+    promise:
+      "intent add stamps new entries with the host's time and the action, keeps one already due, and creates the state dir",
     ops: [
-      { op: "pending", action: "add", units: ["kubelet.service", "docker.service"] },
-      { op: "pending", action: "add", units: ["docker.service"] },
+      {
+        op: "intent",
+        action: "add",
+        restart: ["kubelet.service", "docker.service"],
+        reload: true,
+        at: "unit[a b]",
+      },
+      { op: "intent", action: "add", restart: ["docker.service"], reload: false, at: "file[/later]" },
     ],
     after: (s) => {
-      expect(content(s, PENDING_RESTARTS_PATH)).toBe("docker.service\nkubelet.service\n");
+      expect(content(s, PENDING_RESTARTS_PATH)).toBe(
+        [
+          "restart kubelet.service 2026-01-01T00:00:01Z unit[a b]",
+          "restart docker.service 2026-01-01T00:00:01Z unit[a b]",
+          "daemon-reload 2026-01-01T00:00:01Z unit[a b]",
+          "",
+        ].join("\n"),
+      );
       expect(ask(s, { type: "file", path: "/var/lib/tend" })).toMatchObject({ type: "dir", mode: 0o755 });
     },
   },
   {
-    promise: "pending remove of the last unit removes the file and keeps the state dir",
+    promise: "intent remove of the last entry removes the file and keeps the state dir",
     ops: [
-      { op: "pending", action: "add", units: ["docker.service"] },
-      { op: "pending", action: "remove", units: ["docker.service", "never-added.service"] },
+      { op: "intent", action: "add", restart: ["docker.service"], reload: true, at: "unit[docker.service]" },
+      { op: "intent", action: "remove", restart: ["docker.service", "never-added.service"], reload: false },
+      { op: "intent", action: "remove", restart: [], reload: true },
     ],
     after: (s) => {
       expect(ask(s, { type: "file", path: PENDING_RESTARTS_PATH })).toEqual({ type: "absent" });

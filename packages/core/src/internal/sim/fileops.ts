@@ -1,13 +1,13 @@
 /**
  * The filesystem ops of SimHost: mkdir, writeFile, setAttrs, remove,
- * download, extract and the pending-restart record. Each mutates an immer
+ * download, extract and the write-ahead intent record. Each mutates an immer
  * draft and throws SimError on failure; SimHost discards the draft then, so
  * a failed op changes nothing.
  */
 
 import { posix } from "node:path";
 import type { Draft } from "immer";
-import type { Op } from "../op.js";
+import { intentEntries, type Op } from "../op.js";
 import { PENDING_RESTARTS_PATH, STATE_DIR } from "../probe.js";
 import type { BlobStore } from "../target.js";
 import { formatManifest } from "./manifest.js";
@@ -192,30 +192,47 @@ export const extractOp = (draft: Draft<SimState>, op: OpOf<"extract">): OpResult
   });
 };
 
-/** Sorted unique unit names in the pending-restart record; the file is removed when none remain. */
-export const pendingOp = (draft: Draft<SimState>, op: OpOf<"pending">): OpResult => {
-  for (const u of op.units) {
-    if (u === "" || u.includes("\n"))
-      throw new SimError(`refused: unit ${JSON.stringify(u)} must be one non-empty line`);
+/** The key of a record line: its entry; a bare unit name (older record) is `restart <unit>`. */
+const intentKey = (line: string): string => {
+  const f = line.split(" ");
+  if (f.length === 1) return `restart ${f[0]}`;
+  if (f[0] === "restart") return `restart ${f[1]}`;
+  return f[0] === "daemon-reload" ? "daemon-reload" : line;
+};
+
+/**
+ * The write-ahead intent record, as tend_intent keeps it: `add` appends the
+ * entries not there yet, stamped `<time> <at>`; `remove` drops them; an empty
+ * record is removed. The rename is atomic, so the op is all or nothing.
+ */
+export const intentOp = (draft: Draft<SimState>, op: OpOf<"intent">, now: string): OpResult => {
+  if (op.restart.length === 0 && !op.reload) throw new SimError("refused: an intent op needs an entry");
+  for (const u of op.restart) {
+    if (u === "" || /\s/.test(u)) throw new SimError(`refused: unit ${JSON.stringify(u)} must be one word`);
   }
+  const at = op.at ?? "-";
+  if (at === "" || at.includes("\n"))
+    throw new SimError(`refused: action ${JSON.stringify(at)} must be one non-empty line`);
   // The real op makes the state directory first, even when it then removes the record.
   mkdirP(draft.files, posix.dirname(PENDING_RESTARTS_PATH));
-  let current: string[] = [];
   const e = lookup(draft.files, PENDING_RESTARTS_PATH, true);
-  if (e?.type === "file") current = fileBytes(e).toString("utf8").split("\n");
-  const set = new Set(current.filter((l) => l !== ""));
-  for (const u of op.units) {
-    if (op.action === "add") set.add(u);
-    else set.delete(u);
+  const lines =
+    e?.type === "file"
+      ? fileBytes(e)
+          .toString("utf8")
+          .split("\n")
+          .filter((l) => l !== "")
+      : [];
+  const wanted = new Set(intentEntries(op));
+  const kept = lines.filter((l) => !(op.action === "remove" && wanted.has(intentKey(l))));
+  if (op.action === "add") {
+    const have = new Set(kept.map(intentKey));
+    for (const entry of wanted) if (!have.has(entry)) kept.push(`${entry} ${now} ${at}`);
   }
-  if (set.size === 0) {
+  if (kept.length === 0) {
     removeTree(draft.files, PENDING_RESTARTS_PATH);
     return undefined;
   }
-  const text = [...set]
-    .sort(byBytes)
-    .map((u) => `${u}\n`)
-    .join("");
-  replaceFile(draft.files, PENDING_RESTARTS_PATH, utf8(text), RECORD_ATTRS);
+  replaceFile(draft.files, PENDING_RESTARTS_PATH, utf8(kept.map((l) => `${l}\n`).join("")), RECORD_ATTRS);
   return undefined;
 };

@@ -79,6 +79,17 @@ const rows: OpRow[] = [
     fails: { index: 0, stderr: "Unit kubelet.service not found" },
   },
   {
+    promise: "disable of a unit without a unit file removes a leftover enablement (systemd 252 does)",
+    overrides: { services: { "gone.service": { active: "inactive", enabled: "enabled" } } },
+    ops: [{ op: "systemctl", verb: "disable", unit: "gone.service" }],
+    after: (s) => expect(s.services["gone.service"]?.enabled).toBe("disabled"),
+  },
+  {
+    promise: "disable of a unit without a unit file or a leftover enablement fails",
+    ops: [{ op: "systemctl", verb: "disable", unit: "kubelet.service" }],
+    fails: { index: 0, stderr: "Unit kubelet.service not found" },
+  },
+  {
     promise: "start of a unit without a unit file fails",
     ops: [{ op: "systemctl", verb: "start", unit: "kubelet.service" }],
     fails: { index: 0, stderr: "Unit kubelet.service not found" },

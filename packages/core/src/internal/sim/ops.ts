@@ -11,9 +11,9 @@ import { evalMutating } from "./commands.js";
 import {
   downloadOp,
   extractOp,
+  intentOp,
   mkdirOp,
   type OpResult,
-  pendingOp,
   removeOp,
   setAttrsOp,
   writeFileOp,
@@ -28,6 +28,10 @@ type OpOf<K extends Op["op"]> = Extract<Op, { op: K }>;
 export interface OpContext {
   readonly blobs: BlobStore;
   warn(message: string): void;
+  /** The generation this op takes effect at (SimHistory.clock after it). */
+  readonly clock: number;
+  /** The host's UTC time, as `date -u +%Y-%m-%dT%H:%M:%SZ` prints it. */
+  readonly now: string;
 }
 
 /** sha256 of the unit file systemd would load for `unit`, or undefined when there is none. */
@@ -61,6 +65,11 @@ const systemctlOp = (draft: Draft<SimState>, op: OpOf<"systemctl">, ctx: OpConte
   switch (op.verb) {
     case "enable":
     case "disable":
+      // systemctl disable of a missing unit still removes its leftover links; with none it fails.
+      if (hash === undefined && op.verb === "disable" && svc.enabled === "enabled") {
+        draft.services[unit] = { ...svc, enabled: "disabled" };
+        return;
+      }
       if (hash === undefined) throw new SimError(`Failed to ${op.verb} unit: Unit ${unit} not found.`);
       // systemctl only prints a notice for a unit without [Install]; it stays "static".
       if (isStaticUnit(draft, unit)) return;
@@ -76,7 +85,14 @@ const systemctlOp = (draft: Draft<SimState>, op: OpOf<"systemctl">, ctx: OpConte
       } else if (loaded !== hash) {
         ctx.warn(`${op.verb} ${unit}: unit file changed on disk since the last daemon-reload`);
       }
-      draft.services[unit] = { ...svc, active: "active" };
+      // It now runs the unit systemd has loaded (none: the file as found on demand).
+      const { startedUnit: _before, ...rest } = svc;
+      draft.services[unit] = {
+        ...rest,
+        active: "active",
+        startedAt: ctx.clock,
+        ...(loaded === undefined ? {} : { startedUnit: loaded }),
+      };
       return;
     }
     case "stop":
@@ -174,7 +190,7 @@ export const applyOp = (draft: Draft<SimState>, op: Op, ctx: OpContext): OpResul
     case "exec":
       execOp(draft, op);
       return undefined;
-    case "pending":
-      return pendingOp(draft, op);
+    case "intent":
+      return intentOp(draft, op, ctx.now);
   }
 };

@@ -82,6 +82,64 @@ describe("SimHost run", () => {
     expect(contentOf(host, "/srv/c")).toBe("three");
   });
 
+  it("killAtOp before: the op never takes effect, the run is Interrupted with the ops before it, the link stays up", async () => {
+    const host = new SimHost(freshDebianHost(), { killAtOp: { op: 1, phase: "before" } });
+    const r = await host.run(
+      [write("/srv/a", "one"), write("/srv/b", "two"), write("/srv/c", "three")],
+      blobs,
+    );
+    expect(r).toEqual(
+      E.left({
+        _tag: "Interrupted",
+        host: "node1",
+        completed: 1,
+        reason: "host-side script killed (SimHost killAtOp)",
+      }),
+    );
+    expect([contentOf(host, "/srv/a"), contentOf(host, "/srv/b"), contentOf(host, "/srv/c")]).toEqual([
+      "one",
+      "absent",
+      "absent",
+    ]);
+    expect(host.connected).toBe(true);
+  });
+
+  it("killAtOp after: the op took effect but is not reported complete, and nothing after it runs", async () => {
+    const host = new SimHost(freshDebianHost(), { killAtOp: { op: 1, phase: "after" } });
+    const r = await host.run(
+      [write("/srv/a", "one"), write("/srv/b", "two"), write("/srv/c", "three")],
+      blobs,
+    );
+    expect(E.isLeft(r) && r.left._tag === "Interrupted" && r.left.completed).toBe(1);
+    expect([contentOf(host, "/srv/b"), contentOf(host, "/srv/c")]).toEqual(["two", "absent"]);
+  });
+
+  it("keeps generations: each op that takes effect ticks the clock, content changes and starts are stamped", async () => {
+    const unitText = "[Service]\nExecStart=/bin/a\n";
+    const host = new SimHost(freshDebianHost());
+    const r = await host.run(
+      [
+        write("/srv/a", "one"),
+        write("/srv/a", "one"),
+        write("/etc/systemd/system/a.service", unitText),
+        { op: "systemctl", verb: "daemon-reload" },
+        { op: "systemctl", verb: "start", unit: "a.service" },
+      ],
+      blobStore("one", unitText),
+    );
+    expect(r).toEqual(E.right({ completed: 5 }));
+    // Rewriting the same bytes is no change.
+    expect(host.state.history).toEqual({
+      clock: 5,
+      changedAt: { "/srv/a": 1, "/etc/systemd/system/a.service": 3 },
+    });
+    expect(host.state.services["a.service"]).toMatchObject({
+      active: "active",
+      startedAt: 5,
+      startedUnit: sha256(unitText),
+    });
+  });
+
   it("counts every hostFacts, probe and run call as a round trip", async () => {
     const host = new SimHost();
     await host.hostFacts();

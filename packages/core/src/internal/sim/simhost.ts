@@ -16,7 +16,7 @@ import { freshDebianHost } from "./debian.js";
 import { applyOp } from "./ops.js";
 import { answerProbe } from "./probes.js";
 import type { SimState } from "./state.js";
-import { SimError } from "./vfs.js";
+import { lookup, SimError } from "./vfs.js";
 
 /** Options of a SimHost. */
 export interface SimHostOptions {
@@ -30,7 +30,40 @@ export interface SimHostOptions {
    * transport error until reconnect(). State persists, as on a real host.
    */
   readonly dropAfterOp?: number;
+  /**
+   * The host-side script is SIGKILLed in the middle of the op with this
+   * 0-based lifetime index: `phase` "before" kills it before the op took
+   * effect, "after" once it has (ops are atomic, so these are the two
+   * outcomes). The run returns Interrupted with `completed` = the ops before
+   * it; the connection stays up.
+   */
+  readonly killAtOp?: { readonly op: number; readonly phase: "before" | "after" };
 }
+
+/** The UTC time the simulated host shows at generation `clock`: one second per op from a fixed start. */
+export const simTime = (clock: number): string =>
+  new Date(Date.UTC(2026, 0, 1) + clock * 1000).toISOString().replace(/\.\d+Z$/, "Z");
+
+/** Paths whose content an op writes or removes, for SimHistory.changedAt. */
+const writtenPaths = (op: Op): readonly string[] => {
+  switch (op.op) {
+    case "writeFile":
+    case "remove":
+      return [op.path];
+    case "download":
+      return [op.path, op.record];
+    case "extract":
+      return [op.dest, op.manifest];
+    default:
+      return [];
+  }
+};
+
+/** A path's bytes (base64) or kind of entry, to tell whether an op changed it. */
+const contentOf = (state: SimState, path: string): string | undefined => {
+  const e = lookup(state.files, path, true);
+  return e === undefined ? undefined : e.type === "file" ? e.content : e.type;
+};
 
 /** Plain JSON copy, so callers never hold (or try to mutate) immer's frozen state. */
 const thaw = <T>(x: T): T => structuredClone(x);
@@ -161,31 +194,50 @@ export class SimHost implements Target {
         const failed = (exitCode: number, stderr: string): void => {
           outcome = E.left({ _tag: "OpFailed", host: this.host, index, op, exitCode, stderr });
         };
+        const interrupted = (completed: number, reason: string): void => {
+          outcome = E.left({ _tag: "Interrupted", host: this.host, completed, reason });
+        };
         if (clock === this.#options.failAtOp)
           return failed(1, `injected failure (SimHost failAtOp ${clock})`);
+        const kill = this.#options.killAtOp?.op === clock ? this.#options.killAtOp : undefined;
+        if (kill?.phase === "before") return interrupted(index, "host-side script killed (SimHost killAtOp)");
         let late: SimError | undefined;
         try {
-          late = applyOp(draft, op, { blobs, warn: (m) => this.#warnings.push(m) });
+          late = this.#applyTracked(draft, op, blobs);
         } catch (e) {
           // Thrown: the op failed before changing anything.
           if (e instanceof SimError) return failed(e.exitCode, e.message);
           throw e;
         }
+        if (kill) return interrupted(index, "host-side script killed (SimHost killAtOp)");
         // Returned: the op failed after steps the real command would have done too; they stay.
         if (late !== undefined) return failed(late.exitCode, late.message);
         if (clock === this.#options.dropAfterOp) {
           this.#connected = false;
-          outcome = E.left({
-            _tag: "Interrupted",
-            host: this.host,
-            completed: index + 1,
-            reason: "connection dropped (SimHost dropAfterOp)",
-          });
-          return;
+          return interrupted(index + 1, "connection dropped (SimHost dropAfterOp)");
         }
       }
     });
     return outcome;
+  }
+
+  /** applyOp, ticking the generation clock and noting which paths' contents changed. */
+  #applyTracked(draft: Draft<SimState>, op: Op, blobs: BlobStore): SimError | undefined {
+    const clock = (draft.history?.clock ?? 0) + 1;
+    const paths = writtenPaths(op);
+    const before = paths.map((p) => contentOf(draft, p));
+    const late = applyOp(draft, op, {
+      blobs,
+      warn: (m) => this.#warnings.push(m),
+      clock,
+      now: simTime(clock),
+    });
+    const changedAt = { ...draft.history?.changedAt };
+    paths.forEach((p, i) => {
+      if (contentOf(draft, p) !== before[i]) changedAt[p] = clock;
+    });
+    draft.history = { clock, changedAt };
+    return late;
   }
 
   /** A SimHost holds no connection; it keeps answering after close (tests inspect it afterwards). */

@@ -47,6 +47,21 @@ export interface SimGroup {
 export interface SimService {
   readonly active: "active" | "inactive" | "failed";
   readonly enabled: "enabled" | "disabled";
+  /** The `history.clock` of its last start or restart (absent: running since before the history). */
+  readonly startedAt?: number;
+  /** sha256 of the unit systemd had loaded when it last started: the unit it runs with. */
+  readonly startedUnit?: string;
+}
+
+/**
+ * Generations, for checking that no restart is lost: every op that takes
+ * effect ticks `clock`; `changedAt` holds the tick at which a path's content
+ * was last written or removed (by writeFile, download, extract or remove).
+ * A service whose cause changed after its `startedAt` runs stale code or config.
+ */
+export interface SimHistory {
+  readonly clock: number;
+  readonly changedAt: Readonly<Record<string, number>>;
 }
 
 /** What the host knows about itself: the source of `hostFacts()`. */
@@ -83,6 +98,8 @@ export interface SimState {
   readonly services: Readonly<Record<string, SimService>>;
   /** Unit name → sha256 (hex) of its unit file as of the last daemon-reload. */
   readonly loadedUnits: Readonly<Record<string, string>>;
+  /** Op generations (see SimHistory); absent until the first op. */
+  readonly history?: SimHistory;
   /** Kernel parameters that exist, with their values. A key not listed does not exist. */
   readonly sysctls: Readonly<Record<string, string>>;
   readonly kmods: {
