@@ -55,6 +55,7 @@ export const run = async (argv: readonly string[], io: CliIo, deps: () => Promis
     .option("-o, --out <file>", "save the plan (JSON, tend-plan/2) for `tend apply FILE`")
     .option("--json", "print the plan as JSON (tend-plan/2) instead of text")
     .option("--detailed-exitcode", "exit 2 when there are changes, 0 when there are none")
+    .option("--html <file>", "also write the plan as one self-contained HTML page to review in a browser")
     .action(async (o: PlanOptions) => {
       const ctx = await context(o);
       if (ctx) code = await planCommand(ctx, o);
