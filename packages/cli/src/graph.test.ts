@@ -1,5 +1,6 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import type { Resource } from "@tend/core";
+import fc from "fast-check";
 import { right } from "fp-ts/lib/Either.js";
 import { describe, expect, it } from "vitest";
 import { main } from "./index.js";
@@ -8,6 +9,7 @@ import { inventoryFile, motdModules, recordingIo, simDeps, simHost } from "./tes
 
 const INVENTORY = "all:\n  children:\n    k8s_worker:\n      hosts:\n        w1:\n        w2:\n";
 const hasDot = spawnSync("dot", ["-V"]).error === undefined;
+const numRuns = Math.max(1, Math.floor(Number(process.env.TEND_PROP_RUNS ?? 200) / 10));
 
 /** An app: its directory, a config in it that notifies the service, a unit, and the service. */
 const APP: Resource[] = [
@@ -110,6 +112,47 @@ describe("tend graph with hostile names", () => {
       expect(q.slice(1, -1)).not.toMatch(/(^|[^\\])(\\\\)*"/);
       expect(q.slice(1, -1)).not.toContain("\n");
     }
+  });
+
+  it.skipIf(!hasDot)("keeps any name one node, named exactly, when Graphviz reads it (property)", () => {
+    const char = fc.constantFrom(
+      "\\",
+      '"',
+      "n",
+      "r",
+      "\n",
+      "\r",
+      "\t",
+      "\u0000",
+      "a",
+      " ",
+      "-",
+      ">",
+      ";",
+      "{",
+      "[",
+      "<",
+      "é",
+      "😀",
+    );
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.string({ unit: char, minLength: 1 }), { minLength: 1, maxLength: 20 }),
+        (names) => {
+          const dot = `digraph g {\n${names.map((n) => `  ${dotString(n)};`).join("\n")}\n}\n`;
+          const json = JSON.parse(execFileSync("dot", ["-Tjson"], { input: dot }).toString()) as {
+            objects: { name: string }[];
+          };
+          // Graphviz undoes \" and keeps the other escapes in a name; undo those as a label would.
+          const read = json.objects.map((o) =>
+            o.name.replace(/\\([\\nr])/g, (_m, c: string) => (c === "n" ? "\n" : c === "r" ? "\r" : c)),
+          );
+          const pictured = (n: string) => n.replaceAll("\u0000", "\u2400").replaceAll("\t", "\u2409");
+          expect(read).toEqual(names.map(pictured));
+        },
+      ),
+      { numRuns },
+    );
   });
 
   it.skipIf(!hasDot)("gives Graphviz one node per resource, each named exactly", async () => {

@@ -6,12 +6,24 @@
  */
 import type { EdgeKind, ResourceGraph } from "@tend/core";
 
+/** C0 controls and DEL, which DOT has no escape for; shown as their Unicode control pictures. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters replaced
+const CONTROL = /[\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f]/g;
+const picture = (c: string): string =>
+  String.fromCharCode(c === "\u007f" ? 0x2421 : 0x2400 + c.charCodeAt(0));
+
 /**
  * A DOT quoted string. Backslashes and quotes are escaped, so no name can end
- * the string early; line breaks become DOT's `\n`.
+ * the string early; line breaks become DOT's `\n` and `\r`, other control
+ * characters (never valid in a resource name) their control pictures.
  */
 export const dotString = (s: string): string =>
-  `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\r/g, "\\r").replace(/\n/g, "\\n")}"`;
+  `"${s
+    .replace(/\\/g, "\\\\")
+    .replace(/"/g, '\\"')
+    .replace(/\r/g, "\\r")
+    .replace(/\n/g, "\\n")
+    .replace(CONTROL, picture)}"`;
 
 /** The attributes of each edge kind; a notification is labelled, as the text plan words it. */
 export const EDGE_STYLE: Record<EdgeKind, string> = {
