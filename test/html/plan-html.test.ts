@@ -3,12 +3,12 @@
  * (main() over SimHosts) is loaded in headless Chromium (Debian's package),
  * hosts and resources expand, diff lines are there, no secret is in the DOM,
  * hostile names are text, the filter box filters, and the page asks for
- * nothing but itself. A screenshot is kept under .cache/artifacts/.
+ * nothing but itself. A screenshot and the page are kept under .cache/artifacts/.
  */
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Resource } from "@tend/core";
 import { right } from "fp-ts/lib/Either.js";
 import puppeteer, { type Browser, type Page } from "puppeteer-core";
@@ -100,6 +100,9 @@ beforeAll(async () => {
     executablePath: "/usr/bin/chromium",
     headless: true,
     pipe: true,
+    // A shared CI machine can be slow to start a browser; none of this is a timing assertion.
+    timeout: 120_000,
+    protocolTimeout: 120_000,
     userDataDir,
     args: [
       "--headless",
@@ -238,6 +241,7 @@ describe("tend plan --html in Chromium", () => {
       'details.host[data-host="w1"] details.action[data-id="file[/etc/app/app.conf]"] > summary',
     );
     const png = await page.screenshot({ path: join(ARTIFACTS, "plan-html.png"), fullPage: true });
+    copyFileSync(fileURLToPath(pageUrl), join(ARTIFACTS, "plan.html"));
     expect(png.byteLength).toBeGreaterThan(10_000);
   });
 });
