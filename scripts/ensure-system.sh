@@ -7,7 +7,8 @@ set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export DEBIAN_FRONTEND=noninteractive
 
-NEEDED=(docker.io debootstrap openssh-server openssh-client etcd-server etcd-client iproute2 dpkg-dev curl procps openssl gcc libc6-dev tar)
+NEEDED=(docker.io debootstrap openssh-server openssh-client etcd-server etcd-client iproute2 dpkg-dev curl procps openssl gcc libc6-dev tar
+  chromium fonts-dejavu-core graphviz) # tend plan --html is checked in headless chromium; tend graph --format svg uses graphviz
 MISSING=()
 for p in "${NEEDED[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || MISSING+=("$p")

@@ -7,9 +7,12 @@ import { Command, CommanderError, Option } from "commander";
 import { type ApplyOptions, applyCommand } from "./commands/apply.js";
 import { type CommonOptions, contextOf, EXIT, printErrors } from "./commands/context.js";
 import { factsCommand } from "./commands/facts.js";
+import { type GraphOptions, graphCommand } from "./commands/graph.js";
 import { type PlanOptions, planCommand } from "./commands/plan.js";
 import type { Deps } from "./facade.js";
+import { HELP_AFTER } from "./help.js";
 import type { CliIo } from "./io.js";
+import { cliVersion } from "./version.js";
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
@@ -31,6 +34,8 @@ export const run = async (argv: readonly string[], io: CliIo, deps: () => Promis
     .description("Make Linux hosts match declared state (Kubernetes workers from an Ansible inventory).")
     .exitOverride()
     .showHelpAfterError("(run tend --help for usage)")
+    .version(cliVersion(), "-V, --version", "print tend's version")
+    .addHelpText("after", HELP_AFTER)
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: (s, write) => write(s) });
 
   const context = async (o: CommonOptions) => {
@@ -50,6 +55,7 @@ export const run = async (argv: readonly string[], io: CliIo, deps: () => Promis
     .option("-o, --out <file>", "save the plan (JSON, tend-plan/2) for `tend apply FILE`")
     .option("--json", "print the plan as JSON (tend-plan/2) instead of text")
     .option("--detailed-exitcode", "exit 2 when there are changes, 0 when there are none")
+    .option("--html <file>", "also write the plan as one self-contained HTML page to review in a browser")
     .action(async (o: PlanOptions) => {
       const ctx = await context(o);
       if (ctx) code = await planCommand(ctx, o);
@@ -75,6 +81,20 @@ export const run = async (argv: readonly string[], io: CliIo, deps: () => Promis
     const ctx = await context(o);
     if (ctx) code = await factsCommand(ctx, o);
   });
+
+  withHostOptions(
+    program.command("graph").description("print one host's resource graph as Graphviz DOT (or SVG)"),
+    "the host to show (exactly one)",
+  )
+    .addOption(
+      new Option("--format <format>", "dot, or svg rendered by Graphviz's dot")
+        .choices(["dot", "svg"])
+        .default("dot"),
+    )
+    .action(async (o: GraphOptions) => {
+      const ctx = await context(o);
+      if (ctx) code = await graphCommand(ctx, o);
+    });
 
   try {
     await program.parseAsync([...argv], { from: "user" });

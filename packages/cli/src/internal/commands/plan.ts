@@ -4,12 +4,15 @@ import { encodePlan, planIsEmpty, renderPlan } from "@tend/core";
 import { closeAll } from "../hosts.js";
 import { planRun } from "../planning.js";
 import { type CommandContext, type CommonOptions, EXIT, hostOptionsOf, printErrors } from "./context.js";
+import { writePlanHtml } from "./plan-html.js";
 
 /** Options of `tend plan`. */
 export interface PlanOptions extends CommonOptions {
   readonly out?: string;
   readonly json?: boolean;
   readonly detailedExitcode?: boolean;
+  /** `--html FILE`: also write the review page. */
+  readonly html?: string;
 }
 
 /** Runs `tend plan`; returns the exit code. */
@@ -32,6 +35,10 @@ export const planCommand = async (ctx: CommandContext, o: PlanOptions): Promise<
     }
     if (!o.json)
       ctx.io.stdout(`Saved the plan to ${o.out}; apply it with: tend apply ${o.out} -i INVENTORY\n`);
+  }
+  if (o.html !== undefined) {
+    const page = { json: o.json === true, ...(o.inventory !== undefined ? { inventory: o.inventory } : {}) };
+    if (!(await writePlanHtml(ctx, plan, o.html, page))) return EXIT.error;
   }
   if (plan.hosts.some((h) => h.status === "error")) return EXIT.error;
   return o.detailedExitcode && !planIsEmpty(plan) ? EXIT.changes : EXIT.ok;

@@ -4,6 +4,8 @@ export type { ReadSource, SourceContent } from "./content.js";
 export { readSourceBytes } from "./content.js";
 export type { PlanError } from "./errors.js";
 export { describePlanError, describeTargetError } from "./errors.js";
+export type { EdgeKind, GraphEdge, GraphNode, ResourceGraph } from "./graph-edges.js";
+export { resourceGraph } from "./graph-edges.js";
 export { plan } from "./plan.js";
 export type { PlanOptions } from "./plan-host.js";
 export { blobBytesOf, planHost } from "./plan-host.js";
