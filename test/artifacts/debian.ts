@@ -11,7 +11,7 @@
  *     (one "<hex>  <asset>" line per release asset)
  *   containernetworking/plugins/releases/download/v<V>/cni-plugins-linux-amd64-v<V>.tgz
  *     (./<plugin>, LICENSE, README.md) and `<archive>.sha256`
- * Debian ships no containerd-stress: a stand-in takes its place in the archive.
+ * Debian ships no containerd-stress: a shell script takes its place in the archive.
  * The binaries need only libc and libseccomp (runc), which the test image has.
  * kubelet, kube-proxy and kubectl are stand-ins at the mirror layout
  * `kubernetes/v<release>/bin/linux/amd64/<binary>` with `.sha256` beside.
@@ -55,6 +55,9 @@ export const debianVersions = (): CurrentVersions => ({
   cni: debianUpstreamVersion("containernetworking-plugins"),
 });
 
+/** A tool that only prints what it is. */
+const script = (what: string): Buffer => Buffer.from(`#!/bin/sh\necho '${what}'\n`);
+
 const tarball = (
   work: string,
   name: string,
@@ -91,7 +94,7 @@ export const currentArtifacts = (versions: CurrentVersions, k8sReleases: readonl
         "bin/containerd": "/usr/bin/containerd",
         "bin/ctr": "/usr/bin/ctr",
         "bin/containerd-shim-runc-v2": "/usr/bin/containerd-shim-runc-v2",
-        "bin/containerd-stress": standinBinary(`containerd-stress ${cv}`, work),
+        "bin/containerd-stress": script(`containerd-stress ${cv}`),
       },
       ["bin"],
     );
@@ -132,7 +135,8 @@ export const currentArtifacts = (versions: CurrentVersions, k8sReleases: readonl
 
     for (const k of k8sReleases)
       for (const b of ["kube-proxy", "kubelet", "kubectl"]) {
-        const bytes = standinBinary(`${b} v${k}`, work);
+        // kubectl never runs as a service: a script is enough (and saves a static build).
+        const bytes = b === "kubectl" ? script(`kubectl v${k}`) : standinBinary(`${b} v${k}`, work);
         const path = `kubernetes/v${k}/bin/linux/amd64/${b}`;
         out.push({ path, bytes });
         out.push({ path: `${path}.sha256`, bytes: Buffer.from(`${sha256(bytes)}  ${b}\n`) });
