@@ -60,36 +60,40 @@ export interface CurrentArtifact {
   readonly checksum: Checksum | undefined;
 }
 
-/** containerd, runc, the CNI archive and the Kubernetes binaries, in that order. */
-export const currentArtifacts = (
+/** The current generation's artifacts, by role. */
+export interface CurrentArtifactSet {
+  readonly containerd: CurrentArtifact;
+  readonly runc: CurrentArtifact;
+  readonly cni: CurrentArtifact;
+  /** One per `k8s_worker_binaries` entry, in that order. */
+  readonly kubernetes: readonly CurrentArtifact[];
+}
+
+/** Each artifact with the checksum found for it in `checksums` (or pinned by a variable). */
+export const currentArtifactSet = (
   v: CurrentVars,
   checksums: ReadonlyMap<string, string>,
-): CurrentArtifact[] => {
-  const runcFile = runcChecksumUrl(v);
-  const runc: CurrentArtifact =
-    "hex" in v.runc_checksum
-      ? { name: "runc", url: v.runc_url, checksumFrom: "runc_checksum", checksum: v.runc_checksum }
-      : {
-          name: "runc",
-          url: v.runc_url,
-          checksumFrom: runcFile ?? "",
-          checksum: sha256Of(checksums, runcFile ?? ""),
-        };
-  return [
-    {
+): CurrentArtifactSet => {
+  const rc = v.runc_checksum;
+  const runcFile = runcChecksumUrl(v) ?? "";
+  return {
+    containerd: {
       name: "containerd archive",
       url: v.containerd_url,
       checksumFrom: containerdChecksumUrl(v),
       checksum: sha256Of(checksums, containerdChecksumUrl(v)),
     },
-    runc,
-    {
+    runc:
+      "hex" in rc
+        ? { name: "runc", url: v.runc_url, checksumFrom: "runc_checksum", checksum: rc }
+        : { name: "runc", url: v.runc_url, checksumFrom: runcFile, checksum: sha256Of(checksums, runcFile) },
+    cni: {
       name: "CNI plugins archive",
       url: v.cni_url,
       checksumFrom: cniChecksumUrl(v),
       checksum: sha256Of(checksums, cniChecksumUrl(v)),
     },
-    ...v.k8s_worker_binaries.map((b): CurrentArtifact => {
+    kubernetes: v.k8s_worker_binaries.map((b): CurrentArtifact => {
       const url = currentK8sUrl(v, b);
       const pinned = v.k8s_worker_binary_checksums?.[b];
       return {
@@ -99,7 +103,16 @@ export const currentArtifacts = (
         checksum: pinned ? { algo: "sha256", hex: pinned } : sha256Of(checksums, checksumUrl(url)),
       };
     }),
-  ];
+  };
+};
+
+/** containerd, runc, the CNI archive and the Kubernetes binaries, in that order. */
+export const currentArtifacts = (
+  v: CurrentVars,
+  checksums: ReadonlyMap<string, string>,
+): CurrentArtifact[] => {
+  const set = currentArtifactSet(v, checksums);
+  return [set.containerd, set.runc, set.cni, ...set.kubernetes];
 };
 
 /** The controller-download view of the current artifacts (what the CLI caches). */

@@ -8,7 +8,7 @@
 import type { Resource } from "@tend/core";
 import * as E from "fp-ts/lib/Either.js";
 import { declarer, serviceId } from "../context.js";
-import { currentArtifacts } from "../current-downloads.js";
+import { currentArtifactSet } from "../current-downloads.js";
 import type { ModuleError } from "../errors.js";
 import type { CurrentVars } from "../vars/current-codec.js";
 import { atLeast } from "../vars/flags.js";
@@ -50,15 +50,12 @@ export const cni = (input: CurrentInput): E.Either<ModuleError[], Resource[]> =>
     declare("directory", v.cni_bin_directory, { mode: 0o755, ...attrs }),
     declare("directory", v.cni_conf_directory, { mode: 0o755, ...attrs }),
   ];
-  const art = currentArtifacts(v, input.checksums).find((a) => a.name === "CNI plugins archive");
-  if (!art)
-    return E.left([{ _tag: "MissingChecksum", host: input.host, artifact: "CNI plugins", url: v.cni_url }]);
   const plugins = installArchive(
     input,
     declare,
-    { ...art, from: art.checksumFrom },
+    currentArtifactSet(v, input.checksums).cni,
     { dest: v.cni_bin_directory, members: cniPlugins(v), strip: 0, mode: v.cni_binary_mode, ...attrs },
     v.cni_restart_kubelet ? { notify: [serviceId("kubelet")] } : {},
   );
-  return Array.isArray(plugins) ? E.right([...dirs, ...plugins]) : E.left([plugins]);
+  return E.isLeft(plugins) ? E.left([plugins.left]) : E.right([...dirs, ...plugins.right]);
 };

@@ -8,7 +8,7 @@
 import { type Resource, resourceId } from "@tend/core";
 import * as E from "fp-ts/lib/Either.js";
 import { declarer, join, ROOT, serviceId } from "../context.js";
-import { currentArtifacts } from "../current-downloads.js";
+import { currentArtifactSet } from "../current-downloads.js";
 import type { ModuleError } from "../errors.js";
 import { renderUnit, sortedKeys } from "../render/unit.js";
 import type { CurrentVars } from "../vars/current-codec.js";
@@ -50,15 +50,10 @@ export const containerd = (
   const v = input.vars;
   const restart = [serviceId("containerd")];
   const overlay = declare("kmod", "overlay", {});
-  const art = currentArtifacts(v, input.checksums).find((a) => a.name === "containerd archive");
-  if (!art)
-    return E.left([
-      { _tag: "MissingChecksum", host: input.host, artifact: "containerd", url: v.containerd_url },
-    ]);
   const binaries = installArchive(
     input,
     declare,
-    { ...art, from: art.checksumFrom },
+    currentArtifactSet(v, input.checksums).containerd,
     {
       dest: v.containerd_binary_directory,
       members: CONTAINERD_BINARIES,
@@ -69,7 +64,7 @@ export const containerd = (
     },
     { notify: restart },
   );
-  if (!Array.isArray(binaries)) return E.left([binaries]);
+  if (E.isLeft(binaries)) return E.left([binaries.left]);
   const configDir = declare("directory", v.containerd_config_directory, { mode: 0o755, ...ROOT });
   const config = declare(
     "file",
@@ -87,7 +82,7 @@ export const containerd = (
     "service",
     "containerd",
     { enabled: true, state: "running" },
-    { deps: [resourceId(overlay), resourceId(config), ...binaries.map(resourceId), ...after] },
+    { deps: [resourceId(overlay), resourceId(config), ...binaries.right.map(resourceId), ...after] },
   );
-  return E.right([overlay, ...binaries, configDir, config, unit, service]);
+  return E.right([overlay, ...binaries.right, configDir, config, unit, service]);
 };

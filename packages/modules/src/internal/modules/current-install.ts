@@ -4,7 +4,9 @@
  * fetches from the URL, or the controller uploads its verified cached copy).
  */
 import { type Checksum, type Resource, STATE_DIR } from "@tend/core";
+import * as E from "fp-ts/lib/Either.js";
 import type { Edges, ModuleInput } from "../context.js";
+import type { CurrentArtifact } from "../current-downloads.js";
 import { artifact, cachePath } from "../downloads.js";
 import type { ModuleError } from "../errors.js";
 import type { CurrentVars } from "../vars/current-codec.js";
@@ -35,27 +37,31 @@ const cached = (input: CurrentInput, name: string, url: string, checksum: Checks
 export const installBinary = (
   input: CurrentInput,
   declare: Declare,
-  a: {
-    readonly name: string;
-    readonly url: string;
-    readonly checksum: Checksum | undefined;
-    readonly from: string;
-  },
+  a: CurrentArtifact,
   path: string,
   attrs: Attrs,
   edges: Edges = {},
-): Resource | ModuleError => {
+): E.Either<ModuleError, Resource> => {
   if (a.checksum === undefined)
-    return { _tag: "MissingChecksum", host: input.host, artifact: a.name, url: a.from };
-  return input.vars.tend_download_mode === "controller"
-    ? declare(
-        "file",
-        path,
-        { source: cached(input, a.name, a.url, a.checksum), ...attrs, format: "binary" },
-        edges,
-      )
-    : declare("download", path, { url: a.url, checksum: a.checksum, ...attrs }, edges);
+    return E.left({ _tag: "MissingChecksum", host: input.host, artifact: a.name, url: a.checksumFrom });
+  return E.right(
+    input.vars.tend_download_mode === "controller"
+      ? declare(
+          "file",
+          path,
+          { source: cached(input, a.name, a.url, a.checksum), ...attrs, format: "binary" },
+          edges,
+        )
+      : declare("download", path, { url: a.url, checksum: a.checksum, ...attrs }, edges),
+  );
 };
+
+/** Where and how an archive's members are installed. */
+export type Unpack = {
+  readonly dest: string;
+  readonly members: readonly string[];
+  readonly strip: number;
+} & Attrs;
 
 /**
  * Chosen members of a verified archive unpacked into `dest` (`strip` leading
@@ -66,27 +72,19 @@ export const installBinary = (
 export const installArchive = (
   input: CurrentInput,
   declare: Declare,
-  a: {
-    readonly name: string;
-    readonly url: string;
-    readonly checksum: Checksum | undefined;
-    readonly from: string;
-  },
-  unpack: { readonly dest: string; readonly members: readonly string[]; readonly strip: number } & Attrs,
+  a: CurrentArtifact,
+  unpack: Unpack,
   edges: Edges = {},
-): Resource[] | ModuleError => {
+): E.Either<ModuleError, Resource[]> => {
   if (a.checksum === undefined)
-    return { _tag: "MissingChecksum", host: input.host, artifact: a.name, url: a.from };
+    return E.left({ _tag: "MissingChecksum", host: input.host, artifact: a.name, url: a.checksumFrom });
   const props = { ...unpack, members: [...unpack.members], checksum: a.checksum };
   if (input.vars.tend_download_mode !== "controller")
-    return [declare("archive", unpack.dest, { ...props, url: a.url }, edges)];
+    return E.right([declare("archive", unpack.dest, { ...props, url: a.url }, edges)]);
   const source = cached(input, a.name, a.url, a.checksum);
   const copy = `${STATE_DIR}/artifacts/${source.split("/").pop() ?? a.name}`;
-  return [
+  return E.right([
     declare("file", copy, { source, mode: 0o600, owner: "root", group: "root", format: "binary" }),
     declare("archive", unpack.dest, { ...props, archive: copy }, edges),
-  ];
+  ]);
 };
-
-/** Splits resources from errors, for modules that collect both. */
-export const isModuleError = (x: Resource | ModuleError): x is ModuleError => "_tag" in x;

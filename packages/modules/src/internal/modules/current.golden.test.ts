@@ -256,4 +256,18 @@ describe("the current roles' defaults on worker1", () => {
       E.isLeft(noSums) && noSums.left.map((e) => (e._tag === "MissingChecksum" ? e.artifact : e._tag)),
     ).toEqual(["runc", "CNI plugins archive", "containerd archive", "kube-proxy", "kubelet", "kubectl"]);
   });
+
+  it("runc_checksum: sha256:<hex> is the digest itself, and no checksum file is fetched for runc", () => {
+    const pinned = "ab".repeat(32);
+    const layers = [
+      { origin: "all.yml", vars: { ...CURRENT_GROUP_VARS.vars, runc_checksum: `sha256:${pinned}` } },
+    ];
+    const ctx = currentContext("worker1", layers);
+    expect([...ctx.checksums.keys()].some((u) => u.includes("runc"))).toBe(false);
+    const r = resourcesForHost(ctx);
+    expect(E.isRight(r) && props(r.right, "download[/usr/local/sbin/runc]").checksum).toEqual({
+      algo: "sha256",
+      hex: pinned,
+    });
+  });
 });

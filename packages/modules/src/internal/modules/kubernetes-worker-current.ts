@@ -8,12 +8,12 @@
 import { ipv4Of, type Resource, resourceId } from "@tend/core";
 import * as E from "fp-ts/lib/Either.js";
 import { declarer, isSecretFile, join, ROOT, serviceId } from "../context.js";
-import { currentArtifacts } from "../current-downloads.js";
+import { currentArtifactSet } from "../current-downloads.js";
 import type { ModuleError } from "../errors.js";
 import { renderYaml } from "../render/config.js";
 import { renderUnit } from "../render/unit.js";
 import type { CurrentVars } from "../vars/current-codec.js";
-import { type CurrentInput, installBinary, isModuleError } from "./current-install.js";
+import { type CurrentInput, installBinary } from "./current-install.js";
 
 const declare = declarer("@tend/modules/kubernetes-worker-current");
 
@@ -183,19 +183,19 @@ export const currentKubernetesWorker = (
   );
 
   const binaries: Resource[] = [];
-  for (const b of v.k8s_worker_binaries) {
-    const art = currentArtifacts(v, input.checksums).find((a) => a.name === b);
-    if (!art) continue;
+  for (const art of currentArtifactSet(v, input.checksums).kubernetes) {
     const r = installBinary(
       input,
       declare,
-      { ...art, from: art.checksumFrom },
-      join(v.k8s_worker_bin_dir, b),
+      art,
+      join(v.k8s_worker_bin_dir, art.name),
       { mode: 0o755, ...ROOT },
-      { notify: [kubeProxy, kubelet] },
+      {
+        notify: [kubeProxy, kubelet],
+      },
     );
-    if (isModuleError(r)) errors.push(r);
-    else binaries.push(r);
+    if (E.isLeft(r)) errors.push(r.left);
+    else binaries.push(r.right);
   }
   if (errors.length > 0 || E.isLeft(endpoint) || v.k8s_config_cluster_name === undefined)
     return E.left(errors);

@@ -6,27 +6,21 @@
 import type { Resource } from "@tend/core";
 import * as E from "fp-ts/lib/Either.js";
 import { declarer, join } from "../context.js";
-import { currentArtifacts } from "../current-downloads.js";
+import { currentArtifactSet } from "../current-downloads.js";
 import type { ModuleError } from "../errors.js";
-import { type CurrentInput, installBinary, isModuleError } from "./current-install.js";
+import { type CurrentInput, installBinary } from "./current-install.js";
 
 const declare = declarer("@tend/modules/runc");
 
 /** The runc module's resources: one verified binary. */
 export const runc = (input: CurrentInput): E.Either<ModuleError[], Resource[]> => {
   const v = input.vars;
-  const art = currentArtifacts(v, input.checksums).find((a) => a.name === "runc");
-  if (!art) return E.left([{ _tag: "MissingChecksum", host: input.host, artifact: "runc", url: v.runc_url }]);
   const r = installBinary(
     input,
     declare,
-    { ...art, from: art.checksumFrom },
+    currentArtifactSet(v, input.checksums).runc,
     join(v.runc_bin_directory, "runc"),
-    {
-      mode: v.runc_binary_mode,
-      owner: v.runc_owner,
-      group: v.runc_group,
-    },
+    { mode: v.runc_binary_mode, owner: v.runc_owner, group: v.runc_group },
   );
-  return isModuleError(r) ? E.left([r]) : E.right([r]);
+  return E.isLeft(r) ? E.left([r.left]) : E.right([r.right]);
 };
