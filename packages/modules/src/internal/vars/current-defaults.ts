@@ -185,15 +185,15 @@ export const currentOptionalVariables: readonly string[] = [
  */
 export const CURRENT_PREFIXES: readonly string[] = ["k8s_worker_", "containerd_", "runc_", "cni_", "tend_"];
 
-/** Variables only the seed's roles know: next to a current-only one, the generation is ambiguous. */
+/**
+ * Variables only the seed's roles know: next to a current-only one, the
+ * generation is ambiguous. Generic names the current controller roles may
+ * share (`k8s_conf_dir`, `k8s_bin_dir`) do not count.
+ */
 export const isSeedOnly = (name: string): boolean =>
   /^(flannel|docker|dockerd)_/.test(name) ||
   [
     "k8s_release",
-    "k8s_bin_dir",
-    "k8s_conf_dir",
-    "k8s_cni_dir",
-    "k8s_cni_bin_dir",
     "k8s_cni_plugin_version",
     "k8s_cni_plugin_checksum",
     "k8s_cni_plugin_url",
