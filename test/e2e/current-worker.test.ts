@@ -99,9 +99,14 @@ describe("tend on a worker of the current roles (containerd, runc, CNI, Kubernet
     expect(await bed.out("ls -A /tmp | grep -Ec 'containerd|runc|cni|kube|tend|tar|tgz' || true")).toBe("0");
   });
 
-  it("a second plan is empty", async () => {
+  it("a second plan is empty and downloads nothing but checksum files", async () => {
+    const before = new Map(bed.server.hits);
     const r = await bed.tend(["plan", "-i", bed.inventory, "--detailed-exitcode"]);
     expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+    const fetched = [...bed.server.hits]
+      .filter(([path, n]) => n > (before.get(path) ?? 0))
+      .map(([path]) => path);
+    expect(fetched.filter((p) => !/\.sha256(sum)?$/.test(p))).toEqual([]);
   });
 
   it("a changed containerd_config plans one file change and one containerd restart, and apply restarts it", async () => {
