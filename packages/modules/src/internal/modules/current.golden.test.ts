@@ -270,4 +270,10 @@ describe("the current roles' defaults on worker1", () => {
       hex: pinned,
     });
   });
+
+  it("refuse a host name that would escape the PKI directory, as for the seed", () => {
+    const ctx = currentContext("worker1");
+    const r = resourcesForHost({ ...ctx, inventoryHostname: "../../etc/x", groups: ["k8s_worker"] });
+    expect(E.isLeft(r) && r.left.map((e) => e._tag)).toEqual(["InvalidHostName"]);
+  });
 });
