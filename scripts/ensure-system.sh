@@ -7,8 +7,10 @@ set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export DEBIAN_FRONTEND=noninteractive
 
+# chromium, fonts-dejavu-core: tend plan --html is checked in headless chromium; graphviz: tend graph --format svg.
+# containerd, runc and containernetworking-plugins: the real binaries the current-stack e2e repackages (test/artifacts/debian.ts).
 NEEDED=(docker.io debootstrap openssh-server openssh-client etcd-server etcd-client iproute2 dpkg-dev curl procps openssl gcc libc6-dev tar
-  chromium fonts-dejavu-core graphviz) # tend plan --html is checked in headless chromium; tend graph --format svg uses graphviz
+  chromium fonts-dejavu-core graphviz containerd runc containernetworking-plugins)
 MISSING=()
 for p in "${NEEDED[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || MISSING+=("$p")

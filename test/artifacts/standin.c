@@ -3,8 +3,10 @@
  * containerd, ...), which cannot be downloaded here. It behaves like them
  * towards systemd: it sends READY=1 from the main pid when NOTIFY_SOCKET is
  * set (Type=notify), serves "ok" on its healthz port when one is given
- * (-healthz-port=N / --healthz-port=N, bound to 127.0.0.1), prints its
- * version for --version, and otherwise runs until SIGTERM.
+ * (-healthz-port=N / --healthz-port=N, bound to 127.0.0.1), pings the
+ * systemd watchdog when WATCHDOG_USEC is set (the current kubelet unit has
+ * WatchdogSec=30s), prints its version for --version, and otherwise runs
+ * until SIGTERM.
  * Built statically by the tests with: gcc -static -O2 -o standin standin.c
  */
 #include <signal.h>
@@ -22,8 +24,11 @@
 #define STANDIN_VERSION "standin"
 #endif
 
-static void notify_ready(void) {
-  const char *path = getenv("NOTIFY_SOCKET");
+/* Read once in main: notify() also runs in the SIGALRM handler. */
+static const char *notify_path;
+
+static void notify(const char *msg, size_t n) {
+  const char *path = notify_path;
   if (!path || !*path) return;
   int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return;
@@ -33,9 +38,16 @@ static void notify_ready(void) {
   strncpy(sa.sun_path, path, sizeof sa.sun_path - 1);
   if (path[0] == '@') sa.sun_path[0] = '\0';
   socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path));
-  const char msg[] = "READY=1";
-  sendto(fd, msg, sizeof msg - 1, 0, (struct sockaddr *)&sa, len);
+  sendto(fd, msg, n, 0, (struct sockaddr *)&sa, len);
   close(fd);
+}
+
+static unsigned watchdog_secs;
+
+static void on_alarm(int sig) {
+  (void)sig;
+  notify("WATCHDOG=1", 10);
+  alarm(watchdog_secs);
 }
 
 static int healthz_port(int argc, char **argv) {
@@ -73,7 +85,15 @@ int main(int argc, char **argv) {
       return 1;
     }
   }
-  notify_ready();
+  notify_path = getenv("NOTIFY_SOCKET");
+  notify("READY=1", 7);
+  const char *wd = getenv("WATCHDOG_USEC");
+  if (wd && *wd) {
+    unsigned long usec = strtoul(wd, NULL, 10);
+    watchdog_secs = usec >= 4000000UL ? (unsigned)(usec / 2000000UL) : 1;
+    signal(SIGALRM, on_alarm);
+    alarm(watchdog_secs);
+  }
   for (;;) {
     if (srv < 0) {
       pause();

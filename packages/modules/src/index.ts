@@ -8,10 +8,8 @@ export type { Cluster, HostContext } from "./internal/context.js";
 export {
   type Artifact,
   type ArtifactOptions,
-  artifactsFor,
   checksumUrl,
   parseChecksumFile,
-  requiredChecksumUrls,
 } from "./internal/downloads.js";
 export {
   describeModuleError,
@@ -20,11 +18,25 @@ export {
   SUPPORTED_EXPRESSIONS,
   type VarError,
 } from "./internal/errors.js";
+// Both role generations (seed and current): see docs/SPEC-current.md.
+export {
+  artifactsForHost as artifactsFor,
+  checksumUrlsFor as requiredChecksumUrls,
+} from "./internal/generations.js";
 export { K8S_GROUPS, resourcesForHost } from "./internal/host.js";
 export { renderUnit, type UnitSection } from "./internal/render/unit.js";
 export type { WorkerVars } from "./internal/vars/codec.js";
+export type { CurrentVars } from "./internal/vars/current-codec.js";
+export { currentRoleDefaults } from "./internal/vars/current-defaults.js";
 export { roleDefaults, type VarLayer } from "./internal/vars/defaults.js";
-export { connectionVariables, knownVariables, resolveVars } from "./internal/vars/resolve.js";
+export {
+  type Generation,
+  generationOf,
+  type HostVars,
+  isCurrent,
+  resolveHostVars as resolveVars,
+} from "./internal/vars/host-vars.js";
+export { connectionVariables, knownVariables } from "./internal/vars/resolve.js";
 
 import type { ModuleError, VarError } from "./internal/errors.js";
 import { describeModuleError, describeVarError } from "./internal/errors.js";
@@ -35,6 +47,8 @@ const VAR_TAGS: ReadonlySet<string> = new Set([
   "UnsupportedExpression",
   "UndefinedReference",
   "InterpolationCycle",
+  "UnsupportedSetting",
+  "MixedGenerations",
 ]);
 
 /** One line for any error of this package. */

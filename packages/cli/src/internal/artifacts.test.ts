@@ -210,3 +210,21 @@ describe("checksum files", () => {
     expect(checksumFileDigest(text)).toBe(digest);
   });
 });
+
+describe("a checksum file listing several assets (runc.sha256sum)", () => {
+  const file = [
+    `${"1".repeat(64)}  libseccomp-2.5.6.tar.gz`,
+    `${"2".repeat(64)}  runc.amd64`,
+    `${"3".repeat(64)} *runc.arm64`,
+    `${"4".repeat(64)}  runc.amd64.evil`,
+  ].join("\n");
+
+  it("a url ending in #<asset> takes the digest of exactly that asset's line", () => {
+    expect(checksumFileDigest(file, "https://x/runc.sha256sum#runc.amd64")).toBe("2".repeat(64));
+    expect(checksumFileDigest(file, "https://x/runc.sha256sum#runc.arm64")).toBe("3".repeat(64));
+  });
+
+  it("an asset the file does not list has no digest (never the first line's)", () => {
+    expect(checksumFileDigest(file, "https://x/runc.sha256sum#runc.s390x")).toBeUndefined();
+  });
+});

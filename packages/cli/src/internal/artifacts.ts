@@ -50,9 +50,24 @@ export const defaultCacheDir = (env: Readonly<Record<string, string | undefined>
     "artifacts",
   );
 
-/** The hex digest in a `.sha256` file ("<hex>" or "<hex>  <name>"), or undefined. */
-export const checksumFileDigest = (text: string): string | undefined => {
-  const first = text.trim().split(/\s+/)[0] ?? "";
+/**
+ * The hex digest in a `.sha256` file ("<hex>" or "<hex>  <name>"), or
+ * undefined. A url ending in `#<name>` names one line of a file that lists
+ * several assets (runc's `runc.sha256sum`): the digest of that line.
+ */
+export const checksumFileDigest = (text: string, url = ""): string | undefined => {
+  const name = url.includes("#") ? url.slice(url.indexOf("#") + 1) : undefined;
+  const line =
+    name === undefined
+      ? text.trim()
+      : text.split("\n").find(
+          (l) =>
+            l
+              .trim()
+              .split(/\s+/)[1]
+              ?.replace(/^[*]|^\.\//, "") === name,
+        );
+  const first = line?.trim().split(/\s+/)[0] ?? "";
   return /^[0-9a-fA-F]{64}$/.test(first) ? first.toLowerCase() : undefined;
 };
 

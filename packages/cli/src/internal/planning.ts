@@ -150,7 +150,7 @@ export const planRun = async (
   if (checksumUrls.length > 0) {
     for (const h of planned) progress.state(h, "fetching checksums");
     for (const [url, r] of await fetchTexts(checksumUrls, deps.fetch)) {
-      const digest = "text" in r ? checksumFileDigest(r.text) : undefined;
+      const digest = "text" in r ? checksumFileDigest(r.text, url) : undefined;
       if (digest !== undefined) checksums.set(url, digest);
       else progress.note(`cannot use ${url}: ${"error" in r ? r.error : "no sha256 digest in it"}`);
     }

@@ -5,6 +5,7 @@
  */
 import type { HostFacts, Resource } from "@tend/core";
 import type { WorkerVars } from "./vars/codec.js";
+import type { HostVars } from "./vars/host-vars.js";
 
 /** Read-only view of the whole inventory, for facts of OTHER hosts (etcd endpoints). */
 export interface Cluster {
@@ -19,7 +20,8 @@ export interface HostContext {
   readonly inventoryHostname: string;
   /** Groups the host belongs to, directly or through children. */
   readonly groups: readonly string[];
-  readonly vars: WorkerVars;
+  /** The seed's generation or the current roles' (see vars/host-vars.ts). */
+  readonly vars: HostVars;
   readonly facts: HostFacts;
   readonly cluster: Cluster;
   /** Fetched checksum files: checksum URL (see `requiredChecksumUrls`) → hex digest. */

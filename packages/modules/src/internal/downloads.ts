@@ -108,7 +108,8 @@ const cacheName = (url: string): string => {
   return `${createHash("sha256").update(url).digest("hex").slice(0, 16)}-${base}`;
 };
 
-const artifact = (name: string, url: string, checksum: Checksum | null): Artifact => ({
+/** An artifact with its controller cache name. */
+export const artifact = (name: string, url: string, checksum: Checksum | null): Artifact => ({
   name,
   url,
   checksum,

@@ -45,6 +45,25 @@ export type VarError =
       readonly host: string;
       /** The variables on the cycle, starting and ending with the same name. */
       readonly cycle: readonly string[];
+    }
+  | {
+      /** A setting the chosen release (of Kubernetes or containerd) refuses; see vars/flags.ts. */
+      readonly _tag: "UnsupportedSetting";
+      readonly variable: string;
+      readonly origin: string;
+      readonly host: string;
+      /** What replaces it, naming the flag and the release. */
+      readonly message: string;
+    }
+  | {
+      /** The inventory names variables of both role generations. */
+      readonly _tag: "MixedGenerations";
+      readonly variable: string;
+      readonly origin: string;
+      readonly host: string;
+      /** A variable of the other generation and where it was set. */
+      readonly other: string;
+      readonly otherOrigin: string;
     };
 
 /** What `{{ }}` may contain; quoted in every UnsupportedExpression message. */
@@ -74,6 +93,10 @@ export const describeVarError = (e: VarError): string => {
       }`;
     case "InterpolationCycle":
       return `${where}: interpolation cycle ${e.cycle.join(" -> ")}`;
+    case "UnsupportedSetting":
+      return `${where}: ${e.message}`;
+    case "MixedGenerations":
+      return `${where}: a variable of the seed's roles, but ${e.other} in ${e.otherOrigin} is one of the current roles'; use one generation's names, or set tend_worker_generation`;
   }
 };
 
@@ -101,6 +124,13 @@ export type ModuleError =
   | { readonly _tag: "UnsupportedOsFamily"; readonly host: string; readonly family: string }
   | { readonly _tag: "InvalidHostName"; readonly host: string; readonly reason: string }
   | {
+      /** A variable without a default that this host needs. */
+      readonly _tag: "MissingVariable";
+      readonly host: string;
+      readonly variable: string;
+      readonly why: string;
+    }
+  | {
       readonly _tag: "ConflictingResource";
       readonly host: string;
       readonly id: string;
@@ -122,6 +152,8 @@ export const describeModuleError = (e: ModuleError): string => {
       return `host ${e.host}: no checksum for ${e.artifact} (${e.url}); fetch ${e.url}.sha256 or set k8s_worker_binary_checksums`;
     case "UnsupportedOsFamily":
       return `host ${e.host}: OS family "${e.family}" has no package list (supported: debian, redhat)`;
+    case "MissingVariable":
+      return `host ${e.host}: ${e.variable} is not set; ${e.why}`;
     case "InvalidHostName":
       return `host ${JSON.stringify(e.host)}: cannot be used in file names: ${e.reason}`;
     case "ConflictingResource":

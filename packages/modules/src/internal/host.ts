@@ -7,10 +7,12 @@ import * as E from "fp-ts/lib/Either.js";
 import type { HostContext, ModuleInput } from "./context.js";
 import type { ModuleError } from "./errors.js";
 import { base } from "./modules/base.js";
+import { declareCurrentWorker } from "./modules/current-host.js";
 import { docker } from "./modules/docker.js";
 import { flannel } from "./modules/flannel.js";
 import { kubernetesWorker } from "./modules/kubernetes-worker.js";
 import { bindDeferred, unboundInterfaces } from "./vars/deferred.js";
+import { isCurrent } from "./vars/host-vars.js";
 
 /** `k8s` and its children: every one of them runs flanneld and Docker. */
 export const K8S_GROUPS: readonly string[] = ["k8s", "k8s_etcd", "k8s_controller", "k8s_worker"];
@@ -74,13 +76,34 @@ export const mergeDeclarations = (
   return errors.length > 0 ? E.left(errors) : E.right(order.map((id) => byId.get(id)!));
 };
 
+/** Declared resources → checked for unbound addresses → merged. */
+const finish = (host: string, declared: Resource[]): E.Either<ModuleError[], Resource[]> => {
+  // An address that is used but unknown is an error; one no resource uses is not.
+  const unbound = unboundInterfaces(declared);
+  if (unbound.length > 0) {
+    return E.left(
+      unbound.map((iface) => ({ _tag: "MissingInterfaceAddress", host, interface: iface, neededBy: host })),
+    );
+  }
+  return mergeDeclarations(host, declared);
+};
+
 /**
- * The resources of one host. flanneld and Docker go on every host of `k8s`
- * (or its children), the worker on `k8s_worker`; a host in none of them gets
- * none. Deterministic: the same context always yields the same list.
+ * The resources of one host. Seed generation: flanneld and Docker go on
+ * every host of `k8s` (or its children), the worker on `k8s_worker`. Current
+ * generation (docs/SPEC-current.md): runc, CNI, containerd and the worker on
+ * `k8s_worker` only. A host in none of them gets none. Deterministic: the
+ * same context always yields the same list.
  */
 export const resourcesForHost = (ctx: HostContext): E.Either<ModuleError[], Resource[]> => {
   const host = ctx.inventoryHostname;
+  if (isCurrent(ctx.vars)) {
+    if (!ctx.groups.includes("k8s_worker")) return E.right([]);
+    const bad = hostNameProblem(host);
+    if (bad) return E.left([{ _tag: "InvalidHostName", host, reason: bad }]);
+    const declared = declareCurrentWorker({ ...ctx, vars: ctx.vars });
+    return E.isLeft(declared) ? declared : finish(host, declared.right);
+  }
   const inK8s = ctx.groups.some((g) => K8S_GROUPS.includes(g));
   const isWorker = ctx.groups.includes("k8s_worker");
   if (!inK8s) return E.right([]);
@@ -117,12 +140,5 @@ export const resourcesForHost = (ctx: HostContext): E.Either<ModuleError[], Reso
   collect(E.right(docker(input, E.isRight(b) ? b.right.dockerAfter : [])));
   if (isWorker) collect(kubernetesWorker(input, E.isRight(b) ? b.right.workerAfter : []));
   if (errors.length > 0) return E.left(errors);
-  // An address that is used but unknown is an error; one no resource uses is not.
-  const unbound = unboundInterfaces(declared);
-  if (unbound.length > 0) {
-    return E.left(
-      unbound.map((iface) => ({ _tag: "MissingInterfaceAddress", host, interface: iface, neededBy: host })),
-    );
-  }
-  return mergeDeclarations(host, declared);
+  return finish(host, declared);
 };

@@ -13,6 +13,8 @@ export interface CommandLine {
   readonly executable: string;
   readonly settings: Readonly<Record<string, string>>;
   readonly style: FlagStyle;
+  /** `--key` alone for an empty value (the current kubelet template); default `--key=`. */
+  readonly bareWhenEmpty?: boolean;
 }
 
 /** One `Key=value` line; a command value spans continuation lines. Undefined values are left out. */
@@ -39,12 +41,19 @@ export const quoteExecArg = (arg: string): string => {
 };
 
 /** The flags of `settings`, sorted by key, each `<style><key>=<value>` and quoted for systemd. */
-export const renderFlags = (settings: Readonly<Record<string, string>>, style: FlagStyle): string[] =>
-  sortedKeys(settings).map((k) => quoteExecArg(`${style}${k}=${settings[k] ?? ""}`));
+export const renderFlags = (
+  settings: Readonly<Record<string, string>>,
+  style: FlagStyle,
+  bareWhenEmpty = false,
+): string[] =>
+  sortedKeys(settings).map((k) => {
+    const v = settings[k] ?? "";
+    return quoteExecArg(bareWhenEmpty && v === "" ? `${style}${k}` : `${style}${k}=${v}`);
+  });
 
 const renderValue = (value: string | CommandLine): string => {
   if (typeof value === "string") return value;
-  const flags = renderFlags(value.settings, value.style);
+  const flags = renderFlags(value.settings, value.style, value.bareWhenEmpty);
   return [value.executable, ...flags.map((f) => `  ${f}`)].join(" \\\n");
 };
 

@@ -6,9 +6,10 @@
 import type { HostFacts } from "@tend/core";
 import * as E from "fp-ts/lib/Either.js";
 import type { Cluster, HostContext } from "../context.js";
-import { requiredChecksumUrls } from "../downloads.js";
+import { checksumUrlsFor } from "../generations.js";
 import type { WorkerVars } from "../vars/codec.js";
 import type { VarLayer } from "../vars/defaults.js";
+import type { HostVars } from "../vars/host-vars.js";
 import { resolveVars } from "../vars/resolve.js";
 
 /** Inventory order of the seed's hosts and their wg0 addresses. */
@@ -72,9 +73,9 @@ export const varsFor = (host: string, layers: readonly VarLayer[] = [SEED_GROUP_
 };
 
 /** A recognisable fake sha256 per URL, as if fetched from `<url>.sha256`. */
-export const fakeChecksums = (vars: WorkerVars): Map<string, string> =>
+export const fakeChecksums = (vars: HostVars): Map<string, string> =>
   new Map(
-    requiredChecksumUrls(vars).map((u, i) => [u, (i + 1).toString(16).padStart(2, "0").repeat(32)] as const),
+    checksumUrlsFor(vars).map((u, i) => [u, (i + 1).toString(16).padStart(2, "0").repeat(32)] as const),
   );
 
 /** The HostContext the CLI would build for a seed host. */

@@ -9,7 +9,7 @@ import * as t from "io-ts";
 import { parse as parseYaml } from "yaml";
 import { HOME_MARKER } from "./deferred.js";
 
-const leaf = <A>(name: string, decode: (u: unknown) => A | undefined): t.Type<A, A, unknown> =>
+export const leaf = <A>(name: string, decode: (u: unknown) => A | undefined): t.Type<A, A, unknown> =>
   new t.Type<A, A, unknown>(
     name,
     (u): u is A => decode(u) !== undefined,
@@ -35,7 +35,7 @@ const text = (u: unknown): string | undefined =>
 /** A string; a YAML number is taken as its text (`k8s_release: 1.17` stays "1.17"). */
 export const Str = leaf<string>("a string", text);
 
-const NonEmpty = leaf<string>("a non-empty string", (u) => {
+export const NonEmpty = leaf<string>("a non-empty string", (u) => {
   const s = text(u);
   return s !== undefined && s.trim() !== "" ? s : undefined;
 });
@@ -55,7 +55,7 @@ export const FileName = leaf<string>("a file name (no /, not . or ..)", (u) => {
     : undefined;
 });
 
-const list = <A>(item: t.Type<A, A, unknown>, name: string): t.Type<A[], A[], unknown> => {
+export const list = <A>(item: t.Type<A, A, unknown>, name: string): t.Type<A[], A[], unknown> => {
   const arr = t.array(item);
   return new t.Type<A[], A[], unknown>(
     name,
@@ -134,7 +134,7 @@ export const Url = leaf<string>("an http(s) URL", (u) =>
 );
 
 /** Unset, null and "" all mean "not given" (Ansible users blank a variable that way). */
-const optional = <A>(c: t.Type<A, A, unknown>): t.Type<A | undefined, A | undefined, unknown> =>
+export const optional = <A>(c: t.Type<A, A, unknown>): t.Type<A | undefined, A | undefined, unknown> =>
   new t.Type<A | undefined, A | undefined, unknown>(
     c.name,
     (u): u is A | undefined => u === undefined || c.is(u),
@@ -142,7 +142,7 @@ const optional = <A>(c: t.Type<A, A, unknown>): t.Type<A | undefined, A | undefi
     t.identity,
   );
 
-const Sha256Map = new t.Type<Record<string, string>, Record<string, string>, unknown>(
+export const Sha256Map = new t.Type<Record<string, string>, Record<string, string>, unknown>(
   "a map of binary names to sha256 digests",
   (u): u is Record<string, string> => isPlainObject(u),
   (u, c) => {
@@ -159,7 +159,7 @@ const Sha256Map = new t.Type<Record<string, string>, Record<string, string>, unk
   t.identity,
 );
 
-const DownloadMode = leaf<"host" | "controller">('"host" or "controller"', (u) =>
+export const DownloadMode = leaf<"host" | "controller">('"host" or "controller"', (u) =>
   u === "host" || u === "controller" ? u : undefined,
 );
 

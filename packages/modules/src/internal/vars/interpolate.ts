@@ -27,6 +27,9 @@ const EXPANDUSER_RE = /^(['"])(.*)\1\s*\|\s*expanduser$/s;
 const HOSTVARS_IP_RE =
   /^hostvars\[inventory_hostname\]\[(['"])ansible_\1\+k8s_interface\](?:\.ipv4\.address|\[(['"])ipv4\2\]\[(['"])address\3\])$/;
 const FACT_IP_RE = /^ansible_([A-Za-z0-9_]+)\.ipv4\.address$/;
+// The current roles' `hostvars[inventory_hostname]['ansible_facts'][k8s_interface]['ipv4']['address']`.
+const FACTS_IP_RE =
+  /^hostvars\[inventory_hostname\]\[(['"])ansible_facts\1\]\[k8s_interface\](?:\.ipv4\.address|\[(['"])ipv4\2\]\[(['"])address\3\])$/;
 
 /**
  * Interpolates variables on demand. `resolve(name)` returns the variable's
@@ -145,7 +148,7 @@ export class Interpolator {
       if (!path.startsWith("~")) return { ok: true, value: path };
     }
     const compact = expr.replace(/\s+/g, "");
-    if (HOSTVARS_IP_RE.test(compact)) {
+    if (HOSTVARS_IP_RE.test(compact) || FACTS_IP_RE.test(compact)) {
       const iface = this.reference("k8s_interface", variable, stack);
       if (!iface.ok) return fail;
       if (typeof iface.value !== "string" || iface.value === "") {
