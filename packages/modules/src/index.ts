@@ -19,12 +19,14 @@ export {
   type ModuleError,
   SUPPORTED_EXPRESSIONS,
   type VarError,
+  varErrorMessage,
 } from "./internal/errors.js";
-export { K8S_GROUPS, resourcesForHost } from "./internal/host.js";
+export { hostNameProblem, K8S_GROUPS, resourcesForHost } from "./internal/host.js";
 export { renderUnit, type UnitSection } from "./internal/render/unit.js";
 export type { WorkerVars } from "./internal/vars/codec.js";
 export { roleDefaults, type VarLayer } from "./internal/vars/defaults.js";
 export { connectionVariables, knownVariables, resolveVars } from "./internal/vars/resolve.js";
+export { type ControllerSource, controllerSources } from "./internal/vars/sources.js";
 
 import type { ModuleError, VarError } from "./internal/errors.js";
 import { describeModuleError, describeVarError } from "./internal/errors.js";

@@ -196,7 +196,7 @@ describe("interpolation", () => {
 describe("decoding errors name file, host, variable and expectation", () => {
   it("docker_uid 'abc'", () => {
     expect(messages([layer("group_vars/all.yml", { docker_uid: "abc" })])).toEqual([
-      'docker_uid in group_vars/all.yml for host worker1: expected an integer, got "abc"',
+      'docker_uid in group_vars/all.yml for host worker1: expected a user or group id (0-4294967294), got "abc"',
     ]);
   });
 

@@ -52,8 +52,9 @@ const badValues = (errors: t.Errors, host: string, origins: ReadonlyMap<string, 
       variable,
       origin: origins.get(top) ?? roleDefaults.origin,
       host,
-      expected: e.message ? `${leaf} (${e.message})` : leaf,
+      expected: leaf,
       actual: e.value,
+      ...(e.message ? { why: e.message } : {}),
     };
   });
 
