@@ -162,7 +162,13 @@ describe("the worker modules through the CLI, on SimHosts", () => {
     writeFileSync(join(inv, "..", "host_vars", "worker1.yml"), "# worker1\ndocker_uid: many\n");
     const io = recordingIo();
     let opened = 0;
-    const counting = { ...deps, openTarget: (c: Connection) => (opened++, deps.openTarget(c)) };
+    const counting = {
+      ...deps,
+      openTarget: (c: Connection) => {
+        opened++;
+        return deps.openTarget(c);
+      },
+    };
     expect(await main(["plan", "-i", inv], io, counting)).toBe(1);
     expect(io.err()).toMatch(/host_vars\/worker1\.yml:2: docker_uid: expected a user or group id/);
     expect(io.err()).toContain("host: worker1");

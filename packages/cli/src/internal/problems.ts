@@ -40,7 +40,7 @@ export const placeOf = (origin: string | undefined): Place => {
   return isPath && !origin.includes(" (") ? { file: origin, label: origin } : { file: null, label: origin };
 };
 
-const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const reEscape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /** Lines of the files looked up in this run, read once each (a 20 MB vars file is split once). */
 export class LineFinder {
@@ -70,7 +70,7 @@ export class LineFinder {
     if (!lines) return null;
     let from = 0;
     if (place.scope) {
-      const n = escape(place.scope.name);
+      const n = reEscape(place.scope.name);
       const head =
         place.scope.kind === "group"
           ? new RegExp(`^\\s*(\\[${n}(:vars)?\\]|["']?${n}["']?\\s*:)`)
@@ -81,7 +81,7 @@ export class LineFinder {
     }
     const [top, ...below] = variable.split(/[.[\]]+/).filter((k) => k !== "");
     if (top === undefined) return null;
-    const key = (k: string) => new RegExp(`(^|[\\s{,])["']?${escape(k)}["']?\\s*[:=]`);
+    const key = (k: string) => new RegExp(`(^|[\\s{,])["']?${reEscape(k)}["']?\\s*[:=]`);
     let line = -1;
     for (let i = from; i < lines.length; i++) {
       if (key(top).test(lines[i] ?? "")) {
