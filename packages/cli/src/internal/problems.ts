@@ -101,8 +101,18 @@ export class LineFinder {
   }
 }
 
-const cmp = <A extends string | number>(a: A | null, b: A | null): number =>
-  a === b ? 0 : a === null ? 1 : b === null ? -1 : a < b ? -1 : 1;
+/** Natural order, so that worker2 comes before worker10. */
+const collator = new Intl.Collator("en", { numeric: true });
+const cmp = (a: string | number | null, b: string | number | null): number =>
+  a === b
+    ? 0
+    : a === null
+      ? 1
+      : b === null
+        ? -1
+        : typeof a === "number" && typeof b === "number"
+          ? a - b
+          : collator.compare(String(a), String(b));
 
 /** By file, then line (unknown last), then host, variable and message. */
 export const sortProblems = (ps: readonly Problem[]): Problem[] =>

@@ -77,7 +77,7 @@ export const varErrorMessage = (e: VarError): string => {
     case "UnsupportedExpression":
       return `unsupported expression {{ ${e.expression} }}; ${SUPPORTED_EXPRESSIONS}`;
     case "UndefinedReference":
-      return `{{ ${e.reference} }} refers to an undefined variable${
+      return `{{ ${e.reference} }} names a variable that is not defined${
         e.suggestion ? ` (did you mean ${e.suggestion}?)` : ""
       }`;
     case "InterpolationCycle":

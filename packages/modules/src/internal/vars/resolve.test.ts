@@ -149,7 +149,7 @@ describe("interpolation", () => {
 
   it("an undefined reference is an error with a suggestion", () => {
     expect(messages([layer("g.yml", { k8s_cni_bin_dir: "{{ k8s_cni_dri }}/bin" })])).toEqual([
-      "k8s_cni_bin_dir in g.yml for host worker1: {{ k8s_cni_dri }} refers to an undefined variable (did you mean k8s_cni_dir?)",
+      "k8s_cni_bin_dir in g.yml for host worker1: {{ k8s_cni_dri }} names a variable that is not defined (did you mean k8s_cni_dir?)",
     ]);
   });
 
