@@ -326,6 +326,15 @@ const cases: readonly Case[] = [
       "listed in docker_ca_certificates",
     ],
   },
+  {
+    name: "an inventory host name that would climb out of the certificate directory",
+    setup: (f) =>
+      writeFileSync(
+        f.inv,
+        `[k8s_etcd]\netcd1\n[k8s_worker]\n${WORKERS.join("\n")}\n../../etc/x\n[k8s:children]\nk8s_etcd\nk8s_worker\n`,
+      ),
+    says: ['host name "../../etc/x" cannot be used in file names', "it contains /"],
+  },
   // selection and the phase
   {
     name: "--limit selecting the bad host",

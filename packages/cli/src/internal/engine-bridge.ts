@@ -46,7 +46,8 @@ export const workerModules: Modules = {
             },
           ]
         : [],
-      files: controllerSources(host, groups, vars as WorkerVars, homedir(), K8S_GROUPS),
+      // A name that cannot be a file name names no controller file either.
+      files: bad ? [] : controllerSources(host, groups, vars as WorkerVars, homedir(), K8S_GROUPS),
     };
   },
   // Only workers run kubelet, kube-proxy and the CNI plugins: other hosts fetch nothing for them.
