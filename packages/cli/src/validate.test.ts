@@ -240,6 +240,11 @@ const cases: readonly Case[] = [
     vars: 'dockerd_settings_user:\n  log-level: "error\\nExecStartPost=/bin/true"\n',
     says: ["dockerd_settings_user.log-level", "one line"],
   },
+  {
+    name: "a download URL with a line break",
+    vars: 'tend_download_mirror: "http://mirror.test/\\nHost: evil"\n',
+    says: ["tend_download_mirror", "an http(s) URL"],
+  },
   // unknown variables
   {
     name: "a misspelt settings variable",

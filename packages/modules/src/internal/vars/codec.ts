@@ -157,9 +157,9 @@ export const Sha256 = hexDigest(32, "sha256");
 /** A sha512 digest in hex, lower-cased. */
 export const Sha512 = hexDigest(64, "sha512");
 
-/** An http(s) URL. */
-export const Url = leaf<string>("an http(s) URL", (u) =>
-  typeof u === "string" && /^https?:\/\/[^\s/]+/.test(u) ? u : undefined,
+/** An http(s) URL, with no whitespace or control characters anywhere (it is fetched as given). */
+export const Url = leaf<string>("an http(s) URL without spaces", (u) =>
+  typeof u === "string" && /^https?:\/\/[^\s/]+\S*$/.test(u) && !/\p{Cc}/u.test(u) ? u : undefined,
 );
 
 /** Unset, null and "" all mean "not given" (Ansible users blank a variable that way). */
