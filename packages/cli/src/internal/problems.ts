@@ -71,20 +71,22 @@ export class LineFinder {
     let from = 0;
     if (place.scope) {
       const n = reEscape(place.scope.name);
-      const head =
+      // INI: the group's [g:vars] section or the host's own line; YAML: the group's or host's key.
+      const heads =
         place.scope.kind === "group"
-          ? new RegExp(`^\\s*(\\[${n}(:vars)?\\]|["']?${n}["']?\\s*:)`)
-          : new RegExp(`^\\s*["']?${n}["']?(\\s*:|\\s|$)`);
-      const at = lines.findIndex((l) => head.test(l));
-      if (at < 0) return null;
+          ? [new RegExp(`^\\s*\\[${n}:vars\\]`), new RegExp(`^\\s*["']?${n}["']?\\s*:`)]
+          : [new RegExp(`^\\s*["']?${n}["']?(\\s*:|\\s|$)`)];
+      const at = heads.map((h) => lines.findIndex((l) => h.test(l))).find((i) => i >= 0);
+      if (at === undefined) return null;
       from = at;
     }
     const [top, ...below] = variable.split(/[.[\]]+/).filter((k) => k !== "");
     if (top === undefined) return null;
     const key = (k: string) => new RegExp(`(^|[\\s{,])["']?${reEscape(k)}["']?\\s*[:=]`);
+    const topKey = key(top);
     let line = -1;
     for (let i = from; i < lines.length; i++) {
-      if (key(top).test(lines[i] ?? "")) {
+      if (topKey.test(lines[i] ?? "")) {
         line = i;
         break;
       }
@@ -93,8 +95,9 @@ export class LineFinder {
     // A key below the variable, in the next few lines (a map written under it).
     const sub = below.find((k) => !/^\d+$/.test(k));
     if (sub !== undefined) {
+      const subKey = key(sub);
       for (let i = line; i < Math.min(lines.length, line + 200); i++) {
-        if (key(sub).test(lines[i] ?? "")) return i + 1;
+        if (subKey.test(lines[i] ?? "")) return i + 1;
       }
     }
     return line + 1;
