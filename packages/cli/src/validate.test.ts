@@ -367,6 +367,17 @@ const cases: readonly Case[] = [
     ],
   },
   {
+    name: "connection and module problems of different hosts are reported together, by file",
+    setup: (f) => {
+      hostVars(f, "worker1", "ansible_port: 70000\n");
+      hostVars(f, "worker2", "k8s_release: latest\n");
+    },
+    says: [
+      /host_vars\/worker1\.yml:1: ansible_port: [^\n]*70000[^]*host_vars\/worker2\.yml:1: k8s_release/,
+      "2 problems in 2 hosts",
+    ],
+  },
+  {
     name: "facts validates first",
     vars: "etcd_client_port: 70000\n",
     argv: ["facts"],
