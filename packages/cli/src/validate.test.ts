@@ -373,7 +373,7 @@ const cases: readonly Case[] = [
       hostVars(f, "worker2", "k8s_release: latest\n");
     },
     says: [
-      /host_vars\/worker1\.yml:1: ansible_port: [^\n]*70000[^]*host_vars\/worker2\.yml:1: k8s_release/,
+      /host_vars\/worker1\.yml:1: ansible_port: [^\n]*70000[\s\S]*host_vars\/worker2\.yml:1: k8s_release/,
       "2 problems in 2 hosts",
     ],
   },
