@@ -14,7 +14,7 @@ import { main } from "./index.js";
 import type { Connection } from "./internal/connect.js";
 import { workerModules } from "./internal/engine-bridge.js";
 import type { Deps } from "./internal/facade.js";
-import { recordingIo, simHost, tempDir } from "./test-support.js";
+import { inventoryFile, motdModules, recordingIo, simDeps, simHost, tempDir } from "./test-support.js";
 
 const WORKERS = Array.from({ length: 10 }, (_, i) => `worker${i + 1}`);
 const CERTS = [
@@ -501,5 +501,29 @@ describe("what passes validation goes on", () => {
     expect(await main(["plan", "-i", f.inv, "--limit", "worker1"], io, deps)).toBe(1);
     expect(f.opened.sort()).toEqual(["etcd1", "worker1"]);
     expect(io.out()).toContain("interface eth7 has no IPv4 address");
+  });
+
+  it("apply of a saved plan contacts no host when one plan host has a bad connection variable", async () => {
+    const inv = inventoryFile("hosts.ini", "[k8s_worker]\nw1\nw2\n");
+    const hosts = { w1: simHost("w1"), w2: simHost("w2") };
+    const planFile = join(tempDir("plan-"), "plan.json");
+    expect(await main(["plan", "-i", inv, "--out", planFile], recordingIo(), simDeps(hosts))).toBe(0);
+    mkdirSync(join(inv, "..", "host_vars"));
+    writeFileSync(join(inv, "..", "host_vars", "w2.yml"), "ansible_port: 70000\n");
+    const opened: string[] = [];
+    const base = simDeps(hosts, motdModules());
+    const deps: Deps = {
+      ...base,
+      openTarget: (c) => {
+        opened.push(c.host);
+        return base.openTarget(c);
+      },
+    };
+    const io = recordingIo();
+    expect(await main(["apply", planFile, "-i", inv], io, deps)).toBe(1);
+    expect(io.err()).toContain("ansible_port");
+    expect(io.err()).toContain("no host was contacted");
+    expect(opened).toEqual([]);
+    expect(hosts.w1.opLog).toEqual([]);
   });
 });
