@@ -165,6 +165,11 @@ const cases: readonly Case[] = [
     says: ["flannel_systemd_restartsec", "a duration"],
   },
   {
+    name: "a kubelet deadline that is not a Go duration",
+    vars: "k8s_worker_kubelet_settings_user:\n  image-pull-progress-deadline: 2 minutes\n",
+    says: ["k8s_worker_kubelet_settings_user.image-pull-progress-deadline", "a Go duration"],
+  },
+  {
     name: "a limit that is a word",
     vars: "flannel_systemd_limitnofile: lots\n",
     says: ["flannel_systemd_limitnofile", "a limit"],

@@ -14,6 +14,7 @@ import {
   Cidr,
   Duration,
   FileName,
+  GoDuration,
   hexDigest,
   Id,
   InterfaceName,
@@ -133,7 +134,12 @@ const DockerdSettings = settings({
   debug: AnsibleBool,
   mtu: intSetting("an MTU (68-65535)", 68, 65535),
 });
-const KubeletSettings = settings({ "register-node": AnsibleBool, "fail-swap-on": AnsibleBool });
+const KubeletSettings = settings({
+  "register-node": AnsibleBool,
+  "fail-swap-on": AnsibleBool,
+  "image-pull-progress-deadline": GoDuration,
+  "runtime-request-timeout": GoDuration,
+});
 
 /** A JSON-like document given as a map or as YAML/JSON text (the roles use text templates). */
 export const Document = new t.Type<Record<string, unknown>, Record<string, unknown>, unknown>(

@@ -93,6 +93,11 @@ export const Duration = leaf<string>("a duration (5, 500ms, 1min 30s)", (u) => {
   return typeof s === "string" && (SPAN_RE.test(s.trim()) || s.trim() === "infinity") ? s.trim() : undefined;
 });
 
+/** A Go duration, as kubelet and kube-proxy flags take it: 2m, 1h30m, 500ms. */
+export const GoDuration = leaf<string>("a Go duration (2m, 1h30m, 500ms)", (u) =>
+  typeof u === "string" && /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(u.trim()) ? u.trim() : undefined,
+);
+
 /** A resource limit for systemd's Limit*=: a count, soft:hard, or infinity. */
 export const Limit = leaf<string>("a limit (a count, soft:hard, or infinity)", (u) => {
   const s = typeof u === "number" && Number.isInteger(u) && u >= 0 ? String(u) : u;
