@@ -60,17 +60,19 @@ describe("tend plan: exit codes follow the contract", () => {
     expect(io.err()).toContain("w1: failed");
   });
 
-  it("a host with bad variables fails alone, naming the variable", async () => {
+  it("a host with bad variables stops the whole run before any connection, naming the variable", async () => {
     const inv = inventoryFile("hosts.ini", "[k8s_worker]\nw1 motd=5\nw2\n");
     const io = recordingIo();
+    const w2 = simHost("w2");
     const code = await main(
       ["plan", "-i", inv, "--detailed-exitcode"],
       io,
-      simDeps({ w1: simHost("w1"), w2: simHost("w2") }),
+      simDeps({ w1: simHost("w1"), w2 }),
     );
     expect(code).toBe(1);
-    expect(io.out()).toContain("motd: expected a string");
-    expect(io.out()).toMatch(/w2: 1 action/);
+    expect(io.err()).toMatch(/hosts\.ini:2: motd: expected a string\n {2}host: w1/);
+    expect(io.err()).toContain("no host was contacted");
+    expect(w2.opLog).toEqual([]);
   });
 
   it("--limit narrows the hosts planned", async () => {

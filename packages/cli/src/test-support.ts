@@ -60,7 +60,10 @@ export const motdModules = (overrides: Partial<Modules> = {}): Modules => ({
   resolveVars: (layers) => {
     const vars: Record<string, unknown> = {};
     for (const l of layers) Object.assign(vars, l.vars);
-    if (vars.motd !== undefined && typeof vars.motd !== "string") return left([`motd: expected a string`]);
+    if (vars.motd !== undefined && typeof vars.motd !== "string") {
+      const origin = [...layers].reverse().find((l) => Object.hasOwn(l.vars, "motd"))?.origin;
+      return left([{ variable: "motd", message: "expected a string", ...(origin ? { origin } : {}) }]);
+    }
     return right(vars);
   },
   checksumUrls: () => [],

@@ -10,6 +10,7 @@ import { decodePlan, type Plan } from "@tend/core";
 import { freshDebianHost, SimHost, tarArchive } from "@tend/core/testing";
 import { describe, expect, it } from "vitest";
 import { main } from "./index.js";
+import type { Connection } from "./internal/connect.js";
 import { workerModules } from "./internal/engine-bridge.js";
 import { fileOn, recordingIo, simDeps, tempDir } from "./test-support.js";
 
@@ -155,14 +156,23 @@ describe("the worker modules through the CLI, on SimHosts", () => {
     expect(againIo.out()).toContain("no changes");
   });
 
-  it("a variable error names the variable, its file and the host, and only that host fails", async () => {
+  it("a variable error names the variable, its file, line and host, and no host is contacted", async () => {
     const { inv, deps } = setup();
     mkdirSync(join(inv, "..", "host_vars"));
-    writeFileSync(join(inv, "..", "host_vars", "worker1.yml"), "docker_uid: many\n");
+    writeFileSync(join(inv, "..", "host_vars", "worker1.yml"), "# worker1\ndocker_uid: many\n");
     const io = recordingIo();
-    expect(await main(["plan", "-i", inv], io, deps)).toBe(1);
-    expect(io.out()).toMatch(/docker_uid in .*host_vars\/worker1\.yml for host worker1/);
-    expect(io.out()).toMatch(/etcd1: \d+ actions/);
+    let opened = 0;
+    const counting = {
+      ...deps,
+      openTarget: (c: Connection) => {
+        opened++;
+        return deps.openTarget(c);
+      },
+    };
+    expect(await main(["plan", "-i", inv], io, counting)).toBe(1);
+    expect(io.err()).toMatch(/host_vars\/worker1\.yml:2: docker_uid: expected a user or group id/);
+    expect(io.err()).toContain("host: worker1");
+    expect(opened).toBe(0);
   });
 
   it("an unreachable host whose facts others need is named as the cause", async () => {

@@ -17,13 +17,14 @@ export {
   type ModuleError,
   SUPPORTED_EXPRESSIONS,
   type VarError,
+  varErrorMessage,
 } from "./internal/errors.js";
 // Both role generations (seed and current): see docs/SPEC-current.md.
 export {
   artifactsForHost as artifactsFor,
   checksumUrlsFor as requiredChecksumUrls,
 } from "./internal/generations.js";
-export { K8S_GROUPS, resourcesForHost } from "./internal/host.js";
+export { hostNameProblem, K8S_GROUPS, resourcesForHost } from "./internal/host.js";
 export { renderUnit, type UnitSection } from "./internal/render/unit.js";
 export type { WorkerVars } from "./internal/vars/codec.js";
 export type { CurrentVars } from "./internal/vars/current-codec.js";
@@ -37,6 +38,7 @@ export {
   resolveHostVars as resolveVars,
 } from "./internal/vars/host-vars.js";
 export { connectionVariables, knownVariables } from "./internal/vars/resolve.js";
+export { type ControllerSource, controllerSources } from "./internal/vars/sources.js";
 
 import type { ModuleError, VarError } from "./internal/errors.js";
 import { describeModuleError, describeVarError } from "./internal/errors.js";

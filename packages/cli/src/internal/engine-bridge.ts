@@ -9,11 +9,15 @@ import { join } from "node:path";
 import { describeTransportError, ShellTarget, type Target, type Transport } from "@tend/core";
 import {
   artifactsFor,
+  controllerSources,
   describeModuleError,
-  describeVarError,
+  hostNameProblem,
+  K8S_GROUPS,
   requiredChecksumUrls,
   resolveVars,
   resourcesForHost,
+  type VarError,
+  varErrorMessage,
   type WorkerVars,
 } from "@tend/modules";
 import { type Either, isLeft, left, mapLeft, right } from "fp-ts/lib/Either.js";
@@ -28,9 +32,24 @@ const expandHome = (path: string): string =>
 /** The worker modules behind the Modules interface. */
 export const workerModules: Modules = {
   resolveVars: (layers, host) =>
-    mapLeft((errors: readonly Parameters<typeof describeVarError>[0][]) => errors.map(describeVarError))(
-      resolveVars(layers, host),
-    ),
+    mapLeft((errors: readonly VarError[]) =>
+      errors.map((e) => ({ variable: e.variable, origin: e.origin, message: varErrorMessage(e) })),
+    )(resolveVars(layers, host)),
+  preflight: (host, groups, vars) => {
+    const inK8s = groups.some((g) => K8S_GROUPS.includes(g));
+    const bad = inK8s ? hostNameProblem(host) : undefined;
+    return {
+      problems: bad
+        ? [
+            {
+              message: `host name ${JSON.stringify(host)} cannot be used in file names (cert-<host>.pem): ${bad}`,
+            },
+          ]
+        : [],
+      // A name that cannot be a file name names no controller file either.
+      files: bad ? [] : controllerSources(host, groups, vars as WorkerVars, homedir(), K8S_GROUPS),
+    };
+  },
   // Only workers run kubelet, kube-proxy and the CNI plugins: other hosts fetch nothing for them.
   checksumUrls: (vars, groups) =>
     groups.includes("k8s_worker") ? requiredChecksumUrls(vars as WorkerVars) : [],

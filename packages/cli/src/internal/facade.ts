@@ -22,10 +22,41 @@ export interface ClusterInput {
   readonly cacheDir: string;
 }
 
-/** The modules, reduced to what the CLI calls; every error is already one line. */
+/**
+ * A problem the modules found in a host's variables, before any connection:
+ * the variable (a path below it, e.g. `dockerd_settings_user.mtu`), the
+ * layer that set it (a VarLayer origin), and what is wrong and expected.
+ */
+export interface VarProblem {
+  readonly variable?: string;
+  readonly origin?: string;
+  readonly message: string;
+}
+
+/** A file on the controller that a host's resources will read, and the variable that names it. */
+export interface ControllerFile {
+  readonly path: string;
+  readonly variable: string;
+  /** The variable listing the file, when it comes from a list. */
+  readonly listedIn?: string;
+}
+
+/** What the modules can tell about a host before connecting, beyond decoding its variables. */
+export interface Preflight {
+  readonly problems: readonly VarProblem[];
+  /** Controller files to check for existence and readability. */
+  readonly files: readonly ControllerFile[];
+}
+
+/** The modules, reduced to what the CLI calls. */
 export interface Modules {
-  /** A host's variables from its layers (lowest first); errors name variable, file and host. */
-  resolveVars(layers: readonly VarLayer[], host: string): Either<readonly string[], unknown>;
+  /** A host's variables from its layers (lowest first), or every problem in them. */
+  resolveVars(layers: readonly VarLayer[], host: string): Either<readonly VarProblem[], unknown>;
+  /**
+   * Checks that need the host's groups and resolved variables but no
+   * connection (host name rules, controller files); absent when there are none.
+   */
+  preflight?(host: string, groups: readonly string[], vars: unknown): Preflight;
   /** Checksum files the controller fetches before planning this host (in these inventory groups). */
   checksumUrls(vars: unknown, groups: readonly string[]): readonly string[];
   /** Artifacts the controller downloads for this host (tend_download_mode: controller), else none. */

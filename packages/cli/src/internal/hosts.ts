@@ -8,9 +8,15 @@
 import type { HostFacts, Target } from "@tend/core";
 import { describeTargetError, mapBounded } from "@tend/core";
 import { type Either, isLeft, left, right } from "fp-ts/lib/Either.js";
-import { type Connection, connectionOf, describeConnectionVarError } from "./connect.js";
+import {
+  type Connection,
+  type ConnectionVarError,
+  connectionOf,
+  describeConnectionVarError,
+} from "./connect.js";
 import type { Deps } from "./facade.js";
 import {
+  type DecodeProblem,
   describeProblem,
   type Inventory,
   loadInventory,
@@ -18,6 +24,7 @@ import {
   type VarLayer,
 } from "./inventory/index.js";
 import { InventoryBuilder } from "./inventory/model.js";
+import type { Problem } from "./problems.js";
 import type { Progress } from "./progress.js";
 
 /** Where hosts come from. */
@@ -34,7 +41,7 @@ export interface Selection {
   /** Selected hosts, in inventory order. */
   readonly hosts: readonly string[];
   /** Per host, the connection or the errors in its connection variables. */
-  readonly connections: ReadonlyMap<string, Either<readonly string[], Connection>>;
+  readonly connections: ReadonlyMap<string, Either<readonly ConnectionVarError[], Connection>>;
 }
 
 /** A connected host: its target and facts, or why it could not be reached. */
@@ -51,46 +58,84 @@ const localInventory = (host: string): Inventory => {
   return built;
 };
 
-/** Loads the inventory and selects hosts; errors are lines for the user. */
-export const selectTargets = async (
+/** An inventory problem as a Problem: its line, when the message gives one. */
+const problemOfDecode = (p: DecodeProblem): Problem => {
+  const line = /\bline (\d+)\b/.exec(p.message)?.[1];
+  return {
+    host: null,
+    file: p.file,
+    line: line === undefined ? null : Number(line),
+    variable: p.path === "" ? null : p.path,
+    message: p.message,
+  };
+};
+
+const general = (message: string): Problem => ({
+  host: null,
+  file: null,
+  line: null,
+  variable: null,
+  message,
+});
+
+/** Loads the inventory and selects hosts; every problem found on the way, as data. */
+export const selectionOf = async (
   options: HostOptions,
   deps: Deps,
-): Promise<Either<string[], Selection>> => {
+): Promise<Either<Problem[], Selection>> => {
   let inventory: Inventory;
   let layers: ReadonlyMap<string, readonly VarLayer[]>;
   if (options.inventory !== undefined) {
     const loaded = await loadInventory(options.inventory);
-    if (isLeft(loaded)) return left(loaded.left.map(describeProblem));
+    if (isLeft(loaded)) return left(loaded.left.map(problemOfDecode));
     inventory = loaded.right.inventory;
     layers = loaded.right.layers;
   } else if (options.local) {
     inventory = localInventory(deps.localHost);
     layers = new Map([[deps.localHost, []]]);
   } else {
-    return left(["no inventory: give -i INVENTORY, or --local for this machine"]);
+    return left([general("no inventory: give -i INVENTORY, or --local for this machine")]);
   }
   let hosts: readonly string[] = inventory.hosts;
   if (options.limit.length > 0) {
     const selected = selectHosts(inventory, options.limit);
-    if (isLeft(selected)) return left([selected.left]);
+    if (isLeft(selected)) return left([general(selected.left)]);
     hosts = selected.right;
   }
-  if (hosts.length === 0) return left([`${inventory.path}: the inventory has no hosts`]);
+  if (hosts.length === 0) return left([{ ...general("the inventory has no hosts"), file: inventory.path }]);
   if (options.local && options.inventory !== undefined && hosts.length !== 1) {
     return left([
-      `--local applies one inventory host's variables to this machine, but ${hosts.length} hosts are selected; pick one with --limit`,
+      general(
+        `--local applies one inventory host's variables to this machine, but ${hosts.length} hosts are selected; pick one with --limit`,
+      ),
     ]);
   }
-  const connections = new Map<string, Either<readonly string[], Connection>>();
+  const connections = new Map<string, Either<readonly ConnectionVarError[], Connection>>();
   for (const host of inventory.hosts) {
     if (options.local && hosts.includes(host)) {
       connections.set(host, right({ type: "local", host }));
       continue;
     }
-    const c = connectionOf(host, layers.get(host) ?? [], { user: deps.user });
-    connections.set(host, isLeft(c) ? left(c.left.map(describeConnectionVarError)) : c);
+    connections.set(host, connectionOf(host, layers.get(host) ?? [], { user: deps.user }));
   }
   return right({ inventory, layers, hosts, connections });
+};
+
+/** Loads the inventory and selects hosts; errors are lines for the user. */
+export const selectTargets = async (
+  options: HostOptions,
+  deps: Deps,
+): Promise<Either<string[], Selection>> => {
+  const s = await selectionOf(options, deps);
+  return isLeft(s)
+    ? left(
+        s.left.map((p) =>
+          p.file === null
+            ? p.message
+            : describeProblem({ file: p.file, path: p.variable ?? "", message: p.message }),
+        ),
+      )
+    : s;
 };
 
 /**
@@ -108,7 +153,8 @@ export const reachHosts = async (
   const reached = await mapBounded(hosts, concurrency, async (host): Promise<[string, Reached]> => {
     const conn = selection.connections.get(host);
     if (!conn) return [host, { ok: false, error: `${host}: not in the inventory` }];
-    if (isLeft(conn)) return [host, { ok: false, error: conn.left.join("\n") }];
+    if (isLeft(conn))
+      return [host, { ok: false, error: conn.left.map(describeConnectionVarError).join("\n") }];
     progress.state(host, "connecting");
     let opened: Either<string, Target>;
     try {

@@ -1,5 +1,5 @@
 /**
- * The `tend` command line: plan, apply and facts, parsed with commander.
+ * The `tend` command line: validate, plan, apply and facts, parsed with commander.
  * main() never throws and never exits the process: it returns the exit code,
  * and any unexpected exception becomes "internal error: <message>".
  */
@@ -9,6 +9,7 @@ import { type CommonOptions, contextOf, EXIT, printErrors } from "./commands/con
 import { factsCommand } from "./commands/facts.js";
 import { type GraphOptions, graphCommand } from "./commands/graph.js";
 import { type PlanOptions, planCommand } from "./commands/plan.js";
+import { type ValidateOptions, validateCommand } from "./commands/validate.js";
 import type { Deps } from "./facade.js";
 import { HELP_AFTER } from "./help.js";
 import type { CliIo } from "./io.js";
@@ -47,6 +48,20 @@ export const run = async (argv: readonly string[], io: CliIo, deps: () => Promis
     }
     return ctx;
   };
+
+  withHostOptions(
+    program
+      .command("validate")
+      .description(
+        "check the inventory, variables, connection settings and controller files; contacts no host",
+      ),
+    "only these hosts: names, groups, globs, comma lists, !exclusions (repeatable)",
+  )
+    .option("--json", "print the problems as JSON: a list of {host, file, line, variable, message}")
+    .action(async (o: ValidateOptions) => {
+      const ctx = await context(o);
+      if (ctx) code = await validateCommand(ctx, o);
+    });
 
   withHostOptions(
     program.command("plan").description("show what apply would change; changes nothing"),

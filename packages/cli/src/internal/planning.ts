@@ -18,9 +18,11 @@ import {
   verifiedSha256,
 } from "./artifacts.js";
 import type { ClusterInput, Deps } from "./facade.js";
-import { closeAll, type HostOptions, type Reached, reachHosts, selectTargets } from "./hosts.js";
+import { closeAll, type HostOptions, type Reached, reachHosts } from "./hosts.js";
 import { groupsOfHost } from "./inventory/index.js";
+import { problemSummary, renderProblems } from "./problems.js";
 import type { Progress } from "./progress.js";
+import { validateRun } from "./validation.js";
 
 /** A plan with what apply needs to carry it out in this process. */
 export interface PlannedRun {
@@ -101,46 +103,36 @@ const describeDownloadFailures = (
     return `${host}: ${ids.length > 0 ? `${ids.join(", ")}: ` : ""}cannot download ${error}`;
   });
 
-/** Runs the plan pipeline; errors that stop every host (a bad inventory) come back as lines. */
+/**
+ * Runs the plan pipeline. The validation phase comes first: when it finds
+ * any problem (a bad inventory, a variable of any selected host, a missing
+ * controller file), the problems come back as lines and nothing connects.
+ */
 export const planRun = async (
   options: HostOptions,
   deps: Deps,
   progress: Progress,
   concurrency: number,
 ): Promise<{ errors: string[] } | PlannedRun> => {
-  const selected = await selectTargets(options, deps);
-  if (isLeft(selected)) return { errors: selected.left };
-  const selection = selected.right;
+  const validated = await validateRun(options, deps);
+  if (isLeft(validated))
+    return { errors: [...renderProblems(validated.left), problemSummary(validated.left)] };
+  const { selection, vars, needed, notes } = validated.right;
   const hostErrors = new Map<string, readonly string[]>();
 
-  // Variables first: a host with bad variables is not worth a connection.
-  const vars = new Map<string, unknown>();
-  const needVars = new Set([
-    ...selection.hosts,
-    ...deps.modules.factHosts(selection.inventory, selection.hosts),
-  ]);
-  for (const host of selection.inventory.hosts) {
-    if (!needVars.has(host)) continue;
-    const r = deps.modules.resolveVars(selection.layers.get(host) ?? [], host);
-    if (isLeft(r)) hostErrors.set(host, r.left);
-    else vars.set(host, r.right);
-  }
-
-  // Connect to the selected hosts with good variables, and to the hosts whose facts they need.
-  const toReach = selection.inventory.hosts.filter(
-    (h) => needVars.has(h) && (vars.has(h) || !selection.hosts.includes(h)),
-  );
-  const reached = await reachHosts(selection, toReach, deps, progress, concurrency);
+  // Connect to the selected hosts, and to the hosts whose facts they need.
+  const reached = await reachHosts(selection, needed, deps, progress, concurrency);
   for (const [host, r] of reached)
     if (!r.ok && selection.hosts.includes(host)) hostErrors.set(host, [r.error]);
   // A host outside --limit whose facts others need: say why they are missing, or the
   // resulting "no facts gathered" would hide the cause.
-  for (const host of needVars) {
+  for (const host of needed) {
     if (selection.hosts.includes(host)) continue;
     const r = reached.get(host);
-    const why = hostErrors.get(host)?.join("; ") ?? (r && !r.ok ? r.error : undefined);
+    const why = notes.get(host)?.join("; ") ?? (r && !r.ok ? r.error : undefined);
     if (why !== undefined) progress.note(`${host} (needed for its facts): ${why}`);
   }
+  const needVars = new Set(needed);
 
   // Checksums and controller downloads, each url once for all hosts.
   const planned = selection.hosts.filter((h) => !hostErrors.has(h));

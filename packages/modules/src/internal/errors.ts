@@ -15,6 +15,8 @@ export type VarError =
       /** What was expected, in words ("an integer"). */
       readonly expected: string;
       readonly actual: unknown;
+      /** What is wrong with the value, when more can be said ("63 hex digits, not 64"). */
+      readonly why?: string;
     }
   | {
       readonly _tag: "UnknownVariable";
@@ -72,33 +74,43 @@ export const SUPPORTED_EXPRESSIONS =
   "'<path>' | expanduser (the controller's home), " +
   "hostvars[inventory_hostname]['ansible_' + k8s_interface].ipv4.address and ansible_<iface>.ipv4.address (the host's address)";
 
+/** A value as JSON, cut short: a 20 MB value must not become a 20 MB message. */
 const show = (v: unknown): string => {
-  const s = JSON.stringify(v);
-  return s === undefined ? String(v) : s;
+  let s: string | undefined;
+  try {
+    s = JSON.stringify(v);
+  } catch {
+    s = undefined;
+  }
+  const text = s === undefined ? typeof v : s;
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 };
 
-/** One line naming the variable, where it was set, the host, and what is wrong. */
-export const describeVarError = (e: VarError): string => {
-  const where = `${e.variable} in ${e.origin} for host ${e.host}`;
+/** What is wrong and what was expected, without saying where (the CLI places it by file, line and host). */
+export const varErrorMessage = (e: VarError): string => {
   switch (e._tag) {
     case "BadValue":
-      return `${where}: expected ${e.expected}, got ${show(e.actual)}`;
+      return `expected ${e.expected}, got ${show(e.actual)}${e.why ? `: ${e.why}` : ""}`;
     case "UnknownVariable":
-      return `${where}: unknown variable${e.suggestion ? ` (did you mean ${e.suggestion}?)` : ""}`;
+      return `unknown variable${e.suggestion ? ` (did you mean ${e.suggestion}?)` : ""}`;
     case "UnsupportedExpression":
-      return `${where}: unsupported expression {{ ${e.expression} }}; ${SUPPORTED_EXPRESSIONS}`;
+      return `unsupported expression {{ ${e.expression} }}; ${SUPPORTED_EXPRESSIONS}`;
     case "UndefinedReference":
-      return `${where}: {{ ${e.reference} }} refers to an undefined variable${
+      return `{{ ${e.reference} }} names a variable that is not defined${
         e.suggestion ? ` (did you mean ${e.suggestion}?)` : ""
       }`;
     case "InterpolationCycle":
-      return `${where}: interpolation cycle ${e.cycle.join(" -> ")}`;
+      return `interpolation cycle ${e.cycle.join(" -> ")}`;
     case "UnsupportedSetting":
-      return `${where}: ${e.message}`;
+      return e.message;
     case "MixedGenerations":
-      return `${where}: a variable of the seed's roles, but ${e.other} in ${e.otherOrigin} is one of the current roles'; use one generation's names, or set tend_worker_generation`;
+      return `a variable of the seed's roles, but ${e.other} in ${e.otherOrigin} is one of the current roles'; use one generation's names, or set tend_worker_generation`;
   }
 };
+
+/** One line naming the variable, where it was set, the host, and what is wrong. */
+export const describeVarError = (e: VarError): string =>
+  `${e.variable} in ${e.origin} for host ${e.host}: ${varErrorMessage(e)}`;
 
 /** A host's resources could not be declared. */
 export type ModuleError =

@@ -17,7 +17,8 @@ import { isCurrent } from "./vars/host-vars.js";
 /** `k8s` and its children: every one of them runs flanneld and Docker. */
 export const K8S_GROUPS: readonly string[] = ["k8s", "k8s_etcd", "k8s_controller", "k8s_worker"];
 
-const hostNameProblem = (host: string): string | undefined => {
+/** Why an inventory host name cannot be used in file names (cert-<host>.pem), or undefined. */
+export const hostNameProblem = (host: string): string | undefined => {
   if (host === "" || host === "." || host === "..") return "it is empty, . or ..";
   if (host.includes("/")) return "it contains /";
   // Host names become file names (cert-<host>.pem): no whitespace or control characters.

@@ -15,6 +15,7 @@ import {
   type Target,
 } from "@tend/core";
 import { isLeft } from "fp-ts/lib/Either.js";
+import { describeConnectionVarError } from "../connect.js";
 import { closeAll, type Reached, reachHosts, selectTargets } from "../hosts.js";
 import { readPlanFile } from "../plan-file.js";
 import { planRun, readSource } from "../planning.js";
@@ -132,6 +133,15 @@ const fromPlanFile = async (ctx: CommandContext, file: string, o: ApplyOptions):
       ctx,
       unknown.map((h) => `${file}: host ${h} is not in ${selection.inventory.path}`),
     );
+    return EXIT.error;
+  }
+  // A bad connection variable on any of the plan's hosts stops the apply before any connection.
+  const badConnections = ready.flatMap((h) => {
+    const c = connections.get(h);
+    return c && isLeft(c) ? c.left.map(describeConnectionVarError) : [];
+  });
+  if (badConnections.length > 0) {
+    printErrors(ctx, [...badConnections, "no host was contacted"]);
     return EXIT.error;
   }
   const reached = await reachHosts(

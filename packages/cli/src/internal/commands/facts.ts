@@ -1,25 +1,23 @@
 /** `tend facts`: the host facts tend gathers, as JSON keyed by host. */
-import { closeAll, reachHosts, selectTargets } from "../hosts.js";
+import { isLeft } from "fp-ts/lib/Either.js";
+import { closeAll, reachHosts } from "../hosts.js";
+import { problemSummary, renderProblems } from "../problems.js";
+import { validateRun } from "../validation.js";
 import { type CommandContext, type CommonOptions, EXIT, hostOptionsOf, printErrors } from "./context.js";
 
-/** Runs `tend facts`; returns the exit code. */
+/** Runs `tend facts`; returns the exit code. Validates first: with any problem, no host is contacted. */
 export const factsCommand = async (ctx: CommandContext, o: CommonOptions): Promise<number> => {
-  const selected = await selectTargets(hostOptionsOf(o), ctx.deps);
-  if (selected._tag === "Left") {
-    printErrors(ctx, selected.left);
+  const validated = await validateRun(hostOptionsOf(o), ctx.deps);
+  if (isLeft(validated)) {
+    printErrors(ctx, [...renderProblems(validated.left), problemSummary(validated.left)]);
     return EXIT.error;
   }
-  const reached = await reachHosts(
-    selected.right,
-    selected.right.hosts,
-    ctx.deps,
-    ctx.progress,
-    ctx.concurrency,
-  );
+  const { selection } = validated.right;
+  const reached = await reachHosts(selection, selection.hosts, ctx.deps, ctx.progress, ctx.concurrency);
   await closeAll(reached);
   const out: Record<string, unknown> = {};
   const errors: string[] = [];
-  for (const host of selected.right.hosts) {
+  for (const host of selection.hosts) {
     const r = reached.get(host);
     if (r?.ok) out[host] = r.facts;
     else errors.push(r ? r.error : `${host}: not reached`);

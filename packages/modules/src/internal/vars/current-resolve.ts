@@ -56,7 +56,12 @@ export const resolveCurrentVars = (
       }
     }
   }
-  const interpolator = new Interpolator({ host, values, origins });
+  const interpolator = new Interpolator({
+    host,
+    lookup: (name) =>
+      values.has(name) ? { value: values.get(name), origin: origins.get(name) ?? "" } : undefined,
+    names: () => values.keys(),
+  });
   const raw: Record<string, unknown> = {};
   const failed = new Set<string>();
   for (const name of currentKnownVariables) {

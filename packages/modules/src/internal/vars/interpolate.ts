@@ -13,8 +13,10 @@ import { suggest } from "./suggest.js";
 /** The merged variables of one host and where each came from. */
 export interface MergedVars {
   readonly host: string;
-  readonly values: ReadonlyMap<string, unknown>;
-  readonly origins: ReadonlyMap<string, string>;
+  /** The winning value of `name`, or undefined when no layer sets it. */
+  lookup(name: string): { readonly value: unknown; readonly origin: string } | undefined;
+  /** Every name set (for suggestions; only asked on an error). */
+  names(): Iterable<string>;
 }
 
 type Result = { readonly ok: true; readonly value: unknown } | { readonly ok: false };
@@ -48,13 +50,13 @@ export class Interpolator {
   }
 
   private origin(name: string): string {
-    return this.vars.origins.get(name) ?? "(unknown origin)";
+    return this.vars.lookup(name)?.origin ?? "(unknown origin)";
   }
 
   private resolveVar(name: string, stack: readonly string[]): Result {
     const done = this.memo.get(name);
     if (done) return done;
-    const raw = this.vars.values.get(name);
+    const raw = this.vars.lookup(name)?.value;
     const result = this.walk(raw, name, [...stack, name]);
     this.memo.set(name, result);
     return result;
@@ -183,14 +185,14 @@ export class Interpolator {
       });
       return fail;
     }
-    if (!this.vars.values.has(name)) {
+    if (this.vars.lookup(name) === undefined) {
       this.errors.push({
         _tag: "UndefinedReference",
         variable,
         origin: this.origin(variable),
         host: this.vars.host,
         reference: name,
-        suggestion: suggest(name, this.vars.values.keys()),
+        suggestion: suggest(name, this.vars.names()),
       });
       return fail;
     }

@@ -149,7 +149,7 @@ describe("interpolation", () => {
 
   it("an undefined reference is an error with a suggestion", () => {
     expect(messages([layer("g.yml", { k8s_cni_bin_dir: "{{ k8s_cni_dri }}/bin" })])).toEqual([
-      "k8s_cni_bin_dir in g.yml for host worker1: {{ k8s_cni_dri }} refers to an undefined variable (did you mean k8s_cni_dir?)",
+      "k8s_cni_bin_dir in g.yml for host worker1: {{ k8s_cni_dri }} names a variable that is not defined (did you mean k8s_cni_dir?)",
     ]);
   });
 
@@ -196,7 +196,7 @@ describe("interpolation", () => {
 describe("decoding errors name file, host, variable and expectation", () => {
   it("docker_uid 'abc'", () => {
     expect(messages([layer("group_vars/all.yml", { docker_uid: "abc" })])).toEqual([
-      'docker_uid in group_vars/all.yml for host worker1: expected an integer, got "abc"',
+      'docker_uid in group_vars/all.yml for host worker1: expected a user or group id (0-4294967294), got "abc"',
     ]);
   });
 

@@ -22,8 +22,8 @@ export const knownVariables: ReadonlySet<string> = new Set([
  */
 export const connectionVariables: ReadonlySet<string> = new Set(["tend_ssh_host_key_policy"]);
 
-const isOurs = (name: string): boolean =>
-  OWN_PREFIXES.some((p) => name.startsWith(p)) && !connectionVariables.has(name);
+/** Names with one of our prefixes: a misspelling of ours when not known. */
+const OURS_RE = new RegExp(`^(${OWN_PREFIXES.map((p) => p.replace(/[^A-Za-z0-9_]/g, "")).join("|")})`);
 
 const SETTINGS_USER_KEYS: readonly SettingsUserKey[] = [
   "flannel_settings_user",
@@ -42,7 +42,11 @@ const pathOf = (context: t.Context): string => {
   return out;
 };
 
-const badValues = (errors: t.Errors, host: string, origins: ReadonlyMap<string, string>): VarError[] =>
+const badValues = (
+  errors: t.Errors,
+  host: string,
+  origins: { get(name: string): string | undefined },
+): VarError[] =>
   errors.map((e) => {
     const variable = pathOf(e.context);
     const top = e.context[1]?.key ?? variable;
@@ -52,8 +56,9 @@ const badValues = (errors: t.Errors, host: string, origins: ReadonlyMap<string, 
       variable,
       origin: origins.get(top) ?? roleDefaults.origin,
       host,
-      expected: e.message ? `${leaf} (${e.message})` : leaf,
+      expected: leaf,
       actual: e.value,
+      ...(e.message ? { why: e.message } : {}),
     };
   });
 
@@ -73,14 +78,13 @@ export const combine = (
  * be referenced from `{{ }}`.
  */
 export const resolveVars = (layers: readonly VarLayer[], host: string): E.Either<VarError[], WorkerVars> => {
-  const values = new Map<string, unknown>();
-  const origins = new Map<string, string>();
+  const all = [roleDefaults, ...layers];
   const errors: VarError[] = [];
-  for (const layer of [roleDefaults, ...layers]) {
-    for (const [name, value] of Object.entries(layer.vars)) {
-      values.set(name, value);
-      origins.set(name, layer.origin);
-      if (layer !== roleDefaults && isOurs(name) && !knownVariables.has(name)) {
+  // Only names with our prefixes are looked at one by one: a vars file with
+  // 100,000 other variables costs a prefix test each, not a copy.
+  for (const layer of layers) {
+    for (const name of Object.keys(layer.vars)) {
+      if (OURS_RE.test(name) && !knownVariables.has(name) && !connectionVariables.has(name)) {
         errors.push({
           _tag: "UnknownVariable",
           variable: name,
@@ -91,7 +95,16 @@ export const resolveVars = (layers: readonly VarLayer[], host: string): E.Either
       }
     }
   }
-  const interpolator = new Interpolator({ host, values, origins });
+  const lookup = (name: string) => {
+    for (let i = all.length - 1; i >= 0; i--) {
+      const l = all[i]!;
+      if (Object.hasOwn(l.vars, name)) return { value: l.vars[name], origin: l.origin };
+    }
+    return undefined;
+  };
+  const names = () => new Set(all.flatMap((l) => Object.keys(l.vars)));
+  const origins = { get: (name: string) => lookup(name)?.origin };
+  const interpolator = new Interpolator({ host, lookup, names });
   const raw: Record<string, unknown> = {};
   const failed = new Set<string>();
   for (const name of knownVariables) {

@@ -1,0 +1,180 @@
+/**
+ * The validation phase, run before any connection by plan, apply -i, facts
+ * and validate: the inventory, every selected host's connection variables,
+ * its module variables (types, ranges, unknown names, `{{ }}`), and the
+ * controller files its resources will read. Only what needs host facts
+ * (an interface's address) is left for later. Every problem of every
+ * selected host comes back together; when there is one, the caller connects
+ * to nothing, so a typo never half-rolls a fleet.
+ */
+import { constants } from "node:fs";
+import { access, stat } from "node:fs/promises";
+import { type Either, isLeft, left, right } from "fp-ts/lib/Either.js";
+import type { ControllerFile, Deps } from "./facade.js";
+import { type HostOptions, type Selection, selectionOf } from "./hosts.js";
+import { groupsOfHost, type VarLayer } from "./inventory/index.js";
+import { LineFinder, type Problem, placeOf, sortProblems } from "./problems.js";
+
+/** A selection that passed validation, with what the run needs next. */
+export interface Validated {
+  readonly selection: Selection;
+  /** Resolved variables of the selected hosts and of the hosts whose facts they need. */
+  readonly vars: ReadonlyMap<string, unknown>;
+  /** Hosts to reach: the selected ones and those whose facts they need, in inventory order. */
+  readonly needed: readonly string[];
+  /**
+   * Problems of hosts outside --limit whose facts are needed: they do not
+   * stop the run (their facts may still be gathered), but explain a failure.
+   */
+  readonly notes: ReadonlyMap<string, readonly string[]>;
+}
+
+const errnoWhy = (e: unknown): string => {
+  switch ((e as NodeJS.ErrnoException).code) {
+    case "ENOENT":
+      return "does not exist";
+    case "ENOTDIR":
+      return "does not exist (a directory on its path is a file)";
+    case "EACCES":
+    case "EPERM":
+      return "is not readable (permission denied)";
+    case "ELOOP":
+      return "is a symbolic link loop";
+    default:
+      return `cannot be read (${(e as NodeJS.ErrnoException).code ?? "unknown error"})`;
+  }
+};
+
+/** Why a controller file cannot be read, or undefined when it can. */
+const fileProblem = async (path: string): Promise<string | undefined> => {
+  try {
+    const s = await stat(path);
+    if (s.isDirectory()) return "is a directory, not a file";
+    if (!s.isFile()) return "is not a regular file";
+    await access(path, constants.R_OK);
+    return undefined;
+  } catch (e) {
+    return errnoWhy(e);
+  }
+};
+
+/** The layer that sets `variable` last (the one that wins), if any layer does. */
+const originIn = (layers: readonly VarLayer[], variable: string): string | undefined => {
+  for (let i = layers.length - 1; i >= 0; i--) {
+    if (Object.hasOwn(layers[i]!.vars, variable)) return layers[i]!.origin;
+  }
+  return undefined;
+};
+
+/** Checks one host; returns its problems and, when they decode, its variables. */
+type HostCheck = { readonly problems: Problem[]; readonly vars?: unknown };
+
+class Checker {
+  private readonly lines = new LineFinder();
+  private readonly files = new Map<string, Promise<string | undefined>>();
+
+  constructor(
+    private readonly selection: Selection,
+    private readonly deps: Deps,
+  ) {}
+
+  private async problem(
+    host: string,
+    origin: string | undefined,
+    variable: string | undefined,
+    message: string,
+  ): Promise<Problem> {
+    const place = placeOf(origin);
+    const line = await this.lines.lineOf(place, variable ?? null);
+    const named = place.file === null && origin !== undefined && origin !== "defaults";
+    return {
+      host,
+      file: place.file,
+      line,
+      variable: variable ?? null,
+      message: named ? `${message} (set in ${place.label})` : message,
+    };
+  }
+
+  private fileProblem(path: string): Promise<string | undefined> {
+    let p = this.files.get(path);
+    if (!p) {
+      p = fileProblem(path);
+      this.files.set(path, p);
+    }
+    return p;
+  }
+
+  private async controllerFile(host: string, layers: readonly VarLayer[], f: ControllerFile) {
+    const why = await this.fileProblem(f.path);
+    if (why === undefined) return [];
+    const listed = f.listedIn ? `; it is listed in ${f.listedIn}` : "";
+    const origin = originIn(layers, f.variable);
+    return [
+      await this.problem(
+        host,
+        origin,
+        f.variable,
+        `controller file ${f.path} ${why}: expected a readable file in this directory${listed}`,
+      ),
+    ];
+  }
+
+  async check(host: string): Promise<HostCheck> {
+    const layers = this.selection.layers.get(host) ?? [];
+    const problems: Problem[] = [];
+    const conn = this.selection.connections.get(host);
+    if (conn && isLeft(conn)) {
+      for (const e of conn.left) problems.push(await this.problem(host, e.origin, e.variable, e.message));
+    }
+    const resolved = this.deps.modules.resolveVars(layers, host);
+    if (isLeft(resolved)) {
+      for (const e of resolved.left) problems.push(await this.problem(host, e.origin, e.variable, e.message));
+      return { problems };
+    }
+    const vars = resolved.right;
+    if (this.deps.modules.preflight) {
+      const groups = groupsOfHost(this.selection.inventory, host)
+        .map((g) => g.name)
+        .filter((g) => g !== "all");
+      const pre = this.deps.modules.preflight(host, groups, vars);
+      for (const e of pre.problems) problems.push(await this.problem(host, e.origin, e.variable, e.message));
+      for (const f of pre.files) problems.push(...(await this.controllerFile(host, layers, f)));
+    }
+    return { problems, vars };
+  }
+}
+
+/**
+ * Loads and selects as the options say, then checks every selected host and
+ * every host whose facts they need, without connecting. Left: every problem
+ * of the selected hosts, sorted by file and line.
+ */
+export const validateRun = async (
+  options: HostOptions,
+  deps: Deps,
+): Promise<Either<Problem[], Validated>> => {
+  const selected = await selectionOf(options, deps);
+  if (isLeft(selected)) return left(sortProblems(selected.left));
+  const selection = selected.right;
+  const wanted = new Set([
+    ...selection.hosts,
+    ...deps.modules.factHosts(selection.inventory, selection.hosts),
+  ]);
+  const needed = selection.inventory.hosts.filter((h) => wanted.has(h));
+  const checker = new Checker(selection, deps);
+  const problems: Problem[] = [];
+  const vars = new Map<string, unknown>();
+  const notes = new Map<string, readonly string[]>();
+  for (const host of needed) {
+    const r = await checker.check(host);
+    if (r.vars !== undefined && r.problems.length === 0) vars.set(host, r.vars);
+    if (selection.hosts.includes(host)) problems.push(...r.problems);
+    else if (r.problems.length > 0)
+      notes.set(
+        host,
+        r.problems.map((p) => `${p.variable ?? ""}${p.variable ? ": " : ""}${p.message}`),
+      );
+  }
+  return problems.length > 0 ? left(sortProblems(problems)) : right({ selection, vars, needed, notes });
+};
