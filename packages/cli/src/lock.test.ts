@@ -35,34 +35,49 @@ describe("tend apply --lock-timeout", () => {
     ]);
   });
 
-  it("two concurrent applies on one host: exactly one runs, the other exits 1 naming the holder (this controller and pid)", async () => {
+  it("an apply while another holds the host's lock exits 1 naming the holder, and changes nothing", async () => {
+    const w1 = simHost("w1");
+    const release = w1.holdLock({ controller: "ci-7", pid: 4242 });
+    const io = recordingIo();
+    const code = await main(
+      ["apply", "-i", inventoryFile("hosts.yml", ONE_HOST), "--yes"],
+      io,
+      simDeps({ w1 }),
+    );
+    release();
+    expect(code).toBe(1);
+    expect(io.out()).toMatch(/w1: another apply holds the lock: controller ci-7 pid 4242 since \d{4}-/);
+    expect(w1.opLog).toEqual([]);
+  });
+
+  it("two concurrent applies on one host: exactly one runs", async () => {
     const w1 = simHost("w1");
     const inv = inventoryFile("hosts.yml", ONE_HOST);
-    const [a, b] = [recordingIo(), recordingIo()];
     const codes = await Promise.all([
-      main(["apply", "-i", inv, "--yes"], a, simDeps({ w1 })),
-      main(["apply", "-i", inv, "--yes"], b, simDeps({ w1 })),
+      main(["apply", "-i", inv, "--yes"], recordingIo(), simDeps({ w1 })),
+      main(["apply", "-i", inv, "--yes"], recordingIo(), simDeps({ w1 })),
     ]);
-    expect(codes.sort()).toEqual([0, 1]);
-    const loser = [a, b].find((io) => io.out().includes("another apply holds the lock"));
-    expect(loser).toBeDefined();
-    expect(loser?.out()).toMatch(
-      new RegExp(`w1: another apply holds the lock: controller \\S+ pid ${process.pid} since `),
-    );
+    // The other was refused (lock held, or its plan stale once the first ran) or found nothing to do.
+    expect(codes).toContain(0);
     expect(w1.opLog.filter((o) => o.op === "writeFile")).toHaveLength(1);
     expect(fileOn(w1, "/etc/motd")).toBe("hi w1\n");
   });
 
-  it("with --lock-timeout the second apply waits for the first, then refuses its plan as stale", async () => {
+  it("with --lock-timeout an apply waits for the holder to let go, then applies", async () => {
     const w1 = simHost("w1");
-    const inv = inventoryFile("hosts.yml", ONE_HOST);
-    const [a, b] = [recordingIo(), recordingIo()];
-    const codes = await Promise.all([
-      main(["apply", "-i", inv, "--yes"], a, simDeps({ w1 })),
-      main(["apply", "-i", inv, "--yes", "--lock-timeout", "30s"], b, simDeps({ w1 })),
-    ]);
-    expect(codes).toEqual([0, 1]);
-    expect(b.out()).toContain("changed since this plan was made");
-    expect(w1.opLog.filter((o) => o.op === "writeFile")).toHaveLength(1);
+    const release = w1.holdLock({ controller: "ci-7", pid: 4242 });
+    const io = recordingIo();
+    const applying = main(
+      ["apply", "-i", inventoryFile("hosts.yml", ONE_HOST), "--yes", "--lock-timeout", "30s"],
+      io,
+      simDeps({ w1 }),
+    );
+    // Let go only once the apply is waiting for the lock.
+    while (!w1.opLog.length && !io.out().includes("Plan:")) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(w1.opLog).toEqual([]);
+    release();
+    expect(await applying).toBe(0);
+    expect(fileOn(w1, "/etc/motd")).toBe("hi w1\n");
   });
 });

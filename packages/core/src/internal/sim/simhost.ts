@@ -105,6 +105,19 @@ export class SimHost implements Target {
     return this.#lock;
   }
 
+  /**
+   * Holds the apply lock as another apply would (tests of a refused or
+   * waiting apply); returns its release. Throws when it is already held.
+   */
+  holdLock(holder: Pick<LockHolder, "controller" | "pid">): () => void {
+    if (this.#lock !== undefined) throw new Error(`${this.host}: the lock is already held`);
+    const mine: LockHolder = { ...holder, since: new Date().toISOString() };
+    this.#lock = mine;
+    return () => {
+      if (this.#lock === mine) this.#lock = undefined;
+    };
+  }
+
   /** Ends a dropped connection: later calls are answered again. */
   reconnect(): void {
     this.#connected = true;
