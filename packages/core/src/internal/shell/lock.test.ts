@@ -126,6 +126,37 @@ describe("one apply per host at a time", () => {
   });
 });
 
+describe("a batch too big for one exec", () => {
+  const many = () =>
+    Array.from({ length: 500 }, (_, i) => mkdirOp(`${d}/${"long-dir-name-".repeat(16)}${i}`));
+
+  it("runs its chunks each under the lock, and all of them", async () => {
+    const transport = new ShTransport();
+    const r = await target(transport).run(many(), new Map());
+    expect(r).toEqual(E.right({ completed: 500 }));
+    expect(transport.roundTrips).toBeGreaterThan(1);
+  });
+
+  it("stops as Stale, naming the ops done, when another apply took the lock between two chunks", async () => {
+    class Interloper extends ShTransport {
+      override async exec(req: ExecRequest) {
+        const r = await super.exec(req);
+        // After the first chunk: another apply takes the lock and records itself.
+        if (this.roundTrips === 1)
+          writeFileSync(`${d}/state/lock/tend.lock.holder`, "ci-9\n99\nnow\nother\n");
+        return r;
+      }
+    }
+    const r = await target(new Interloper()).run(many(), new Map());
+    expect(E.isLeft(r) && r.left._tag).toBe("Stale");
+    if (E.isLeft(r) && r.left._tag === "Stale") {
+      expect(r.left.completed).toBeGreaterThan(0);
+      expect(r.left.completed).toBeLessThan(500);
+      expect(existsSync(`${d}/${"long-dir-name-".repeat(16)}${r.left.completed}`)).toBe(false);
+    }
+  });
+});
+
 describe("the stale check runs under the lock, in the ops' own exec", () => {
   it("observe gives the same digest for an unchanged host, and run refuses (Stale, no op) once a probed file changed", async () => {
     const f = `${d}/conf`;
