@@ -366,6 +366,8 @@ export class ShellTarget implements Target {
       case "Ready":
         return undefined;
       case "Locked":
+        // Between two chunks of this batch another apply took the lock: the host moved on under us.
+        if (completed > 0) return { _tag: "Stale", host: this.host, completed };
         return { _tag: "Locked", host: this.host, holder: outcome.holder };
       case "Stale":
         return { _tag: "Stale", host: this.host, completed };
