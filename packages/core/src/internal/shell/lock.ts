@@ -40,7 +40,7 @@ tend_swap() {
   if [ -r /proc/swaps ]; then printf 'swaps '; awk '{ print $1 }' /proc/swaps | base64 -w0; echo; fi
 }
 tend_facts_view() {
-  printf 'hostname %s\nkernel %s\narch %s\n' "$(uname -n)" "$(uname -r)" "$(uname -m)"
+  printf 'uname %s\n' "$(uname -nrm)"
   # Builtin reads: no process per small file.
   for tend_f in /etc/os-release /usr/lib/os-release; do
     if [ -r "$tend_f" ]; then
@@ -48,7 +48,7 @@ tend_facts_view() {
       break
     fi
   done
-  ip -o link show 2>/dev/null | awk '{ print "link", $2 }'
+  ip -o link show 2>/dev/null
   ip -o -4 addr show 2>/dev/null | awk '{ print "addr", $2, $4 }'
   if [ -r /proc/swaps ]; then awk 'NR > 1 { print "swap", $1 }' /proc/swaps; fi
   if [ -d /run/systemd/system ]; then echo 'systemd 1'; fi
