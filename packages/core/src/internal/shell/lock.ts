@@ -16,9 +16,13 @@
  * the probe output with the exec's boundary replaced, so the same host state
  * gives the same digest in the probe exec at plan time and here.
  */
+import { createHash } from "node:crypto";
 import type { Op } from "../op.js";
+import { CONTENT_LIMIT } from "../probe.js";
 import type { LockHolder } from "../target.js";
-import { base64Text, sh, tempBeside } from "./frame.js";
+import { base64Text, newBoundary, sh, tempBeside } from "./frame.js";
+import { PROBE_PRELUDE, probeHeader } from "./probe-script.js";
+import { shellQuote } from "./quote.js";
 
 /** Where a real host keeps the lock and its holder record (a tmpfs: gone at boot, like the lock). */
 export const LOCK_PATH = "/run/lock/tend.lock";
@@ -193,3 +197,52 @@ export const holderLine = (s: string): string => s.replace(/[\r\n]+/g, " ").trim
 /** flock -w's argument for a wait: "-" for none, else seconds. */
 export const lockWaitArg = (ms: number | undefined): string =>
   ms === undefined || !(ms > 0) ? "-" : String(Math.ceil(ms) / 1000);
+
+/**
+ * Script bytes of a probe exec besides its calls, a constant: chunking must
+ * not depend on the boundary or paths, so the stale check in an op exec
+ * splits the plan's probes exactly as the probe execs did.
+ */
+export const PROBE_FIXED_BYTES =
+  Buffer.byteLength(PROBE_PRELUDE) + Buffer.byteLength(DIGEST_FUNCTIONS) + 1024;
+
+/** A probe exec: the calls' frames, then `<B> digest <sha256>` of them (see tend_digest). */
+export const observeScript = (calls: readonly string[], boundary: string, runDir: string): string =>
+  [
+    PROBE_PRELUDE,
+    DIGEST_FUNCTIONS,
+    probeHeader(boundary, runDir),
+    `tend_reap "$tend_run/tmp"`,
+    "{",
+    ...calls,
+    `} > "$T/a"`,
+    `cat "$T/a"`,
+    `printf '%s digest %s\n' "$B" "$(tend_digest "$T/a")"`,
+    "",
+  ].join("\n");
+
+/** The digest of a whole batch from the per-exec digests, as `sha256sum` of their lines computes it on the host. */
+export const combineDigests = (parts: readonly string[]): string =>
+  createHash("sha256")
+    .update(parts.map((p) => `${p}\n`).join(""))
+    .digest("hex");
+
+/**
+ * The stale check, sent on stdin ahead of the blobs and sourced in a
+ * subshell under the lock: the calls of every probe exec (`chunks`, split as
+ * observe split them), each digested, and the combined digest printed.
+ */
+export const staleCheckScript = (chunks: readonly (readonly string[])[]): string => {
+  const lines = [
+    PROBE_PRELUDE,
+    DIGEST_FUNCTIONS,
+    `B=${shellQuote(newBoundary())}`,
+    `tend_limit=${shellQuote(String(CONTENT_LIMIT))}`,
+    `T=$T/c; mkdir -- "$T" || exit 1`,
+    `: > "$T/ds"`,
+  ];
+  for (const calls of chunks)
+    lines.push("{", ...calls, `} > "$T/a"`, `tend_digest "$T/a" >> "$T/ds" || exit 1`);
+  lines.push(`tend_h=$(sha256sum < "$T/ds") && printf '%s\n' "\${tend_h%% *}"`, "");
+  return lines.join("\n");
+};

@@ -3,40 +3,36 @@
  * compatible) and runs them over any Transport. Probes of one call go in one
  * exec, ops of one call in one exec (more only past MAX_SCRIPT_BYTES).
  */
-import { createHash } from "node:crypto";
 import { hostname } from "node:os";
 import * as E from "fp-ts/lib/Either.js";
 import type * as t from "io-ts";
 import type { HostFacts } from "../facts.js";
 import type { Op } from "../op.js";
-import { CONTENT_LIMIT, factCodecs, type Probe, type ProbeResult } from "../probe.js";
+import { factCodecs, type Probe, type ProbeResult } from "../probe.js";
 import type { BlobStore, Observation, RunOptions, RunReport, Target, TargetError } from "../target.js";
 import type { ExecResult, Transport, TransportError } from "../transport.js";
 import { decodeWith } from "./decode.js";
 import { type FrameBody, newBoundary, parseFrames, randomHex, utf8 } from "./frame.js";
 import { HOST_FACTS_SCRIPT, parseHostFacts } from "./host-facts.js";
 import {
+  combineDigests,
   DIGEST_FUNCTIONS,
   holderLine,
   holderPath,
   LOCK_FUNCTIONS,
   LOCK_PATH,
   lockWaitArg,
+  observeScript,
+  PROBE_FIXED_BYTES,
   RUN_DIR,
   readLockOutcome,
+  staleCheckScript,
   sweepPrefixes,
 } from "./lock.js";
 import { OP_PRELUDE } from "./op-prelude.js";
 import { HOST_PATHS, type OpPaths, opLine } from "./op-script.js";
 import { AnswerError, parseAnswer } from "./probe-parse.js";
-import {
-  type CompiledProbes,
-  chunkCalls,
-  compileProbes,
-  PROBE_PRELUDE,
-  probeHeader,
-  UnquotableProbe,
-} from "./probe-script.js";
+import { type CompiledProbes, chunkCalls, compileProbes, UnquotableProbe } from "./probe-script.js";
 import { shellArgv, shellQuote } from "./quote.js";
 import { readMarks, stderrOf } from "./run-output.js";
 
@@ -67,19 +63,6 @@ interface ProbeChunks {
   readonly chunks: readonly (readonly ScriptCallLike[])[];
 }
 type ScriptCallLike = CompiledProbes["calls"][number];
-
-/**
- * Script bytes besides the calls, a constant: chunking must not depend on
- * the boundary or paths, so the stale check in run() splits the plan's
- * probes exactly as observe() did.
- */
-const PROBE_FIXED_BYTES = Buffer.byteLength(PROBE_PRELUDE) + Buffer.byteLength(DIGEST_FUNCTIONS) + 1024;
-
-/** The digest of a whole batch from the per-exec digests, as `sha256sum` of their lines computes it on the host. */
-const combineDigests = (parts: readonly string[]): string =>
-  createHash("sha256")
-    .update(parts.map((p) => `${p}\n`).join(""))
-    .digest("hex");
 
 type Exec = E.Either<TargetError, ExecResult>;
 
@@ -173,18 +156,11 @@ export class ShellTarget implements Target {
     const digests: (string | { readonly missing: ExecResult })[] = [];
     for (const calls of chunks) {
       const boundary = newBoundary();
-      const script = [
-        PROBE_PRELUDE,
-        DIGEST_FUNCTIONS,
-        probeHeader(boundary, this.runDir),
-        `tend_reap "$tend_run/tmp"`,
-        "{",
-        ...calls.map((c) => c.text),
-        `} > "$T/a"`,
-        `cat "$T/a"`,
-        `printf '%s digest %s\\n' "$B" "$(tend_digest "$T/a")"`,
-        "",
-      ].join("\n");
+      const script = observeScript(
+        calls.map((c) => c.text),
+        boundary,
+        this.runDir,
+      );
       const r = await this.exec(script, `probes (${calls.reduce((n, c) => n + c.frames.length, 0)})`);
       if (E.isLeft(r)) return r;
       const stdout = utf8(r.right.stdout);
@@ -224,18 +200,8 @@ export class ShellTarget implements Target {
   private staleCheck(probes: readonly Probe[]): E.Either<TargetError, Uint8Array> {
     const split = this.chunkProbes(probes);
     if (E.isLeft(split)) return split;
-    const lines = [
-      PROBE_PRELUDE,
-      DIGEST_FUNCTIONS,
-      `B=${shellQuote(newBoundary())}`,
-      `tend_limit=${shellQuote(String(CONTENT_LIMIT))}`,
-      `T=$T/c; mkdir -- "$T" || exit 1`,
-      `: > "$T/ds"`,
-    ];
-    for (const calls of split.right.chunks)
-      lines.push("{", ...calls.map((c) => c.text), `} > "$T/a"`, `tend_digest "$T/a" >> "$T/ds" || exit 1`);
-    lines.push(`tend_h=$(sha256sum < "$T/ds") && printf '%s\\n' "\${tend_h%% *}"`, "");
-    return E.right(new TextEncoder().encode(lines.join("\n")));
+    const script = staleCheckScript(split.right.chunks.map((calls) => calls.map((c) => c.text)));
+    return E.right(new TextEncoder().encode(script));
   }
 
   private decodeAnswer(p: Probe, body: FrameBody): E.Either<TargetError, ProbeResult> {
