@@ -203,7 +203,7 @@ describe("the stale check runs under the lock, in the ops' own exec", () => {
 });
 
 describe("no leftovers", () => {
-  it("probe execs make no temp dir outside the run dir, and remove dirs of dead probe execs but not of live ones", async () => {
+  it("probe execs make no temp dir outside the run dir, and remove dirs of dead execs (probe or op) but not of live ones", async () => {
     const tmp = `${d}/tmp`;
     mkdirSync(tmp);
     class TmpEnv extends ShTransport {
@@ -215,11 +215,13 @@ describe("no leftovers", () => {
     mkdirSync(runTmp, { recursive: true });
     // pid 2^22+1 is above pid_max: never a live process.
     mkdirSync(`${runTmp}/probe.4194305`);
+    mkdirSync(`${runTmp}/run.4194306`);
     mkdirSync(`${runTmp}/probe.${process.pid}`);
+    mkdirSync(`${runTmp}/run.${process.pid}`);
     const r = await target(new TmpEnv()).observe([{ type: "check", argv: ["true"] }, { type: "swap" }]);
     expect(E.isRight(r)).toBe(true);
     expect(readdirSync(tmp)).toEqual([]);
-    expect(readdirSync(runTmp).sort()).toEqual([`probe.${process.pid}`]);
+    expect(readdirSync(runTmp).sort()).toEqual([`probe.${process.pid}`, `run.${process.pid}`]);
   });
 
   it("temp files a killed apply left beside the files a run writes are removed; other dot files stay", async () => {

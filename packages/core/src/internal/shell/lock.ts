@@ -65,11 +65,11 @@ tend_digest() {
   tend_h=$({ tend_facts_view; sed "s/$B/B/g" "$1"; } | sha256sum) || return 1
   printf '%s\n' "\${tend_h%% *}"
 }
-# Removes probe.<pid>.* temp dirs under $1 whose process is gone (a killed probe exec).
+# Removes probe.<pid> and run.<pid> temp dirs under $1 whose process is gone (a killed exec).
 tend_reap() {
-  for tend_d in "$1"/probe.*; do
+  for tend_d in "$1"/probe.* "$1"/run.*; do
     [ -d "$tend_d" ] || continue
-    tend_p=\${tend_d##*/probe.}; tend_p=\${tend_p%%.*}
+    tend_p=\${tend_d##*/}; tend_p=\${tend_p#*.}; tend_p=\${tend_p%%.*}
     case $tend_p in ''|*[!0-9]*) continue ;; esac
     kill -0 "$tend_p" 2>/dev/null || rm -rf -- "$tend_d"
   done
