@@ -84,6 +84,12 @@ export const run = async (argv: readonly string[], io: CliIo, deps: () => Promis
     "only these hosts (not with a plan file)",
   )
     .addOption(new Option("-y, --yes", "apply without asking (needed when stdin is not a terminal)"))
+    .addOption(
+      new Option(
+        "--lock-timeout <duration>",
+        "wait this long (e.g. 30s, 2m) for another apply's lock on a host instead of failing at once",
+      ),
+    )
     .action(async (planFile: string | undefined, o: ApplyOptions) => {
       const ctx = await context(o);
       if (ctx) code = await applyCommand(ctx, planFile, o);

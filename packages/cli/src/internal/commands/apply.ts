@@ -4,6 +4,7 @@
  * After apply every host is planned again and the result reported:
  * converged, or what is still pending.
  */
+import { hostname } from "node:os";
 import {
   type ApplyEvent,
   type ApplyReport,
@@ -24,7 +25,25 @@ import { type CommandContext, type CommonOptions, EXIT, hostOptionsOf, printErro
 /** Options of `tend apply`. */
 export interface ApplyOptions extends CommonOptions {
   readonly yes?: boolean;
+  /** How long to wait for another apply's lock on a host, e.g. "30s", "2m" (default: refuse at once). */
+  readonly lockTimeout?: string;
 }
+
+const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/**
+ * Milliseconds of a duration such as `30s`, `2m`, `1.5h` or `500ms` (a
+ * number and a unit, nothing else), or a message naming the option.
+ */
+export const parseDuration = (option: string, text: string): { ms: number } | { error: string } => {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text.trim());
+  const ms = m ? Number(m[1]) * (UNIT_MS[m[2] as string] as number) : Number.NaN;
+  if (!Number.isFinite(ms) || ms > 24 * 3_600_000)
+    return {
+      error: `${option}: ${JSON.stringify(text)} is not a duration: give a number and a unit (ms, s, m, h), at most 24h, e.g. 30s or 2m`,
+    };
+  return { ms };
+};
 
 const onEvent =
   (ctx: CommandContext) =>
@@ -44,7 +63,7 @@ const carryOut = async (
   plan: Plan,
   reached: ReadonlyMap<string, Reached>,
   resources: ReadonlyMap<string, readonly Resource[]> | undefined,
-  recheckFacts = true,
+  lockWaitMs: number,
 ): Promise<number> => {
   const targets = new Map<string, Target>();
   for (const [host, r] of reached) if (r.ok) targets.set(host, r.target);
@@ -52,7 +71,10 @@ const carryOut = async (
     readSource,
     onEvent: onEvent(ctx),
     concurrency: ctx.concurrency,
-    recheckFacts,
+    // The stale check and the host lock ride on the op batch's exec: always on, they cost no round trip.
+    recheckFacts: true,
+    lockHolder: { controller: hostname(), pid: process.pid },
+    lockWaitMs,
     ...(resources ? { resources } : {}),
   });
   ctx.io.stdout(renderApplyReport(report, { color: ctx.color }));
@@ -67,7 +89,7 @@ const confirm = async (ctx: CommandContext): Promise<string | undefined> => {
   return answer?.trim() === "yes" ? undefined : "apply cancelled";
 };
 
-const fromInventory = async (ctx: CommandContext, o: ApplyOptions): Promise<number> => {
+const fromInventory = async (ctx: CommandContext, o: ApplyOptions, lockWaitMs: number): Promise<number> => {
   const run = await planRun(hostOptionsOf(o), ctx.deps, ctx.progress, ctx.concurrency);
   if ("errors" in run) {
     printErrors(ctx, run.errors);
@@ -86,16 +108,19 @@ const fromInventory = async (ctx: CommandContext, o: ApplyOptions): Promise<numb
         return EXIT.error;
       }
     }
-    // With --yes the plan was made moments ago in this process: no need to read the facts twice.
-    // After a confirmation prompt a person may have waited, so the facts are checked again.
-    const code = await carryOut(ctx, run.plan, run.reached, run.resources, !o.yes);
+    const code = await carryOut(ctx, run.plan, run.reached, run.resources, lockWaitMs);
     return anyFailed ? EXIT.error : code;
   } finally {
     await closeAll(run.reached);
   }
 };
 
-const fromPlanFile = async (ctx: CommandContext, file: string, o: ApplyOptions): Promise<number> => {
+const fromPlanFile = async (
+  ctx: CommandContext,
+  file: string,
+  o: ApplyOptions,
+  lockWaitMs: number,
+): Promise<number> => {
   if (o.limit && o.limit.length > 0) {
     printErrors(ctx, ["--limit cannot narrow a saved plan; make a new plan with --limit instead"]);
     return EXIT.error;
@@ -155,16 +180,23 @@ const fromPlanFile = async (ctx: CommandContext, file: string, o: ApplyOptions):
   try {
     const unreachable = [...reached.values()].flatMap((r) => (r.ok ? [] : [r.error]));
     printErrors(ctx, unreachable);
-    const code = await carryOut(ctx, plan, reached, undefined);
+    const code = await carryOut(ctx, plan, reached, undefined, lockWaitMs);
     return unreachable.length > 0 || plan.hosts.some((h) => h.status === "error") ? EXIT.error : code;
   } finally {
     await closeAll(reached);
   }
 };
 
-/** Runs `tend apply [PLANFILE]`; returns the exit code. */
-export const applyCommand = (
+/** Runs `tend apply [PLANFILE]`; returns the exit code. A bad option is refused before any host is contacted. */
+export const applyCommand = async (
   ctx: CommandContext,
   planFile: string | undefined,
   o: ApplyOptions,
-): Promise<number> => (planFile === undefined ? fromInventory(ctx, o) : fromPlanFile(ctx, planFile, o));
+): Promise<number> => {
+  const wait = o.lockTimeout === undefined ? { ms: 0 } : parseDuration("--lock-timeout", o.lockTimeout);
+  if ("error" in wait) {
+    printErrors(ctx, [wait.error]);
+    return EXIT.error;
+  }
+  return planFile === undefined ? fromInventory(ctx, o, wait.ms) : fromPlanFile(ctx, planFile, o, wait.ms);
+};

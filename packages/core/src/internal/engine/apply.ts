@@ -1,8 +1,10 @@
 /**
  * apply: carries out a plan, host by host in parallel (bounded), and proves
- * convergence by re-planning. Per host: refuse a stale plan (facts changed
- * since planning), run every op in one batch that stops at the first failure
- * (naming host, resource and op), then re-probe and report what is pending.
+ * convergence by re-planning. Per host: run every op in one batch that stops
+ * at the first failure (naming host, resource and op), then re-probe and
+ * report what is pending. The batch's own exec takes the host's apply lock
+ * and refuses a stale plan (the plan's facts digest, rechecked on the host
+ * under the lock): neither costs a round trip of its own.
  */
 import * as E from "fp-ts/lib/Either.js";
 import type { HostFacts } from "../facts.js";
@@ -10,9 +12,9 @@ import type { Op } from "../op.js";
 import { describeOp } from "../op.js";
 import type { Action, Plan, ReadyHostPlan } from "../plan/format.js";
 import type { AnyKind, Resource } from "../resource.js";
-import type { BlobStore, Target } from "../target.js";
+import type { BlobStore, LockHolder, RunOptions, Target, TargetError } from "../target.js";
 import { type ReadSource, readSourceBytes } from "./content.js";
-import { canonicalJson, fromBase64, sha256Hex } from "./digest.js";
+import { fromBase64 } from "./digest.js";
 import { describeTargetError } from "./errors.js";
 import { blobBytesOf, planFactsOf, planHost } from "./plan-host.js";
 
@@ -52,12 +54,16 @@ export interface ApplyOptions {
    */
   readonly resources?: ReadonlyMap<string, readonly Resource[]>;
   /**
-   * Re-read the host's facts and refuse the plan when they changed (default
-   * true). A caller that applies a plan it has just made in this process,
-   * without waiting for a person, may skip it; plans read from files are
-   * always checked.
+   * Refuse the plan when the host's facts changed since it was made (default
+   * true). The check runs on the host under the apply lock, in the op batch's
+   * own round trip; `false` skips it, and only a caller that applies a plan it
+   * has just made in this process may pass it.
    */
   readonly recheckFacts?: boolean;
+  /** Recorded on the host while this apply holds its lock (default: the target's own process). */
+  readonly lockHolder?: Pick<LockHolder, "controller" | "pid">;
+  /** How long to wait for another apply's lock on a host before refusing (default 0). */
+  readonly lockWaitMs?: number;
 }
 
 /** Blob bytes for a host's ops: in memory, inline in the plan, or re-read from their source. */
@@ -121,17 +127,29 @@ export const batchOps = (actions: readonly Action[]): BatchEntry[] => {
   return out;
 };
 
+/**
+ * The report of a batch the host refused before op 0: a held lock (failed,
+ * naming the holder), no lock, or a stale plan. Stale after some chunks ran
+ * is a failure with ops done, reported like any other.
+ */
+const refusal = (e: TargetError): Pick<HostApplyReport, "status" | "error"> | undefined => {
+  if (e._tag === "Locked" || e._tag === "LockUnavailable")
+    return { status: "failed", error: describeTargetError(e) };
+  if (e._tag === "Stale" && e.completed === 0) return { status: "stale", error: describeTargetError(e) };
+  return undefined;
+};
+
 const verify = async (
   hp: ReadyHostPlan,
   target: Target,
   blobs: BlobStore,
-  facts: HostFacts,
+  facts: HostFacts | undefined,
   options: ApplyOptions,
 ): Promise<Pick<HostApplyReport, "converged" | "pending"> & { error?: string }> => {
   const resources = options.resources?.get(hp.host) ?? (hp.resources as readonly Resource[]);
   // The resources were built from these facts; re-probing the resources is what tells convergence.
   const again = await planHost(resources, target, {
-    facts,
+    ...(facts ? { facts } : {}),
     kinds: options.kinds,
     readSource: options.readSource,
     blobs,
@@ -155,31 +173,27 @@ const applyHost = async (
   emit({ host: hp.host, phase: "checking" });
   const blobs = await gatherBlobs(hp, options.readSource);
   if (E.isLeft(blobs)) return { ...base, status: "failed", error: blobs.left };
-  let facts = planFactsOf(hp);
-  if (options.recheckFacts !== false || !facts) {
-    const fresh = await target.hostFacts();
-    if (E.isLeft(fresh)) return { ...base, status: "failed", error: describeTargetError(fresh.left) };
-    const results = await target.probe(hp.probes);
-    if (E.isLeft(results)) return { ...base, status: "failed", error: describeTargetError(results.left) };
-    if (sha256Hex(canonicalJson({ facts: fresh.right, results: results.right })) !== hp.factsDigest)
-      return {
-        ...base,
-        status: "stale",
-        error: `${hp.host}: the host changed since this plan was made; plan again`,
-      };
-    facts = fresh.right;
-  }
+  const runOptions: RunOptions = {
+    ...(options.recheckFacts === false ? {} : { expect: { probes: hp.probes, digest: hp.factsDigest } }),
+    ...(options.lockHolder ? { holder: options.lockHolder } : {}),
+    ...(options.lockWaitMs ? { lockWaitMs: options.lockWaitMs } : {}),
+  };
   emit({ host: hp.host, phase: "applying" });
   const batch = batchOps(hp.actions);
   const ran = await target.run(
     batch.map((b) => b.op),
     blobs.right,
+    runOptions,
   );
+  const refused = E.isLeft(ran) ? refusal(ran.left) : undefined;
+  // Refused before op 0: nothing changed, so there is nothing to verify.
+  if (refused) return { ...base, ...refused };
   emit({ host: hp.host, phase: "verifying" });
-  const check = await verify(hp, target, blobs.right, facts, options);
+  const check = await verify(hp, target, blobs.right, planFactsOf(hp), options);
   if (E.isLeft(ran)) {
     const e = ran.left;
-    const index = e._tag === "OpFailed" ? e.index : e._tag === "Interrupted" ? e.completed : 0;
+    const index =
+      e._tag === "OpFailed" ? e.index : e._tag === "Interrupted" || e._tag === "Stale" ? e.completed : 0;
     const entry = e._tag === "OpFailed" || e._tag === "Interrupted" ? batch[index] : undefined;
     const action = entry ? hp.actions[entry.action] : undefined;
     const op = e._tag === "OpFailed" ? e.op : undefined;

@@ -65,6 +65,14 @@ export const describeTargetError = (e: TargetError): string => {
       return `${e.host}: ${describeOp(e.op)} failed (exit ${e.exitCode})${e.stderr.trim() ? `: ${e.stderr.trim()}` : ""}`;
     case "Interrupted":
       return `${e.host}: connection lost after ${e.completed} ops: ${e.reason}`;
+    case "Locked":
+      return e.holder
+        ? `${e.host}: another apply holds the lock: controller ${e.holder.controller} pid ${e.holder.pid}${e.holder.since ? ` since ${e.holder.since}` : ""}`
+        : `${e.host}: another apply holds the lock (its holder record is unreadable)`;
+    case "LockUnavailable":
+      return `${e.host}: cannot take the apply lock, so no op ran: ${e.reason}`;
+    case "Stale":
+      return `${e.host}: the host changed since this plan was made${e.completed > 0 ? ` (after ${e.completed} ops, another apply ran in between)` : ""}; plan again`;
   }
 };
 

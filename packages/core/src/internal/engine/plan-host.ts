@@ -12,7 +12,6 @@ import type { AnyKind, Blob, KindContext, Resource } from "../resource.js";
 import type { Target } from "../target.js";
 import { buildActions, type NodeOutcome } from "./actions.js";
 import { BlobTable, type ReadSource } from "./content.js";
-import { canonicalJson, sha256Hex } from "./digest.js";
 import { describePlanError, type PlanError } from "./errors.js";
 import { buildGraph } from "./graph.js";
 import { intentsOf } from "./intents.js";
@@ -113,9 +112,9 @@ export const planHost = async (
     }
     slots.set(node.id, mine);
   }
-  const answered = await target.probe(probes);
+  const answered = await target.observe(probes);
   if (E.isLeft(answered)) return failed(host, [{ _tag: "Target", error: answered.left }]);
-  const results = answered.right;
+  const { results, digest } = answered.right;
 
   const outcomes = new Map<string, NodeOutcome>();
   for (const node of graph.right.nodes) {
@@ -177,7 +176,8 @@ export const planHost = async (
   const plan: ReadyHostPlan = {
     host,
     status: "ready",
-    factsDigest: sha256Hex(canonicalJson({ facts, results })),
+    // The target's digest (opaque here): run() rechecks it on the host, under the lock.
+    factsDigest: digest,
     probes,
     actions,
     resources: stored,

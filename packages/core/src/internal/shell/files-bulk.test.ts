@@ -146,11 +146,13 @@ describe("tend_files answers many file probes with a constant number of processe
     expect(perCount).toEqual(
       [24, 200].map((n) => ({
         stat: 1,
-        sha256sum: 1,
+        // One for the file probes, one for the exec's digest of its answers (stale check).
+        sha256sum: 2,
         sha512sum: 1,
         // One for the contents blob, one per link target.
         base64: 1 + links(n),
-        cat: 2,
+        // Two for the file probes, one printing the answers the digest covers.
+        cat: 3,
         readlink: links(n),
         head: 0,
         wc: 1,

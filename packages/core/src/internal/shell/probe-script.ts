@@ -258,13 +258,16 @@ tend_check() {
 
 /**
  * Prepares the variables the prelude uses: the boundary `B`, a private temp
- * dir `T` for command output (removed on exit), and the content limit.
+ * dir `T` for command output (removed on exit), and the content limit. `T`
+ * is `<runDir>/tmp/probe.<pid>`, never in /tmp: a killed exec cannot run its
+ * trap, and the next exec removes dirs whose pid is gone (see lock.ts).
  */
-export const probeHeader = (boundary: string): string =>
+export const probeHeader = (boundary: string, runDir: string): string =>
   [
     `B=${shellQuote(boundary)}`,
     `tend_limit=${shellQuote(String(CONTENT_LIMIT))}`,
-    "T=$(mktemp -d) || exit 1",
+    `tend_run=${shellQuote(runDir)}`,
+    `{ mkdir -p -- "$tend_run/tmp" && T=$tend_run/tmp/probe.$$ && rm -rf -- "$T" && mkdir -- "$T"; } || exit 1`,
     `trap 'rm -rf -- "$T"' EXIT`,
     `trap 'exit 1' HUP INT TERM`,
   ].join("\n");

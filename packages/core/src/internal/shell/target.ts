@@ -3,28 +3,37 @@
  * compatible) and runs them over any Transport. Probes of one call go in one
  * exec, ops of one call in one exec (more only past MAX_SCRIPT_BYTES).
  */
+import { hostname } from "node:os";
 import * as E from "fp-ts/lib/Either.js";
 import type * as t from "io-ts";
 import type { HostFacts } from "../facts.js";
 import { type Op, refuseInvalid } from "../op.js";
 import { factCodecs, type Probe, type ProbeResult } from "../probe.js";
-import type { BlobStore, RunReport, Target, TargetError } from "../target.js";
+import type { BlobStore, Observation, RunOptions, RunReport, Target, TargetError } from "../target.js";
 import type { ExecResult, Transport, TransportError } from "../transport.js";
 import { decodeWith } from "./decode.js";
 import { type FrameBody, newBoundary, parseFrames, randomHex, utf8 } from "./frame.js";
 import { HOST_FACTS_SCRIPT, parseHostFacts } from "./host-facts.js";
+import {
+  combineDigests,
+  DIGEST_FUNCTIONS,
+  holderLine,
+  holderPath,
+  LOCK_FUNCTIONS,
+  LOCK_PATH,
+  lockWaitArg,
+  observeScript,
+  PROBE_FIXED_BYTES,
+  RUN_DIR,
+  readLockOutcome,
+  staleCheckScript,
+  sweepPrefixes,
+} from "./lock.js";
 import { OP_PRELUDE } from "./op-prelude.js";
 import { HOST_PATHS, type OpPaths, opLine } from "./op-script.js";
 import { AnswerError, parseAnswer } from "./probe-parse.js";
-import {
-  type CompiledProbes,
-  chunkCalls,
-  compileProbes,
-  PROBE_PRELUDE,
-  probeHeader,
-  UnquotableProbe,
-} from "./probe-script.js";
-import { shellQuote } from "./quote.js";
+import { type CompiledProbes, chunkCalls, compileProbes, UnquotableProbe } from "./probe-script.js";
+import { shellArgv, shellQuote } from "./quote.js";
 import { readMarks, stderrOf } from "./run-output.js";
 
 /**
@@ -42,7 +51,18 @@ export interface ShellTargetOptions {
    * point it elsewhere so they never touch the machine's own record.
    */
   readonly stateDir?: string;
+  /** The apply lock (default LOCK_PATH, or `<stateDir>/lock/tend.lock` when stateDir is set). */
+  readonly lockPath?: string;
+  /** Per-exec temp dirs go under `<runDir>/tmp` (default RUN_DIR, or `<stateDir>/run`). */
+  readonly runDir?: string;
 }
+
+/** A probe batch compiled, and split into the calls of each exec. */
+interface ProbeChunks {
+  readonly compiled: CompiledProbes;
+  readonly chunks: readonly (readonly ScriptCallLike[])[];
+}
+type ScriptCallLike = CompiledProbes["calls"][number];
 
 type Exec = E.Either<TargetError, ExecResult>;
 
@@ -50,6 +70,8 @@ type Exec = E.Either<TargetError, ExecResult>;
 export class ShellTarget implements Target {
   readonly host: string;
   private readonly paths: OpPaths;
+  private readonly lockPath: string;
+  private readonly runDir: string;
 
   constructor(
     private readonly transport: Transport,
@@ -60,6 +82,9 @@ export class ShellTarget implements Target {
       options.stateDir === undefined
         ? HOST_PATHS
         : { stateDir: options.stateDir, pendingPath: `${options.stateDir}/pending-restarts` };
+    this.lockPath =
+      options.lockPath ?? (options.stateDir === undefined ? LOCK_PATH : `${options.stateDir}/lock/tend.lock`);
+    this.runDir = options.runDir ?? (options.stateDir === undefined ? RUN_DIR : `${options.stateDir}/run`);
   }
 
   private async exec(script: string, command: string, stdin?: readonly Uint8Array[]): Promise<Exec> {
@@ -88,12 +113,12 @@ export class ShellTarget implements Target {
     );
   }
 
-  /**
-   * All probes in one exec (split only when the script would pass
-   * MAX_SCRIPT_BYTES). Probes the host can answer together share a call
-   * (see compileProbes): one stat and hash per path, one systemctl per units.
-   */
+  /** observe() without the digest. */
   async probe(probes: readonly Probe[]): Promise<E.Either<TargetError, readonly ProbeResult[]>> {
+    return E.map((o: Observation) => o.results)(await this.observe(probes));
+  }
+
+  private chunkProbes(probes: readonly Probe[]): E.Either<TargetError, ProbeChunks> {
     let compiled: CompiledProbes;
     try {
       compiled = compileProbes(probes);
@@ -101,30 +126,53 @@ export class ShellTarget implements Target {
       if (e instanceof UnquotableProbe) return E.left(this.decodeError(probes[e.index] as Probe, e.message));
       throw e;
     }
-    const fixed = Buffer.byteLength(PROBE_PRELUDE) + Buffer.byteLength(probeHeader(newBoundary())) + 2;
+    const texts = chunkCalls(
+      compiled.calls.map((c) => c.text),
+      PROBE_FIXED_BYTES,
+    );
+    const chunks: ScriptCallLike[][] = [];
+    let next = 0;
+    for (const chunk of texts) {
+      chunks.push(compiled.calls.slice(next, next + chunk.length));
+      next += chunk.length;
+    }
+    // No probe still digests the host facts: one exec with no calls.
+    return E.right({ compiled, chunks: chunks.length === 0 ? [[]] : chunks });
+  }
+
+  /**
+   * All probes in one exec (split only when the script would pass
+   * MAX_SCRIPT_BYTES). Probes the host can answer together share a call
+   * (see compileProbes): one stat and hash per path, one systemctl per units.
+   * Each exec also prints the host's digest of its answers (see lock.ts).
+   */
+  async observe(probes: readonly Probe[]): Promise<E.Either<TargetError, Observation>> {
+    const split = this.chunkProbes(probes);
+    if (E.isLeft(split)) return split;
+    const { compiled, chunks } = split.right;
     const bodies = new Map<number, FrameBody>();
     // The exec that was to print each frame, for the error when it did not.
     const execOf = new Map<number, ExecResult>();
-    let next = 0;
-    for (const chunk of chunkCalls(
-      compiled.calls.map((c) => c.text),
-      fixed,
-    )) {
-      const calls = compiled.calls.slice(next, next + chunk.length);
-      next += chunk.length;
+    const digests: (string | { readonly missing: ExecResult })[] = [];
+    for (const calls of chunks) {
       const boundary = newBoundary();
-      const r = await this.exec(
-        `${PROBE_PRELUDE}\n${probeHeader(boundary)}\n${chunk.join("\n")}\n`,
-        `probes (${calls.reduce((n, c) => n + c.frames.length, 0)})`,
+      const script = observeScript(
+        calls.map((c) => c.text),
+        boundary,
+        this.runDir,
       );
+      const r = await this.exec(script, `probes (${calls.reduce((n, c) => n + c.frames.length, 0)})`);
       if (E.isLeft(r)) return r;
-      const frames = parseFrames(utf8(r.right.stdout), boundary);
+      const stdout = utf8(r.right.stdout);
+      const frames = parseFrames(stdout, boundary);
       for (const c of calls)
         for (const f of c.frames) {
           execOf.set(f, r.right);
           const body = frames.get(f);
           if (body) bodies.set(f, body);
         }
+      const digest = new RegExp(`^${boundary} digest ([0-9a-f]{64})$`, "m").exec(stdout)?.[1];
+      digests.push(digest === undefined ? { missing: r.right } : digest);
     }
     const results: ProbeResult[] = [];
     for (const [i, p] of probes.entries()) {
@@ -135,7 +183,25 @@ export class ShellTarget implements Target {
       if (E.isLeft(fact)) return fact;
       results.push(fact.right);
     }
-    return E.right(results);
+    // Checked after the answers, so an exec that answered nothing names the probe it left unanswered.
+    const hexes: string[] = [];
+    for (const d of digests) {
+      if (typeof d !== "string")
+        return E.left(this.decodeError(HOST_FACTS_PROBE, `no digest of the answers: ${noAnswer(d.missing)}`));
+      hexes.push(d);
+    }
+    return E.right({ results, digest: combineDigests(hexes) });
+  }
+
+  /**
+   * The stale check's script, sent on stdin ahead of the blobs: the same
+   * execs observe() made, as one, printing the combined digest.
+   */
+  private staleCheck(probes: readonly Probe[]): E.Either<TargetError, Uint8Array> {
+    const split = this.chunkProbes(probes);
+    if (E.isLeft(split)) return split;
+    const script = staleCheckScript(split.right.chunks.map((calls) => calls.map((c) => c.text)));
+    return E.right(new TextEncoder().encode(script));
   }
 
   private decodeAnswer(p: Probe, body: FrameBody): E.Either<TargetError, ProbeResult> {
@@ -159,7 +225,11 @@ export class ShellTarget implements Target {
    * All ops in one exec with per-op markers, stopping at the first failure.
    * writeFile blobs travel on stdin, concatenated in op order.
    */
-  async run(ops: readonly Op[], blobs: BlobStore): Promise<E.Either<TargetError, RunReport>> {
+  async run(
+    ops: readonly Op[],
+    blobs: BlobStore,
+    options: RunOptions = {},
+  ): Promise<E.Either<TargetError, RunReport>> {
     const invalid = refuseInvalid(this.host, ops);
     if (invalid) return E.left(invalid);
     // Refuse a batch with a missing blob before any op runs, rather than after half of it.
@@ -175,17 +245,29 @@ export class ShellTarget implements Target {
         });
       }
     }
+    const check = options.expect ? this.staleCheck(options.expect.probes) : undefined;
+    if (check && E.isLeft(check)) return check;
     const rand = randomHex(8);
-    const lines = ops.map((op, i) =>
-      opLine(
+    const lines = ops.map((op, i) => {
+      const line = opLine(
         op,
         i,
         `${rand}${i}`,
         this.paths,
         op.op === "writeFile" ? blobs.get(op.blob)?.length : undefined,
-      ),
-    );
-    const fixed = Buffer.byteLength(OP_PRELUDE) + 200;
+      );
+      // What a killed apply left beside this op's targets goes first (we hold the lock).
+      // The op's processes get no copy of the lock fd: a daemon an op leaves behind must not hold it.
+      const prefixes = sweepPrefixes(op, this.paths.pendingPath);
+      return `${prefixes.length > 0 ? `tend_sweep ${shellArgv(prefixes)}\n` : ""}${line} 9>&-`;
+    });
+    const holder = options.holder ?? { controller: hostname(), pid: process.pid };
+    const token = randomHex(8);
+    const fixed =
+      Buffer.byteLength(OP_PRELUDE) +
+      Buffer.byteLength(DIGEST_FUNCTIONS) +
+      Buffer.byteLength(LOCK_FUNCTIONS) +
+      1024;
     let completed = 0;
     for (const chunk of chunkCalls(lines, fixed)) {
       const first = completed;
@@ -194,12 +276,35 @@ export class ShellTarget implements Target {
       const parts = chunkOps.flatMap((op) =>
         op.op === "writeFile" ? [blobs.get(op.blob) as Uint8Array] : [],
       );
+      const checked = first === 0 && check !== undefined && options.expect !== undefined;
+      if (checked) parts.unshift(check.right);
       const stdin = parts.length > 0 ? parts : undefined;
       const boundary = newBoundary();
-      const script = `${OP_PRELUDE}\nB=${shellQuote(boundary)}\n${chunk.join("\n")}\ntend_mark done\n`;
+      const head = [
+        OP_PRELUDE,
+        DIGEST_FUNCTIONS,
+        LOCK_FUNCTIONS,
+        `B=${shellQuote(boundary)}`,
+        `tend_lock ${shellArgv([
+          this.lockPath,
+          holderPath(this.lockPath),
+          lockWaitArg(options.lockWaitMs),
+          holderLine(holder.controller),
+          String(holder.pid),
+          token,
+          first === 0 ? "first" : "next",
+        ])}`,
+        `tend_run_tmp ${shellArgv([this.runDir, this.paths.stateDir])}`,
+        ...(checked ? [`tend_stale ${shellArgv([String(check.right.length), options.expect.digest])}`] : []),
+        `printf '\\n%s ready\\n' "$B"`,
+      ];
+      const script = `${head.join("\n")}\n${chunk.join("\n")}\ntend_mark done\n`;
       const r = await this.exec(script, `ops ${first}..${first + chunk.length - 1}`, stdin);
       if (E.isLeft(r)) return E.left(this.lost(r.left, completed));
-      const marks = readMarks(utf8(r.right.stdout), boundary);
+      const stdout = utf8(r.right.stdout);
+      const refused = this.refusal(readLockOutcome(stdout, boundary), r.right, completed);
+      if (refused) return E.left(refused);
+      const marks = readMarks(stdout, boundary);
       const failedAt = marks.failed?.index ?? marks.unfinished;
       // Every op ended but the script died before `done`: the ops themselves are complete.
       const allEnded = marks.ended.length === chunk.length;
@@ -217,6 +322,32 @@ export class ShellTarget implements Target {
       completed += chunk.length;
     }
     return E.right({ completed });
+  }
+
+  /** The error for an exec that never reached its ops: held lock, no lock, stale, or dead first. */
+  private refusal(
+    outcome: ReturnType<typeof readLockOutcome>,
+    r: ExecResult,
+    completed: number,
+  ): TargetError | undefined {
+    switch (outcome._tag) {
+      case "Ready":
+        return undefined;
+      case "Locked":
+        // Between two chunks of this batch another apply took the lock: the host moved on under us.
+        if (completed > 0) return { _tag: "Stale", host: this.host, completed };
+        return { _tag: "Locked", host: this.host, holder: outcome.holder };
+      case "Stale":
+        return { _tag: "Stale", host: this.host, completed };
+      case "NoLock":
+        return { _tag: "LockUnavailable", host: this.host, reason: outcome.reason };
+      case "None":
+        return {
+          _tag: "LockUnavailable",
+          host: this.host,
+          reason: `the script ended before it took the lock: ${noAnswer(r)}`,
+        };
+    }
   }
 
   /** A transport failure mid-run: the ops before `completed` are known done, the rest unknown. */

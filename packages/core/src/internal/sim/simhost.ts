@@ -4,6 +4,7 @@
  * as immutable data (immer), counts round trips, logs every op, and can
  * inject an op failure or a dropped connection for recovery tests.
  */
+import { createHash } from "node:crypto";
 import type { Either } from "fp-ts/lib/Either.js";
 import * as E from "fp-ts/lib/Either.js";
 import { type Draft, freeze, produce } from "immer";
@@ -11,7 +12,15 @@ import { PathReporter } from "io-ts/lib/PathReporter.js";
 import type { HostFacts } from "../facts.js";
 import { type Op, refuseInvalid } from "../op.js";
 import { factCodecs, type Probe, type ProbeResult } from "../probe.js";
-import type { BlobStore, RunReport, Target, TargetError } from "../target.js";
+import type {
+  BlobStore,
+  LockHolder,
+  Observation,
+  RunOptions,
+  RunReport,
+  Target,
+  TargetError,
+} from "../target.js";
 import { freshDebianHost } from "./debian.js";
 import { applyOp } from "./ops.js";
 import { answerProbe } from "./probes.js";
@@ -68,6 +77,16 @@ const contentOf = (state: SimState, path: string): string | undefined => {
 /** Plain JSON copy, so callers never hold (or try to mutate) immer's frozen state. */
 const thaw = <T>(x: T): T => structuredClone(x);
 
+/** JSON with object keys sorted at every level, so equal states digest equally. */
+const canonical = (v: unknown): string =>
+  JSON.stringify(v, (_k, x) =>
+    x && typeof x === "object" && !Array.isArray(x)
+      ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : x,
+  );
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
 /** An in-memory host answering tend's probes and ops; see README.md for the semantics. */
 export class SimHost implements Target {
   readonly host: string;
@@ -79,6 +98,8 @@ export class SimHost implements Target {
   /** Ops attempted over the host's lifetime: the clock failAtOp and dropAfterOp count on. */
   #opClock = 0;
   #connected = true;
+  /** The apply lock: set while a run() is in progress, like flock on a real host. */
+  #lock: LockHolder | undefined;
 
   constructor(initialState: SimState = freshDebianHost(), options: SimHostOptions = {}) {
     // A private frozen copy: the caller's object stays theirs, and nothing mutates ours behind our back.
@@ -112,6 +133,24 @@ export class SimHost implements Target {
     return this.#connected;
   }
 
+  /** Who holds the apply lock now (a run() in progress), if anyone. */
+  get lockHolder(): LockHolder | undefined {
+    return this.#lock;
+  }
+
+  /**
+   * Holds the apply lock as another apply would (tests of a refused or
+   * waiting apply); returns its release. Throws when it is already held.
+   */
+  holdLock(holder: Pick<LockHolder, "controller" | "pid">): () => void {
+    if (this.#lock !== undefined) throw new Error(`${this.host}: the lock is already held`);
+    const mine: LockHolder = { ...holder, since: new Date().toISOString() };
+    this.#lock = mine;
+    return () => {
+      if (this.#lock === mine) this.#lock = undefined;
+    };
+  }
+
   /** Ends a dropped connection: later calls are answered again. */
   reconnect(): void {
     this.#connected = true;
@@ -141,26 +180,44 @@ export class SimHost implements Target {
   async hostFacts(): Promise<Either<TargetError, HostFacts>> {
     this.#roundTrips++;
     if (!this.#connected) return E.left(this.#lost("host facts"));
+    return E.right(this.#facts());
+  }
+
+  #facts(): HostFacts {
     const h = this.#state.host;
-    return E.right(
-      thaw({
-        hostname: h.hostname,
-        os: h.os,
-        kernel: h.kernel,
-        arch: h.arch,
-        interfaces: h.interfaces as HostFacts["interfaces"],
-        swap: this.#state.swap as string[],
-        init: h.init,
-        downloaders: h.downloaders as string[],
-        packageManager: h.packageManager,
-        user: h.user,
-      }),
-    );
+    return thaw({
+      hostname: h.hostname,
+      os: h.os,
+      kernel: h.kernel,
+      arch: h.arch,
+      interfaces: h.interfaces as HostFacts["interfaces"],
+      swap: this.#state.swap as string[],
+      init: h.init,
+      downloaders: h.downloaders as string[],
+      packageManager: h.packageManager,
+      user: h.user,
+    });
   }
 
   async probe(probes: readonly Probe[]): Promise<Either<TargetError, readonly ProbeResult[]>> {
     this.#roundTrips++;
     if (!this.#connected) return E.left(this.#lost("probe"));
+    return this.#answer(probes);
+  }
+
+  /** probe() and the digest of the answers with the host facts (one round trip). */
+  async observe(probes: readonly Probe[]): Promise<Either<TargetError, Observation>> {
+    const r = await this.probe(probes);
+    return E.map((results: readonly ProbeResult[]) => ({ results, digest: this.#digest(results) }))(r);
+  }
+
+  #digest(results: readonly ProbeResult[]): string {
+    return createHash("sha256")
+      .update(canonical({ facts: this.#facts(), results }))
+      .digest("hex");
+  }
+
+  #answer(probes: readonly Probe[]): Either<TargetError, readonly ProbeResult[]> {
     const out: ProbeResult[] = [];
     for (const probe of probes) {
       const answer = thaw(answerProbe(this.#state, probe));
@@ -179,11 +236,43 @@ export class SimHost implements Target {
     return E.right(out);
   }
 
-  async run(ops: readonly Op[], blobs: BlobStore): Promise<Either<TargetError, RunReport>> {
+  /**
+   * Takes the lock (waiting up to `lockWaitMs`), yields once (ops take time
+   * on a real host: an apply arriving meanwhile finds the lock held), checks
+   * `expect` against the current state, then runs the ops.
+   */
+  async run(
+    ops: readonly Op[],
+    blobs: BlobStore,
+    options: RunOptions = {},
+  ): Promise<Either<TargetError, RunReport>> {
     this.#roundTrips++;
     if (!this.#connected) return E.left(this.#lost("run"));
     const invalid = refuseInvalid(this.host, ops);
     if (invalid) return E.left(invalid);
+    const deadline = Date.now() + (options.lockWaitMs ?? 0);
+    while (this.#lock !== undefined && Date.now() < deadline) await sleep(5);
+    if (this.#lock !== undefined) return E.left({ _tag: "Locked", host: this.host, holder: this.#lock });
+    this.#lock = {
+      controller: options.holder?.controller ?? "simhost",
+      pid: options.holder?.pid ?? 0,
+      since: new Date().toISOString(),
+    };
+    try {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (options.expect) {
+        const now = this.#answer(options.expect.probes);
+        if (E.isLeft(now) || this.#digest(now.right) !== options.expect.digest)
+          return E.left({ _tag: "Stale", host: this.host, completed: 0 });
+      }
+      return this.#runOps(ops, blobs);
+    } finally {
+      // Released however the run ends, as the kernel releases flock when its holder dies.
+      this.#lock = undefined;
+    }
+  }
+
+  #runOps(ops: readonly Op[], blobs: BlobStore): Either<TargetError, RunReport> {
     let outcome: Either<TargetError, RunReport> = E.right({ completed: ops.length });
     // One draft for the whole batch: per-op produce copies the file table per op (quadratic in
     // big batches). applyOp throws only before it changed anything, so stopping there is exact.
