@@ -78,7 +78,7 @@ describe("the generation a host gets", () => {
         }),
       ]),
     ).toEqual([
-      'containerd_binary_directory in all.yml for host worker1: expected an absolute path, got "usr/local/bin"',
+      `containerd_binary_directory in all.yml for host worker1: expected an absolute path (it is relative; start it with / (or '~/' | expanduser)), got "usr/local/bin"`,
       'containerd_service_settings.ExecStart in all.yml for host worker1: expected a one-line string, number or boolean, got "/bin/x\\nExecStartPost=/bin/evil"',
       'runc_checksum in all.yml for host worker1: expected sha256:<64 hex digits> or sha256:<http(s) URL>, got "md5:abc"',
     ]);
