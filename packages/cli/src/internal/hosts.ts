@@ -58,17 +58,14 @@ const localInventory = (host: string): Inventory => {
   return built;
 };
 
-/** An inventory problem as a Problem: its line, when the message gives one. */
-const problemOfDecode = (p: DecodeProblem): Problem => {
-  const line = /\bline (\d+)\b/.exec(p.message)?.[1];
-  return {
-    host: null,
-    file: p.file,
-    line: line === undefined ? null : Number(line),
-    variable: p.path === "" ? null : p.path,
-    message: p.message,
-  };
-};
+/** An inventory problem as a Problem, at the line the loader found it on. */
+const problemOfDecode = (p: DecodeProblem): Problem => ({
+  host: null,
+  file: p.file,
+  line: p.line ?? null,
+  variable: p.path === "" ? null : p.path,
+  message: p.message,
+});
 
 const general = (message: string): Problem => ({
   host: null,
@@ -132,7 +129,12 @@ export const selectTargets = async (
         s.left.map((p) =>
           p.file === null
             ? p.message
-            : describeProblem({ file: p.file, path: p.variable ?? "", message: p.message }),
+            : describeProblem({
+                file: p.file,
+                path: p.variable ?? "",
+                ...(p.line !== null ? { line: p.line } : {}),
+                message: p.message,
+              }),
         ),
       )
     : s;

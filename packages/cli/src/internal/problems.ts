@@ -4,7 +4,7 @@
  * (grouped across hosts, sorted by file and line) and as JSON for
  * `tend validate --json`.
  */
-import { readFile } from "node:fs/promises";
+import type { VarLayer } from "./inventory/index.js";
 
 /** One problem; `null` where a part is not known (an inventory-wide problem has no host). */
 export interface Problem {
@@ -40,69 +40,32 @@ export const placeOf = (origin: string | undefined): Place => {
   return isPath && !origin.includes(" (") ? { file: origin, label: origin } : { file: null, label: origin };
 };
 
-const reEscape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-
-/** Lines of the files looked up in this run, read once each (a 20 MB vars file is split once). */
-export class LineFinder {
-  private readonly files = new Map<string, Promise<readonly string[] | undefined>>();
-
-  private lines(file: string): Promise<readonly string[] | undefined> {
-    let p = this.files.get(file);
-    if (!p) {
-      p = readFile(file, "utf8").then(
-        (t) => t.split(/\r?\n/),
-        () => undefined,
-      );
-      this.files.set(file, p);
-    }
-    return p;
+/**
+ * The 1-based line where `variable` is set, from the lines the loader
+ * carried with the layer named `origin` (the last one, as it wins): the
+ * line of the deepest key of the path that it knows (`dockerd_settings_user.mtu`,
+ * else `dockerd_settings_user`), or null. Lines come only from the parse;
+ * no file is read again to find one.
+ */
+export const lineIn = (
+  layers: readonly VarLayer[],
+  origin: string | undefined,
+  variable: string | null,
+): number | null => {
+  if (origin === undefined || variable === null) return null;
+  let layer: VarLayer | undefined;
+  for (let i = layers.length - 1; i >= 0 && layer === undefined; i--) {
+    if (layers[i]!.origin === origin) layer = layers[i];
   }
-
-  /**
-   * The 1-based line where `variable` (its first segment, then the key below
-   * it) is set in the place's file, or null. In an inventory file the search
-   * starts at the group's or host's own entry. A heuristic over the text: it
-   * only ever places a message, never decides whether there is a problem.
-   */
-  async lineOf(place: Place, variable: string | null): Promise<number | null> {
-    if (place.file === null || variable === null) return null;
-    const lines = await this.lines(place.file);
-    if (!lines) return null;
-    let from = 0;
-    if (place.scope) {
-      const n = reEscape(place.scope.name);
-      // INI: the group's [g:vars] section or the host's own line; YAML: the group's or host's key.
-      const heads =
-        place.scope.kind === "group"
-          ? [new RegExp(`^\\s*\\[${n}:vars\\]`), new RegExp(`^\\s*["']?${n}["']?\\s*:`)]
-          : [new RegExp(`^\\s*["']?${n}["']?(\\s*:|\\s|$)`)];
-      const at = heads.map((h) => lines.findIndex((l) => h.test(l))).find((i) => i >= 0);
-      if (at === undefined) return null;
-      from = at;
-    }
-    const [top, ...below] = variable.split(/[.[\]]+/).filter((k) => k !== "");
-    if (top === undefined) return null;
-    const key = (k: string) => new RegExp(`(^|[\\s{,])["']?${reEscape(k)}["']?\\s*[:=]`);
-    const topKey = key(top);
-    let line = -1;
-    for (let i = from; i < lines.length; i++) {
-      if (topKey.test(lines[i] ?? "")) {
-        line = i;
-        break;
-      }
-    }
-    if (line < 0) return null;
-    // A key below the variable, in the next few lines (a map written under it).
-    const sub = below.find((k) => !/^\d+$/.test(k));
-    if (sub !== undefined) {
-      const subKey = key(sub);
-      for (let i = line; i < Math.min(lines.length, line + 200); i++) {
-        if (subKey.test(lines[i] ?? "")) return i + 1;
-      }
-    }
-    return line + 1;
+  const lines = layer?.lines;
+  if (!lines) return null;
+  const keys = variable.split(/[.[\]]+/).filter((k) => k !== "");
+  for (let n = keys.length; n > 0; n--) {
+    const line = lines.get(keys.slice(0, n).join("."));
+    if (line !== undefined) return line;
   }
-}
+  return null;
+};
 
 /** Natural order, so that worker2 comes before worker10. */
 const collator = new Intl.Collator("en", { numeric: true });

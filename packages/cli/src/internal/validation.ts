@@ -13,7 +13,8 @@ import { type Either, isLeft, left, right } from "fp-ts/lib/Either.js";
 import type { ControllerFile, Deps } from "./facade.js";
 import { type HostOptions, type Selection, selectionOf } from "./hosts.js";
 import { groupsOfHost, type VarLayer } from "./inventory/index.js";
-import { LineFinder, type Problem, placeOf, sortProblems } from "./problems.js";
+import { connectionProblems } from "./key-file.js";
+import { lineIn, type Problem, placeOf, sortProblems } from "./problems.js";
 
 /** A selection that passed validation, with what the run needs next. */
 export interface Validated {
@@ -70,7 +71,6 @@ const originIn = (layers: readonly VarLayer[], variable: string): string | undef
 type HostCheck = { readonly problems: Problem[]; readonly vars?: unknown };
 
 class Checker {
-  private readonly lines = new LineFinder();
   private readonly files = new Map<string, Promise<string | undefined>>();
 
   constructor(
@@ -78,19 +78,26 @@ class Checker {
     private readonly deps: Deps,
   ) {}
 
-  private async problem(
+  /**
+   * A problem placed by the lines the loader carried: `line` when the check
+   * knew it (connection variables), else the line of `variable` in the layer
+   * it came from. Nothing re-reads a file to find a line.
+   */
+  private problem(
     host: string,
     origin: string | undefined,
     variable: string | undefined,
     message: string,
-  ): Promise<Problem> {
+    line?: number,
+  ): Problem {
     const place = placeOf(origin);
-    const line = await this.lines.lineOf(place, variable ?? null);
+    const layers = this.selection.layers.get(host) ?? [];
+    const at = place.file === null ? null : (line ?? lineIn(layers, origin, variable ?? null));
     const named = place.file === null && origin !== undefined && origin !== "defaults";
     return {
       host,
       file: place.file,
-      line,
+      line: at,
       variable: variable ?? null,
       message: named ? `${message} (set in ${place.label})` : message,
     };
@@ -111,7 +118,7 @@ class Checker {
     const listed = f.listedIn ? `; it is listed in ${f.listedIn}` : "";
     const origin = originIn(layers, f.variable);
     return [
-      await this.problem(
+      this.problem(
         host,
         origin,
         f.variable,
@@ -123,13 +130,15 @@ class Checker {
   async check(host: string): Promise<HostCheck> {
     const layers = this.selection.layers.get(host) ?? [];
     const problems: Problem[] = [];
+    // A local connection (--local, or ansible_connection: local) has no connection variables to check.
     const conn = this.selection.connections.get(host);
-    if (conn && isLeft(conn)) {
-      for (const e of conn.left) problems.push(await this.problem(host, e.origin, e.variable, e.message));
+    if (!(conn && conn._tag === "Right" && conn.right.type === "local")) {
+      const found = await connectionProblems(host, layers, { user: this.deps.user });
+      for (const e of found) problems.push(this.problem(host, e.origin, e.variable, e.message, e.line));
     }
     const resolved = this.deps.modules.resolveVars(layers, host);
     if (isLeft(resolved)) {
-      for (const e of resolved.left) problems.push(await this.problem(host, e.origin, e.variable, e.message));
+      for (const e of resolved.left) problems.push(this.problem(host, e.origin, e.variable, e.message));
       return { problems };
     }
     const vars = resolved.right;
@@ -138,7 +147,7 @@ class Checker {
         .map((g) => g.name)
         .filter((g) => g !== "all");
       const pre = this.deps.modules.preflight(host, groups, vars);
-      for (const e of pre.problems) problems.push(await this.problem(host, e.origin, e.variable, e.message));
+      for (const e of pre.problems) problems.push(this.problem(host, e.origin, e.variable, e.message));
       for (const f of pre.files) problems.push(...(await this.controllerFile(host, layers, f)));
     }
     return { problems, vars };

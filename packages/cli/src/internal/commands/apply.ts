@@ -18,6 +18,7 @@ import {
 import { isLeft } from "fp-ts/lib/Either.js";
 import { describeConnectionVarError } from "../connect.js";
 import { closeAll, type Reached, reachHosts, selectTargets } from "../hosts.js";
+import { connectionProblems } from "../key-file.js";
 import { readPlanFile } from "../plan-file.js";
 import { planRun, readSource } from "../planning.js";
 import { type CommandContext, type CommonOptions, EXIT, hostOptionsOf, printErrors } from "./context.js";
@@ -160,11 +161,14 @@ const fromPlanFile = async (
     );
     return EXIT.error;
   }
-  // A bad connection variable on any of the plan's hosts stops the apply before any connection.
-  const badConnections = ready.flatMap((h) => {
+  // A bad connection variable (or key file) on any of the plan's hosts stops the apply before any connection.
+  const badConnections: string[] = [];
+  for (const h of ready) {
     const c = connections.get(h);
-    return c && isLeft(c) ? c.left.map(describeConnectionVarError) : [];
-  });
+    if (c && !isLeft(c) && c.right.type === "local") continue;
+    const found = await connectionProblems(h, selection.layers.get(h) ?? [], { user: ctx.deps.user });
+    badConnections.push(...found.map(describeConnectionVarError));
+  }
   if (badConnections.length > 0) {
     printErrors(ctx, [...badConnections, "no host was contacted"]);
     return EXIT.error;

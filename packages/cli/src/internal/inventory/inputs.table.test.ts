@@ -52,6 +52,9 @@ const tree = (files: Files): string => {
 };
 
 const marker = join(tempDir("marker-"), "ran");
+// Key files outside the case's directory, so the paths in messages stay whole.
+const keyDir = tempDir("keys-");
+const missingKey = join(keyDir, "id_missing");
 const hostsYml = (vars: string): string => `all:\n  hosts:\n    w1:\n${vars}`;
 const latin1 = (text: string): Uint8Array => Buffer.from(text, "latin1");
 const bomb = [
@@ -100,17 +103,17 @@ const inventoryStructure: Case[] = [
   {
     name: "a group that is a string",
     files: { "hosts.yml": "all:\n  children:\n    web: w1\n" },
-    says: ["hosts.yml:3: at all.children.web: a group must be a mapping", 'got the string "w1"'],
+    says: ["hosts.yml:3: all.children.web: a group must be a mapping", 'got the string "w1"'],
   },
   {
     name: "a misspelt group key",
     files: { "hosts.yml": "all:\n  hots:\n    w1:\n" },
-    says: ["hosts.yml:2: at all.hots: unexpected key"],
+    says: ["hosts.yml:2: all.hots: unexpected key"],
   },
   {
     name: "a host listed twice in one mapping",
     files: { "hosts.yml": "all:\n  hosts:\n    w1:\n    w2:\n    w1:\n" },
-    says: ['hosts.yml:5: at all.hosts: duplicate key "w1": first at line 3, again at line 5'],
+    says: ['hosts.yml:5: all.hosts: duplicate key "w1": first at line 3, again at line 5'],
   },
   {
     name: "a group cycle",
@@ -133,7 +136,7 @@ const inventoryStructure: Case[] = [
   {
     name: "an invalid variable name in a vars file",
     files: { "hosts.yml": hostsYml(""), "group_vars/all.yml": "ok: 1\nbad-name: 2\n" },
-    says: ['group_vars/all.yml:2: at bad-name: invalid variable name "bad-name"'],
+    says: ['group_vars/all.yml:2: bad-name: invalid variable name "bad-name"'],
   },
   {
     name: "__proto__ as a variable in a vars file",
@@ -141,7 +144,7 @@ const inventoryStructure: Case[] = [
       "hosts.yml": hostsYml(""),
       "group_vars/all.json": '{"motd": "x", "__proto__": {"polluted": 1}}',
     },
-    says: ['group_vars/all.json:1: at __proto__: invalid variable name "__proto__" (reserved)'],
+    says: ['group_vars/all.json:1: __proto__: invalid variable name "__proto__" (reserved)'],
   },
   {
     name: "an invalid variable name on an INI host line",
@@ -241,28 +244,28 @@ const connectionVariables: Case[] = [
     name: "a misspelt connection",
     files: { "hosts.yml": hostsYml("      ansible_connection: sssh\n") },
     says: [
-      'w1: ansible_connection (from hosts.yml (host w1), line 4): unsupported connection "sssh"',
-      'did you mean "ssh"?',
+      'error: hosts.yml:4: ansible_connection: unsupported connection "sssh"',
+      'did you mean "ssh"?\n  host: w1\n',
     ],
   },
   {
     name: "port 0",
     files: { "hosts.yml": hostsYml(""), "group_vars/all.yml": "motd: x\nansible_port: 0\n" },
     says: [
-      "w1: ansible_port (from group_vars/all.yml, line 2): expected a TCP port, an integer from 1 to 65535, got 0",
+      "error: group_vars/all.yml:2: ansible_port: expected a TCP port, an integer from 1 to 65535, got 0\n  host: w1\n",
     ],
   },
   {
     name: "port 65536",
     files: { "hosts.yml": hostsYml("      ansible_port: 65536\n") },
-    says: ["ansible_port (from hosts.yml (host w1), line 4): expected a TCP port", "got 65536"],
+    says: ["error: hosts.yml:4: ansible_port: expected a TCP port", "got 65536\n  host: w1\n"],
   },
   {
     name: "a port with letters",
     files: { "hosts.ini": "[web]\nw1 ansible_port=22x\n" },
     inventory: "hosts.ini",
     says: [
-      'ansible_port (from hosts.ini (host w1), line 2): expected a TCP port, an integer from 1 to 65535, got "22x"',
+      'error: hosts.ini:2: ansible_port: expected a TCP port, an integer from 1 to 65535, got "22x"\n  host: w1\n',
     ],
   },
   {
@@ -272,84 +275,117 @@ const connectionVariables: Case[] = [
         `      ansible_host: "10.0.0.1$(touch ${marker})"\n      ansible_ssh_common_args: '-o ProxyCommand="nc %h %p"'\n`,
       ),
     },
-    says: ["w1: ansible_host (from hosts.yml (host w1), line 4): expected a host name", "or an IP address"],
+    says: ["error: hosts.yml:4: ansible_host: expected a host name", "or an IP address", "\n  host: w1\n"],
   },
   {
     name: "ansible_host with a space",
     files: { "hosts.yml": hostsYml("      ansible_host: 'w1 -oProxyCommand=x'\n") },
-    says: ["w1: ansible_host (from hosts.yml (host w1), line 4): expected a host name"],
+    says: [
+      "error: hosts.yml:4: ansible_host: expected a host name",
+      'got "w1 -oProxyCommand=x"\n  host: w1\n',
+    ],
   },
   {
     name: "an inventory host name that is no address, without ansible_host",
     files: { "hosts.yml": "all:\n  hosts:\n    'w1;reboot':\n" },
     says: [
-      "w1;reboot: ansible_host (from the inventory host name): not set, and the inventory host name is no address",
+      "error: ansible_host: not set, and the inventory host name is no address",
+      'got "w1;reboot" (set in the inventory host name)\n  host: w1;reboot\n',
     ],
   },
   {
     name: "ansible_user with shell syntax",
     files: { "hosts.yml": hostsYml(`      ansible_user: "root;touch ${marker}"\n`) },
-    says: ["w1: ansible_user (from hosts.yml (host w1), line 4): expected a user name"],
+    says: ["error: hosts.yml:4: ansible_user: expected a user name", "marker-", "\n  host: w1\n"],
   },
   {
     name: "ansible_user that reads as an ssh option",
     files: { "hosts.yml": hostsYml("      ansible_user: -oProxyCommand=x\n") },
     says: [
-      "w1: ansible_user (from hosts.yml (host w1), line 4): expected a user name",
+      "error: hosts.yml:4: ansible_user: expected a user name",
       'not starting with "-"',
+      'got "-oProxyCommand=x"\n  host: w1\n',
     ],
   },
   {
     name: "ansible_become that is not an Ansible boolean",
     files: { "hosts.yml": hostsYml(""), "group_vars/all.yml": "ansible_become: maybe\n" },
     says: [
-      "w1: ansible_become (from group_vars/all.yml, line 1): expected a boolean (true/false, yes/no, on/off, 1/0)",
+      'error: group_vars/all.yml:1: ansible_become: expected a boolean (true/false, yes/no, on/off, 1/0), got "maybe"\n  host: w1\n',
     ],
   },
   {
     name: "ansible_become_user with shell syntax",
     files: { "hosts.yml": hostsYml("      ansible_become_user: 'root$(id)'\n") },
-    says: ["w1: ansible_become_user (from hosts.yml (host w1), line 4): expected a user name"],
+    says: ["error: hosts.yml:4: ansible_become_user: expected a user name", 'got "root$(id)"\n  host: w1\n'],
   },
   {
     name: "a ProxyCommand with an open quote",
     files: { "hosts.yml": hostsYml(`      ansible_ssh_common_args: "-o 'ProxyCommand=nc \\"%h %p'"\n`) },
     says: [
-      "w1: ansible_ssh_common_args (from hosts.yml (host w1), line 4): ProxyCommand: unterminated double quote",
+      "error: hosts.yml:4: ansible_ssh_common_args: ProxyCommand: unterminated double quote\n  host: w1\n",
     ],
   },
   {
     name: "an empty ProxyCommand",
     files: { "hosts.yml": hostsYml("      ansible_ssh_common_args: '-o ProxyCommand='\n") },
-    says: ["ansible_ssh_common_args (from hosts.yml (host w1), line 4): ProxyCommand is empty"],
+    says: ["error: hosts.yml:4: ansible_ssh_common_args: ProxyCommand is empty", "%h:%p\n  host: w1\n"],
   },
   {
     name: "a ProxyCommand with an unknown token",
     files: { "hosts.yml": hostsYml("      ansible_ssh_common_args: '-o ProxyCommand=\"nc %h %n\"'\n") },
-    says: ["ansible_ssh_common_args (from hosts.yml (host w1), line 4): ProxyCommand: unknown token %n"],
+    says: [
+      "error: hosts.yml:4: ansible_ssh_common_args: ProxyCommand: unknown token %n",
+      "%%)\n  host: w1\n",
+    ],
   },
   {
     name: "args with an unterminated quote",
     files: { "hosts.yml": hostsYml('      ansible_ssh_extra_args: "-o \'StrictHostKeyChecking=no"\n') },
-    says: ["w1: ansible_ssh_extra_args (from hosts.yml (host w1), line 4): unterminated single quote"],
+    says: ["error: hosts.yml:4: ansible_ssh_extra_args: unterminated single quote\n  host: w1\n"],
   },
   {
     name: "a ProxyJump with shell syntax",
     files: { "hosts.yml": hostsYml(`      ansible_ssh_common_args: "-J 'bastion;touch ${marker}'"\n`) },
-    says: ["w1: ansible_ssh_common_args (from hosts.yml (host w1), line 4): jump host: expected a host name"],
+    says: [
+      "error: hosts.yml:4: ansible_ssh_common_args: jump host: expected a host name",
+      '/ran"\n  host: w1\n',
+    ],
   },
   {
     name: "a docker container name with shell syntax",
     files: {
       "hosts.yml": hostsYml("      ansible_connection: docker\n      ansible_host: 'c1 && reboot'\n"),
     },
-    says: ["w1: ansible_host (from hosts.yml (host w1), line 5): expected a container name or id"],
+    says: [
+      "error: hosts.yml:5: ansible_host: expected a container name or id",
+      'got "c1 && reboot"\n  host: w1\n',
+    ],
+  },
+  {
+    name: "a private key file that does not exist",
+    files: { "hosts.yml": hostsYml(`      ansible_ssh_private_key_file: ${missingKey}\n`) },
+    says: [
+      `error: hosts.yml:4: ansible_ssh_private_key_file: key file "${missingKey}" does not exist`,
+      "expected a readable private key file\n  host: w1\n",
+    ],
+  },
+  {
+    name: "a private key file that is a directory",
+    files: {
+      "hosts.yml": hostsYml(""),
+      "host_vars/w1.yml": `motd: x\nansible_private_key_file: ${keyDir}\n`,
+    },
+    says: [
+      `error: host_vars/w1.yml:2: ansible_private_key_file: key file "${keyDir}" is a directory`,
+      "expected a private key file\n  host: w1\n",
+    ],
   },
   {
     name: "an unknown host key policy",
     files: { "hosts.yml": hostsYml("      tend_ssh_host_key_policy: yolo\n") },
     says: [
-      'w1: tend_ssh_host_key_policy (from hosts.yml (host w1), line 4): expected "strict" or "accept-new", got "yolo"',
+      'error: hosts.yml:4: tend_ssh_host_key_policy: expected "strict" or "accept-new", got "yolo"\n  host: w1\n',
     ],
   },
 ];
@@ -408,6 +444,25 @@ describe("inputs Ansible accepts are accepted", () => {
     expect(code).toBe(0);
     expect(openTarget).toHaveBeenCalledTimes(1);
     expect(existsSync(marker)).toBe(false);
+  });
+});
+
+describe("one host's problem stops every host", () => {
+  it("a missing key file of w1 keeps w2, whose variables are fine, from being contacted too", async () => {
+    const { code, output, openTarget } = await run({
+      name: "fleet",
+      files: {
+        "hosts.yml": `all:\n  hosts:\n    w1:\n      ansible_ssh_private_key_file: ${missingKey}\n    w2:\n`,
+      },
+      says: [],
+    });
+    expect(output).toContain(`error: hosts.yml:4: ansible_ssh_private_key_file: key file "${missingKey}"`);
+    expect(output).toContain("\n  host: w1\n");
+    expect(output).not.toContain("host: w2");
+    expect(output).toContain("1 problem in 1 host; no host was contacted");
+    expect(code).toBe(1);
+    expect(openTarget).not.toHaveBeenCalled();
+    expect(processCalls()).toBe(0);
   });
 });
 
