@@ -90,6 +90,20 @@ const hostVars = (f: Fleet, host: string, text: string, ext = "yml") =>
   writeFileSync(join(f.dir, "host_vars", `${host}.${ext}`), text);
 
 const cases: readonly Case[] = [
+  // the current roles' generation (containerd, Kubernetes 1.34) is validated by its own variables and files
+  {
+    name: "a worker of the current roles whose own certificate is missing",
+    setup: (f) => {
+      hostVars(f, "worker1", 'k8s_worker_release: "1.34.4"\n');
+      rmSync(join(f.dir, "certs", "cert-worker1.pem"));
+    },
+    argv: ["validate"],
+    says: [
+      "k8s_ca_conf_directory",
+      (f) => `${join(f.dir, "certs", "cert-worker1.pem")} does not exist`,
+      "host: worker1",
+    ],
+  },
   // types and ranges
   {
     name: "a port above 65535",

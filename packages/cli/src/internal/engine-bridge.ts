@@ -11,6 +11,7 @@ import {
   artifactsFor,
   controllerSources,
   describeModuleError,
+  type HostVars,
   hostNameProblem,
   K8S_GROUPS,
   requiredChecksumUrls,
@@ -47,7 +48,7 @@ export const workerModules: Modules = {
           ]
         : [],
       // A name that cannot be a file name names no controller file either.
-      files: bad ? [] : controllerSources(host, groups, vars as WorkerVars, homedir(), K8S_GROUPS),
+      files: bad ? [] : controllerSources(host, groups, vars as HostVars, homedir(), K8S_GROUPS),
     };
   },
   // Only workers run kubelet, kube-proxy and the CNI plugins: other hosts fetch nothing for them.

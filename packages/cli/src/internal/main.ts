@@ -125,7 +125,9 @@ export const run = async (argv: readonly string[], io: CliIo, deps: () => Promis
       // Commander has printed the help or the usage error; --help exits 0, `tend` alone 1.
       return e.exitCode === 0 ? EXIT.ok : EXIT.error;
     }
-    io.stderr(`internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+    io.stderr(
+      `internal error: ${e instanceof Error ? (process.env.TEND_DEBUG ? e.stack : e.message) : String(e)}\n`,
+    );
     return EXIT.error;
   }
 };

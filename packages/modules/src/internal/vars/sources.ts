@@ -5,7 +5,9 @@
  * connects to anything. Pure: the CLI does the reading.
  */
 import type { WorkerVars } from "./codec.js";
+import type { CurrentVars } from "./current-codec.js";
 import { bindDeferred } from "./deferred.js";
+import { type HostVars, isCurrent } from "./host-vars.js";
 
 /** A file on the controller, and the variable whose directory holds it. */
 export interface ControllerSource {
@@ -27,11 +29,12 @@ const under = (dir: string, name: string): string => `${dir.replace(/\/+$/, "")}
 export const controllerSources = (
   host: string,
   groups: readonly string[],
-  vars: WorkerVars,
+  vars: HostVars,
   controllerHome: string,
   k8sGroups: readonly string[],
 ): ControllerSource[] => {
   if (!groups.some((g) => k8sGroups.includes(g))) return [];
+  if (isCurrent(vars)) return currentSources(host, groups, vars, controllerHome);
   const v = bindDeferred(vars, { ipOf: () => undefined, home: controllerHome });
   const out: ControllerSource[] = [];
   const add = (dirVar: keyof WorkerVars, dir: string, names: readonly string[], listedIn?: string) => {
@@ -58,4 +61,25 @@ export const controllerSources = (
   const byPath = new Map<string, ControllerSource>();
   for (const s of out) if (!byPath.has(s.path)) byPath.set(s.path, s);
   return [...byPath.values()];
+};
+
+/**
+ * The current generation's controller files (kubernetes-worker-current.ts):
+ * the worker's certificates from `k8s_ca_conf_directory`; its kubeconfigs
+ * are rendered, not copied, so they are no controller files.
+ */
+const currentSources = (
+  host: string,
+  groups: readonly string[],
+  vars: CurrentVars,
+  controllerHome: string,
+): ControllerSource[] => {
+  if (!groups.includes("k8s_worker")) return [];
+  const v = bindDeferred(vars, { ipOf: () => undefined, home: controllerHome });
+  const names = [...new Set([...v.k8s_worker_certificates, `cert-${host}.pem`, `cert-${host}-key.pem`])];
+  return names.map((name) => ({
+    path: under(v.k8s_ca_conf_directory, name),
+    variable: "k8s_ca_conf_directory",
+    ...(v.k8s_worker_certificates.includes(name) ? { listedIn: "k8s_worker_certificates" } : {}),
+  }));
 };
