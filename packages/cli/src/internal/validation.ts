@@ -14,6 +14,7 @@ import type { ControllerFile, Deps } from "./facade.js";
 import { type HostOptions, type Selection, selectionOf } from "./hosts.js";
 import { groupsOfHost, type VarLayer } from "./inventory/index.js";
 import { LineFinder, type Problem, placeOf, sortProblems } from "./problems.js";
+import { rolloutVarsOf } from "./rollout-vars.js";
 
 /** A selection that passed validation, with what the run needs next. */
 export interface Validated {
@@ -127,6 +128,9 @@ class Checker {
     if (conn && isLeft(conn)) {
       for (const e of conn.left) problems.push(await this.problem(host, e.origin, e.variable, e.message));
     }
+    // tend_rollout_order and tend_health_checks: read by the CLI, checked here with the rest.
+    for (const e of rolloutVarsOf(layers, this.selection.inventory).problems)
+      problems.push(await this.problem(host, e.origin, e.variable, e.message));
     const resolved = this.deps.modules.resolveVars(layers, host);
     if (isLeft(resolved)) {
       for (const e of resolved.left) problems.push(await this.problem(host, e.origin, e.variable, e.message));
