@@ -9,6 +9,15 @@ export { resourceGraph } from "./graph-edges.js";
 export { plan } from "./plan.js";
 export type { PlanOptions } from "./plan-host.js";
 export { blobBytesOf, planHost } from "./plan-host.js";
+export {
+  leftOverRollback,
+  notRestorable,
+  rollbackDirOf,
+  rollbackHost,
+  rollbackOps,
+  rollbackWith,
+  withKeep,
+} from "./rollback.js";
 export type {
   RollbackResult,
   RolloutHostReport,
@@ -17,4 +26,11 @@ export type {
   RolloutReport,
   Share,
 } from "./rollout.js";
-export { batchSizeOf, budgetOf, DEFAULT_ROLLOUT_ORDER, parseShare, rollout, rolloutOrder } from "./rollout.js";
+export {
+  batchSizeOf,
+  budgetOf,
+  DEFAULT_ROLLOUT_ORDER,
+  parseShare,
+  rollout,
+  rolloutOrder,
+} from "./rollout.js";
