@@ -225,3 +225,41 @@ describe("rollout flags and variables are checked before any host is contacted",
     ]);
   });
 });
+
+describe("tend apply --rollback-on-fail", () => {
+  it("puts a host whose gate failed back as it was, verified; the change is pending again; done hosts keep nothing", async () => {
+    const hosts = fleet(["w3"]);
+    hosts.w3!.mutate((d) => {
+      d.files["/etc/motd"] = {
+        type: "file",
+        content: Buffer.from("old\n").toString("base64"),
+        mode: 0o600,
+        owner: "root",
+        group: "root",
+      };
+    });
+    const before = structuredClone(hosts.w3!.state.files);
+    const { code, report } = await rolloutJson(
+      ["--batch", "2", "--max-fail", "0", "--rollback-on-fail"],
+      hosts,
+    );
+    expect(code).toBe(1);
+    const w3 = report!.hosts.find((h) => h.host === "w3") as JsonReport["hosts"][number] & {
+      rollback?: { restored: boolean; detail: string };
+    };
+    expect(w3.outcome).toBe("failed");
+    expect(w3.rollback).toMatchObject({ restored: true });
+    const kept = (h: SimHost) =>
+      Object.keys(h.state.files).filter((p) => p.startsWith("/var/lib/tend/rollback/"));
+    expect(
+      Object.fromEntries(
+        Object.entries(hosts.w3!.state.files).filter(([p]) => !p.startsWith("/var/lib/tend")),
+      ),
+    ).toEqual(Object.fromEntries(Object.entries(before).filter(([p]) => !p.startsWith("/var/lib/tend"))));
+    expect(kept(hosts.w3!)).toEqual([]);
+    expect(kept(hosts.w1!)).toEqual([]);
+    const io = recordingIo();
+    await main(["plan", "-i", inventoryFile("hosts.yml", FLEET), "--limit", "w3"], io, simDeps(hosts, gated));
+    expect(io.out()).toContain("file[/etc/motd]");
+  });
+});

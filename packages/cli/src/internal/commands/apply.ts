@@ -22,7 +22,13 @@ import { closeAll, type Reached, reachHosts, selectTargets } from "../hosts.js";
 import { readPlanFile } from "../plan-file.js";
 import { planRun, readSource } from "../planning.js";
 import { type CommandContext, type CommonOptions, EXIT, hostOptionsOf, printErrors } from "./context.js";
-import { carryOutRollout, type RolloutFlags, type RolloutSettings, rolloutSettingsOf } from "./rollout.js";
+import {
+  carryOutRollout,
+  type RolloutFlags,
+  type RolloutSettings,
+  renderNotRestorable,
+  rolloutSettingsOf,
+} from "./rollout.js";
 
 /** Options of `tend apply`. */
 export interface ApplyOptions extends CommonOptions, RolloutFlags {
@@ -109,6 +115,7 @@ const fromInventory = async (
     // With --json stdout carries the report only.
     if (!o.json) ctx.io.stdout(renderPlan(run.plan, { color: ctx.color }));
     if (rolling && !o.json) ctx.io.stdout(renderGates(run.gates));
+    if (rolling?.rollbackOnFail && !o.json) ctx.io.stdout(renderNotRestorable(run.plan));
     const anyFailed = run.plan.hosts.some((h) => h.status === "error");
     // Nothing to do on the hosts that could be planned: no question, no apply.
     const anyChanges = run.plan.hosts.some((h) => h.status === "ready" && h.actions.length > 0);

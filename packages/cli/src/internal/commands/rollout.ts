@@ -5,18 +5,24 @@
  * and the rollout stopped once more hosts than the budget have failed.
  * The flags are checked before anything is read or any host contacted.
  */
+import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import {
   type HealthGate,
+  notRestorable,
   type Plan,
   parseShare,
   type Resource,
   type RolloutReport,
+  releaseKept,
   renderRolloutReport,
+  rollbackDirOf,
+  rollbackWith,
   rollout,
   rolloutOrder,
   type Share,
   type Target,
+  withKeep,
 } from "@tend/core";
 import type { Reached } from "../hosts.js";
 import { readSource } from "../planning.js";
@@ -76,8 +82,24 @@ export const carryOutRollout = async (
   const targets = new Map<string, Target>();
   for (const [host, r] of reached) if (r.ok) targets.set(host, r.target);
   const hosts = plan.hosts.map((h) => h.host);
+  const holder = { controller: hostname(), pid: process.pid };
+  // One id per run: what each host's apply replaces is kept under /var/lib/tend/rollback/<id>.
+  const stamp = new Date()
+    .toISOString()
+    .replace(/[^0-9]/g, "")
+    .slice(0, 14);
+  const dir = rollbackDirOf(`${stamp}-${process.pid}-${randomBytes(3).toString("hex")}`);
+  const dirOf = () => dir;
+  const applied = settings.rollbackOnFail ? withKeep(plan, dirOf) : plan;
+  const back = settings.rollbackOnFail
+    ? {
+        rollback: rollbackWith(applied, dirOf, { holder, lockWaitMs }),
+        release: releaseKept(dirOf, { holder, lockWaitMs }),
+      }
+    : {};
   const order = rolloutOrder(hosts, (h) => inputs.groups.get(h) ?? [], inputs.rolloutOrder);
-  const report = await rollout(plan, targets, {
+  const report = await rollout(applied, targets, {
+    ...back,
     batch: settings.batch,
     maxFail: settings.maxFail,
     order,
@@ -86,7 +108,7 @@ export const carryOutRollout = async (
     readSource,
     concurrency: ctx.concurrency,
     recheckFacts: true,
-    lockHolder: { controller: hostname(), pid: process.pid },
+    lockHolder: holder,
     lockWaitMs,
     resources: inputs.resources,
     onEvent: (e) => {
@@ -99,4 +121,14 @@ export const carryOutRollout = async (
   });
   ctx.io.stdout(json ? encodeRolloutReport(report) : renderRolloutReport(report, { color: ctx.color }));
   return report.hosts.every((h) => h.outcome === "done") ? EXIT.ok : EXIT.error;
+};
+
+/** What --rollback-on-fail could not undo on each host of the plan, for the plan output ("" when nothing). */
+export const renderNotRestorable = (plan: Plan): string => {
+  const lines = plan.hosts.flatMap((hp) => {
+    if (hp.status !== "ready") return [];
+    const lost = notRestorable(hp);
+    return lost.length === 0 ? [] : [`  ${hp.host}:`, ...lost.map((l) => `    ${l}`)];
+  });
+  return lines.length === 0 ? "" : `A rollback could not undo:\n${lines.join("\n")}\n`;
 };

@@ -12,6 +12,7 @@ export { blobBytesOf, planHost } from "./plan-host.js";
 export {
   leftOverRollback,
   notRestorable,
+  releaseKept,
   rollbackDirOf,
   rollbackHost,
   rollbackOps,

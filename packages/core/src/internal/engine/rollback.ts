@@ -223,3 +223,10 @@ export const rollbackWith =
     if (!hp) return { restored: false, detail: "no plan of this host to roll back", notRestorable: [] };
     return rollbackHost(hp, target, dirOf(host), run, report);
   };
+
+/** Removes what a host that is done kept for its rollback (one exec under the lock); failures are ignored: it is only disk space. */
+export const releaseKept =
+  (dirOf: (host: string) => string, run: Pick<RunOptions, "holder" | "lockWaitMs"> = {}) =>
+  async (host: string, target: Target): Promise<void> => {
+    await target.run([{ op: "remove", path: dirOf(host) }], new Map(), run);
+  };

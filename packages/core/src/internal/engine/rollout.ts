@@ -118,6 +118,8 @@ export interface RolloutOptions extends ApplyOptions {
     target: Target,
     report: HostApplyReport | undefined,
   ) => Promise<RollbackResult>;
+  /** Called for each host that is done (e.g. to remove what was kept for its rollback). */
+  readonly release?: (host: string, target: Target) => Promise<void>;
   /** Called after each batch with its host reports. */
   readonly onBatch?: (batch: number, hosts: readonly RolloutHostReport[]) => void;
 }
@@ -205,7 +207,10 @@ const finishHost = async (
     if (bad)
       reason = `${host}: health gate ${bad.name} failed after ${bad.tries} tries: ${bad.reason ?? "no reason"}`;
   }
-  if (!reason) return { ...base, outcome: "done", gates };
+  if (!reason) {
+    if (options.release && target && report?.status === "applied") await options.release(host, target);
+    return { ...base, outcome: "done", gates };
+  }
   // A host never reached, refused (stale), or without changes has nothing of this apply to undo.
   const touched = report?.status === "applied" || report?.status === "failed";
   const rollback =
