@@ -14,6 +14,7 @@ import {
   rollbackDirOf,
   rollbackWith,
   rollout,
+  runGates,
   withKeep,
 } from "@tend/core";
 import * as E from "fp-ts/lib/Either.js";
@@ -114,5 +115,38 @@ describe("rollout on a real systemd host", () => {
       expect.arrayContaining(["file[/etc/tkr/tkr.conf]", "unit[tkr.service]"]),
     );
     expect(E.isRight(await h.target.hostFacts())).toBe(true);
+  });
+
+  it("gate values are data: hostile argv and URLs run as given, nothing they spell is executed; tcp and http to a closed port fail with a reason", async () => {
+    const hostile = [
+      `/x'; touch /tmp/pwned; '`,
+      "$(touch /tmp/pwned)",
+      "`touch /tmp/pwned`",
+      "a\nb; touch /tmp/pwned",
+    ];
+    const gate = (name: string, check: HealthGate["check"]): HealthGate => ({
+      name,
+      origin: "test",
+      ...DEFAULT_GATE_POLICY,
+      timeoutSeconds: 2,
+      retries: 0,
+      check,
+    });
+    const results = await runGates(h.target, [
+      ...hostile.map((p, i) => gate(`file ${i}`, { kind: "file", path: p })),
+      gate("cmd", { kind: "command", argv: ["test", "-e", hostile[0]!] }),
+      gate("tcp", { kind: "tcp", host: "127.0.0.1", port: 1 }),
+      gate("http", { kind: "http", url: "http://127.0.0.1:1/$(touch /tmp/pwned)", status: 200 }),
+      gate("present", { kind: "file", path: "/etc/tkr/tkr.conf" }),
+    ]);
+    expect(results.map((r) => [r.name, r.passed])).toEqual([
+      ...hostile.map((_, i) => [`file ${i}`, false]),
+      ["cmd", false],
+      ["tcp", false],
+      ["http", false],
+      ["present", true],
+    ]);
+    expect(results.find((r) => r.name === "tcp")?.reason).toContain("port 1 on 127.0.0.1");
+    expect(await onHost(h.host, "test -e /tmp/pwned && echo pwned || echo clean")).toBe("clean\n");
   });
 });
