@@ -228,12 +228,6 @@ describe("rollout order", () => {
 
 describe("health gates", () => {
   it("a gate that fails twice then passes is retried with doubling backoff in one probe round trip per try", async () => {
-    const sim = new SimHost(undefined, { name: "h" });
-    await rollout((await fleet(["none"])).plan, new Map(), {
-      batch: { count: 1 },
-      maxFail: { count: 0 },
-      order: [],
-    });
     const f = await fleet(["none"]);
     const host = f.sims.get("h0")!;
     await rollout(f.plan, f.targets, {
@@ -293,5 +287,55 @@ describe("health gates", () => {
       ["missing", false, 3],
     ]);
     expect(host.roundTrips).toBe(3);
+  });
+});
+
+describe("rollback in a rollout", () => {
+  it("a host refused before op 0 (another apply holds its lock) fails without a rollback: nothing of this apply ran", async () => {
+    const f = await fleet(["none"]);
+    const release = f.sims.get("h0")!.holdLock({ controller: "ci-7", pid: 1 });
+    const calls: string[] = [];
+    const report = await rollout(f.plan, f.targets, {
+      batch: { count: 1 },
+      maxFail: { count: 0 },
+      order: ["h0"],
+      recheckFacts: false,
+      rollback: async (host) => {
+        calls.push(host);
+        return { restored: true, detail: "", notRestorable: [] };
+      },
+    });
+    release();
+    expect(report.hosts[0]).toMatchObject({ outcome: "failed" });
+    expect(report.hosts[0]!.reason).toContain("another apply holds the lock");
+    expect(calls).toEqual([]);
+  });
+
+  it("a host whose op failed or whose gate failed is rolled back; a done host is released", async () => {
+    const f = await fleet(["op", "gate", "none"]);
+    const rolled: string[] = [];
+    const released: string[] = [];
+    const report = await rollout(f.plan, f.targets, {
+      batch: { count: 3 },
+      maxFail: { count: 2 },
+      order: ["h0", "h1", "h2"],
+      gates: new Map([["h1", [gate()]]]),
+      sleep: noWait,
+      recheckFacts: false,
+      rollback: async (host) => {
+        rolled.push(host);
+        return { restored: true, detail: "rolled back", notRestorable: [] };
+      },
+      release: async (host) => {
+        released.push(host);
+      },
+    });
+    expect(report.hosts.map((h) => [h.host, h.outcome, h.rollback?.restored])).toEqual([
+      ["h0", "failed", true],
+      ["h1", "failed", true],
+      ["h2", "done", undefined],
+    ]);
+    expect(rolled.sort()).toEqual(["h0", "h1"]);
+    expect(released).toEqual(["h2"]);
   });
 });

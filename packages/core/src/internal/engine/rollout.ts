@@ -169,7 +169,8 @@ export const rollout = async (
       continue;
     }
     batches++;
-    const sub: Plan = { ...plan, hosts: plan.hosts.filter((h) => batch.includes(h.host)) };
+    const members = new Set(batch);
+    const sub: Plan = { ...plan, hosts: plan.hosts.filter((h) => members.has(h.host)) };
     const applied = await apply(sub, targets, options);
     const byHost = new Map(applied.hosts.map((r) => [r.host, r]));
     const done = await mapBounded(batch, options.concurrency ?? 10, async (host) =>
@@ -211,8 +212,10 @@ const finishHost = async (
     if (options.release && target && report?.status === "applied") await options.release(host, target);
     return { ...base, outcome: "done", gates };
   }
-  // A host never reached, refused (stale), or without changes has nothing of this apply to undo.
-  const touched = report?.status === "applied" || report?.status === "failed";
+  // A host never reached, refused before op 0 (stale, locked: no failed action), or without
+  // changes has nothing of this apply to undo.
+  const touched =
+    report?.status === "applied" || (report?.status === "failed" && report.failedAction !== undefined);
   const rollback =
     options.rollback && target && touched ? await options.rollback(host, target, report) : undefined;
   return { ...base, outcome: "failed", reason, gates, ...(rollback ? { rollback } : {}) };
