@@ -263,3 +263,21 @@ describe("tend apply --rollback-on-fail", () => {
     expect(io.out()).toContain("file[/etc/motd]");
   });
 });
+
+describe("one rollout order", () => {
+  it("hosts that disagree on tend_rollout_order are refused before any connection, naming the host", async () => {
+    const hosts = fleet();
+    const io = recordingIo();
+    const inv = FLEET.replace("        w4: {}", "        w4: { tend_rollout_order: [k8s_etcd] }");
+    const code = await main(
+      ["apply", "-i", inventoryFile("hosts.yml", inv), "--yes", "--batch", "1"],
+      io,
+      simDeps(hosts, gated),
+    );
+    expect(code).toBe(1);
+    expect(io.err()).toContain("w4");
+    expect(io.err()).toContain("tend_rollout_order");
+    expect(io.err()).toContain("a rollout has one order");
+    expect(Object.values(hosts).every((h) => h.roundTrips === 0)).toBe(true);
+  });
+});

@@ -14,7 +14,11 @@ import type { ControllerFile, Deps } from "./facade.js";
 import { type HostOptions, type Selection, selectionOf } from "./hosts.js";
 import { groupsOfHost, type VarLayer } from "./inventory/index.js";
 import { LineFinder, type Problem, placeOf, sortProblems } from "./problems.js";
-import { rolloutVarsOf } from "./rollout-vars.js";
+import { ORDER_VARIABLE, rolloutVarsOf } from "./rollout-vars.js";
+
+/** The host's tend_rollout_order as decoded (undefined: not set, or not valid: reported elsewhere). */
+const orderOf = (selection: Selection, host: string): readonly string[] | undefined =>
+  rolloutVarsOf(selection.layers.get(host) ?? [], selection.inventory).order;
 
 /** A selection that passed validation, with what the run needs next. */
 export interface Validated {
@@ -121,6 +125,25 @@ class Checker {
     ];
   }
 
+  /** One rollout order for the run: a selected host whose tend_rollout_order differs from the first's is a problem. */
+  async orderProblems(orders: ReadonlyMap<string, string>): Promise<Problem[]> {
+    const [first, want] = [...orders][0] ?? [];
+    const out: Problem[] = [];
+    for (const [host, got] of orders) {
+      if (got === want) continue;
+      const origin = originIn(this.selection.layers.get(host) ?? [], ORDER_VARIABLE);
+      out.push(
+        await this.problem(
+          host,
+          origin,
+          ORDER_VARIABLE,
+          `differs from ${first}'s: a rollout has one order; set it once, in group_vars/all`,
+        ),
+      );
+    }
+    return out;
+  }
+
   async check(host: string): Promise<HostCheck> {
     const layers = this.selection.layers.get(host) ?? [];
     const problems: Problem[] = [];
@@ -170,8 +193,10 @@ export const validateRun = async (
   const problems: Problem[] = [];
   const vars = new Map<string, unknown>();
   const notes = new Map<string, readonly string[]>();
+  const orders = new Map<string, string>();
   for (const host of needed) {
     const r = await checker.check(host);
+    if (selection.hosts.includes(host)) orders.set(host, JSON.stringify(orderOf(selection, host) ?? null));
     if (r.vars !== undefined && r.problems.length === 0) vars.set(host, r.vars);
     if (selection.hosts.includes(host)) problems.push(...r.problems);
     else if (r.problems.length > 0)
@@ -180,5 +205,6 @@ export const validateRun = async (
         r.problems.map((p) => `${p.variable ?? ""}${p.variable ? ": " : ""}${p.message}`),
       );
   }
+  problems.push(...(await checker.orderProblems(orders)));
   return problems.length > 0 ? left(sortProblems(problems)) : right({ selection, vars, needed, notes });
 };
