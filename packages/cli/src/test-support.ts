@@ -87,6 +87,8 @@ export const simDeps = (hosts: Record<string, SimHost>, modules: Modules = motdM
   cacheDir: tempDir("cache-"),
   user: "tester",
   localHost: "thismachine",
+  // Health gate retries run at once: tests assert tries and waits, never time.
+  sleep: async () => {},
 });
 
 /** A fresh Debian SimHost named `name`. */

@@ -5,6 +5,7 @@
 
 export * from "./internal/engine/index.js";
 export * from "./internal/facts.js";
+export * from "./internal/health/index.js";
 export * from "./internal/kinds/index.js";
 export * from "./internal/op.js";
 export * from "./internal/plan/index.js";

@@ -56,3 +56,4 @@ const VAR_TAGS: ReadonlySet<string> = new Set([
 /** One line for any error of this package. */
 export const describe = (e: VarError | ModuleError): string =>
   VAR_TAGS.has(e._tag) ? describeVarError(e as VarError) : describeModuleError(e as ModuleError);
+export { healthGatesFor } from "./internal/health.js";

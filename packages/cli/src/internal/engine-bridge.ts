@@ -6,12 +6,13 @@
  */
 import { homedir, hostname, userInfo } from "node:os";
 import { join } from "node:path";
-import { describeTransportError, ShellTarget, type Target, type Transport } from "@tend/core";
+import { describeTransportError, ipv4Of, ShellTarget, type Target, type Transport } from "@tend/core";
 import {
   artifactsFor,
   controllerSources,
   describeModuleError,
   type HostVars,
+  healthGatesFor,
   hostNameProblem,
   K8S_GROUPS,
   requiredChecksumUrls,
@@ -81,6 +82,12 @@ export const workerModules: Modules = {
       cacheDir: cluster.cacheDir,
     });
     return isLeft(r) ? left(r.left.map(describeModuleError)) : right(r.right);
+  },
+  healthGates: (host, cluster, resources) => {
+    const self = cluster.hosts.get(host);
+    const iface = (self?.vars as { readonly k8s_interface?: string } | undefined)?.k8s_interface;
+    const ip = self?.facts && iface ? ipv4Of(self.facts, iface) : undefined;
+    return healthGatesFor(self?.vars, ip, resources, homedir());
   },
 };
 

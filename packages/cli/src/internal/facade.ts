@@ -3,7 +3,7 @@
  * record. engine-bridge.ts fills it from @tend/modules and the transports;
  * tests fill it with a SimHost-backed target and a small resource list.
  */
-import type { HostFacts, Resource, Target } from "@tend/core";
+import type { HealthGate, HostFacts, Resource, Target } from "@tend/core";
 import type { Either } from "fp-ts/lib/Either.js";
 import type { Artifact, Fetch } from "./artifacts.js";
 import type { Connection } from "./connect.js";
@@ -69,6 +69,8 @@ export interface Modules {
   factHosts(inventory: Inventory, hosts: readonly string[]): readonly string[];
   /** The resources of one host. */
   resources(host: string, cluster: ClusterInput): Either<readonly string[], readonly Resource[]>;
+  /** The health gates the modules declare for a host with these resources (a rollout waits for them). */
+  healthGates?(host: string, cluster: ClusterInput, resources: readonly Resource[]): readonly HealthGate[];
 }
 
 /** Opens the target for a connection; the error is one line naming the host. */
@@ -85,4 +87,6 @@ export interface Deps {
   readonly user: string;
   /** The name of the machine tend runs on (for --local without an inventory). */
   readonly localHost: string;
+  /** Waits between health gate retries (default: real time); tests pass one that does not wait. */
+  readonly sleep?: (ms: number) => Promise<void>;
 }

@@ -90,6 +90,22 @@ export const run = async (argv: readonly string[], io: CliIo, deps: () => Promis
         "wait this long (e.g. 30s, 2m) for another apply's lock on a host instead of failing at once",
       ),
     )
+    .addOption(
+      new Option(
+        "--batch <n|p%>",
+        "roll out in batches of N hosts or P% of them (etcd, controllers, workers first; tend_rollout_order), waiting for each host's health gates",
+      ),
+    )
+    .addOption(
+      new Option(
+        "--max-fail <n|p%>",
+        "stop the rollout once more than N hosts (or P%, rounded down) have failed (default 0)",
+      ),
+    )
+    .addOption(
+      new Option("--rollback-on-fail", "put a host whose apply or health gate failed back as it was before"),
+    )
+    .addOption(new Option("--json", "print the apply (or rollout) report as JSON"))
     .action(async (planFile: string | undefined, o: ApplyOptions) => {
       const ctx = await context(o);
       if (ctx) code = await applyCommand(ctx, planFile, o);

@@ -7,7 +7,7 @@
 
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import type { HostFacts, HostPlan, Plan, Resource, SourceContent, Target } from "@tend/core";
+import type { HealthGate, HostFacts, HostPlan, Plan, Resource, SourceContent, Target } from "@tend/core";
 import { combinePlans, mapBounded, planHost } from "@tend/core";
 import { type Either, isLeft } from "fp-ts/lib/Either.js";
 import {
@@ -22,6 +22,7 @@ import { closeAll, type HostOptions, type Reached, reachHosts } from "./hosts.js
 import { groupsOfHost } from "./inventory/index.js";
 import { problemSummary, renderProblems } from "./problems.js";
 import type { Progress } from "./progress.js";
+import { rolloutVarsOf } from "./rollout-vars.js";
 import { validateRun } from "./validation.js";
 
 /** A plan with what apply needs to carry it out in this process. */
@@ -31,6 +32,11 @@ export interface PlannedRun {
   readonly reached: ReadonlyMap<string, Reached>;
   /** Declared resources per host, for apply's convergence re-plan. */
   readonly resources: ReadonlyMap<string, readonly Resource[]>;
+  /** Health gates per planned host (modules' and tend_health_checks), for a rollout. */
+  readonly gates: ReadonlyMap<string, readonly HealthGate[]>;
+  /** Inventory groups of each selected host, and tend_rollout_order when set: the rollout order. */
+  readonly groups: ReadonlyMap<string, readonly string[]>;
+  readonly rolloutOrder?: readonly string[];
 }
 
 /**
@@ -219,5 +225,20 @@ export const planRun = async (
   const onlyFacts = new Map([...reached].filter(([h]) => !selection.hosts.includes(h)));
   await closeAll(onlyFacts);
   const kept = new Map([...reached].filter(([h]) => selection.hosts.includes(h)));
-  return { plan: combinePlans(hostPlans), reached: kept, resources };
+  const gates = new Map<string, readonly HealthGate[]>();
+  let rolloutOrder: readonly string[] | undefined;
+  for (const [host, declared] of resources) {
+    const own = rolloutVarsOf(selection.layers.get(host) ?? [], selection.inventory);
+    gates.set(host, [...(deps.modules.healthGates?.(host, cluster, declared) ?? []), ...own.gates]);
+    rolloutOrder ??= own.order;
+  }
+  const groups = new Map(selection.hosts.map((h) => [h, groupsOf(h)]));
+  return {
+    plan: combinePlans(hostPlans),
+    reached: kept,
+    resources,
+    gates,
+    groups,
+    ...(rolloutOrder ? { rolloutOrder } : {}),
+  };
 };

@@ -15,6 +15,11 @@ import { type HostOptions, type Selection, selectionOf } from "./hosts.js";
 import { groupsOfHost, type VarLayer } from "./inventory/index.js";
 import { connectionProblems } from "./key-file.js";
 import { lineIn, type Problem, placeOf, sortProblems } from "./problems.js";
+import { ORDER_VARIABLE, rolloutVarsOf } from "./rollout-vars.js";
+
+/** The host's tend_rollout_order as decoded (undefined: not set, or not valid: reported elsewhere). */
+const orderOf = (selection: Selection, host: string): readonly string[] | undefined =>
+  rolloutVarsOf(selection.layers.get(host) ?? [], selection.inventory).order;
 
 /** A selection that passed validation, with what the run needs next. */
 export interface Validated {
@@ -127,6 +132,25 @@ class Checker {
     ];
   }
 
+  /** One rollout order for the run: a selected host whose tend_rollout_order differs from the first's is a problem. */
+  async orderProblems(orders: ReadonlyMap<string, string>): Promise<Problem[]> {
+    const [first, want] = [...orders][0] ?? [];
+    const out: Problem[] = [];
+    for (const [host, got] of orders) {
+      if (got === want) continue;
+      const origin = originIn(this.selection.layers.get(host) ?? [], ORDER_VARIABLE);
+      out.push(
+        this.problem(
+          host,
+          origin,
+          ORDER_VARIABLE,
+          `differs from ${first}'s: a rollout has one order; set it once, in group_vars/all`,
+        ),
+      );
+    }
+    return out;
+  }
+
   async check(host: string): Promise<HostCheck> {
     const layers = this.selection.layers.get(host) ?? [];
     const problems: Problem[] = [];
@@ -136,6 +160,9 @@ class Checker {
       const found = await connectionProblems(host, layers, { user: this.deps.user });
       for (const e of found) problems.push(this.problem(host, e.origin, e.variable, e.message, e.line));
     }
+    // tend_rollout_order and tend_health_checks: read by the CLI, checked here with the rest.
+    for (const e of rolloutVarsOf(layers, this.selection.inventory).problems)
+      problems.push(this.problem(host, e.origin, e.variable, e.message));
     const resolved = this.deps.modules.resolveVars(layers, host);
     if (isLeft(resolved)) {
       for (const e of resolved.left) problems.push(this.problem(host, e.origin, e.variable, e.message));
@@ -175,8 +202,10 @@ export const validateRun = async (
   const problems: Problem[] = [];
   const vars = new Map<string, unknown>();
   const notes = new Map<string, readonly string[]>();
+  const orders = new Map<string, string>();
   for (const host of needed) {
     const r = await checker.check(host);
+    if (selection.hosts.includes(host)) orders.set(host, JSON.stringify(orderOf(selection, host) ?? null));
     if (r.vars !== undefined && r.problems.length === 0) vars.set(host, r.vars);
     if (selection.hosts.includes(host)) problems.push(...r.problems);
     else if (r.problems.length > 0)
@@ -185,5 +214,6 @@ export const validateRun = async (
         r.problems.map((p) => `${p.variable ?? ""}${p.variable ? ": " : ""}${p.message}`),
       );
   }
+  problems.push(...(await checker.orderProblems(orders)));
   return problems.length > 0 ? left(sortProblems(problems)) : right({ selection, vars, needed, notes });
 };

@@ -63,6 +63,16 @@ const OneLine = grammarCodec("OneLine", {
   test: (s) => isPlain(s) && !s.includes("\n"),
 });
 
+/**
+ * Where a rollout with --rollback-on-fail keeps what one apply replaces:
+ * `/var/lib/tend/rollback/<apply id>` (the id is letters, digits, `.`, `_`, `-`),
+ * so a keep or restore op can name no other directory.
+ */
+export const RollbackDir = grammarCodec("RollbackDir", {
+  expected: "a directory /var/lib/tend/rollback/<apply id>",
+  test: (s) => /^\/var\/lib\/tend\/rollback\/[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(s),
+});
+
 /** Codec of every op; plan files are decoded through it. */
 export const Op = t.union([
   t.type({ op: t.literal("mkdir"), path: AbsPath, ...ownership }),
@@ -130,6 +140,14 @@ export const Op = t.union([
   t.type({ op: t.literal("swapoff") }),
   t.type({ op: t.literal("exec"), argv: ExecArgv }),
   /**
+   * Keeps each path as it is now under `dir` (a copy, or a note that it did
+   * not exist), unless this dir already keeps it: a re-run after a kill
+   * never keeps the half-changed state.
+   */
+  t.type({ op: t.literal("keep"), dir: RollbackDir, paths: t.array(AbsPath) }),
+  /** Puts every path kept under `dir` back (atomically per path), or removes it when it did not exist. */
+  t.type({ op: t.literal("restore"), dir: RollbackDir }),
+  /**
    * Write-ahead intents (the record at PENDING_RESTARTS_PATH): `add` records
    * restarts of `restart` units and, with `reload`, a daemon-reload as due
    * before the ops that make them due, stamped with the host's UTC time and
@@ -144,7 +162,8 @@ export const Op = t.union([
       restart: t.array(UnitName),
       reload: t.boolean,
     }),
-    t.partial({ at: OneLine }),
+    /** `rollback`: a rollback from this dir is due (an entry `rollback <dir>`). */
+    t.partial({ at: OneLine, rollback: RollbackDir }),
   ]),
 ]);
 export type Op = t.TypeOf<typeof Op>;
@@ -231,6 +250,7 @@ export const refuseInvalid = (
 export const intentEntries = (op: Extract<Op, { op: "intent" }>): string[] => [
   ...op.restart.map((u) => `restart ${u}`),
   ...(op.reload ? ["daemon-reload"] : []),
+  ...(op.rollback ? [`rollback ${op.rollback}`] : []),
 ];
 
 /** One line that names an op for humans and error messages; an invalid op is shown as its JSON. */
@@ -264,6 +284,10 @@ const describeValid = (op: Op): string => {
       return "swapoff -a";
     case "exec":
       return `exec ${op.argv.join(" ")}`;
+    case "keep":
+      return `keep ${op.paths.length} path(s) in ${op.dir}`;
+    case "restore":
+      return `restore from ${op.dir}`;
     case "intent":
       return `intent ${op.action} ${intentEntries(op).join(", ")}${op.at ? ` (at ${op.at})` : ""}`;
   }

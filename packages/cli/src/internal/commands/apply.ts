@@ -12,6 +12,7 @@ import {
   type Plan,
   type Resource,
   renderApplyReport,
+  renderGates,
   renderPlan,
   type Target,
 } from "@tend/core";
@@ -22,9 +23,16 @@ import { connectionProblems } from "../key-file.js";
 import { readPlanFile } from "../plan-file.js";
 import { planRun, readSource } from "../planning.js";
 import { type CommandContext, type CommonOptions, EXIT, hostOptionsOf, printErrors } from "./context.js";
+import {
+  carryOutRollout,
+  type RolloutFlags,
+  type RolloutSettings,
+  renderNotRestorable,
+  rolloutSettingsOf,
+} from "./rollout.js";
 
 /** Options of `tend apply`. */
-export interface ApplyOptions extends CommonOptions {
+export interface ApplyOptions extends CommonOptions, RolloutFlags {
   readonly yes?: boolean;
   /** How long to wait for another apply's lock on a host, e.g. "30s", "2m" (default: refuse at once). */
   readonly lockTimeout?: string;
@@ -65,6 +73,7 @@ const carryOut = async (
   reached: ReadonlyMap<string, Reached>,
   resources: ReadonlyMap<string, readonly Resource[]> | undefined,
   lockWaitMs: number,
+  json = false,
 ): Promise<number> => {
   const targets = new Map<string, Target>();
   for (const [host, r] of reached) if (r.ok) targets.set(host, r.target);
@@ -78,7 +87,9 @@ const carryOut = async (
     lockWaitMs,
     ...(resources ? { resources } : {}),
   });
-  ctx.io.stdout(renderApplyReport(report, { color: ctx.color }));
+  ctx.io.stdout(
+    json ? `${JSON.stringify(report, null, 2)}\n` : renderApplyReport(report, { color: ctx.color }),
+  );
   const good = report.hosts.every((h) => (h.status === "applied" || h.status === "unchanged") && h.converged);
   return good ? EXIT.ok : EXIT.error;
 };
@@ -90,14 +101,22 @@ const confirm = async (ctx: CommandContext): Promise<string | undefined> => {
   return answer?.trim() === "yes" ? undefined : "apply cancelled";
 };
 
-const fromInventory = async (ctx: CommandContext, o: ApplyOptions, lockWaitMs: number): Promise<number> => {
+const fromInventory = async (
+  ctx: CommandContext,
+  o: ApplyOptions,
+  lockWaitMs: number,
+  rolling: RolloutSettings | undefined,
+): Promise<number> => {
   const run = await planRun(hostOptionsOf(o), ctx.deps, ctx.progress, ctx.concurrency);
   if ("errors" in run) {
     printErrors(ctx, run.errors);
     return EXIT.error;
   }
   try {
-    ctx.io.stdout(renderPlan(run.plan, { color: ctx.color }));
+    // With --json stdout carries the report only.
+    if (!o.json) ctx.io.stdout(renderPlan(run.plan, { color: ctx.color }));
+    if (rolling && !o.json) ctx.io.stdout(renderGates(run.gates));
+    if (rolling?.rollbackOnFail && !o.json) ctx.io.stdout(renderNotRestorable(run.plan));
     const anyFailed = run.plan.hosts.some((h) => h.status === "error");
     // Nothing to do on the hosts that could be planned: no question, no apply.
     const anyChanges = run.plan.hosts.some((h) => h.status === "ready" && h.actions.length > 0);
@@ -109,7 +128,9 @@ const fromInventory = async (ctx: CommandContext, o: ApplyOptions, lockWaitMs: n
         return EXIT.error;
       }
     }
-    const code = await carryOut(ctx, run.plan, run.reached, run.resources, lockWaitMs);
+    const code = rolling
+      ? await carryOutRollout(ctx, run.plan, run.reached, run, rolling, lockWaitMs, o.json === true)
+      : await carryOut(ctx, run.plan, run.reached, run.resources, lockWaitMs, o.json === true);
     return anyFailed ? EXIT.error : code;
   } finally {
     await closeAll(run.reached);
@@ -122,6 +143,12 @@ const fromPlanFile = async (
   o: ApplyOptions,
   lockWaitMs: number,
 ): Promise<number> => {
+  if (rolloutSettingsOf(o) !== undefined) {
+    printErrors(ctx, [
+      "--batch, --max-fail and --rollback-on-fail roll out from the inventory (its modules declare the health gates); run tend apply -i INVENTORY with them",
+    ]);
+    return EXIT.error;
+  }
   if (o.limit && o.limit.length > 0) {
     printErrors(ctx, ["--limit cannot narrow a saved plan; make a new plan with --limit instead"]);
     return EXIT.error;
@@ -184,7 +211,7 @@ const fromPlanFile = async (
   try {
     const unreachable = [...reached.values()].flatMap((r) => (r.ok ? [] : [r.error]));
     printErrors(ctx, unreachable);
-    const code = await carryOut(ctx, plan, reached, undefined, lockWaitMs);
+    const code = await carryOut(ctx, plan, reached, undefined, lockWaitMs, o.json === true);
     return unreachable.length > 0 || plan.hosts.some((h) => h.status === "error") ? EXIT.error : code;
   } finally {
     await closeAll(reached);
@@ -202,5 +229,12 @@ export const applyCommand = async (
     printErrors(ctx, [wait.error]);
     return EXIT.error;
   }
-  return planFile === undefined ? fromInventory(ctx, o, wait.ms) : fromPlanFile(ctx, planFile, o, wait.ms);
+  const rolling = rolloutSettingsOf(o);
+  if (rolling && "errors" in rolling) {
+    printErrors(ctx, rolling.errors);
+    return EXIT.error;
+  }
+  return planFile === undefined
+    ? fromInventory(ctx, o, wait.ms, rolling)
+    : fromPlanFile(ctx, planFile, o, wait.ms);
 };

@@ -1,6 +1,6 @@
 /** `tend plan`: show (or save) what apply would change; never changes a host. */
 import { writeFile } from "node:fs/promises";
-import { encodePlan, planIsEmpty, renderPlan } from "@tend/core";
+import { encodePlan, planIsEmpty, renderGates, renderPlan } from "@tend/core";
 import { closeAll } from "../hosts.js";
 import { planRun } from "../planning.js";
 import { type CommandContext, type CommonOptions, EXIT, hostOptionsOf, printErrors } from "./context.js";
@@ -25,7 +25,7 @@ export const planCommand = async (ctx: CommandContext, o: PlanOptions): Promise<
   await closeAll(run.reached);
   const { plan } = run;
   if (o.json) ctx.io.stdout(encodePlan(plan));
-  else ctx.io.stdout(renderPlan(plan, { color: ctx.color }));
+  else ctx.io.stdout(`${renderPlan(plan, { color: ctx.color })}${renderGates(run.gates)}`);
   if (o.out !== undefined) {
     try {
       await writeFile(o.out, encodePlan(plan), { mode: 0o600 });

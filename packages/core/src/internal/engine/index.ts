@@ -9,3 +9,29 @@ export { resourceGraph } from "./graph-edges.js";
 export { plan } from "./plan.js";
 export type { PlanOptions } from "./plan-host.js";
 export { blobBytesOf, planHost } from "./plan-host.js";
+export {
+  leftOverRollback,
+  notRestorable,
+  releaseKept,
+  rollbackDirOf,
+  rollbackHost,
+  rollbackOps,
+  rollbackWith,
+  withKeep,
+} from "./rollback.js";
+export type {
+  RollbackResult,
+  RolloutHostReport,
+  RolloutOptions,
+  RolloutOutcome,
+  RolloutReport,
+  Share,
+} from "./rollout.js";
+export {
+  batchSizeOf,
+  budgetOf,
+  DEFAULT_ROLLOUT_ORDER,
+  parseShare,
+  rollout,
+  rolloutOrder,
+} from "./rollout.js";

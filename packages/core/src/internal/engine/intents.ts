@@ -18,6 +18,8 @@ export interface Intents {
   readonly restarts: ReadonlyMap<string, IntentOrigin | undefined>;
   /** A pending daemon-reload (`null` when none). */
   readonly reload: IntentOrigin | undefined | null;
+  /** Rollbacks due (`rollback <dir>`): their dir → origin. Absent from records of older versions. */
+  readonly rollbacks?: ReadonlyMap<string, IntentOrigin | undefined>;
 }
 
 export const NO_INTENTS: Intents = { restarts: new Map(), reload: null };
@@ -29,14 +31,16 @@ const originOf = (time: string | undefined, at: readonly string[]): IntentOrigin
 export const parseIntents = (text: string): Intents => {
   const restarts = new Map<string, IntentOrigin | undefined>();
   let reload: IntentOrigin | undefined | null = null;
+  const rollbacks = new Map<string, IntentOrigin | undefined>();
   for (const line of text.split("\n")) {
     const [head, ...rest] = line.trim().split(" ");
     if (!head || head.startsWith("#")) continue;
     if (rest.length === 0) restarts.set(head, undefined);
     else if (head === "restart" && rest[0]) restarts.set(rest[0], originOf(rest[1], rest.slice(2)));
     else if (head === "daemon-reload") reload = originOf(rest[0], rest.slice(1));
+    else if (head === "rollback" && rest[0]) rollbacks.set(rest[0], originOf(rest[1], rest.slice(2)));
   }
-  return { restarts, reload };
+  return { restarts, reload, ...(rollbacks.size > 0 ? { rollbacks } : {}) };
 };
 
 /** The intents in the answer to the record's file probe. */

@@ -15,6 +15,7 @@ import { BlobTable, type ReadSource } from "./content.js";
 import { describePlanError, type PlanError } from "./errors.js";
 import { buildGraph } from "./graph.js";
 import { intentsOf } from "./intents.js";
+import { leftOverRollback } from "./rollback.js";
 
 export interface PlanOptions {
   /** Host facts already gathered (the CLI gathers them once to build resources). */
@@ -147,9 +148,11 @@ export const planHost = async (
       errors: refused.map(describePlanError),
       refusals: refused.map(({ _tag, ...r }) => r),
     };
-  const built = buildActions(graph.right, outcomes, intentsOf(results[0]));
+  const intents = intentsOf(results[0]);
+  const built = buildActions(graph.right, outcomes, intents);
   if (E.isLeft(built)) return failed(host, [built.left]);
-  const actions = built.right;
+  // A rollback left over (rollback.ts) is finished first, alone.
+  const actions = leftOverRollback(intents) ?? built.right;
 
   const used = actions.flatMap((a) => a.ops.flatMap((o) => (o.op === "writeFile" ? [o.blob] : [])));
   // Every blob an op writes has its bytes at hand (plan files inline them, apply uploads them).

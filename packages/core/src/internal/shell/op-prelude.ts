@@ -143,6 +143,37 @@ tend_exec() {
 # add keeps a line already there (due since then) and appends the others;
 # remove drops the lines of the entries. The new record is synced before the
 # rename and the directory after it, so a power cut leaves one whole record.
+# keep DIR PATH...: copy each path (or note its absence) under DIR as N and
+# N.path; a path this DIR already keeps is left as kept (the first keep of an
+# apply wins, so a re-run after a kill never keeps the half-changed state).
+tend_keep() {
+  d=$1; shift; i=0
+  mkdir -p -m 700 -- "$d" || return 1
+  for p in "$@"; do
+    i=$((i+1))
+    [ -e "$d/$i.path" ] && continue
+    rm -rf -- "$d/$i" "$d/$i.t"
+    if [ -e "$p" ] || [ -L "$p" ]; then cp -a -- "$p" "$d/$i.t" && mv -f -- "$d/$i.t" "$d/$i" || return 1; fi
+    printf '%s' "$p" > "$d/$i.p" && mv -f -- "$d/$i.p" "$d/$i.path" || return 1
+  done
+  sync
+}
+# restore DIR: put each kept path back (copy beside it, then rename), or
+# remove it when it did not exist. Idempotent: a re-run restores again.
+tend_restore() {
+  d=$1
+  [ -d "$d" ] || return 0
+  for f in "$d"/*.path; do
+    [ -e "$f" ] || continue
+    n=\${f%.path}; p=$(cat -- "$f"; printf x); p=\${p%x}
+    if [ -e "$n" ] || [ -L "$n" ]; then
+      rm -rf -- "$p.tend-rb" && cp -a -- "$n" "$p.tend-rb" || return 1
+      if [ -d "$p" ] && [ ! -L "$p" ]; then rm -rf -- "$p"; fi
+      mv -fT -- "$p.tend-rb" "$p" || return 1
+    else rm -rf -- "$p" || return 1; fi
+  done
+  sync
+}
 tend_intent() {
   act=$1 f=$2 t=$3; shift 3
   TEND_AT=$1; shift
@@ -160,6 +191,7 @@ tend_intent() {
       if (NF == 1) k = "restart " $1
       else if ($1 == "restart") k = "restart " $2
       else if ($1 == "daemon-reload") k = "daemon-reload"
+      else if ($1 == "rollback") k = "rollback " $2
       if (k in want) { if (act == "remove") next; have[k] = 1 }
       print
     }

@@ -140,8 +140,13 @@ const opArgv = (op: Op, rand: string, paths: OpPaths): string[] => {
       return ["swapoff", "-a"];
     case "exec":
       return ["tend_exec", ...op.argv];
+    case "keep":
+      return ["tend_keep", op.dir, ...op.paths];
+    case "restore":
+      return ["tend_restore", op.dir];
     case "intent":
-      if (op.restart.length === 0 && !op.reload) throw new Refused("an intent op needs an entry");
+      if (op.restart.length === 0 && !op.reload && !op.rollback)
+        throw new Refused("an intent op needs an entry");
       return [
         "tend_intent",
         op.action,

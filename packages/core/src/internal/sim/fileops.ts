@@ -197,6 +197,7 @@ const intentKey = (line: string): string => {
   const f = line.split(" ");
   if (f.length === 1) return `restart ${f[0]}`;
   if (f[0] === "restart") return `restart ${f[1]}`;
+  if (f[0] === "rollback") return `rollback ${f[1]}`;
   return f[0] === "daemon-reload" ? "daemon-reload" : line;
 };
 
@@ -206,7 +207,8 @@ const intentKey = (line: string): string => {
  * record is removed. The rename is atomic, so the op is all or nothing.
  */
 export const intentOp = (draft: Draft<SimState>, op: OpOf<"intent">, now: string): OpResult => {
-  if (op.restart.length === 0 && !op.reload) throw new SimError("refused: an intent op needs an entry");
+  if (op.restart.length === 0 && !op.reload && !op.rollback)
+    throw new SimError("refused: an intent op needs an entry");
   for (const u of op.restart) {
     if (u === "" || /\s/.test(u)) throw new SimError(`refused: unit ${JSON.stringify(u)} must be one word`);
   }

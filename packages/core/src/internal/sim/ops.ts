@@ -3,6 +3,7 @@
  * function throws SimError (the stderr the real command would print) to fail
  * the op; the caller then drops the draft, so a failed op changes nothing.
  */
+
 import type { Draft } from "immer";
 import type { Op } from "../op.js";
 import type { BlobStore } from "../target.js";
@@ -19,6 +20,7 @@ import {
   writeFileOp,
 } from "./fileops.js";
 import { isStaticUnit, kmodName, unitFilePath } from "./probes.js";
+import { keepOp, restoreOp } from "./rollback.js";
 import { type SimState, UNIT_DIRS } from "./state.js";
 import { digest, fileBytes, filesIn, lookup, own, SimError } from "./vfs.js";
 
@@ -192,5 +194,9 @@ export const applyOp = (draft: Draft<SimState>, op: Op, ctx: OpContext): OpResul
       return undefined;
     case "intent":
       return intentOp(draft, op, ctx.now);
+    case "keep":
+      return keepOp(draft, op);
+    case "restore":
+      return restoreOp(draft, op);
   }
 };

@@ -10,6 +10,7 @@ import * as E from "fp-ts/lib/Either.js";
 import { type Draft, freeze, produce } from "immer";
 import { PathReporter } from "io-ts/lib/PathReporter.js";
 import type { HostFacts } from "../facts.js";
+import { parseGateArgv } from "../health/gate.js";
 import { type Op, refuseInvalid } from "../op.js";
 import { factCodecs, type Probe, type ProbeResult } from "../probe.js";
 import type {
@@ -22,6 +23,7 @@ import type {
   TargetError,
 } from "../target.js";
 import { freshDebianHost } from "./debian.js";
+import { answerGate } from "./health.js";
 import { applyOp } from "./ops.js";
 import { answerProbe } from "./probes.js";
 import type { SimState } from "./state.js";
@@ -47,6 +49,8 @@ export interface SimHostOptions {
    * it; the connection stays up.
    */
   readonly killAtOp?: { readonly op: number; readonly phase: "before" | "after" };
+  /** Services (or gate paths, URLs, sockets, hosts) whose health gates fail; see health.ts. */
+  readonly unhealthy?: readonly string[];
 }
 
 /** The UTC time the simulated host shows at generation `clock`: one second per op from a fixed start. */
@@ -220,7 +224,10 @@ export class SimHost implements Target {
   #answer(probes: readonly Probe[]): Either<TargetError, readonly ProbeResult[]> {
     const out: ProbeResult[] = [];
     for (const probe of probes) {
-      const answer = thaw(answerProbe(this.#state, probe));
+      const gate = probe.type === "check" ? parseGateArgv(probe.argv) : undefined;
+      const answer = gate
+        ? answerGate(this.#state, gate, this.#options.unhealthy ?? [])
+        : thaw(answerProbe(this.#state, probe));
       // Same gate as ShellTarget: an answer that does not decode is an error, never passed on.
       const decoded = factCodecs[probe.type].decode(answer);
       if (E.isLeft(decoded)) {

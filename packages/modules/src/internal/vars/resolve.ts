@@ -20,7 +20,12 @@ export const knownVariables: ReadonlySet<string> = new Set([
  * tend_ variables that the CLI reads (how to connect), not the modules: known,
  * so they are not misspellings, but never decoded here.
  */
-export const connectionVariables: ReadonlySet<string> = new Set(["tend_ssh_host_key_policy"]);
+export const connectionVariables: ReadonlySet<string> = new Set([
+  "tend_ssh_host_key_policy",
+  // Rollout variables, read and validated by the CLI.
+  "tend_rollout_order",
+  "tend_health_checks",
+]);
 
 /** Names with one of our prefixes: a misspelling of ours when not known. */
 const OURS_RE = new RegExp(`^(${OWN_PREFIXES.map((p) => p.replace(/[^A-Za-z0-9_]/g, "")).join("|")})`);

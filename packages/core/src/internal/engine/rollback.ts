@@ -1,0 +1,232 @@
+/**
+ * Rollback of one host (`--rollback-on-fail`). Before an apply changes
+ * anything, a `keep` op (first op of the host's batch, same exec) copies
+ * every path the plan replaces or removes (files, unit files, downloaded
+ * binaries and their records, manifests) under /var/lib/tend/rollback/<id>,
+ * or notes that it did not exist. A failed host is then rolled back in one
+ * op batch under the host lock, recorded first as a write-ahead intent
+ * (`rollback <dir>` with the restarts it will do) and cleared at its end, so
+ * a rollback that is killed is finished by the next plan and apply. The
+ * rollback is verified by asking the host the plan's own probes again: the
+ * digest of the answers must equal the plan's, i.e. the host answers as it
+ * did before the apply. What ops cannot undo (packages installed, accounts
+ * created or changed, runtime sysctls, kernel modules loaded, commands run,
+ * members extracted, directory attributes) is listed, never claimed.
+ */
+import * as E from "fp-ts/lib/Either.js";
+import type { Op } from "../op.js";
+import type { Action, Plan, ReadyHostPlan } from "../plan/format.js";
+import { STATE_DIR } from "../probe.js";
+import type { RunOptions, Target } from "../target.js";
+import { batchOps, type HostApplyReport } from "./apply.js";
+import { describeTargetError } from "./errors.js";
+import { type Intents, leftOverReason } from "./intents.js";
+import type { RollbackResult } from "./rollout.js";
+
+/** Where an apply with id `applyId` keeps what it replaces (letters, digits, `.`, `_`, `-`). */
+export const rollbackDirOf = (applyId: string): string => `${STATE_DIR}/rollback/${applyId}`;
+
+type Systemctl = Extract<Op, { op: "systemctl" }>;
+
+const isDirAction = (a: Action): boolean => a.id.startsWith("directory[");
+
+/** Paths an action's ops replace, remove or create, which a keep op can bring back. */
+const keptPaths = (a: Action): string[] =>
+  a.ops.flatMap((op): string[] => {
+    switch (op.op) {
+      case "writeFile":
+      case "remove":
+        return [op.path];
+      case "download":
+        return [op.path, op.record];
+      case "extract":
+        return [op.manifest];
+      case "mkdir":
+      case "setAttrs":
+        // A directory is kept only when the apply creates it (noted absent): copying an existing tree is not.
+        return isDirAction(a) && a.action !== "create" ? [] : [op.path];
+      default:
+        return [];
+    }
+  });
+
+const UNDOABLE: Readonly<Partial<Record<Op["op"], string>>> = {
+  packages: "packages installed stay installed",
+  useradd: "the account created stays",
+  usermod: "the account change stays",
+  groupadd: "the group created stays",
+  groupmod: "the group change stays",
+  sysctl: "the runtime value stays until reboot (its file is restored)",
+  modprobe: "the kernel module stays loaded",
+  exec: "a command that ran cannot be undone",
+  extract: "extracted members stay (the manifest is restored)",
+  swapoff: "swap stays off",
+};
+
+/** What a rollback of this host plan could not undo, one line per action and reason. */
+export const notRestorable = (hp: ReadyHostPlan): string[] => {
+  const out = new Set<string>();
+  for (const a of hp.actions) {
+    for (const op of a.ops) {
+      const why = UNDOABLE[op.op];
+      if (why) out.add(`${a.id}: ${why}`);
+      if ((op.op === "setAttrs" || op.op === "mkdir") && isDirAction(a) && a.action !== "create")
+        out.add(`${a.id}: a directory's mode and owner stay`);
+    }
+  }
+  return [...out];
+};
+
+/** The plan with a keep op first on every host that has actions (dir per host from `dirOf`). */
+export const withKeep = (plan: Plan, dirOf: (host: string) => string): Plan => ({
+  ...plan,
+  hosts: plan.hosts.map((hp) => {
+    if (hp.status !== "ready" || hp.actions.length === 0) return hp;
+    const paths = [...new Set(hp.actions.flatMap(keptPaths))];
+    if (paths.length === 0) return hp;
+    const keep: Op = { op: "keep", dir: dirOf(hp.host), paths };
+    const [first, ...rest] = hp.actions;
+    return { ...hp, actions: [{ ...first!, ops: [keep, ...first!.ops] }, ...rest] };
+  }),
+});
+
+const INVERSE: Readonly<Record<Systemctl["verb"], Systemctl["verb"] | undefined>> = {
+  start: "stop",
+  stop: "start",
+  enable: "disable",
+  disable: "enable",
+  restart: "restart",
+  "daemon-reload": undefined,
+};
+
+/**
+ * The rollback batch of a host plan: what undoes the plan's starts and
+ * enables (while the new unit files are still there), the intent, the
+ * restore, a daemon-reload, the restarts (and restarts of what the apply
+ * stopped), the intent cleared (with the apply's own restart intents), and
+ * the kept copies removed.
+ */
+export const rollbackOps = (hp: ReadyHostPlan, dir: string, ran = Number.POSITIVE_INFINITY): Op[] => {
+  // Only what ran is undone: stopping a unit the apply never started fails (not loaded).
+  const ops = batchOps(hp.actions)
+    .map((b) => b.op)
+    .slice(0, ran);
+  const inverse = ops
+    .filter((o): o is Systemctl => o.op === "systemctl" && o.unit !== undefined)
+    .reverse()
+    .flatMap((o) => {
+      const verb = INVERSE[o.verb];
+      return verb ? [{ op: "systemctl" as const, verb, unit: o.unit! }] : [];
+    });
+  const key = (o: Systemctl) => `${o.verb} ${o.unit}`;
+  const unique = inverse.filter((o, i) => inverse.findIndex((x) => key(x) === key(o)) === i);
+  const before = unique.filter((o) => o.verb === "stop" || o.verb === "disable" || o.verb === "enable");
+  const after = unique.filter((o) => o.verb === "restart" || o.verb === "start");
+  const applied = ops.flatMap((o) => (o.op === "intent" && o.action === "add" ? o.restart : []));
+  // A restart the apply recorded as due (its cause was about to change) is done too: the
+  // cause changed back, and the service must run what is on disk. Not for units the apply
+  // started: they are stopped.
+  const started = new Set(before.filter((o) => o.verb === "stop").map((o) => o.unit));
+  const due = applied.filter((u) => !started.has(u) && !after.some((o) => o.unit === u));
+  const restarts = [...new Set([...after.map((o) => o.unit), ...due])];
+  const all = [...new Set([...restarts, ...applied])];
+  after.push(...due.map((unit) => ({ op: "systemctl" as const, verb: "restart" as const, unit })));
+  return [
+    // Before the intent: a kill here leaves no rollback due, only some units of the
+    // failed apply stopped; the leftover action (leftOverRollback) cannot know them.
+    ...before,
+    { op: "intent", action: "add", restart: restarts, reload: true, rollback: dir, at: "rollback" },
+    { op: "restore", dir },
+    { op: "systemctl", verb: "daemon-reload" },
+    ...after,
+    { op: "intent", action: "remove", restart: all, reload: true, rollback: dir, at: "rollback" },
+    { op: "remove", path: dir },
+  ];
+};
+
+/** Ops of the batch that ran (the failed one included: it may have half-happened), from the apply's report. */
+export const opsRunOf = (report: HostApplyReport | undefined): number =>
+  report === undefined || report.status === "applied" ? Number.POSITIVE_INFINITY : report.opsRun + 1;
+
+/**
+ * Rolls `hp`'s host back from `dir` and verifies it: the host's answers to
+ * the plan's probes digest as they did when the plan was made. `report` is
+ * the failed apply's (what ran of the batch), when known.
+ */
+export const rollbackHost = async (
+  hp: ReadyHostPlan,
+  target: Target,
+  dir: string,
+  run: Pick<RunOptions, "holder" | "lockWaitMs"> = {},
+  report?: HostApplyReport,
+): Promise<RollbackResult> => {
+  const lost = notRestorable(hp);
+  const ran = await target.run(rollbackOps(hp, dir, opsRunOf(report)), new Map(), run);
+  if (E.isLeft(ran))
+    return {
+      restored: false,
+      detail: `rollback failed (the next apply finishes it): ${describeTargetError(ran.left)}`,
+      notRestorable: lost,
+    };
+  const seen = await target.observe(hp.probes);
+  if (E.isLeft(seen))
+    return {
+      restored: false,
+      detail: `rolled back, not verified: ${describeTargetError(seen.left)}`,
+      notRestorable: lost,
+    };
+  return seen.right.digest === hp.factsDigest
+    ? {
+        restored: true,
+        detail: "rolled back; the host answers the plan's probes as before the apply",
+        notRestorable: lost,
+      }
+    : {
+        restored: false,
+        detail: "rolled back, but the host does not answer the plan's probes as before the apply",
+        notRestorable: lost,
+      };
+};
+
+/**
+ * A rollback left over in the intent record (killed or failed midway): one
+ * action that finishes it (restore, daemon-reload, the restarts recorded
+ * with it), instead of the host's other actions: plan again afterwards.
+ * Undefined when no rollback is due.
+ */
+export const leftOverRollback = (intents: Intents): Action[] | undefined => {
+  if (!intents.rollbacks || intents.rollbacks.size === 0) return undefined;
+  const units = [...intents.restarts.keys()];
+  return [...intents.rollbacks].map(([dir, origin]) => ({
+    id: `rollback[${dir}]`,
+    action: "update" as const,
+    reasons: [leftOverReason("rollback", origin)],
+    fields: [],
+    notes: ["only the rollback is finished; plan again afterwards for the declared state"],
+    unknown: [],
+    ops: [
+      { op: "restore", dir },
+      { op: "systemctl", verb: "daemon-reload" },
+      ...units.map((unit): Op => ({ op: "systemctl", verb: "restart", unit })),
+      { op: "intent", action: "remove", restart: units, reload: true, rollback: dir, at: `rollback[${dir}]` },
+      { op: "remove", path: dir },
+    ],
+    after: [],
+  }));
+};
+
+/** The rollout's rollback callback for `plan`, the plan as applied (withKeep's). */
+export const rollbackWith =
+  (plan: Plan, dirOf: (host: string) => string, run: Pick<RunOptions, "holder" | "lockWaitMs"> = {}) =>
+  async (host: string, target: Target, report: HostApplyReport | undefined): Promise<RollbackResult> => {
+    const hp = plan.hosts.find((h): h is ReadyHostPlan => h.host === host && h.status === "ready");
+    if (!hp) return { restored: false, detail: "no plan of this host to roll back", notRestorable: [] };
+    return rollbackHost(hp, target, dirOf(host), run, report);
+  };
+
+/** Removes what a host that is done kept for its rollback (one exec under the lock); failures are ignored: it is only disk space. */
+export const releaseKept =
+  (dirOf: (host: string) => string, run: Pick<RunOptions, "holder" | "lockWaitMs"> = {}) =>
+  async (host: string, target: Target): Promise<void> => {
+    await target.run([{ op: "remove", path: dirOf(host) }], new Map(), run);
+  };

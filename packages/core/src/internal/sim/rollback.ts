@@ -1,0 +1,57 @@
+/**
+ * The keep and restore ops on SimHost, as tend_keep and tend_restore do
+ * them on a real host: `keep` copies each path (a file, link or directory
+ * tree, with its attributes) under the rollback dir as N and records the
+ * path in N.path, unless N.path already exists; `restore` puts each kept
+ * path back, or removes it when N was never kept (it did not exist).
+ */
+import type { Draft } from "immer";
+import type { Op } from "../op.js";
+import type { SimState } from "./state.js";
+import { fileBytes, lookup, mkdirP, normalizePath, removeTree, replaceFile } from "./vfs.js";
+
+type OpOf<K extends Op["op"]> = Extract<Op, { op: K }>;
+type Files = Draft<SimState>["files"];
+
+/** Copies the entry at `from` (and, for a directory, everything below it) to `to`, replacing what is there. */
+const copyTree = (files: Files, from: string, to: string): void => {
+  removeTree(files, to);
+  mkdirP(files, to.slice(0, to.lastIndexOf("/")) || "/");
+  const prefix = `${from}/`;
+  for (const key of Object.keys(files)
+    .filter((k) => k === from || k.startsWith(prefix))
+    .sort()) {
+    // Entries are flat records: a spread is a full copy (and leaves the immer draft alone).
+    files[`${to}${key.slice(from.length)}`] = { ...files[key]! };
+  }
+};
+
+const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
+const ATTRS = { mode: 0o644, owner: "root", group: "root" } as const;
+
+export const keepOp = (draft: Draft<SimState>, op: OpOf<"keep">): undefined => {
+  mkdirP(draft.files, op.dir);
+  op.paths.forEach((path, i) => {
+    const n = `${op.dir}/${i + 1}`;
+    if (draft.files[`${n}.path`] !== undefined) return;
+    removeTree(draft.files, n);
+    const p = normalizePath(path);
+    if (lookup(draft.files, p, false) !== undefined) copyTree(draft.files, p, n);
+    replaceFile(draft.files, `${n}.path`, utf8(path), ATTRS);
+  });
+  return undefined;
+};
+
+export const restoreOp = (draft: Draft<SimState>, op: OpOf<"restore">): undefined => {
+  const prefix = `${op.dir}/`;
+  const records = Object.keys(draft.files).filter((k) => k.startsWith(prefix) && k.endsWith(".path"));
+  for (const record of records.sort()) {
+    const entry = draft.files[record];
+    if (entry?.type !== "file") continue;
+    const path = normalizePath(fileBytes(entry).toString("utf8"));
+    const n = record.slice(0, -".path".length);
+    if (draft.files[n] !== undefined) copyTree(draft.files, n, path);
+    else removeTree(draft.files, path);
+  }
+  return undefined;
+};

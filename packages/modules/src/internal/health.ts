@@ -1,0 +1,121 @@
+/**
+ * The health gates the modules declare for a host: what must answer after
+ * an apply before a rollout counts the host as done. Derived from the
+ * services the host's resources run and the variables that set their ports,
+ * so a gate exists exactly when its service is declared:
+ * - flanneld: the subnet file exists; its healthz when `healthz-port` is set;
+ * - docker: `GET /_ping` on its unix socket answers 200;
+ * - kubelet: `/healthz` on its healthz port (10248 unless set);
+ * - kube-proxy: its healthz (10256 unless set);
+ * - containerd (current generation): `ctr version` answers on its socket.
+ */
+import { DEFAULT_GATE_POLICY, type HealthGate, type Resource, resourceId } from "@tend/core";
+import { bindDeferred } from "./vars/deferred.js";
+
+const record = (v: unknown): Readonly<Record<string, unknown>> =>
+  v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+
+const text = (v: unknown, fallback: string): string =>
+  typeof v === "string" && v !== "" ? v : typeof v === "number" ? String(v) : fallback;
+
+/** `host:port` → host and port; an address that is not concrete (unbound, 0.0.0.0) answers on 127.0.0.1. */
+const local = (address: string): string =>
+  address === "" || address === "0.0.0.0" || address === "::" || address.includes("{")
+    ? "127.0.0.1"
+    : address;
+
+const splitHostPort = (hp: string, port: string): [string, string] => {
+  const i = hp.lastIndexOf(":");
+  return i > 0 && /^\d+$/.test(hp.slice(i + 1)) ? [hp.slice(0, i), hp.slice(i + 1)] : [hp, port];
+};
+
+const socketOf = (dockerHost: unknown): string => {
+  const first = Array.isArray(dockerHost)
+    ? dockerHost.find((h) => String(h).startsWith("unix://"))
+    : dockerHost;
+  const h = text(first, "unix:///var/run/docker.sock");
+  return h.startsWith("unix://") ? h.slice("unix://".length) : "/var/run/docker.sock";
+};
+
+/**
+ * The gates of a host whose resolved variables are `vars`, whose address on
+ * k8s_interface is `ip` (undefined when unknown) and whose declared
+ * resources are `resources`.
+ */
+export const healthGatesFor = (
+  vars: unknown,
+  ip: string | undefined,
+  resources: readonly Resource[],
+  home = "/root",
+): HealthGate[] => {
+  const v = record(bindDeferred(vars, { ipOf: () => ip, home }));
+  const has = new Set(resources.map(resourceId));
+  const gate = (name: string, origin: string, service: string, check: HealthGate["check"]): HealthGate => ({
+    name,
+    origin,
+    service,
+    ...DEFAULT_GATE_POLICY,
+    check,
+  });
+  const out: HealthGate[] = [];
+  if (has.has("service[flanneld]")) {
+    const s = record(v.flannel_settings);
+    out.push(
+      gate("flanneld subnet file", "flannel", "flanneld.service", {
+        kind: "file",
+        path: text(s["subnet-file"], "/run/flannel/subnet.env"),
+      }),
+    );
+    const port = text(s["healthz-port"], "0");
+    if (port !== "0")
+      out.push(
+        gate("flanneld healthz", "flannel", "flanneld.service", {
+          kind: "http",
+          url: `http://${local(text(s["healthz-ip"], ""))}:${port}/healthz`,
+          status: 200,
+        }),
+      );
+  }
+  if (has.has("service[docker]"))
+    out.push(
+      gate("docker ping", "docker", "docker.service", {
+        kind: "unix-http",
+        socket: socketOf(record(v.dockerd_settings).host),
+        path: "/_ping",
+        status: 200,
+      }),
+    );
+  if (has.has("service[containerd]"))
+    out.push(
+      gate("containerd answers", "containerd", "containerd.service", {
+        kind: "command",
+        argv: ["ctr", "version"],
+      }),
+    );
+  if (has.has("service[kubelet]")) {
+    const k = record(v.k8s_worker_kubelet_conf_yaml);
+    // healthzPort 0 turns the kubelet's healthz off: no gate to wait for.
+    if (text(k.healthzPort, "10248") !== "0")
+      out.push(
+        gate("kubelet healthz", "kubernetes-worker", "kubelet.service", {
+          kind: "http",
+          url: `http://${local(text(k.healthzBindAddress, ""))}:${text(k.healthzPort, "10248")}/healthz`,
+          status: 200,
+        }),
+      );
+  }
+  if (has.has("service[kube-proxy]")) {
+    const [host, port] = splitHostPort(
+      text(record(v.k8s_worker_kubeproxy_conf_yaml).healthzBindAddress, ""),
+      "10256",
+    );
+    out.push(
+      gate("kube-proxy healthz", "kubernetes-worker", "kube-proxy.service", {
+        kind: "http",
+        url: `http://${local(host)}:${port}/healthz`,
+        status: 200,
+      }),
+    );
+  }
+  return out;
+};
