@@ -5,7 +5,7 @@
  * worker (after containerd). Merging and the unbound-address check are the
  * caller's (host.ts), as for the seed.
  */
-import { ipv4Of, type Resource, resourceId } from "@tend/core";
+import { type Declared, ipv4Of, resourceId } from "@tend/core";
 import * as E from "fp-ts/lib/Either.js";
 import { declarer, type HostContext } from "../context.js";
 import type { ModuleError } from "../errors.js";
@@ -20,28 +20,27 @@ import { runc } from "./runc.js";
 const declare = declarer("@tend/modules/base-current");
 
 /** Swap off, kernel modules, the two pod-network sysctls, and the role's OS packages. */
-export const currentBase = (v: CurrentVars): Resource[] => {
-  const kmods = [...new Set(v.tend_kernel_modules)].map((m) => declare("kmod", m, {}));
+export const currentBase = (v: CurrentVars): Declared[] => {
+  const kmods = [...new Set(v.tend_kernel_modules)].map((m) => declare.kmod(m, {}));
   const brNetfilter = kmods.find((k) => k.name === "br_netfilter");
   return [
-    declare("swap", "off", {}),
+    declare.swap("off", {}),
     ...kmods,
     // The key only exists once br_netfilter is loaded.
-    declare(
-      "sysctl",
+    declare.sysctl(
       "net.bridge.bridge-nf-call-iptables",
       { value: "1" },
       { deps: brNetfilter ? [resourceId(brNetfilter)] : [] },
     ),
-    declare("sysctl", "net.ipv4.ip_forward", { value: "1" }),
-    ...[...new Set(v.k8s_worker_os_packages)].map((p) => declare("package", p, {})),
+    declare.sysctl("net.ipv4.ip_forward", { value: "1" }),
+    ...[...new Set(v.k8s_worker_os_packages)].map((p) => declare.pkg(p, {})),
   ];
 };
 
 /** Everything a current-generation worker declares, before merging. */
 export const declareCurrentWorker = (
   ctx: HostContext & { readonly vars: CurrentVars },
-): E.Either<ModuleError[], Resource[]> => {
+): E.Either<ModuleError[], Declared[]> => {
   const host = ctx.inventoryHostname;
   const vars = bindDeferred(ctx.vars, {
     ipOf: (iface) => ipv4Of(ctx.facts, iface),
@@ -61,8 +60,8 @@ export const declareCurrentWorker = (
   };
   const base = currentBase(vars);
   const errors: ModuleError[] = [];
-  const declared: Resource[] = [...base];
-  const collect = (r: E.Either<ModuleError[], readonly Resource[]>): readonly Resource[] => {
+  const declared: Declared[] = [...base];
+  const collect = (r: E.Either<ModuleError[], readonly Declared[]>): readonly Declared[] => {
     if (E.isLeft(r)) errors.push(...r.left);
     else declared.push(...r.right);
     return E.isRight(r) ? r.right : [];
