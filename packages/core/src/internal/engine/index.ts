@@ -2,8 +2,8 @@ export type { ApplyEvent, ApplyOptions, ApplyReport, ApplyStatus, HostApplyRepor
 export { apply, mapBounded } from "./apply.js";
 export type { ReadSource, SourceContent } from "./content.js";
 export { readSourceBytes } from "./content.js";
-export type { PlanError } from "./errors.js";
-export { describePlanError, describeTargetError } from "./errors.js";
+export type { PlanError, TendError } from "./errors.js";
+export { describeError, describePlanError, describeTargetError } from "./errors.js";
 export type { EdgeKind, GraphEdge, GraphNode, ResourceGraph } from "./graph-edges.js";
 export { resourceGraph } from "./graph-edges.js";
 export { plan } from "./plan.js";
