@@ -7,8 +7,17 @@
 
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import type { HostFacts, HostPlan, Plan, Resource, SourceContent, Target } from "@tend/core";
-import { combinePlans, mapBounded, planHost } from "@tend/core";
+import type {
+  PlannedRun as CorePlannedRun,
+  HostFacts,
+  HostPlan,
+  HostPlanned,
+  Plan,
+  Resource,
+  SourceContent,
+  Target,
+} from "@tend/core";
+import { mapBounded, planHost, plannedRun } from "@tend/core";
 import { type Either, isLeft } from "fp-ts/lib/Either.js";
 import {
   type Artifact,
@@ -24,8 +33,8 @@ import { problemSummary, renderProblems } from "./problems.js";
 import type { Progress } from "./progress.js";
 import { validateRun } from "./validation.js";
 
-/** A plan with what apply needs to carry it out in this process. */
-export interface PlannedRun {
+/** A plan with what apply needs to carry it out in this process (a core `PlannedRun` and more). */
+export interface PlannedRun extends CorePlannedRun {
   readonly plan: Plan;
   /** Open targets of planned hosts; close with `closeAll`. */
   readonly reached: ReadonlyMap<string, Reached>;
@@ -62,10 +71,8 @@ const readShared = async (path: string): Promise<Uint8Array> => {
   return read;
 };
 
-const failed = (host: string, errors: readonly string[]): HostPlan => ({
-  host,
-  status: "error",
-  errors: [...errors],
+const failed = (host: string, errors: readonly string[]): HostPlanned => ({
+  plan: { host, status: "error", errors: [...errors] } satisfies HostPlan,
 });
 
 /** The progress line of a failed host: its first error, shortened; the plan output has them all. */
@@ -188,7 +195,7 @@ export const planRun = async (
   };
 
   const resources = new Map<string, readonly Resource[]>();
-  const hostPlans = await mapBounded(selection.hosts, concurrency, async (host): Promise<HostPlan> => {
+  const hostPlans = await mapBounded(selection.hosts, concurrency, async (host): Promise<HostPlanned> => {
     const early = hostErrors.get(host);
     if (early) {
       progress.done(host, false, failedLine(host, early));
@@ -209,15 +216,16 @@ export const planRun = async (
     }
     resources.set(host, declared.right);
     progress.state(host, "planning");
-    const hp = await planHost(declared.right, r.target as Target, { facts: r.facts, readSource });
+    const planned = await planHost(declared.right, r.target as Target, { facts: r.facts, readSource });
+    const hp = planned.plan;
     if (hp.status === "error") progress.done(host, false, failedLine(host, hp.errors, "cannot plan"));
     else progress.done(host, true, hp.actions.length === 0 ? "no changes" : `${hp.actions.length} to do`);
-    return hp;
+    return planned;
   });
 
   // Hosts reached only for their facts are not part of the run.
   const onlyFacts = new Map([...reached].filter(([h]) => !selection.hosts.includes(h)));
   await closeAll(onlyFacts);
   const kept = new Map([...reached].filter(([h]) => selection.hosts.includes(h)));
-  return { plan: combinePlans(hostPlans), reached: kept, resources };
+  return { ...plannedRun(hostPlans), reached: kept, resources };
 };

@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { apply, plan } from "../engine/index.js";
+import { isConverged } from "../engine/report.fixture.js";
 import { SimHost } from "../sim/simhost.js";
 import { buildersFor, directory, file, idOf, pkg, service, sysctl, unit } from "./builders.js";
 
@@ -54,6 +55,6 @@ describe("typed builders", () => {
       service("demo", {}, { deps: ["unit[demo.service]"] }),
     ];
     const report = await apply(await plan(resources, host), host);
-    expect(report.hosts[0]?.converged, JSON.stringify(report)).toBe(true);
+    expect(isConverged(report.hosts[0]!), JSON.stringify(report)).toBe(true);
   });
 });
