@@ -1,7 +1,7 @@
 /**
  * describeError: every tagged error of the transport, target and planning
- * layers becomes one line that carries its reason, whatever one-line text
- * the reason holds, and never a bare tag.
+ * layers becomes one line that carries its reason, whatever text the reason
+ * holds (a stderr of several lines keeps every line), and never a bare tag.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -59,6 +59,20 @@ describe("describeError", () => {
           expect(line).toContain(reason);
           expect(line).not.toMatch(/[\r\n]|undefined|\[object Object\]/);
           expect(line).not.toBe(e._tag);
+        }
+      }),
+      { numRuns },
+    );
+  });
+
+  it("keeps every line of a reason of several lines, on one line", () => {
+    const lines = fc.array(text, { minLength: 2, maxLength: 4 });
+    fc.assert(
+      fc.property(text, lines, (host, ls) => {
+        for (const e of [...transportErrors(host, ls.join("\n")), ...targetErrors(host, ls.join("\r\n"))]) {
+          const line = describeError(e);
+          expect(line).not.toMatch(/[\r\n]/);
+          for (const l of ls) expect(line).toContain(l.trim());
         }
       }),
       { numRuns },

@@ -130,10 +130,19 @@ export type TendError = TransportError | TargetError | PlanError;
 /**
  * One line for an error of any layer, with its reason (a missing key file,
  * sudo's refusal, the io-ts path of a bad prop): what an embedder prints
- * instead of the bare `_tag`.
+ * instead of the bare `_tag`. The lines of a reason of several lines (a
+ * command's stderr) are joined with "; ".
  */
 export const describeError = (e: TendError): string => {
-  if (transportTags.has(e._tag)) return describeTransportError(e as TransportError);
-  if (targetTags.has(e._tag)) return describeTargetError(e as TargetError);
-  return describePlanError(e as PlanError);
+  const text = transportTags.has(e._tag)
+    ? describeTransportError(e as TransportError)
+    : targetTags.has(e._tag)
+      ? describeTargetError(e as TargetError)
+      : describePlanError(e as PlanError);
+  // A reason of several lines (a command's stderr) is kept whole, its lines joined.
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== "")
+    .join("; ");
 };
