@@ -1,6 +1,6 @@
 // Core benchmark: planning 10,000 resources against a SimHost (DESIGN.md cost
 // model; target: under 1 s and under 300 MB). Run through `npm run bench`.
-import { apply, plan } from "@tend/core";
+import { apply, isConverged, plan } from "@tend/core";
 import { freshDebianHost, SimHost } from "@tend/core/testing";
 
 const N = Number(process.env.TEND_BENCH_RESOURCES ?? 10_000);
@@ -41,11 +41,11 @@ const applied = await time("apply", () => apply(fresh.out, host));
 const noop = await time("plan, converged host", () => plan(resources, host));
 clearInterval(timer);
 
-const actions = (p) => (p.hosts[0].status === "ready" ? p.hosts[0].actions.length : "error");
+const actions = ({ plan: p }) => (p.hosts[0].status === "ready" ? p.hosts[0].actions.length : "error");
 console.log(`core: ${N} resources on SimHost`);
 const line = (r, what) =>
   console.log(`  ${r.label}: ${r.ms.toFixed(0)} ms wall, ${r.cpuMs.toFixed(0)} ms CPU (${what})`);
 line(fresh, `${actions(fresh.out)} actions`);
-line(applied, `${applied.out.hosts[0].opsRun} ops, converged=${applied.out.hosts[0].converged}`);
+line(applied, `${applied.out.hosts[0].opsRun} ops, converged=${isConverged(applied.out.hosts[0])}`);
 line(noop, `${actions(noop.out)} actions`);
 console.log(`  peak RSS: ${(peak / 1024 / 1024).toFixed(0)} MB`);

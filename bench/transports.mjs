@@ -48,7 +48,7 @@ const filesUnder = (root, n) => [
   })),
 ];
 
-const actions = (p) =>
+const actions = ({ plan: p }) =>
   p.hosts[0].status === "ready" ? p.hosts[0].actions.length : `error: ${p.hosts[0].errors.join("; ")}`;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 

@@ -154,7 +154,10 @@ export const planAndApply = async (
   applier: ShellTarget = planner,
 ): Promise<{ plan: Plan; report: ApplyReport }> => {
   const p = await plan(resources, planner, { facts });
-  return { plan: p, report: await apply(p, applier, { resources: new Map([[planner.host, resources]]) }) };
+  return {
+    plan: p.plan,
+    report: await apply(p, applier, { resources: new Map([[planner.host, resources]]) }),
+  };
 };
 
 /**

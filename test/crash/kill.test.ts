@@ -13,7 +13,7 @@
  * The lost restart and reload after a kill right after a unit lands are
  * what write-ahead intents fix (issue 8 item 1).
  */
-import type { HostFacts } from "@tend/core";
+import { type HostFacts, isConverged, pendingOf } from "@tend/core";
 import * as E from "fp-ts/lib/Either.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stopHosts } from "../hosts/hosts.js";
@@ -36,7 +36,7 @@ beforeAll(async () => {
   if (E.isLeft(f)) throw new Error(JSON.stringify(f.left));
   facts = f.right;
   const first = await planAndApply(scenario(1), h.plain, facts);
-  expect(first.report.hosts[0]).toMatchObject({ status: "applied", converged: true });
+  expect(first.report.hosts[0]).toMatchObject({ status: "applied", verdict: { converged: true } });
 });
 afterAll(async () => {
   await closeCrashHost(h);
@@ -64,9 +64,9 @@ describe("an apply killed anywhere loses no restart, no reload, and leaves nothi
       const where = `killed ${mode} call ${at} (${calls[at - 1]})`;
       // Its convergence re-plan is the next plan: converged means that plan is empty.
       const r = (await planAndApply(scenario(next), h.plain, facts)).report.hosts[0];
-      if (!r?.converged)
+      if (!r || !isConverged(r))
         failures.push(
-          `${where}: the next plan is not empty: ${r?.error ?? r?.pending.map((p) => `${p.action} ${p.id}`).join(", ")}`,
+          `${where}: the next plan is not empty: ${r && "error" in r ? r.error : (r ? pendingOf(r) : []).map((p) => `${p.action} ${p.id}`).join(", ")}`,
         );
       for (const v of await violations(h, next)) failures.push(`${where}: ${v}`);
       return { killed: true, calls };

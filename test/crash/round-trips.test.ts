@@ -43,19 +43,19 @@ describe("the lock and the stale check add no round trip to an apply", () => {
   it("plan 2, apply of that plan 2 (ops under the lock with the stale check, convergence re-plan)", async () => {
     const planned = await countRoundTrips(transport, () => plan(files("a"), target));
     const applied = await countRoundTrips(transport, () => apply(planned.value, target));
-    expect(applied.value.hosts[0]).toMatchObject({ status: "applied", converged: true });
+    expect(applied.value.hosts[0]).toMatchObject({ status: "applied", verdict: { converged: true } });
     expect([planned.roundTrips, applied.roundTrips]).toEqual([2, 2]);
   });
 
   it("a saved plan: apply 3 (ops with lock and check, host facts and probes to re-plan)", async () => {
-    const saved = viaJson(await plan(files("b"), target));
+    const saved = viaJson((await plan(files("b"), target)).plan);
     const applied = await countRoundTrips(transport, () => apply(saved, target));
-    expect(applied.value.hosts[0]).toMatchObject({ status: "applied", converged: true });
+    expect(applied.value.hosts[0]).toMatchObject({ status: "applied", verdict: { converged: true } });
     expect(applied.roundTrips).toBe(3);
   });
 
   it("a saved plan gone stale is refused in 1 round trip, before any op", async () => {
-    const saved = viaJson(await plan(files("c"), target));
+    const saved = viaJson((await plan(files("c"), target)).plan);
     await onHost(host, "echo edited > /etc/rt/3.conf");
     const applied = await countRoundTrips(transport, () => apply(saved, target));
     expect(applied.value.hosts[0]?.status).toBe("stale");

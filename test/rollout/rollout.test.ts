@@ -101,7 +101,7 @@ describe("rollout on a real systemd host", () => {
       maxFail: { count: 0 },
       order: [h.target.host],
       gates: new Map([[h.target.host, [{ ...seen("healthy"), retries: 1 }]]]),
-      rollback: rollbackWith(kept, () => dir),
+      rollback: rollbackWith(kept.plan, () => dir),
     });
     const host = r.hosts[0]!;
     expect(host.outcome).toBe("failed");
@@ -110,7 +110,7 @@ describe("rollout on a real systemd host", () => {
     expect(await observed(h)).toEqual(before);
     expect(await onHost(h.host, `test -e ${dir} && echo kept || echo gone`)).toBe("gone\n");
     const again = await plan(declared(3), h.target);
-    const hp = again.hosts[0]!;
+    const hp = again.plan.hosts[0]!;
     expect(hp.status === "ready" && hp.actions.map((a) => a.id)).toEqual(
       expect.arrayContaining(["file[/etc/tkr/tkr.conf]", "unit[tkr.service]"]),
     );

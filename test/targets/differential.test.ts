@@ -12,7 +12,7 @@
  * each other; the SimHost of a run is seeded from the real host as it is at
  * the start of that run. TEND_DIFF_RUNS sets the number of runs (default 10).
  */
-import { type ApplyReport, apply, type Plan, plan, type Resource } from "@tend/core";
+import { type ApplyReport, apply, isConverged, type Plan, pendingOf, plan, type Resource } from "@tend/core";
 import { comparableState, SimHost } from "@tend/core/testing";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -183,7 +183,13 @@ const actionsOf = (p: Plan) => ready(p).actions.map((a) => ({ id: a.id, action: 
 /** What an apply did, with what is still pending and why it stopped. */
 const outcome = (r: ApplyReport) => {
   const hr = r.hosts[0];
-  return { status: hr?.status, converged: hr?.converged, pending: hr?.pending, error: hr?.error };
+  if (!hr) return { status: undefined };
+  return {
+    status: hr.status,
+    converged: isConverged(hr),
+    pending: pendingOf(hr),
+    error: "error" in hr ? hr.error : undefined,
+  };
 };
 const CONVERGED = { status: "applied", converged: true, pending: [], error: undefined };
 
@@ -243,14 +249,15 @@ const roundsArb = fc.tuple(shapeArb, shapeArb).map(([a, b]): [Shape, Shape] => [
 
 /** Plans and applies `resources` on both hosts; both converge, with the same plans and the same state. */
 const sameOnBoth = async (sim: SimHost, resources: Resource[], scope: ReadScope, round: string) => {
-  const [simPlan, realPlan] = [await plan(resources, sim), await plan(resources, h.target)];
+  const [simRun, realRun] = [await plan(resources, sim), await plan(resources, h.target)];
+  const [simPlan, realPlan] = [simRun.plan, realRun.plan];
   expect(actionsOf(realPlan), `${round}: plans`).toEqual(actionsOf(simPlan));
-  const [simReport, realReport] = [await apply(simPlan, sim), await apply(realPlan, h.target)];
+  const [simReport, realReport] = [await apply(simRun, sim), await apply(realRun, h.target)];
   const converged = { ...CONVERGED, status: actionsOf(simPlan).length === 0 ? "unchanged" : "applied" };
   expect(outcome(realReport), `${round}: real apply`).toEqual(converged);
   expect(outcome(simReport), `${round}: sim apply`).toEqual(converged);
-  expect(actionsOf(await plan(resources, h.target)), `${round}: second real plan`).toEqual([]);
-  expect(actionsOf(await plan(resources, sim)), `${round}: second sim plan`).toEqual([]);
+  expect(actionsOf((await plan(resources, h.target)).plan), `${round}: second real plan`).toEqual([]);
+  expect(actionsOf((await plan(resources, sim)).plan), `${round}: second sim plan`).toEqual([]);
   const real = await readRealState(h.transport, scope);
   expect(real, `${round}: state`).toEqual(comparableState(sim.state, scope.paths, scope));
 };

@@ -25,6 +25,19 @@ export {
   checksumUrlsFor as requiredChecksumUrls,
 } from "./internal/generations.js";
 export { hostNameProblem, K8S_GROUPS, resourcesForHost } from "./internal/host.js";
+// Module registration: a role (generation) and its modules, run by resourcesForHost.
+export {
+  type AnyRole,
+  currentRole,
+  type ModuleContext,
+  modulesFor,
+  roleOf,
+  roles,
+  runModules,
+  seedRole,
+  type WorkerModule,
+  type WorkerRole,
+} from "./internal/registry.js";
 export { renderUnit, type UnitSection } from "./internal/render/unit.js";
 export type { WorkerVars } from "./internal/vars/codec.js";
 export type { CurrentVars } from "./internal/vars/current-codec.js";

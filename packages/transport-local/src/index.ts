@@ -2,4 +2,4 @@
  * @tend/transport-local: the Transport for the machine tend runs on
  * (`tend --local`, `ansible_connection: local`).
  */
-export { type LocalTransportOptions, localTransport } from "./internal/local-transport.js";
+export { connectLocal, type LocalTransportOptions, localTransport } from "./internal/local-transport.js";

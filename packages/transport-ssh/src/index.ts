@@ -34,4 +34,4 @@ export {
   type ProxyCommandRefused,
   type ProxyTokens,
 } from "./internal/socket.js";
-export { sshTransport } from "./internal/transport.js";
+export { connectSsh, sshTransport } from "./internal/transport.js";

@@ -7,8 +7,18 @@
 
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import type { HealthGate, HostFacts, HostPlan, Plan, Resource, SourceContent, Target } from "@tend/core";
-import { combinePlans, mapBounded, planHost } from "@tend/core";
+import type {
+  PlannedRun as CorePlannedRun,
+  HealthGate,
+  HostFacts,
+  HostPlan,
+  HostPlanned,
+  Plan,
+  Resource,
+  SourceContent,
+  Target,
+} from "@tend/core";
+import { mapBounded, planHost, plannedRun } from "@tend/core";
 import { type Either, isLeft } from "fp-ts/lib/Either.js";
 import {
   type Artifact,
@@ -25,8 +35,8 @@ import type { Progress } from "./progress.js";
 import { rolloutVarsOf } from "./rollout-vars.js";
 import { validateRun } from "./validation.js";
 
-/** A plan with what apply needs to carry it out in this process. */
-export interface PlannedRun {
+/** A plan with what apply needs to carry it out in this process (a core `PlannedRun` and more). */
+export interface PlannedRun extends CorePlannedRun {
   readonly plan: Plan;
   /** Open targets of planned hosts; close with `closeAll`. */
   readonly reached: ReadonlyMap<string, Reached>;
@@ -68,10 +78,8 @@ const readShared = async (path: string): Promise<Uint8Array> => {
   return read;
 };
 
-const failed = (host: string, errors: readonly string[]): HostPlan => ({
-  host,
-  status: "error",
-  errors: [...errors],
+const failed = (host: string, errors: readonly string[]): HostPlanned => ({
+  plan: { host, status: "error", errors: [...errors] } satisfies HostPlan,
 });
 
 /** The progress line of a failed host: its first error, shortened; the plan output has them all. */
@@ -194,7 +202,7 @@ export const planRun = async (
   };
 
   const resources = new Map<string, readonly Resource[]>();
-  const hostPlans = await mapBounded(selection.hosts, concurrency, async (host): Promise<HostPlan> => {
+  const hostPlans = await mapBounded(selection.hosts, concurrency, async (host): Promise<HostPlanned> => {
     const early = hostErrors.get(host);
     if (early) {
       progress.done(host, false, failedLine(host, early));
@@ -215,10 +223,11 @@ export const planRun = async (
     }
     resources.set(host, declared.right);
     progress.state(host, "planning");
-    const hp = await planHost(declared.right, r.target as Target, { facts: r.facts, readSource });
+    const planned = await planHost(declared.right, r.target as Target, { facts: r.facts, readSource });
+    const hp = planned.plan;
     if (hp.status === "error") progress.done(host, false, failedLine(host, hp.errors, "cannot plan"));
     else progress.done(host, true, hp.actions.length === 0 ? "no changes" : `${hp.actions.length} to do`);
-    return hp;
+    return planned;
   });
 
   // Hosts reached only for their facts are not part of the run.
@@ -234,7 +243,7 @@ export const planRun = async (
   }
   const groups = new Map(selection.hosts.map((h) => [h, groupsOf(h)]));
   return {
-    plan: combinePlans(hostPlans),
+    ...plannedRun(hostPlans),
     reached: kept,
     resources,
     gates,

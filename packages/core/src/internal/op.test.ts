@@ -191,7 +191,7 @@ describe("ShellTarget and SimHost refuse the same invalid ops, before any op run
   });
 
   it("a plan file holding an op the targets would refuse does not decode", async () => {
-    const made = await plan([{ kind: "directory", name: "/srv/data", props: {} }], new SimHost());
+    const { plan: made } = await plan([{ kind: "directory", name: "/srv/data", props: {} }], new SimHost());
     const text = encodePlan(made);
     expect(E.isRight(decodePlan(text))).toBe(true);
     const edits: [string, string][] = [

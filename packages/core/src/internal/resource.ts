@@ -22,9 +22,11 @@ export interface Resource {
   readonly origin?: string;
 }
 
-/** `kind[name]`. */
-export const resourceId = (r: { readonly kind: string; readonly name: string }): string =>
-  `${r.kind}[${r.name}]`;
+/** `kind[name]`, typed by the kind when the compiler knows it (a typed builder's resource). */
+export const resourceId = <K extends string>(r: {
+  readonly kind: K;
+  readonly name: string;
+}): `${K}[${string}]` => `${r.kind}[${r.name}]`;
 
 /** Marks a value only apply can know. */
 export interface Unknown {

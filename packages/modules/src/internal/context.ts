@@ -3,7 +3,7 @@
  * host's variables with deferred values already bound (the host's address
  * and the controller's home are plain strings by then).
  */
-import type { HostFacts, Resource } from "@tend/core";
+import { type Builders, buildersFor, type DeclareOptions, type HostFacts, type ResourceId } from "@tend/core";
 import type { WorkerVars } from "./vars/codec.js";
 import type { HostVars } from "./vars/host-vars.js";
 
@@ -45,22 +45,10 @@ export interface ModuleInput {
 }
 
 /** Optional edges of a declared resource. */
-export interface Edges {
-  readonly deps?: readonly string[];
-  readonly notify?: readonly string[];
-}
+export type Edges = Omit<DeclareOptions, "origin">;
 
-/** A resource builder stamped with the module's origin. */
-export const declarer =
-  (origin: string) =>
-  (kind: string, name: string, props: Readonly<Record<string, unknown>>, edges: Edges = {}): Resource => ({
-    kind,
-    name,
-    props,
-    ...(edges.deps && edges.deps.length > 0 ? { deps: edges.deps } : {}),
-    ...(edges.notify && edges.notify.length > 0 ? { notify: edges.notify } : {}),
-    origin,
-  });
+/** The typed resource builders, stamped with the module's origin. */
+export const declarer = (origin: string): Builders => buildersFor(origin);
 
 /** Private keys are never shown in plans. */
 export const isSecretFile = (name: string): boolean => /-key\.pem$|\.key$/.test(name);
@@ -72,4 +60,4 @@ export const join = (dir: string, name: string): string => `${dir.replace(/\/+$/
 export const ROOT = { owner: "root", group: "root" } as const;
 
 /** A service's id, as used in `notify` and `deps`. */
-export const serviceId = (name: string): string => `service[${name}]`;
+export const serviceId = (name: string): ResourceId<"service"> => `service[${name}]`;

@@ -115,7 +115,7 @@ const setup = () => {
   const readSource = async (path: string) => bytes(`placeholder for ${path}\n`);
   const planOf = async (extra: Record<string, unknown>) => {
     const p = await plan(resourcesWith(extra), sim, { facts, readSource });
-    const hp = p.hosts[0]!;
+    const hp = p.plan.hosts[0]!;
     if (hp.status === "error") throw new Error(hp.errors.join("\n"));
     return { plan: p, actions: hp.actions.map((a) => `${a.action} ${a.id}`) };
   };
@@ -130,7 +130,7 @@ describe("the seed worker on a simulated Debian host", () => {
   it("plans, applies and converges; the next plan is empty", async () => {
     const { sim, planOf, converge } = setup();
     const report = await converge();
-    expect(report.hosts[0]).toMatchObject({ status: "applied", converged: true, pending: [] });
+    expect(report.hosts[0]).toMatchObject({ status: "applied", verdict: { converged: true } });
 
     const after = sim.state;
     expect(after.services).toMatchObject({
@@ -172,6 +172,6 @@ describe("the seed worker on a simulated Debian host", () => {
       "update download[/usr/local/sbin/flanneld]",
     ]);
     const report = await converge({ flannel_version: "v0.11.0" });
-    expect(report.hosts[0]).toMatchObject({ status: "applied", converged: true });
+    expect(report.hosts[0]).toMatchObject({ status: "applied", verdict: { converged: true } });
   });
 });

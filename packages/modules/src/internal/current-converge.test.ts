@@ -144,7 +144,7 @@ const setup = () => {
   const readSource = async (path: string) => bytes(`placeholder for ${path}\n`);
   const planOf = async (extra: Record<string, unknown> = {}) => {
     const p = await plan(resourcesWith(extra), sim, { facts, readSource });
-    const hp = p.hosts[0]!;
+    const hp = p.plan.hosts[0]!;
     if (hp.status === "error") throw new Error(hp.errors.join("\n"));
     return { plan: p, actions: hp.actions.map((a) => `${a.action} ${a.id}`) };
   };
@@ -157,7 +157,7 @@ describe("the current roles' worker on a simulated Debian host", () => {
   it("plans, applies and converges; the next plan is empty", async () => {
     const { sim, planOf, converge } = setup();
     const report = await converge();
-    expect(report.hosts[0]).toMatchObject({ status: "applied", converged: true, pending: [] });
+    expect(report.hosts[0]).toMatchObject({ status: "applied", verdict: { converged: true } });
     expect(sim.state.services).toMatchObject({
       "containerd.service": { active: "active", enabled: "enabled" },
       "kubelet.service": { active: "active", enabled: "enabled" },

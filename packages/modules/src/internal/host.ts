@@ -1,21 +1,16 @@
 /**
- * resourcesForHost: which modules apply to a host (by group membership), run
- * them, and merge what they declare into one list with unique ids.
+ * resourcesForHost: which registered modules apply to a host (by its role
+ * and group membership), run them, and merge what they declare into one list
+ * with unique ids.
  */
-import { ipv4Of, type Resource, resourceId } from "@tend/core";
+import { type Resource, resourceId } from "@tend/core";
 import * as E from "fp-ts/lib/Either.js";
-import type { HostContext, ModuleInput } from "./context.js";
+import type { HostContext } from "./context.js";
 import type { ModuleError } from "./errors.js";
-import { base } from "./modules/base.js";
-import { declareCurrentWorker } from "./modules/current-host.js";
-import { docker } from "./modules/docker.js";
-import { flannel } from "./modules/flannel.js";
-import { kubernetesWorker } from "./modules/kubernetes-worker.js";
-import { bindDeferred, unboundInterfaces } from "./vars/deferred.js";
-import { isCurrent } from "./vars/host-vars.js";
+import { type AnyRole, modulesFor, roleOf, runModules } from "./registry.js";
+import { unboundInterfaces } from "./vars/deferred.js";
 
-/** `k8s` and its children: every one of them runs flanneld and Docker. */
-export const K8S_GROUPS: readonly string[] = ["k8s", "k8s_etcd", "k8s_controller", "k8s_worker"];
+export { K8S_GROUPS } from "./registry.js";
 
 /** Why an inventory host name cannot be used in file names (cert-<host>.pem), or undefined. */
 export const hostNameProblem = (host: string): string | undefined => {
@@ -90,56 +85,23 @@ const finish = (host: string, declared: Resource[]): E.Either<ModuleError[], Res
 };
 
 /**
- * The resources of one host. Seed generation: flanneld and Docker go on
- * every host of `k8s` (or its children), the worker on `k8s_worker`. Current
- * generation (docs/SPEC-current.md): runc, CNI, containerd and the worker on
+ * The resources of one host: the registered modules of its role (registry.ts)
+ * whose groups it is in, run in order, then checked and merged. Seed
+ * generation: flanneld and Docker go on every host of `k8s` (or its
+ * children), the worker on `k8s_worker`. Current generation
+ * (docs/SPEC-current.md): runc, CNI, containerd and the worker on
  * `k8s_worker` only. A host in none of them gets none. Deterministic: the
  * same context always yields the same list.
  */
 export const resourcesForHost = (ctx: HostContext): E.Either<ModuleError[], Resource[]> => {
   const host = ctx.inventoryHostname;
-  if (isCurrent(ctx.vars)) {
-    if (!ctx.groups.includes("k8s_worker")) return E.right([]);
-    const bad = hostNameProblem(host);
-    if (bad) return E.left([{ _tag: "InvalidHostName", host, reason: bad }]);
-    const declared = declareCurrentWorker({ ...ctx, vars: ctx.vars });
-    return E.isLeft(declared) ? declared : finish(host, declared.right);
-  }
-  const inK8s = ctx.groups.some((g) => K8S_GROUPS.includes(g));
-  const isWorker = ctx.groups.includes("k8s_worker");
-  if (!inK8s) return E.right([]);
+  const role: AnyRole = roleOf(ctx.vars);
+  const modules = modulesFor(role, ctx.groups);
+  if (modules.length === 0) return E.right([]);
   const problem = hostNameProblem(host);
   if (problem) return E.left([{ _tag: "InvalidHostName", host, reason: problem }]);
-
-  const vars = bindDeferred(ctx.vars, {
-    ipOf: (iface) => ipv4Of(ctx.facts, iface),
-    home: ctx.controllerHome,
-  });
-  const ip = ipv4Of(ctx.facts, vars.k8s_interface);
-  if (ip === undefined) {
-    return E.left([{ _tag: "MissingInterfaceAddress", host, interface: vars.k8s_interface, neededBy: host }]);
-  }
-  const input: ModuleInput = {
-    host,
-    vars,
-    facts: ctx.facts,
-    ip,
-    cluster: ctx.cluster,
-    checksums: ctx.checksums,
-    cacheDir: ctx.cacheDir,
-  };
-
-  const errors: ModuleError[] = [];
-  const declared: Resource[] = [];
-  const collect = (r: E.Either<ModuleError[], readonly Resource[]>) => {
-    if (E.isLeft(r)) errors.push(...r.left);
-    else declared.push(...r.right);
-  };
-  const b = base(input, { docker: true, worker: isWorker });
-  collect(E.map((x: { resources: readonly Resource[] }) => x.resources)(b));
-  collect(flannel(input));
-  collect(E.right(docker(input, E.isRight(b) ? b.right.dockerAfter : [])));
-  if (isWorker) collect(kubernetesWorker(input, E.isRight(b) ? b.right.workerAfter : []));
-  if (errors.length > 0) return E.left(errors);
-  return finish(host, declared);
+  const input = role.prepare(ctx);
+  if (E.isLeft(input)) return input;
+  const declared = runModules(modules, input.right);
+  return E.isLeft(declared) ? declared : finish(host, declared.right);
 };

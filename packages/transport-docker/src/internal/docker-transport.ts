@@ -32,7 +32,39 @@ const describeScript = (script: string): string => {
   return script.trim().includes("\n") ? `${cut} ...` : cut;
 };
 
-/** A Transport that runs scripts in one container through the Engine API. */
+/**
+ * Connects to a running container: asks the engine once that it exists and
+ * runs (ConnectFailed naming the container and the engine's answer when
+ * not), then returns the Transport. The one connection shape of every
+ * transport: `connect…(options): Promise<Either<TransportError, Transport>>`.
+ */
+export const connectDocker = async (
+  options: DockerTransportOptions,
+): Promise<E.Either<TransportError, Transport>> => {
+  const host = options.host ?? options.container;
+  const api = new EngineApi(options.socketPath === undefined ? {} : { socketPath: options.socketPath });
+  const inspected = await api.inspectContainer(options.container);
+  if (E.isLeft(inspected))
+    return E.left({
+      _tag: "ConnectFailed",
+      host,
+      reason: `container ${options.container}: ${describeApiError(inspected.left)}`,
+    });
+  if (!inspected.right.State.Running)
+    return E.left({
+      _tag: "ConnectFailed",
+      host,
+      reason: `container ${options.container} is not running (${inspected.right.State.Status})`,
+    });
+  return E.right(dockerTransport(options));
+};
+
+/**
+ * A Transport that runs scripts in one container through the Engine API; a
+ * missing container shows at the first command.
+ * @deprecated Use `connectDocker`, which returns `Promise<Either<TransportError, Transport>>`
+ * like the other transports; `dockerTransport` stays for one release.
+ */
 export const dockerTransport = (options: DockerTransportOptions): Transport => {
   const ctx: ExecContext = {
     api: new EngineApi(options.socketPath === undefined ? {} : { socketPath: options.socketPath }),

@@ -30,8 +30,36 @@ const DRAIN_AFTER_KILL_MS = 5_000;
 
 type Outcome = E.Either<TransportError, ExecResult>;
 
-/** A Transport that runs scripts on this machine. */
-export const localTransport = (options: LocalTransportOptions = {}): Transport => {
+/**
+ * Connects to this machine: checks once that `sudo -n` is allowed when it is
+ * needed (AuthFailed with sudo's own words when it is not), then returns the
+ * Transport. The one connection shape of every transport:
+ * `connect…(options): Promise<Either<TransportError, Transport>>`.
+ */
+export const connectLocal = async (
+  options: LocalTransportOptions = {},
+): Promise<E.Either<TransportError, Transport>> => {
+  const host = options.host ?? "localhost";
+  const sudo = (options.sudo ?? "auto") === "auto" && process.getuid?.() !== 0;
+  if (!sudo) return E.right(localTransport(options));
+  const allowed = probeSudo(host);
+  const checked = await allowed;
+  return E.isLeft(checked) ? checked : E.right(makeLocalTransport(options, allowed));
+};
+
+/**
+ * A Transport that runs scripts on this machine; a refused sudo shows at the
+ * first command.
+ * @deprecated Use `connectLocal`, which returns `Promise<Either<TransportError, Transport>>`
+ * like the other transports; `localTransport` stays for one release.
+ */
+export const localTransport = (options: LocalTransportOptions = {}): Transport =>
+  makeLocalTransport(options, undefined);
+
+const makeLocalTransport = (
+  options: LocalTransportOptions,
+  sudoChecked: Promise<E.Either<TransportError, void>> | undefined,
+): Transport => {
   const host = options.host ?? "localhost";
   const sudo = (options.sudo ?? "auto") === "auto" && process.getuid?.() !== 0;
   const running = new Set<ChildProcess>();
@@ -39,7 +67,7 @@ export const localTransport = (options: LocalTransportOptions = {}): Transport =
   let closed = false;
 
   // Asked once per transport: without it a refused `sudo -n` would look like the script's exit 1.
-  let sudoAllowed: Promise<E.Either<TransportError, void>> | undefined;
+  let sudoAllowed: Promise<E.Either<TransportError, void>> | undefined = sudoChecked;
   const checkSudo = (): Promise<E.Either<TransportError, void>> => {
     sudoAllowed ??= probeSudo(host);
     return sudoAllowed;

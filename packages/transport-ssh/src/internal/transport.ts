@@ -101,7 +101,7 @@ const readKey = async (
  * command as a channel on this one connection. Fails with ConnectFailed,
  * AuthFailed or HostKeyRejected; never throws for a host condition.
  */
-export const sshTransport = async (
+export const connectSsh = async (
   options: SshTransportOptions,
 ): Promise<E.Either<TransportError, SshTransport>> => {
   // ssh2 and %h want an IPv6 literal without the brackets an inventory may give it.
@@ -153,3 +153,9 @@ export const sshTransport = async (
   );
   return E.right(session);
 };
+
+/**
+ * The former name of `connectSsh` (same signature and behaviour).
+ * @deprecated Use `connectSsh`; `sshTransport` stays for one release.
+ */
+export const sshTransport: typeof connectSsh = connectSsh;

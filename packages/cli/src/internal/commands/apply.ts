@@ -9,7 +9,10 @@ import {
   type ApplyEvent,
   type ApplyReport,
   apply,
+  type HostApplyReport,
+  isConverged,
   type Plan,
+  type PlannedRun,
   type Resource,
   renderApplyReport,
   renderGates,
@@ -54,12 +57,15 @@ export const parseDuration = (option: string, text: string): { ms: number } | { 
   return { ms };
 };
 
+/** Applied (or nothing to do) and converged: a failed op fails the host even if the re-plan is empty. */
+const succeeded = (r: HostApplyReport): boolean => r.status !== "failed" && isConverged(r);
+
 const onEvent =
   (ctx: CommandContext) =>
   (e: ApplyEvent): void => {
     if (e.phase === "done") {
       const r = e.report;
-      const ok = (r.status === "applied" || r.status === "unchanged") && r.converged;
+      const ok = succeeded(r);
       ctx.progress.done(e.host, ok, r.status === "applied" ? `applied ${r.opsRun} ops` : r.status);
     } else {
       ctx.progress.state(e.host, e.phase);
@@ -69,7 +75,7 @@ const onEvent =
 /** Applies and prints the report; exit 1 unless every host applied (or had nothing to do) and converged. */
 const carryOut = async (
   ctx: CommandContext,
-  plan: Plan,
+  plan: PlannedRun | Plan,
   reached: ReadonlyMap<string, Reached>,
   resources: ReadonlyMap<string, readonly Resource[]> | undefined,
   lockWaitMs: number,
@@ -90,7 +96,7 @@ const carryOut = async (
   ctx.io.stdout(
     json ? `${JSON.stringify(report, null, 2)}\n` : renderApplyReport(report, { color: ctx.color }),
   );
-  const good = report.hosts.every((h) => (h.status === "applied" || h.status === "unchanged") && h.converged);
+  const good = report.hosts.every(succeeded);
   return good ? EXIT.ok : EXIT.error;
 };
 
@@ -128,9 +134,10 @@ const fromInventory = async (
         return EXIT.error;
       }
     }
+    // The planned run, not only its plan: sensitive contents are in memory only.
     const code = rolling
-      ? await carryOutRollout(ctx, run.plan, run.reached, run, rolling, lockWaitMs, o.json === true)
-      : await carryOut(ctx, run.plan, run.reached, run.resources, lockWaitMs, o.json === true);
+      ? await carryOutRollout(ctx, run, run.reached, run, rolling, lockWaitMs, o.json === true)
+      : await carryOut(ctx, run, run.reached, run.resources, lockWaitMs, o.json === true);
     return anyFailed ? EXIT.error : code;
   } finally {
     await closeAll(run.reached);

@@ -11,6 +11,7 @@ import {
   type HealthGate,
   notRestorable,
   type Plan,
+  type PlannedRun,
   parseShare,
   type Resource,
   type RolloutReport,
@@ -72,7 +73,7 @@ export const encodeRolloutReport = (r: RolloutReport): string =>
 /** Runs the rollout and prints its report; exit 0 only when every host is done. */
 export const carryOutRollout = async (
   ctx: CommandContext,
-  plan: Plan,
+  run: PlannedRun,
   reached: ReadonlyMap<string, Reached>,
   inputs: RolloutInputs,
   settings: RolloutSettings,
@@ -81,7 +82,7 @@ export const carryOutRollout = async (
 ): Promise<number> => {
   const targets = new Map<string, Target>();
   for (const [host, r] of reached) if (r.ok) targets.set(host, r.target);
-  const hosts = plan.hosts.map((h) => h.host);
+  const hosts = run.plan.hosts.map((h) => h.host);
   const holder = { controller: hostname(), pid: process.pid };
   // One id per run: what each host's apply replaces is kept under /var/lib/tend/rollback/<id>.
   const stamp = new Date()
@@ -90,10 +91,11 @@ export const carryOutRollout = async (
     .slice(0, 14);
   const dir = rollbackDirOf(`${stamp}-${process.pid}-${randomBytes(3).toString("hex")}`);
   const dirOf = () => dir;
-  const applied = settings.rollbackOnFail ? withKeep(plan, dirOf) : plan;
+  // The planned run keeps its in-memory blobs (sensitive contents) with the keep ops added.
+  const applied: PlannedRun = settings.rollbackOnFail ? { ...run, plan: withKeep(run.plan, dirOf) } : run;
   const back = settings.rollbackOnFail
     ? {
-        rollback: rollbackWith(applied, dirOf, { holder, lockWaitMs }),
+        rollback: rollbackWith(applied.plan, dirOf, { holder, lockWaitMs }),
         release: releaseKept(dirOf, { holder, lockWaitMs }),
       }
     : {};

@@ -16,23 +16,61 @@ import type { BlobStore, LockHolder, RunOptions, Target, TargetError } from "../
 import { type ReadSource, readSourceBytes } from "./content.js";
 import { fromBase64 } from "./digest.js";
 import { describeTargetError } from "./errors.js";
-import { blobBytesOf, planFactsOf, planHost } from "./plan-host.js";
+import { planHost } from "./plan-host.js";
+import { bareRun, isPlannedRun, type PlannedHost, type PlannedRun } from "./planned.js";
 
-export type ApplyStatus = "applied" | "unchanged" | "failed" | "stale" | "skipped";
-
-export interface HostApplyReport {
-  readonly host: string;
-  readonly status: ApplyStatus;
-  /** One line naming host, resource and op, when not applied. */
-  readonly error?: string;
-  /** The action whose op failed. */
-  readonly failedAction?: string;
-  readonly opsRun: number;
-  /** The re-plan after apply was empty. */
-  readonly converged: boolean;
-  /** What the re-plan still shows (ids and actions), when not converged. */
-  readonly pending: readonly { readonly id: string; readonly action: string }[];
+/** A change the re-plan after apply still shows. */
+export interface PendingChange {
+  readonly id: string;
+  readonly action: string;
 }
+
+/** What the re-plan after ops ran says. */
+export type Verdict =
+  | { readonly converged: true }
+  /** The re-plan is not empty: these changes are still pending. */
+  | { readonly converged: false; readonly pending: readonly PendingChange[] }
+  /** The re-plan itself failed (one line naming host and why), so convergence is unknown. */
+  | { readonly converged: false; readonly unverified: string };
+
+/**
+ * One host's outcome, by status; each variant has exactly its fields.
+ * `applied` and `failed` ran ops and carry the re-plan's verdict; the others
+ * ran none.
+ */
+export type HostApplyReport =
+  /** The plan had no actions for the host. */
+  | { readonly host: string; readonly status: "unchanged" }
+  | { readonly host: string; readonly status: "applied"; readonly opsRun: number; readonly verdict: Verdict }
+  /** Op `opsRun` failed (or the connection dropped); the ops before it ran. */
+  | {
+      readonly host: string;
+      readonly status: "failed";
+      readonly opsRun: number;
+      /** One line naming host, resource and op. */
+      readonly error: string;
+      /** The action whose op failed, when one did (not for a host changed between two chunks). */
+      readonly failedAction?: string;
+      readonly verdict: Verdict;
+    }
+  /** The host changed since the plan was made: refused before op 0. */
+  | { readonly host: string; readonly status: "stale"; readonly error: string }
+  /** Another apply holds the host's lock, or it cannot be locked: no op ran. */
+  | { readonly host: string; readonly status: "locked"; readonly error: string }
+  /** The content some op writes is not at hand (unreadable, changed, or sensitive in a plan file): no op ran. */
+  | { readonly host: string; readonly status: "blocked"; readonly error: string }
+  /** The host's plan failed, or there is no connection to it: not attempted. */
+  | { readonly host: string; readonly status: "skipped"; readonly error: string };
+
+export type ApplyStatus = HostApplyReport["status"];
+
+/** True when the host ended as declared: nothing to do, or ops ran and the re-plan is empty. */
+export const isConverged = (r: HostApplyReport): boolean =>
+  r.status === "unchanged" || ((r.status === "applied" || r.status === "failed") && r.verdict.converged);
+
+/** What the re-plan still shows for the host (empty when it was not re-planned or converged). */
+export const pendingOf = (r: HostApplyReport): readonly PendingChange[] =>
+  (r.status === "applied" || r.status === "failed") && "pending" in r.verdict ? r.verdict.pending : [];
 
 export interface ApplyReport {
   readonly hosts: readonly HostApplyReport[];
@@ -66,12 +104,12 @@ export interface ApplyOptions {
   readonly lockWaitMs?: number;
 }
 
-/** Blob bytes for a host's ops: in memory, inline in the plan, or re-read from their source. */
+/** Blob bytes for a host's ops: in memory (a planned run), inline in the plan, or re-read from their source. */
 const gatherBlobs = async (
   hp: ReadyHostPlan,
+  known: ReadonlyMap<string, Uint8Array>,
   readSource: ReadSource | undefined,
 ): Promise<E.Either<string, Map<string, Uint8Array>>> => {
-  const known = blobBytesOf(hp);
   const out = new Map<string, Uint8Array>();
   for (const a of hp.actions)
     for (const op of a.ops) {
@@ -132,10 +170,11 @@ export const batchOps = (actions: readonly Action[]): BatchEntry[] => {
  * naming the holder), no lock, or a stale plan. Stale after some chunks ran
  * is a failure with ops done, reported like any other.
  */
-const refusal = (e: TargetError): Pick<HostApplyReport, "status" | "error"> | undefined => {
+const refusal = (e: TargetError): HostApplyReport | undefined => {
   if (e._tag === "Locked" || e._tag === "LockUnavailable")
-    return { status: "failed", error: describeTargetError(e) };
-  if (e._tag === "Stale" && e.completed === 0) return { status: "stale", error: describeTargetError(e) };
+    return { host: e.host, status: "locked", error: describeTargetError(e) };
+  if (e._tag === "Stale" && e.completed === 0)
+    return { host: e.host, status: "stale", error: describeTargetError(e) };
   return undefined;
 };
 
@@ -145,7 +184,7 @@ const verify = async (
   blobs: BlobStore,
   facts: HostFacts | undefined,
   options: ApplyOptions,
-): Promise<Pick<HostApplyReport, "converged" | "pending"> & { error?: string }> => {
+): Promise<Verdict> => {
   const resources = options.resources?.get(hp.host) ?? (hp.resources as readonly Resource[]);
   // The resources were built from these facts; re-probing the resources is what tells convergence.
   const again = await planHost(resources, target, {
@@ -155,24 +194,24 @@ const verify = async (
     blobs,
     blobEntries: hp.blobs,
   });
-  if (again.status === "error") return { converged: false, pending: [], error: again.errors.join("; ") };
-  return {
-    converged: again.actions.length === 0,
-    pending: again.actions.map((a) => ({ id: a.id, action: a.action })),
-  };
+  const p = again.plan;
+  if (p.status === "error") return { converged: false, unverified: p.errors.join("; ") };
+  if (p.actions.length === 0) return { converged: true };
+  return { converged: false, pending: p.actions.map((a) => ({ id: a.id, action: a.action })) };
 };
 
 const applyHost = async (
   hp: ReadyHostPlan,
+  planned: PlannedHost | undefined,
   target: Target,
   options: ApplyOptions,
 ): Promise<HostApplyReport> => {
-  const base = { host: hp.host, opsRun: 0, converged: false, pending: [] };
+  const host = hp.host;
   const emit = options.onEvent ?? (() => {});
-  if (hp.actions.length === 0) return { ...base, status: "unchanged", converged: true };
-  emit({ host: hp.host, phase: "checking" });
-  const blobs = await gatherBlobs(hp, options.readSource);
-  if (E.isLeft(blobs)) return { ...base, status: "failed", error: blobs.left };
+  if (hp.actions.length === 0) return { host, status: "unchanged" };
+  emit({ host, phase: "checking" });
+  const blobs = await gatherBlobs(hp, planned?.blobs ?? new Map(), options.readSource);
+  if (E.isLeft(blobs)) return { host, status: "blocked", error: blobs.left };
   const runOptions: RunOptions = {
     ...(options.recheckFacts === false ? {} : { expect: { probes: hp.probes, digest: hp.factsDigest } }),
     ...(options.lockHolder ? { holder: options.lockHolder } : {}),
@@ -187,9 +226,9 @@ const applyHost = async (
   );
   const refused = E.isLeft(ran) ? refusal(ran.left) : undefined;
   // Refused before op 0: nothing changed, so there is nothing to verify.
-  if (refused) return { ...base, ...refused };
-  emit({ host: hp.host, phase: "verifying" });
-  const check = await verify(hp, target, blobs.right, planFactsOf(hp), options);
+  if (refused) return refused;
+  emit({ host, phase: "verifying" });
+  const verdict = await verify(hp, target, blobs.right, planned?.facts, options);
   if (E.isLeft(ran)) {
     const e = ran.left;
     const index =
@@ -200,15 +239,15 @@ const applyHost = async (
     const where = action ? `${action.id}: ` : "";
     const what = op ? `${describeOp(op)}: ` : "";
     return {
-      ...base,
-      ...check,
+      host,
       status: "failed",
       opsRun: index,
+      error: `${host}: ${where}${what}${describeTargetError(e).replace(`${host}: `, "")}`,
       ...(action ? { failedAction: action.id } : {}),
-      error: `${hp.host}: ${where}${what}${describeTargetError(e).replace(`${hp.host}: `, "")}`,
+      verdict,
     };
   }
-  return { ...base, ...check, status: "applied", opsRun: ran.right.completed };
+  return { host, status: "applied", opsRun: ran.right.completed, verdict };
 };
 
 /** Runs `jobs` with at most `limit` in flight, results in input order. */
@@ -229,25 +268,31 @@ export const mapBounded = async <A, B>(
   return out;
 };
 
-/** Applies a plan to its hosts; `targets` maps host names to targets (or one target for a one-host plan). */
+/**
+ * Applies a plan to its hosts; `targets` maps host names to targets (or one
+ * target for a one-host plan). Give the `PlannedRun` that `plan()` returned
+ * (its hosts' blob bytes and facts are in memory), or a bare `Plan` decoded
+ * from a file (its blobs are read again from their sources or inline copies).
+ */
 export const apply = async (
-  plan: Plan,
+  planned: PlannedRun | Plan,
   targets: Target | ReadonlyMap<string, Target>,
   options: ApplyOptions = {},
 ): Promise<ApplyReport> => {
+  const run = isPlannedRun(planned) ? planned : bareRun(planned);
   const lookup = (host: string): Target | undefined =>
     "host" in targets && typeof (targets as Target).run === "function"
       ? (targets as Target)
       : (targets as ReadonlyMap<string, Target>).get(host);
   const hosts = await mapBounded(
-    plan.hosts,
+    run.plan.hosts,
     options.concurrency ?? 10,
     async (hp): Promise<HostApplyReport> => {
-      const skipped = { host: hp.host, opsRun: 0, converged: false, pending: [] };
-      if (hp.status === "error") return { ...skipped, status: "skipped", error: hp.errors.join("; ") };
+      if (hp.status === "error") return { host: hp.host, status: "skipped", error: hp.errors.join("; ") };
       const target = lookup(hp.host);
-      if (!target) return { ...skipped, status: "skipped", error: `${hp.host}: no connection to this host` };
-      const report = await applyHost(hp, target, options);
+      if (!target)
+        return { host: hp.host, status: "skipped", error: `${hp.host}: no connection to this host` };
+      const report = await applyHost(hp, run.hosts.get(hp.host), target, options);
       options.onEvent?.({ host: hp.host, phase: "done", report });
       return report;
     },

@@ -14,6 +14,7 @@ import { apply } from "./apply.js";
 import { BlobTable, type ReadSource } from "./content.js";
 import { sha256Hex } from "./digest.js";
 import { plan } from "./plan.js";
+import { errorOf, type PlannedRun, planOf } from "./report.fixture.js";
 
 const files: Record<string, Uint8Array> = {
   "/ctl/kubelet": new Uint8Array(Buffer.from("#!/bin/sh\necho kubelet v1\n")),
@@ -44,16 +45,16 @@ const lazy = (digestOf: (path: string) => string = (p) => sha256Hex(files[p]!)) 
   return { readSource, reads };
 };
 
-const errorsOf = (p: Plan): readonly string[] => {
-  const h = p.hosts[0]!;
+const errorsOf = (p: Plan | PlannedRun): readonly string[] => {
+  const h = planOf(p).hosts[0]!;
   return h.status === "error" ? h.errors : [];
 };
 
 describe("sources known by their digest", () => {
   it("a plan that writes them reads each once and equals the eager reader's plan", async () => {
     const { readSource, reads } = lazy();
-    const withLazy = await plan(resources, new SimHost(freshDebianHost()), { readSource });
-    const withEager = await plan(resources, new SimHost(freshDebianHost()), { readSource: eager });
+    const { plan: withLazy } = await plan(resources, new SimHost(freshDebianHost()), { readSource });
+    const { plan: withEager } = await plan(resources, new SimHost(freshDebianHost()), { readSource: eager });
     expect(errorsOf(withLazy)).toEqual([]);
     expect(encodePlan(withLazy)).toBe(encodePlan(withEager));
     expect(reads.sort()).toEqual(["/ctl/ca.pem", "/ctl/kubelet"]);
@@ -64,11 +65,11 @@ describe("sources known by their digest", () => {
     const first = lazy();
     const p = await plan(resources, host, { readSource: first.readSource });
     const report = await apply(p, host, { readSource: first.readSource });
-    expect(report.hosts[0]).toMatchObject({ status: "applied", converged: true });
+    expect(report.hosts[0]).toMatchObject({ status: "applied", verdict: { converged: true } });
     expect(first.reads.sort()).toEqual(["/ctl/ca.pem", "/ctl/kubelet"]);
 
     const again = lazy();
-    const noop = await plan(resources, host, { readSource: again.readSource });
+    const { plan: noop } = await plan(resources, host, { readSource: again.readSource });
     expect(noop.hosts[0]).toMatchObject({ status: "ready", actions: [] });
     expect(again.reads).toEqual([]);
   });
@@ -80,7 +81,7 @@ describe("sources known by their digest", () => {
     files["/ctl/kubelet"] = new Uint8Array(Buffer.from("#!/bin/sh\necho kubelet v2\n"));
     try {
       const { readSource, reads } = lazy();
-      const p = await plan(resources, host, { readSource });
+      const { plan: p } = await plan(resources, host, { readSource });
       expect(p.hosts[0]).toMatchObject({ status: "ready", summary: { update: 1 } });
       expect(reads).toEqual(["/ctl/kubelet"]);
     } finally {
@@ -99,7 +100,7 @@ describe("sources known by their digest", () => {
   });
 
   it("a plan file applied with a digest reader re-reads the source; a changed digest is refused unread", async () => {
-    const saved = await plan(resources, new SimHost(freshDebianHost()), { readSource: eager });
+    const { plan: saved } = await plan(resources, new SimHost(freshDebianHost()), { readSource: eager });
     const decoded = decodePlan(encodePlan(saved));
     if (E.isLeft(decoded)) throw new Error("plan file does not decode");
     // Inline base64 entries need no reader; make the kubelet a source entry as a sensitive file's would be.
@@ -113,15 +114,15 @@ describe("sources known by their digest", () => {
 
     const good = lazy();
     const ok = await apply(fromSource, new SimHost(freshDebianHost()), { readSource: good.readSource });
-    expect(ok.hosts[0]).toMatchObject({ status: "applied", converged: true });
+    expect(ok.hosts[0]).toMatchObject({ status: "applied", verdict: { converged: true } });
     expect(good.reads).toContain("/ctl/kubelet");
 
     const changed = lazy((p) => (p === "/ctl/kubelet" ? "cd".repeat(32) : sha256Hex(files[p]!)));
     const refused = await apply(fromSource, new SimHost(freshDebianHost()), {
       readSource: changed.readSource,
     });
-    expect(refused.hosts[0]).toMatchObject({ status: "failed" });
-    expect(refused.hosts[0]!.error).toContain("/ctl/kubelet changed since the plan was made; plan again");
+    expect(refused.hosts[0]).toMatchObject({ status: "blocked" });
+    expect(errorOf(refused.hosts[0]!)).toContain("/ctl/kubelet changed since the plan was made; plan again");
     expect(changed.reads).toEqual([]);
   });
 });

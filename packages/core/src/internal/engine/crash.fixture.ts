@@ -11,10 +11,11 @@ import { loadableUnits } from "../sim/ops.js";
 import type { SimHost, SimHostOptions } from "../sim/simhost.js";
 import type { SimState } from "../sim/state.js";
 import { parseIntents } from "./intents.js";
+import { type PlannedRun, planOf } from "./report.fixture.js";
 
 /** The ready plan of a one-host plan, or a thrown error naming why it failed. */
-export const ready = (p: Plan): ReadyHostPlan => {
-  const h = p.hosts[0]!;
+export const ready = (p: Plan | PlannedRun): ReadyHostPlan => {
+  const h = planOf(p).hosts[0]!;
   if (h.status !== "ready") throw new Error(`plan failed: ${h.errors.join("; ")}`);
   return h;
 };

@@ -18,6 +18,7 @@ import { apply } from "./apply.js";
 import { type Fault, faultOptions, faultsAt, leftIntents, owed, ready } from "./crash.fixture.js";
 import { numRuns, scenarioArb } from "./engine.fixture.js";
 import { plan } from "./plan.js";
+import { isConverged, type PlannedRun } from "./report.fixture.js";
 
 /** Each run replays an apply once per op index; on a busy machine 200 runs take well over vitest's default. */
 const TIMEOUT = 600_000;
@@ -30,7 +31,7 @@ const TIMEOUT = 600_000;
 const crashAndRecover = async (
   resources: readonly Resource[],
   initial: SimState,
-  first: Plan,
+  first: Plan | PlannedRun,
   fault: Fault,
   thirdPlan = true,
 ) => {
@@ -38,13 +39,13 @@ const crashAndRecover = async (
   const report = await apply(first, host, { recheckFacts: false });
   const afterFirst = owed(host, resources);
   // (c) for the interrupted apply: converged only when nothing is owed.
-  if (report.hosts[0]!.converged) expect(afterFirst, JSON.stringify(report)).toEqual([]);
+  if (isConverged(report.hosts[0]!)) expect(afterFirst, JSON.stringify(report)).toEqual([]);
   host.reconnect();
   const second = await apply(await plan(resources, host), host, { recheckFacts: false });
   const why = JSON.stringify({ fault, first: report.hosts[0], second: second.hosts[0], afterFirst });
   // (a) and (b) after the second apply, and (c): it says converged (its re-plan was empty), and that is true.
   expect(owed(host, resources), why).toEqual([]);
-  expect(second.hosts[0]!.converged, why).toBe(true);
+  expect(isConverged(second.hosts[0]!), why).toBe(true);
   expect(leftIntents(host.state, resources), why).toEqual([]);
   // (d) a third plan is empty.
   if (thirdPlan) expect(ready(await plan(resources, host)).actions, why).toEqual([]);
@@ -118,7 +119,7 @@ describe("crash safety on SimHost", () => {
             const to = pool[b % pool.length];
             if (from && to && to !== `${from.kind}[${from.name}]`) from.deps.push(to);
           }
-          const h = (await plan(resources, new SimHost(s.initial))).hosts[0]!;
+          const h = (await plan(resources, new SimHost(s.initial))).plan.hosts[0]!;
           if (h.status === "error") {
             const text = h.errors.join("\n");
             // A cycle of the declared graph itself, or one only the reload's place closes.
@@ -212,7 +213,7 @@ describe("crash safety of an mtu change, at every op and in every way", () => {
   it("recovers from every fault at every op index", async () => {
     const base = new SimHost();
     const setup = await apply(await plan(units(1500), base), base);
-    expect(setup.hosts[0]!.converged).toBe(true);
+    expect(isConverged(setup.hosts[0]!)).toBe(true);
     const change = units(1450);
     const first = await plan(change, new SimHost(base.state));
     const ops = ready(first).actions.flatMap((a) => a.ops);

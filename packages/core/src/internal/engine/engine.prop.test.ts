@@ -13,9 +13,10 @@ import { RELOAD_ID } from "./actions.js";
 import { apply } from "./apply.js";
 import { numRuns, type Scenario, scenarioArb } from "./engine.fixture.js";
 import { plan } from "./plan.js";
+import { isConverged, type PlannedRun, planOf } from "./report.fixture.js";
 
-const ready = (p: Plan): ReadyHostPlan => {
-  const h = p.hosts[0]!;
+const ready = (p: Plan | PlannedRun): ReadyHostPlan => {
+  const h = planOf(p).hosts[0]!;
   if (h.status !== "ready") throw new Error(`plan failed: ${h.errors.join("; ")}`);
   return h;
 };
@@ -32,7 +33,7 @@ describe("engine promises on SimHost", () => {
       fc.asyncProperty(scenarioArb, async (s) => {
         const { host, report } = await converge(s);
         expect(report.hosts[0]!.status).not.toBe("failed");
-        expect(report.hosts[0]!.converged).toBe(true);
+        expect(isConverged(report.hosts[0]!)).toBe(true);
         expect(ready(await plan(s.resources, host)).actions).toEqual([]);
       }),
       { numRuns },
@@ -99,8 +100,8 @@ describe("engine promises on SimHost", () => {
   it("is deterministic: the same inputs give byte-identical plan JSON", async () => {
     await fc.assert(
       fc.asyncProperty(scenarioArb, async (s) => {
-        const a = encodePlan(await plan(s.resources, new SimHost(s.initial)));
-        const b = encodePlan(await plan([...s.resources].reverse(), new SimHost(s.initial)));
+        const a = encodePlan((await plan(s.resources, new SimHost(s.initial))).plan);
+        const b = encodePlan((await plan([...s.resources].reverse(), new SimHost(s.initial))).plan);
         expect(b).toBe(a);
       }),
       { numRuns },
@@ -111,8 +112,9 @@ describe("engine promises on SimHost", () => {
     await fc.assert(
       fc.asyncProperty(scenarioArb, fc.nat(40), fc.boolean(), async (s, k, drop) => {
         const host = new SimHost(s.initial, drop ? { dropAfterOp: k } : { failAtOp: k });
-        const first = ready(await plan(s.resources, host));
-        const report = await apply({ format: "tend-plan/2", hosts: [first] }, host);
+        const run = await plan(s.resources, host);
+        ready(run);
+        const report = await apply(run, host);
         const files = s.resources.filter((r) => r.kind === "file");
         for (const f of files) {
           const entry = host.state.files[f.name];
@@ -125,7 +127,7 @@ describe("engine promises on SimHost", () => {
         }
         if (drop) host.reconnect();
         const again = await apply(await plan(s.resources, host), host);
-        expect(again.hosts[0]!.converged, JSON.stringify({ report, again })).toBe(true);
+        expect(isConverged(again.hosts[0]!), JSON.stringify({ report, again })).toBe(true);
       }),
       { numRuns },
     );
@@ -134,7 +136,7 @@ describe("engine promises on SimHost", () => {
   it("redacts: no sensitive value appears in plan JSON or rendered text", async () => {
     await fc.assert(
       fc.asyncProperty(scenarioArb, async (s) => {
-        const p = await plan(s.resources, new SimHost(s.initial));
+        const { plan: p } = await plan(s.resources, new SimHost(s.initial));
         const json = encodePlan(p);
         const text = renderPlan(p, { color: false });
         for (const secret of s.secrets) {

@@ -15,9 +15,10 @@ import { tarArchive } from "../sim/tar.js";
 import { RELOAD_ID } from "./actions.js";
 import { apply } from "./apply.js";
 import { plan } from "./plan.js";
+import { errorOf, isConverged, type PlannedRun, pendingOf, planOf } from "./report.fixture.js";
 
-const ready = (p: Plan): ReadyHostPlan => {
-  const h = p.hosts[0]!;
+const ready = (p: Plan | PlannedRun): ReadyHostPlan => {
+  const h = planOf(p).hosts[0]!;
   if (h.status !== "ready") throw new Error(h.errors.join("; "));
   return h;
 };
@@ -43,7 +44,7 @@ const config = (content: string): Resource => ({
 const convergedHost = async (resources: readonly Resource[]): Promise<SimHost> => {
   const host = new SimHost(freshDebianHost());
   const r = await apply(await plan(resources, host), host);
-  expect(r.hosts[0]!.converged).toBe(true);
+  expect(isConverged(r.hosts[0]!)).toBe(true);
   return host;
 };
 
@@ -89,8 +90,8 @@ describe("engine scenarios", () => {
     const host = new SimHost(host0.state, { failAtOp: restartIndex });
     const failed = await apply(await plan(changed, host), host);
     expect(failed.hosts[0]!.status).toBe("failed");
-    expect(failed.hosts[0]!.error).toMatch(/^node1: service\[app\]: systemctl restart app\.service: /);
-    expect(failed.hosts[0]!.pending).toEqual([{ id: "service[app]", action: "restart" }]);
+    expect(errorOf(failed.hosts[0]!)).toMatch(/^node1: service\[app\]: systemctl restart app\.service: /);
+    expect(pendingOf(failed.hosts[0]!)).toEqual([{ id: "service[app]", action: "restart" }]);
     const next = ready(await plan(changed, host));
     expect(next.actions.map((a) => `${a.action} ${a.id}`)).toEqual(["restart service[app]"]);
     expect(next.actions[0]!.reasons).toEqual([
@@ -99,7 +100,7 @@ describe("engine scenarios", () => {
       ),
     ]);
     const done = await apply({ format: "tend-plan/2", hosts: [next] }, host);
-    expect(done.hosts[0]!.converged).toBe(true);
+    expect(isConverged(done.hosts[0]!)).toBe(true);
   });
 
   it("fails the plan, naming the cycle, when a unit file must be written after a service op", async () => {
@@ -109,7 +110,7 @@ describe("engine scenarios", () => {
       { ...unit("b", "/bin/b"), deps: ["service[a]"] },
       service("b"),
     ];
-    const h = (await plan(rs, new SimHost(freshDebianHost()))).hosts[0]!;
+    const h = (await plan(rs, new SimHost(freshDebianHost()))).plan.hosts[0]!;
     expect(h.status).toBe("error");
     expect(h.status === "error" && h.errors).toEqual([
       "no order runs the daemon-reload after every unit file and before every service op: unit[b.service] -> service[a] -> systemd[daemon-reload] -> unit[b.service]",
@@ -139,7 +140,7 @@ describe("engine scenarios", () => {
         ]);
       const before = host.state.services["a.service"]!.startedAt!;
       const done = await apply({ format: "tend-plan/2", hosts: [next] }, host);
-      expect(done.hosts[0]!.converged).toBe(true);
+      expect(isConverged(done.hosts[0]!)).toBe(true);
       const svc = host.state.services["a.service"]!;
       expect(svc.startedAt).toBeGreaterThan(before);
       expect(svc.startedUnit).toBe(host.state.loadedUnits["a.service"]);
@@ -154,8 +155,8 @@ describe("engine scenarios", () => {
     const failAtOp = ops.findIndex((o) => o.op === "systemctl" && o.verb === "daemon-reload");
     const host = new SimHost(host0.state, { failAtOp });
     const first = await apply(await plan(changed, host), host);
-    expect(first.hosts[0]!.failedAction).toBe(RELOAD_ID);
-    expect(first.hosts[0]!.converged).toBe(false);
+    expect(first.hosts[0]).toMatchObject({ status: "failed", failedAction: RELOAD_ID });
+    expect(isConverged(first.hosts[0]!)).toBe(false);
     const next = ready(await plan(changed, host));
     expect(next.actions.map((a) => `${a.action} ${a.id}`)).toEqual([
       `reload ${RELOAD_ID}`,
@@ -167,7 +168,7 @@ describe("engine scenarios", () => {
       ),
     ]);
     const done = await apply({ format: "tend-plan/2", hosts: [next] }, host);
-    expect(done.hosts[0]!.converged).toBe(true);
+    expect(isConverged(done.hosts[0]!)).toBe(true);
     expect(host.state.loadedUnits["a.service"]).toBe(host.state.services["a.service"]!.startedUnit);
   });
 
@@ -194,7 +195,7 @@ describe("engine scenarios", () => {
       "notified by unit[a.service]",
       "restart left over from an apply interrupted at file[/etc/a.conf] (2026-01-01T00:00:00Z)",
     ]);
-    expect((await apply({ format: "tend-plan/2", hosts: [next] }, host)).hosts[0]!.converged).toBe(true);
+    expect(isConverged((await apply({ format: "tend-plan/2", hosts: [next] }, host)).hosts[0]!)).toBe(true);
     expect(host.state.services["a.service"]!.startedUnit).toBe(host.state.loadedUnits["a.service"]);
   });
 
@@ -213,7 +214,7 @@ describe("engine scenarios", () => {
     const next = ready(await plan([unit("a", "/bin/a"), service("a")], host));
     expect(next.actions.map((a) => `${a.action} ${a.id}`)).toEqual(["restart service[a]"]);
     expect(next.actions[0]!.reasons).toEqual(["restart left pending by an earlier apply"]);
-    expect((await apply({ format: "tend-plan/2", hosts: [next] }, host)).hosts[0]!.converged).toBe(true);
+    expect(isConverged((await apply({ format: "tend-plan/2", hosts: [next] }, host)).hosts[0]!)).toBe(true);
   });
 
   it("disables in one apply a service whose unit file it creates over a leftover enablement, saying the state is unknown", async () => {
@@ -229,7 +230,7 @@ describe("engine scenarios", () => {
       "enabled: known after the unit file is loaded",
     ]);
     const r = await apply({ format: "tend-plan/2", hosts: [p] }, host);
-    expect(r.hosts[0]!.converged, JSON.stringify(r.hosts[0]!.pending)).toBe(true);
+    expect(isConverged(r.hosts[0]!), JSON.stringify(pendingOf(r.hosts[0]!))).toBe(true);
     expect(host.state.services["a.service"]!.enabled).toBe("disabled");
   });
 
@@ -238,7 +239,7 @@ describe("engine scenarios", () => {
     const host = await convergedHost([{ kind: "user", name: "app", props: {} }]);
     const rs: Resource[] = [{ kind: "user", name: "app", props: { groups: ["app", "adm"] } }];
     const r = await apply(await plan(rs, host), host);
-    expect(r.hosts[0]!.converged, JSON.stringify(r.hosts[0]!.pending)).toBe(true);
+    expect(isConverged(r.hosts[0]!), JSON.stringify(pendingOf(r.hosts[0]!))).toBe(true);
     expect(ready(await plan(rs, host)).actions).toEqual([]);
   });
 
@@ -251,17 +252,17 @@ describe("engine scenarios", () => {
     );
     const r = await apply(p, host);
     expect(r.hosts[0]!.status).toBe("stale");
-    expect(r.hosts[0]!.error).toContain("changed since this plan was made");
+    expect(errorOf(r.hosts[0]!)).toContain("changed since this plan was made");
   });
 
   it("applies a plan that went through its JSON form", async () => {
     const host = new SimHost(freshDebianHost());
     const rs = [{ kind: "file", name: "/etc/a.json", props: { content: '{"a":1}\n' } }];
-    const decoded = decodePlan(encodePlan(await plan(rs, host)));
+    const decoded = decodePlan(encodePlan((await plan(rs, host)).plan));
     if (E.isLeft(decoded)) throw new Error(decoded.left._tag);
     const r = await apply(decoded.right, host);
     expect(r.hosts[0]!.status).toBe("applied");
-    expect(r.hosts[0]!.converged).toBe(true);
+    expect(isConverged(r.hosts[0]!)).toBe(true);
   });
 
   it("never stores inline secrets in plan files, and says so when such a plan is applied", async () => {
@@ -269,7 +270,7 @@ describe("engine scenarios", () => {
     const rs = [
       { kind: "file", name: "/etc/key.pem", props: { content: "TOPSECRET\n", sensitive: true, mode: 0o600 } },
     ];
-    const p = await plan(rs, host);
+    const { plan: p } = await plan(rs, host);
     const json = encodePlan(p);
     expect(json).not.toContain("TOPSECRET");
     expect(json).not.toContain(Buffer.from("TOPSECRET\n").toString("base64"));
@@ -277,8 +278,8 @@ describe("engine scenarios", () => {
     const decoded = decodePlan(json);
     if (E.isLeft(decoded)) throw new Error(decoded.left._tag);
     const r = await apply(decoded.right, host);
-    expect(r.hosts[0]!.status).toBe("failed");
-    expect(r.hosts[0]!.error).toContain("file[/etc/key.pem]: its content is sensitive");
+    expect(r.hosts[0]!.status).toBe("blocked");
+    expect(errorOf(r.hosts[0]!)).toContain("file[/etc/key.pem]: its content is sensitive");
     expect(host.state.files["/etc/key.pem"]).toBeUndefined();
   });
 
@@ -287,7 +288,7 @@ describe("engine scenarios", () => {
       { kind: "file", name: "/etc/a.json", props: { content: '{"mtu":1472,"debug":false}' } },
       { kind: "file", name: "/etc/b.txt", props: { content: "one\ntwo\n" } },
     ]);
-    const p = await plan(
+    const { plan: p } = await plan(
       [
         { kind: "file", name: "/etc/a.json", props: { content: '{"mtu":1450,"debug":false}' } },
         { kind: "file", name: "/etc/b.txt", props: { content: "one\nthree\n" } },
@@ -308,7 +309,7 @@ describe("apply cost", () => {
     const host = new SimHost(freshDebianHost());
     const rs = ["socat", "ebtables", "ethtool"].map((n) => ({ kind: "package", name: n, props: {} }));
     const r = await apply(await plan(rs, host), host);
-    expect(r.hosts[0]!.converged).toBe(true);
+    expect(isConverged(r.hosts[0]!)).toBe(true);
     const installs = host.opLog.filter((o) => o.op === "packages");
     expect(installs).toEqual([{ op: "packages", manager: "apt", install: ["ebtables", "ethtool", "socat"] }]);
   });
@@ -318,7 +319,7 @@ describe("apply cost", () => {
     const p = await plan([{ kind: "file", name: "/etc/x", props: { content: "x\n" } }], host);
     const before = host.roundTrips;
     const r = await apply(p, host, { recheckFacts: false });
-    expect(r.hosts[0]!.converged).toBe(true);
+    expect(isConverged(r.hosts[0]!)).toBe(true);
     expect(host.roundTrips - before).toBe(2); // run + convergence probes
   });
 });
@@ -344,7 +345,7 @@ describe("archives without a checksum", () => {
       "source: known after /opt/dl/tools.tgz exists",
     );
     const r = await apply({ format: "tend-plan/2", hosts: [p] }, host);
-    expect(r.hosts[0]!.converged, JSON.stringify(r.hosts[0]!.pending)).toBe(true);
+    expect(isConverged(r.hosts[0]!), JSON.stringify(pendingOf(r.hosts[0]!))).toBe(true);
     expect(host.state.files["/usr/local/bin/tool"]?.type).toBe("file");
   });
 });

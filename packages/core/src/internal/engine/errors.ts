@@ -5,7 +5,7 @@
 
 import { describeOp } from "../op.js";
 import type { TargetError } from "../target.js";
-import { describeTransportError } from "../transport.js";
+import { describeTransportError, type TransportError } from "../transport.js";
 
 export type PlanError =
   | { readonly _tag: "Target"; readonly error: TargetError }
@@ -104,4 +104,45 @@ export const describePlanError = (e: PlanError): string => {
     case "BlobMissing":
       return `${e.id}: content ${e.blob.slice(0, 12)}… is not available: ${e.reason}`;
   }
+};
+
+const transportTags: ReadonlySet<string> = new Set<TransportError["_tag"]>([
+  "ConnectFailed",
+  "AuthFailed",
+  "HostKeyRejected",
+  "Timeout",
+  "ConnectionLost",
+  "NonZeroExit",
+]);
+const targetTags: ReadonlySet<string> = new Set<TargetError["_tag"]>([
+  "Transport",
+  "ProbeDecode",
+  "OpFailed",
+  "Interrupted",
+  "Locked",
+  "LockUnavailable",
+  "Stale",
+]);
+
+/** Any tagged error of the transport, target or planning layer: the layers' tags are disjoint. */
+export type TendError = TransportError | TargetError | PlanError;
+
+/**
+ * One line for an error of any layer, with its reason (a missing key file,
+ * sudo's refusal, the io-ts path of a bad prop): what an embedder prints
+ * instead of the bare `_tag`. The lines of a reason of several lines (a
+ * command's stderr) are joined with "; ".
+ */
+export const describeError = (e: TendError): string => {
+  const text = transportTags.has(e._tag)
+    ? describeTransportError(e as TransportError)
+    : targetTags.has(e._tag)
+      ? describeTargetError(e as TargetError)
+      : describePlanError(e as PlanError);
+  // A reason of several lines (a command's stderr) is kept whole, its lines joined.
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== "")
+    .join("; ");
 };

@@ -1,14 +1,24 @@
-export type { ApplyEvent, ApplyOptions, ApplyReport, ApplyStatus, HostApplyReport } from "./apply.js";
-export { apply, mapBounded } from "./apply.js";
+export type {
+  ApplyEvent,
+  ApplyOptions,
+  ApplyReport,
+  ApplyStatus,
+  HostApplyReport,
+  PendingChange,
+  Verdict,
+} from "./apply.js";
+export { apply, isConverged, mapBounded, pendingOf } from "./apply.js";
 export type { ReadSource, SourceContent } from "./content.js";
 export { readSourceBytes } from "./content.js";
-export type { PlanError } from "./errors.js";
-export { describePlanError, describeTargetError } from "./errors.js";
+export type { PlanError, TendError } from "./errors.js";
+export { describeError, describePlanError, describeTargetError } from "./errors.js";
 export type { EdgeKind, GraphEdge, GraphNode, ResourceGraph } from "./graph-edges.js";
 export { resourceGraph } from "./graph-edges.js";
 export { plan } from "./plan.js";
 export type { PlanOptions } from "./plan-host.js";
-export { blobBytesOf, planHost } from "./plan-host.js";
+export { planHost } from "./plan-host.js";
+export type { HostPlanned, PlannedHost, PlannedRun } from "./planned.js";
+export { bareRun, isPlannedRun, plannedRun } from "./planned.js";
 export {
   leftOverRollback,
   notRestorable,

@@ -12,6 +12,7 @@ import { freshDebianHost } from "../sim/debian.js";
 import { SimHost } from "../sim/simhost.js";
 import { apply } from "./apply.js";
 import { plan } from "./plan.js";
+import { errorOf, isConverged } from "./report.fixture.js";
 
 const files = (tag: string): Resource[] => [
   { kind: "file", name: "/etc/a.conf", props: { content: `a ${tag}\n` } },
@@ -36,12 +37,11 @@ describe("apply: one apply per host at a time", () => {
     expect(reports.filter((r) => r.status === "applied")).toHaveLength(1);
     const refused = reports.find((r) => r.status !== "applied")!;
     // Refused at the lock, or (had it come after the winner let go) as stale: never run.
-    if (refused.status === "failed")
+    if (refused.status === "locked")
       expect(refused.error).toMatch(
         /: another apply holds the lock: controller ci-(7|8) pid (4242|77) since \d{4}-/,
       );
     else expect(refused.status).toBe("stale");
-    expect(refused.opsRun).toBe(0);
     // Only the winner's two writes ran.
     expect(writesOf(host)).toBe(2);
     expect(host.lockHolder).toBeUndefined();
@@ -53,7 +53,7 @@ describe("apply: one apply per host at a time", () => {
     const [ra, rb] = await Promise.all([apply(pa, host), apply(pb, host, { lockWaitMs: 10_000 })]);
     expect(ra.hosts[0]!.status).toBe("applied");
     expect(rb.hosts[0]!.status).toBe("stale");
-    expect(rb.hosts[0]!.error).toContain("changed since this plan was made");
+    expect(errorOf(rb.hosts[0]!)).toContain("changed since this plan was made");
     expect(writesOf(host)).toBe(2);
   });
 
@@ -65,7 +65,7 @@ describe("apply: one apply per host at a time", () => {
     expect(host.lockHolder).toBeUndefined();
     const again = await apply(await plan(files("one"), host), host);
     expect(again.hosts[0]!.status).toBe("applied");
-    expect(again.hosts[0]!.converged).toBe(true);
+    expect(isConverged(again.hosts[0]!)).toBe(true);
   });
 });
 
@@ -74,8 +74,8 @@ describe("apply: a held lock", () => {
     const host = new SimHost(freshDebianHost());
     const release = host.holdLock({ controller: "ci-7", pid: 4242 });
     const refused = (await apply(await plan(files("one"), host), host)).hosts[0]!;
-    expect(refused.status).toBe("failed");
-    expect(refused.error).toMatch(/: another apply holds the lock: controller ci-7 pid 4242 since \d{4}-/);
+    expect(refused.status).toBe("locked");
+    expect(errorOf(refused)).toMatch(/: another apply holds the lock: controller ci-7 pid 4242 since \d{4}-/);
     expect(writesOf(host)).toBe(0);
     const waiting = apply(await plan(files("one"), host), host, { lockWaitMs: 10_000 });
     setTimeout(release, 20);
@@ -87,7 +87,7 @@ describe("apply: a held lock", () => {
 describe("apply: the stale check runs under the lock and costs no round trip", () => {
   it("a saved plan whose host changed is refused before any op, in one round trip", async () => {
     const host = new SimHost(freshDebianHost());
-    const p = viaJson(await plan(files("one"), host));
+    const p = viaJson((await plan(files("one"), host)).plan);
     host.mutate((s) => {
       s.files["/etc/b.conf"] = {
         type: "file",
@@ -109,16 +109,16 @@ describe("apply: the stale check runs under the lock and costs no round trip", (
     const p = await plan(files("one"), host);
     const before = host.roundTrips;
     const r = await apply(p, host);
-    expect(r.hosts[0]!.converged).toBe(true);
+    expect(isConverged(r.hosts[0]!)).toBe(true);
     expect(host.roundTrips - before).toBe(2);
   });
 
   it("a saved plan applies in three round trips (ops with lock and check, host facts, convergence probes)", async () => {
     const host = new SimHost(freshDebianHost());
-    const p = viaJson(await plan(files("one"), host));
+    const p = viaJson((await plan(files("one"), host)).plan);
     const before = host.roundTrips;
     const r = await apply(p, host);
-    expect(r.hosts[0]!.converged).toBe(true);
+    expect(isConverged(r.hosts[0]!)).toBe(true);
     expect(host.roundTrips - before).toBe(3);
   });
 });

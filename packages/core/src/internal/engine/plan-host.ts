@@ -6,7 +6,7 @@
 import * as E from "fp-ts/lib/Either.js";
 import type { HostFacts } from "../facts.js";
 import { builtinKinds } from "../kinds/index.js";
-import type { Action, HostPlan, ReadyHostPlan, StoredResource, Summary } from "../plan/format.js";
+import type { Action, ReadyHostPlan, StoredResource, Summary } from "../plan/format.js";
 import { PENDING_RESTARTS_PATH, type Probe, probeKey } from "../probe.js";
 import type { AnyKind, Blob, KindContext, Resource } from "../resource.js";
 import type { Target } from "../target.js";
@@ -15,6 +15,7 @@ import { BlobTable, type ReadSource } from "./content.js";
 import { describePlanError, type PlanError } from "./errors.js";
 import { buildGraph } from "./graph.js";
 import { intentsOf } from "./intents.js";
+import type { HostPlanned } from "./planned.js";
 import { leftOverRollback } from "./rollback.js";
 
 export interface PlanOptions {
@@ -30,20 +31,8 @@ export interface PlanOptions {
   readonly blobEntries?: ReadyHostPlan["blobs"];
 }
 
-const blobBytes = new WeakMap<object, ReadonlyMap<string, Uint8Array>>();
-const hostFactsOf = new WeakMap<object, HostFacts>();
-
-/** The host facts a plan made in this process was computed from (never serialised). */
-export const planFactsOf = (plan: ReadyHostPlan): HostFacts | undefined => hostFactsOf.get(plan);
-
-/** Bytes of the blobs a plan made in this process holds (never serialised). */
-export const blobBytesOf = (plan: ReadyHostPlan): ReadonlyMap<string, Uint8Array> =>
-  blobBytes.get(plan) ?? new Map();
-
-const failed = (host: string, errors: readonly PlanError[]): HostPlan => ({
-  host,
-  status: "error",
-  errors: errors.map(describePlanError),
+const failed = (host: string, errors: readonly PlanError[]): HostPlanned => ({
+  plan: { host, status: "error", errors: errors.map(describePlanError) },
 });
 
 /** Changes tend will not carry out: each fails the host's plan, none is ever applied. */
@@ -61,12 +50,15 @@ const summarise = (actions: readonly Action[]): Summary => {
   return s;
 };
 
-/** Plans one host. */
+/**
+ * Plans one host: its plan as data and, when it is ready, the blob bytes and
+ * facts apply needs (an explicit value, see planned.ts).
+ */
 export const planHost = async (
   resources: readonly Resource[],
   target: Target,
   options: PlanOptions = {},
-): Promise<HostPlan> => {
+): Promise<HostPlanned> => {
   const host = target.host;
   const kinds = new Map<string, AnyKind>((options.kinds ?? builtinKinds).map((k: AnyKind) => [k.kind, k]));
   const graph = buildGraph(resources, kinds);
@@ -143,10 +135,12 @@ export const planHost = async (
   const refused = refusalsOf(outcomes);
   if (refused.length > 0)
     return {
-      host,
-      status: "error",
-      errors: refused.map(describePlanError),
-      refusals: refused.map(({ _tag, ...r }) => r),
+      plan: {
+        host,
+        status: "error",
+        errors: refused.map(describePlanError),
+        refusals: refused.map(({ _tag, ...r }) => r),
+      },
     };
   const intents = intentsOf(results[0]);
   const built = buildActions(graph.right, outcomes, intents);
@@ -187,7 +181,5 @@ export const planHost = async (
     blobs: table.entriesFor(used),
     summary: summarise(actions),
   };
-  blobBytes.set(plan, table.bytes());
-  hostFactsOf.set(plan, facts);
-  return plan;
+  return { plan, planned: { blobs: table.bytes(), facts } };
 };

@@ -29,7 +29,7 @@ import { numRuns } from "./engine.fixture.js";
 import { plan } from "./plan.js";
 
 const planOne = async (resources: readonly unknown[]): Promise<HostPlan> =>
-  (await plan(resources as Resource[], new SimHost())).hosts[0]!;
+  (await plan(resources as Resource[], new SimHost())).plan.hosts[0]!;
 
 /** Names an attacker would try: path tricks, NUL, newlines, options, unicode, lone surrogates. */
 const hostile: fc.Arbitrary<string> = fc.oneof(
@@ -244,7 +244,7 @@ describe("junk never throws out of plan", () => {
       fc.asyncProperty(
         junk.filter((u) => !Array.isArray(u)),
         async (u) => {
-          const h = (await plan(u as Resource[], new SimHost())).hosts[0]!;
+          const h = (await plan(u as Resource[], new SimHost())).plan.hosts[0]!;
           expect(h.status).toBe("error");
         },
       ),

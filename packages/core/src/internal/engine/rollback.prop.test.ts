@@ -85,13 +85,13 @@ describe("rollback on SimHost", () => {
     const before = await setUp();
     const change = await plan(declared(1450, true), new SimHost(before));
     const kept = withKeep(change, () => DIR);
-    const n = ready(kept).actions.flatMap((a) => a.ops).length;
+    const n = ready(kept.plan).actions.flatMap((a) => a.ops).length;
     expect(n).toBeGreaterThan(8);
     // i = n: every op succeeded (a failed health gate).
     for (let i = 1; i <= n; i++) {
       const host = new SimHost(before, i < n ? { failAtOp: i } : {});
       const applied = await apply(kept, host, { recheckFacts: false });
-      const r = await rollbackHost(ready(kept), host, DIR, {}, applied.hosts[0]);
+      const r = await rollbackHost(ready(kept.plan), host, DIR, {}, applied.hosts[0]);
       expect(shape(host.state), `fail at ${i}: ${r.detail}`).toEqual(shape(before));
       expect(r, `fail at ${i}`).toMatchObject({ restored: true });
       expect(

@@ -21,6 +21,7 @@ import type { RunOptions, Target } from "../target.js";
 import { batchOps, type HostApplyReport } from "./apply.js";
 import { describeTargetError } from "./errors.js";
 import { type Intents, leftOverReason } from "./intents.js";
+import { isPlannedRun, type PlannedRun } from "./planned.js";
 import type { RollbackResult } from "./rollout.js";
 
 /** Where an apply with id `applyId` keeps what it replaces (letters, digits, `.`, `_`, `-`). */
@@ -78,7 +79,7 @@ export const notRestorable = (hp: ReadyHostPlan): string[] => {
 };
 
 /** The plan with a keep op first on every host that has actions (dir per host from `dirOf`). */
-export const withKeep = (plan: Plan, dirOf: (host: string) => string): Plan => ({
+const keepFirst = (plan: Plan, dirOf: (host: string) => string): Plan => ({
   ...plan,
   hosts: plan.hosts.map((hp) => {
     if (hp.status !== "ready" || hp.actions.length === 0) return hp;
@@ -89,6 +90,16 @@ export const withKeep = (plan: Plan, dirOf: (host: string) => string): Plan => (
     return { ...hp, actions: [{ ...first!, ops: [keep, ...first!.ops] }, ...rest] };
   }),
 });
+
+/**
+ * `withKeep` of a plan, or of a planned run (which keeps its in-memory blobs,
+ * so sensitive contents still apply).
+ */
+export function withKeep(plan: Plan, dirOf: (host: string) => string): Plan;
+export function withKeep(run: PlannedRun, dirOf: (host: string) => string): PlannedRun;
+export function withKeep(x: Plan | PlannedRun, dirOf: (host: string) => string): Plan | PlannedRun {
+  return isPlannedRun(x) ? { ...x, plan: keepFirst(x.plan, dirOf) } : keepFirst(x, dirOf);
+}
 
 const INVERSE: Readonly<Record<Systemctl["verb"], Systemctl["verb"] | undefined>> = {
   start: "stop",
@@ -146,7 +157,11 @@ export const rollbackOps = (hp: ReadyHostPlan, dir: string, ran = Number.POSITIV
 
 /** Ops of the batch that ran (the failed one included: it may have half-happened), from the apply's report. */
 export const opsRunOf = (report: HostApplyReport | undefined): number =>
-  report === undefined || report.status === "applied" ? Number.POSITIVE_INFINITY : report.opsRun + 1;
+  report === undefined || report.status === "applied"
+    ? Number.POSITIVE_INFINITY
+    : report.status === "failed"
+      ? report.opsRun + 1
+      : 0;
 
 /**
  * Rolls `hp`'s host back from `dir` and verifies it: the host's answers to

@@ -56,7 +56,7 @@ const fleet = async (faults: readonly Fault[]) => {
       hostPlans.push({ host: name, status: "error", errors: [`${name}: connection refused`] });
     } else {
       const p = await plan(RESOURCES, sim);
-      hostPlans.push({ ...p.hosts[0]!, host: name });
+      hostPlans.push({ ...p.plan.hosts[0]!, host: name });
       sims.set(name, sim);
     }
   }

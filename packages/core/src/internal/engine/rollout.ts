@@ -13,6 +13,7 @@ import { type GateResult, runGates, type Sleep } from "../health/run.js";
 import type { Plan } from "../plan/format.js";
 import type { Target } from "../target.js";
 import { type ApplyOptions, apply, type HostApplyReport, mapBounded } from "./apply.js";
+import { bareRun, isPlannedRun, type PlannedRun } from "./planned.js";
 
 /** `N` hosts or `P%` of the selected hosts. */
 export type Share = { readonly count: number } | { readonly percent: number };
@@ -126,13 +127,12 @@ export interface RolloutOptions extends ApplyOptions {
 
 /** Why an applied host does not count as done before its gates, or undefined. */
 const applyFailure = (r: HostApplyReport): string | undefined => {
-  if (r.status === "failed" || r.status === "stale" || r.status === "skipped")
-    return r.error ?? `${r.host}: ${r.status}`;
-  if (!r.converged)
-    return r.pending.length > 0
-      ? `${r.host}: not converged: ${r.pending.map((p) => `${p.action} ${p.id}`).join(", ")}`
-      : `${r.host}: convergence not verified`;
-  return undefined;
+  if (r.status === "unchanged") return undefined;
+  if (r.status !== "applied") return r.error;
+  if (r.verdict.converged) return undefined;
+  return "pending" in r.verdict
+    ? `${r.host}: not converged: ${r.verdict.pending.map((p) => `${p.action} ${p.id}`).join(", ")}`
+    : `${r.host}: convergence not verified: ${r.verdict.unverified}`;
 };
 
 const lookupIn =
@@ -142,15 +142,21 @@ const lookupIn =
       ? (targets as Target)
       : (targets as ReadonlyMap<string, Target>).get(host);
 
-/** Applies `plan` batch by batch, gates each host, and stops when the budget is spent. */
+/**
+ * Applies `planned` batch by batch, gates each host, and stops when the
+ * budget is spent. A planned run keeps its in-memory blobs (sensitive
+ * contents) for every batch; a bare plan reads them from sources or inline.
+ */
 export const rollout = async (
-  plan: Plan,
+  planned: PlannedRun | Plan,
   targets: Target | ReadonlyMap<string, Target>,
   options: RolloutOptions,
 ): Promise<RolloutReport> => {
-  const planned = new Set(plan.hosts.map((h) => h.host));
-  const listed = options.order.filter((h) => planned.has(h));
-  const rest = [...planned].filter((h) => !listed.includes(h)).sort();
+  const run = isPlannedRun(planned) ? planned : bareRun(planned);
+  const plan = run.plan;
+  const inPlan = new Set(plan.hosts.map((h) => h.host));
+  const listed = options.order.filter((h) => inPlan.has(h));
+  const rest = [...inPlan].filter((h) => !listed.includes(h)).sort();
   const order = [...new Set([...listed, ...rest])];
   const batchSize = batchSizeOf(options.batch, order.length);
   const budget = budgetOf(options.maxFail, order.length);
@@ -170,7 +176,10 @@ export const rollout = async (
     }
     batches++;
     const members = new Set(batch);
-    const sub: Plan = { ...plan, hosts: plan.hosts.filter((h) => members.has(h.host)) };
+    const sub: PlannedRun = {
+      plan: { ...plan, hosts: plan.hosts.filter((h) => members.has(h.host)) },
+      hosts: run.hosts,
+    };
     const applied = await apply(sub, targets, options);
     const byHost = new Map(applied.hosts.map((r) => [r.host, r]));
     const done = await mapBounded(batch, options.concurrency ?? 10, async (host) =>

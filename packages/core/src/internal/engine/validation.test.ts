@@ -13,7 +13,7 @@ import { SimHost } from "../sim/simhost.js";
 import { plan } from "./plan.js";
 
 const planOn = async (resources: readonly unknown[], overrides: SimStateOverrides = {}): Promise<HostPlan> =>
-  (await plan(resources as Resource[], new SimHost(freshDebianHost(overrides)))).hosts[0]!;
+  (await plan(resources as Resource[], new SimHost(freshDebianHost(overrides)))).plan.hosts[0]!;
 
 const errorsOf = (h: HostPlan): string => (h.status === "error" ? h.errors.join("\n") : "(plan is ready)");
 

@@ -49,21 +49,47 @@ const impureStrings = (props: AnyProps, c: t.Context): t.ValidationError[] => {
 };
 
 /**
+ * A props codec that also names, at the type level only, what a caller may
+ * declare: keys with defaults optional, other required keys required,
+ * optional keys optional, no others (`_In`, like io-ts's own `_A`, has no
+ * runtime value). Typed builders take `DeclaredProps<codec>`.
+ */
+export interface PropsCodec<A, In> extends t.Type<A, unknown, unknown> {
+  readonly _In: In;
+}
+
+/** What a caller declares for a kind: see `PropsCodec`. */
+export type DeclaredProps<C> = C extends { readonly _In: infer In } ? In : never;
+
+type Simplify<T> = { [K in keyof T]: T[K] } & {};
+
+/**
  * The codec of a kind's props: `required` keys (which may be filled by
  * `defaults`), `optional` keys, no others; `check` states a rule across
  * fields and returns its violation as a message.
  */
-export const propsCodec = <R extends t.Props, P extends t.Props>(
+export const propsCodec = <
+  R extends t.Props,
+  P extends t.Props,
+  D extends Partial<t.TypeOf<t.TypeC<R>>> = Record<never, never>,
+>(
   name: string,
   required: R,
   optional: P,
-  defaults: Partial<t.TypeOf<t.TypeC<R>>>,
+  defaults: D,
   check?: (p: t.TypeOf<t.TypeC<R>> & t.TypeOf<t.PartialC<P>>) => string | undefined,
-): t.Type<t.TypeOf<t.TypeC<R>> & t.TypeOf<t.PartialC<P>>, unknown, unknown> => {
+): PropsCodec<
+  t.TypeOf<t.TypeC<R>> & t.TypeOf<t.PartialC<P>>,
+  Simplify<
+    Omit<t.TypeOf<t.TypeC<R>>, keyof D> &
+      Partial<Pick<t.TypeOf<t.TypeC<R>>, keyof D & keyof R>> &
+      t.TypeOf<t.PartialC<P>>
+  >
+> => {
   type A = t.TypeOf<t.TypeC<R>> & t.TypeOf<t.PartialC<P>>;
   const base = withDefaults(t.intersection([t.type(required), t.partial(optional)]), defaults as Partial<A>);
   const known = new Set([...Object.keys(required), ...Object.keys(optional)]);
-  return new t.Type<A, unknown, unknown>(
+  const codec = new t.Type<A, unknown, unknown>(
     name,
     (u): u is A => base.is(u) && (check === undefined || check(u) === undefined),
     (u, c) => {
@@ -87,6 +113,8 @@ export const propsCodec = <R extends t.Props, P extends t.Props>(
     },
     base.encode,
   );
+  // The declared-input type is a phantom (see PropsCodec).
+  return codec as typeof codec & { readonly _In: never };
 };
 
 export { AbsPath, isAbsPath, Mode, RelPath } from "../names.js";

@@ -19,6 +19,34 @@ import { unitKind } from "./unit.js";
 import { userKind } from "./user.js";
 
 export { ArchiveProps, archiveKind, cachePath, manifestPath } from "./archive.js";
+export type {
+  Builders,
+  Declared,
+  DeclareOptions,
+  KindName,
+  KindProps,
+  ResourceId,
+} from "./builders.js";
+export {
+  archive,
+  buildersFor,
+  command,
+  declareResource,
+  directory,
+  download,
+  etcdKey,
+  file,
+  group,
+  idOf,
+  kmod,
+  pkg,
+  service,
+  swap,
+  sysctl,
+  unit,
+  user,
+} from "./builders.js";
+export type { DeclaredProps, PropsCodec } from "./codec.js";
 export { propsCodec, withDefaults } from "./codec.js";
 export { CommandProps, commandKind, NO_GUARD } from "./command.js";
 export { downloadRecordPath, refusal, refusedDiff } from "./common.js";

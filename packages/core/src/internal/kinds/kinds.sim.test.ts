@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { apply } from "../engine/apply.js";
 import { plan } from "../engine/plan.js";
+import { errorOf, type PlannedRun, pendingOf, planOf } from "../engine/report.fixture.js";
 import type { Plan } from "../plan/format.js";
 import type { Resource } from "../resource.js";
 import { freshDebianHost } from "../sim/debian.js";
@@ -75,8 +76,8 @@ const resources: Resource[] = [
   { kind: "swap", name: "off", props: {} },
 ];
 
-const actionsOf = (p: Plan) => {
-  const h = p.hosts[0];
+const actionsOf = (p: Plan | PlannedRun) => {
+  const h = planOf(p).hosts[0];
   if (h?.status !== "ready") throw new Error(`plan failed: ${JSON.stringify(h)}`);
   return h.actions;
 };
@@ -87,8 +88,8 @@ describe("kinds on SimHost", () => {
     const first = await plan(resources, sim);
     expect(actionsOf(first).length).toBeGreaterThan(0);
     const report = await apply(first, sim);
-    expect(report.hosts[0]?.error).toBeUndefined();
-    expect(report.hosts[0]?.pending).toEqual([]);
+    expect(errorOf(report.hosts[0]!)).toBeUndefined();
+    expect(pendingOf(report.hosts[0]!)).toEqual([]);
     expect(actionsOf(await plan(resources, sim))).toEqual([]);
     const s = sim.state;
     const text = (path: string) => {

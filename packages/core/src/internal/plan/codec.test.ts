@@ -26,13 +26,15 @@ const message = (input: string | Uint8Array): string => {
 beforeAll(async () => {
   const host = new SimHost(freshDebianHost());
   saved = encodePlan(
-    await plan(
-      [
-        { kind: "directory", name: "/etc/app", props: {} },
-        { kind: "file", name: "/etc/app/a.json", props: { content: '{"b":1,"a":2}\n' } },
-      ],
-      host,
-    ),
+    (
+      await plan(
+        [
+          { kind: "directory", name: "/etc/app", props: {} },
+          { kind: "file", name: "/etc/app/a.json", props: { content: '{"b":1,"a":2}\n' } },
+        ],
+        host,
+      )
+    ).plan,
   );
 });
 

@@ -5,7 +5,7 @@
  * renders the same whether it was just made or saved and read back. Colour
  * is the caller's choice (on a TTY and without NO_COLOR).
  */
-import type { ApplyReport } from "../engine/apply.js";
+import type { ApplyReport, HostApplyReport, Verdict } from "../engine/apply.js";
 import { totalSummary } from "./codec.js";
 import { contentDiff, type DiffLine, stableJson } from "./content-diff.js";
 import { type Action, type FieldDiff, isSecretField, type Plan } from "./format.js";
@@ -95,23 +95,35 @@ export const renderPlan = (plan: Plan, options: RenderOptions): string => {
   return `${out.join("\n")}\n`;
 };
 
+const verdictText = (v: Verdict, paint: Paint): string =>
+  v.converged
+    ? paint(32, "converged")
+    : "pending" in v
+      ? paint(33, `pending: ${v.pending.map((p) => `${p.action} ${p.id}`).join(", ")}`)
+      : paint(33, `not verified: ${v.unverified}`);
+
+/** One host's outcome: one line, or two when ops failed (the error, then the re-plan's verdict). */
+const hostLine = (h: HostApplyReport, paint: Paint): string => {
+  switch (h.status) {
+    case "applied":
+      return `${paint(32, "✓")} ${h.host}: applied ${h.opsRun} ops; ${verdictText(h.verdict, paint)}`;
+    case "unchanged":
+      return `${paint(32, "✓")} ${h.host}: no changes; ${paint(32, "converged")}`;
+    case "failed":
+      return `${paint(31, "✗")} ${h.host}: failed after ${h.opsRun} ops: ${h.error}\n    ${verdictText(h.verdict, paint)}`;
+    case "stale":
+    case "locked":
+      return `${paint(31, "✗")} ${h.host}: ${h.error}`;
+    case "blocked":
+      return `${paint(31, "✗")} ${h.host}: not started: ${h.error}`;
+    case "skipped":
+      return `${paint(31, "✗")} ${h.host}: skipped: ${h.error}`;
+  }
+};
+
 /** An apply report as text: per host what ran, what failed, and the convergence check. */
 export const renderApplyReport = (report: ApplyReport, options: RenderOptions): string => {
   const paint = painter(options.color);
-  const lines = report.hosts.map((h): string => {
-    const conv = h.converged
-      ? paint(32, "converged")
-      : h.pending.length > 0
-        ? paint(33, `pending: ${h.pending.map((p) => `${p.action} ${p.id}`).join(", ")}`)
-        : paint(33, "not verified");
-    const line: Record<typeof h.status, string> = {
-      applied: `${paint(32, "✓")} ${h.host}: applied ${h.opsRun} ops; ${conv}`,
-      unchanged: `${paint(32, "✓")} ${h.host}: no changes; ${conv}`,
-      failed: `${paint(31, "✗")} ${h.host}: failed after ${h.opsRun} ops: ${h.error}\n    ${conv}`,
-      stale: `${paint(31, "✗")} ${h.host}: ${h.error}`,
-      skipped: `${paint(31, "✗")} ${h.host}: skipped: ${h.error}`,
-    };
-    return line[h.status];
-  });
+  const lines = report.hosts.map((h) => hostLine(h, paint));
   return `${lines.join("\n")}\n`;
 };

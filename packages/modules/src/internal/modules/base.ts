@@ -4,7 +4,7 @@
  * br_netfilter for kube-proxy and pod networking), the two sysctls pod
  * networking needs, and the worker's packages for the host's OS family.
  */
-import { type Resource, resourceId } from "@tend/core";
+import { type Declared, type ResourceId, resourceId } from "@tend/core";
 import * as E from "fp-ts/lib/Either.js";
 import { declarer, type ModuleInput } from "../context.js";
 import type { ModuleError } from "../errors.js";
@@ -32,9 +32,9 @@ const OVERLAY_DRIVERS = new Set(["overlay", "overlay2"]);
 
 /** The base resources and which of them Docker and the worker services wait for. */
 export interface BaseResources {
-  readonly resources: readonly Resource[];
-  readonly dockerAfter: readonly string[];
-  readonly workerAfter: readonly string[];
+  readonly resources: readonly Declared[];
+  readonly dockerAfter: readonly ResourceId[];
+  readonly workerAfter: readonly ResourceId[];
 }
 
 /** Declares the base of a host that runs Docker (`docker`) and/or is a worker (`worker`). */
@@ -43,9 +43,9 @@ export const base = (
   roles: { readonly docker: boolean; readonly worker: boolean },
 ): E.Either<ModuleError[], BaseResources> => {
   const v = input.vars;
-  const dockerSide: Resource[] = [];
+  const dockerSide: Declared[] = [];
   if (roles.docker && OVERLAY_DRIVERS.has(v.dockerd_settings["storage-driver"] ?? "")) {
-    dockerSide.push(declare("kmod", "overlay", {}));
+    dockerSide.push(declare.kmod("overlay", {}));
   }
   if (!roles.worker) {
     return E.right({ resources: dockerSide, dockerAfter: dockerSide.map(resourceId), workerAfter: [] });
@@ -55,22 +55,21 @@ export const base = (
   const packages = WORKER_PACKAGES[family];
   if (!packages) return E.left([{ _tag: "UnsupportedOsFamily", host: input.host, family }]);
 
-  const swap = declare("swap", "off", {});
-  const kmods = [...new Set(v.tend_kernel_modules)].map((m) => declare("kmod", m, {}));
+  const swap = declare.swap("off", {});
+  const kmods = [...new Set(v.tend_kernel_modules)].map((m) => declare.kmod(m, {}));
   const brNetfilter = kmods.find((k) => k.name === "br_netfilter");
   const sysctls = [
     // The key only exists once br_netfilter is loaded.
-    declare(
-      "sysctl",
+    declare.sysctl(
       "net.bridge.bridge-nf-call-iptables",
       { value: "1" },
       {
         deps: brNetfilter ? [resourceId(brNetfilter)] : [],
       },
     ),
-    declare("sysctl", "net.ipv4.ip_forward", { value: "1" }),
+    declare.sysctl("net.ipv4.ip_forward", { value: "1" }),
   ];
-  const pkgs = packages.map((p) => declare("package", p, {}));
+  const pkgs = packages.map((p) => declare.pkg(p, {}));
   const worker = [swap, ...kmods, ...sysctls, ...pkgs];
   return E.right({
     resources: [...dockerSide, ...worker],

@@ -5,7 +5,7 @@
  * README are not installed. A change restarts kubelet only when
  * `cni_restart_kubelet` says so.
  */
-import type { Resource } from "@tend/core";
+import type { Declared } from "@tend/core";
 import * as E from "fp-ts/lib/Either.js";
 import { declarer, serviceId } from "../context.js";
 import { currentArtifactSet } from "../current-downloads.js";
@@ -43,12 +43,12 @@ export const cniPlugins = (v: Pick<CurrentVars, "cni_version">): string[] =>
   PLUGINS.filter(([, since]) => atLeast(v.cni_version, since)).map(([p]) => p);
 
 /** The cni module's resources. */
-export const cni = (input: CurrentInput): E.Either<ModuleError[], Resource[]> => {
+export const cni = (input: CurrentInput): E.Either<ModuleError[], Declared[]> => {
   const v = input.vars;
   const attrs = { owner: v.cni_owner, group: v.cni_group };
   const dirs = [
-    declare("directory", v.cni_bin_directory, { mode: 0o755, ...attrs }),
-    declare("directory", v.cni_conf_directory, { mode: 0o755, ...attrs }),
+    declare.directory(v.cni_bin_directory, { mode: 0o755, ...attrs }),
+    declare.directory(v.cni_conf_directory, { mode: 0o755, ...attrs }),
   ];
   const plugins = installArchive(
     input,

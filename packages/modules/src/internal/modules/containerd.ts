@@ -5,7 +5,7 @@
  * running service. The overlay filesystem is declared as a kernel module
  * instead of the role's `ExecStartPre=modprobe overlay`.
  */
-import { type Resource, resourceId } from "@tend/core";
+import { type Declared, type ResourceId, resourceId } from "@tend/core";
 import * as E from "fp-ts/lib/Either.js";
 import { declarer, join, ROOT, serviceId } from "../context.js";
 import { currentArtifactSet } from "../current-downloads.js";
@@ -45,11 +45,11 @@ export const containerdUnit = (v: CurrentVars): string =>
 /** The containerd module's resources; `after` are ids containerd waits for (runc, kernel). */
 export const containerd = (
   input: CurrentInput,
-  after: readonly string[] = [],
-): E.Either<ModuleError[], Resource[]> => {
+  after: readonly ResourceId[] = [],
+): E.Either<ModuleError[], Declared[]> => {
   const v = input.vars;
   const restart = [serviceId("containerd")];
-  const overlay = declare("kmod", "overlay", {});
+  const overlay = declare.kmod("overlay", {});
   const binaries = installArchive(
     input,
     declare,
@@ -65,21 +65,18 @@ export const containerd = (
     { notify: restart },
   );
   if (E.isLeft(binaries)) return E.left([binaries.left]);
-  const configDir = declare("directory", v.containerd_config_directory, { mode: 0o755, ...ROOT });
-  const config = declare(
-    "file",
+  const configDir = declare.directory(v.containerd_config_directory, { mode: 0o755, ...ROOT });
+  const config = declare.file(
     join(v.containerd_config_directory, "config.toml"),
     { content: v.containerd_config, mode: 0o644, ...ROOT, format: "text" },
     { notify: restart },
   );
-  const unit = declare(
-    "unit",
+  const unit = declare.unit(
     "containerd.service",
     { content: containerdUnit(v), mode: 0o644 },
     { notify: restart },
   );
-  const service = declare(
-    "service",
+  const service = declare.service(
     "containerd",
     { enabled: true, state: "running" },
     { deps: [resourceId(overlay), resourceId(config), ...binaries.right.map(resourceId), ...after] },

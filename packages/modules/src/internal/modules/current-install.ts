@@ -3,7 +3,7 @@
  * or an archive's members get installed in either download mode (the host
  * fetches from the URL, or the controller uploads its verified cached copy).
  */
-import { type Checksum, type Resource, STATE_DIR } from "@tend/core";
+import { type Builders, type Checksum, type Declared, STATE_DIR } from "@tend/core";
 import * as E from "fp-ts/lib/Either.js";
 import type { Edges, ModuleInput } from "../context.js";
 import type { CurrentArtifact } from "../current-downloads.js";
@@ -14,13 +14,8 @@ import type { CurrentVars } from "../vars/current-codec.js";
 /** The input of a current-generation module. */
 export type CurrentInput = Omit<ModuleInput, "vars"> & { readonly vars: CurrentVars };
 
-/** A resource builder stamped with a module's origin (see `declarer`). */
-export type Declare = (
-  kind: string,
-  name: string,
-  props: Readonly<Record<string, unknown>>,
-  edges?: Edges,
-) => Resource;
+/** The typed resource builders stamped with a module's origin (see `declarer`). */
+export type Declare = Builders;
 
 /** Owner, group and mode of installed files. */
 export interface Attrs {
@@ -41,18 +36,17 @@ export const installBinary = (
   path: string,
   attrs: Attrs,
   edges: Edges = {},
-): E.Either<ModuleError, Resource> => {
+): E.Either<ModuleError, Declared> => {
   if (a.checksum === undefined)
     return E.left({ _tag: "MissingChecksum", host: input.host, artifact: a.name, url: a.checksumFrom });
   return E.right(
     input.vars.tend_download_mode === "controller"
-      ? declare(
-          "file",
+      ? declare.file(
           path,
           { source: cached(input, a.name, a.url, a.checksum), ...attrs, format: "binary" },
           edges,
         )
-      : declare("download", path, { url: a.url, checksum: a.checksum, ...attrs }, edges),
+      : declare.download(path, { url: a.url, checksum: a.checksum, ...attrs }, edges),
   );
 };
 
@@ -75,16 +69,16 @@ export const installArchive = (
   a: CurrentArtifact,
   unpack: Unpack,
   edges: Edges = {},
-): E.Either<ModuleError, Resource[]> => {
+): E.Either<ModuleError, Declared[]> => {
   if (a.checksum === undefined)
     return E.left({ _tag: "MissingChecksum", host: input.host, artifact: a.name, url: a.checksumFrom });
   const props = { ...unpack, members: [...unpack.members], checksum: a.checksum };
   if (input.vars.tend_download_mode !== "controller")
-    return E.right([declare("archive", unpack.dest, { ...props, url: a.url }, edges)]);
+    return E.right([declare.archive(unpack.dest, { ...props, url: a.url }, edges)]);
   const source = cached(input, a.name, a.url, a.checksum);
   const copy = `${STATE_DIR}/artifacts/${source.split("/").pop() ?? a.name}`;
   return E.right([
-    declare("file", copy, { source, mode: 0o600, owner: "root", group: "root", format: "binary" }),
-    declare("archive", unpack.dest, { ...props, archive: copy }, edges),
+    declare.file(copy, { source, mode: 0o600, owner: "root", group: "root", format: "binary" }),
+    declare.archive(unpack.dest, { ...props, archive: copy }, edges),
   ]);
 };

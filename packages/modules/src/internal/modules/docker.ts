@@ -3,7 +3,7 @@
  * registry CA certificates, the docker user and group, the binaries, the
  * socket and service units, and the running service (after flanneld).
  */
-import { type Resource, resourceId } from "@tend/core";
+import { type Declared, type ResourceId, resourceId } from "@tend/core";
 import { declarer, join, type ModuleInput, ROOT, serviceId } from "../context.js";
 import { dockerUrl } from "../downloads.js";
 import { renderUnit } from "../render/unit.js";
@@ -94,12 +94,12 @@ export const dockerServiceUnit = (v: ModuleInput["vars"]): string =>
   ]);
 
 /** The docker module's resources; `after` are ids docker must wait for (kernel modules). */
-export const docker = (input: ModuleInput, after: readonly string[] = []): Resource[] => {
+export const docker = (input: ModuleInput, after: readonly ResourceId[] = []): Declared[] => {
   const v = input.vars;
   const restart = [serviceId("docker")];
 
   const caFiles = v.docker_ca_certificates.map((c) =>
-    declare("file", join(v.docker_ca_certificates_dst_dir, c), {
+    declare.file(join(v.docker_ca_certificates_dst_dir, c), {
       source: join(v.docker_ca_certificates_src_dir, c),
       mode: 0o644,
       ...ROOT,
@@ -108,8 +108,7 @@ export const docker = (input: ModuleInput, after: readonly string[] = []): Resou
   const caUpdate =
     caFiles.length > 0
       ? [
-          declare(
-            "command",
+          declare.command(
             "update-ca-certificates",
             {
               argv: ["update-ca-certificates"],
@@ -120,16 +119,16 @@ export const docker = (input: ModuleInput, after: readonly string[] = []): Resou
         ]
       : [];
 
-  const group = declare("group", v.docker_group, { gid: v.docker_gid });
-  const user = declare("user", v.docker_user, {
+  const group = declare.group(v.docker_group, { gid: v.docker_gid });
+  const user = declare.user(v.docker_user, {
     uid: v.docker_uid,
     group: v.docker_group,
     shell: "/usr/sbin/nologin",
   });
-  const downloadDir = declare("directory", v.docker_download_dir, { mode: 0o750, ...ROOT });
+  const downloadDir = declare.directory(v.docker_download_dir, { mode: 0o750, ...ROOT });
 
   const url = dockerUrl(v);
-  const checksum = v.docker_checksum ? { algo: "sha256", hex: v.docker_checksum } : null;
+  const checksum = v.docker_checksum ? { algo: "sha256" as const, hex: v.docker_checksum } : null;
   const extract = {
     dest: v.docker_bin_dir,
     checksum,
@@ -138,36 +137,33 @@ export const docker = (input: ModuleInput, after: readonly string[] = []): Resou
     mode: 0o755,
     ...ROOT,
   };
-  const binaries: Resource[] =
+  const binaries: Declared[] =
     v.tend_download_mode === "controller"
       ? (() => {
           const copy = join(v.docker_download_dir, `docker-${v.docker_version}.tgz`);
           return [
-            declare("file", copy, {
+            declare.file(copy, {
               source: cachePathFor(input, url),
               mode: 0o640,
               ...ROOT,
               format: "binary",
             }),
-            declare("archive", v.docker_bin_dir, { ...extract, archive: copy }, { notify: restart }),
+            declare.archive(v.docker_bin_dir, { ...extract, archive: copy }, { notify: restart }),
           ];
         })()
-      : [declare("archive", v.docker_bin_dir, { ...extract, url }, { notify: restart })];
+      : [declare.archive(v.docker_bin_dir, { ...extract, url }, { notify: restart })];
 
-  const socket = declare(
-    "unit",
+  const socket = declare.unit(
     "docker.socket",
     { content: dockerSocketUnit(v), mode: 0o644 },
     { notify: restart },
   );
-  const unit = declare(
-    "unit",
+  const unit = declare.unit(
     "docker.service",
     { content: dockerServiceUnit(v), mode: 0o644 },
     { notify: restart },
   );
-  const service = declare(
-    "service",
+  const service = declare.service(
     "docker",
     { enabled: true, state: "running" },
     { deps: [serviceId("flanneld"), resourceId(group), ...caUpdate.map(resourceId), ...after] },

@@ -3,7 +3,7 @@
  * etcd (written from the first k8s_etcd host only), the binary, the unit,
  * the CNI config, and the running service. Set up before Docker.
  */
-import { ipv4Of, type Resource, resourceId } from "@tend/core";
+import { type Declared, ipv4Of, resourceId } from "@tend/core";
 import * as E from "fp-ts/lib/Either.js";
 import { declarer, isSecretFile, join, type ModuleInput, ROOT, serviceId } from "../context.js";
 import { flannelUrl } from "../downloads.js";
@@ -84,16 +84,16 @@ export const flanneldUnit = (v: ModuleInput["vars"], settings: Readonly<Record<s
   ]);
 
 /** The flannel module's resources for one host. */
-export const flannel = (input: ModuleInput): E.Either<ModuleError[], Resource[]> => {
+export const flannel = (input: ModuleInput): E.Either<ModuleError[], Declared[]> => {
   const v = input.vars;
   const endpoints = etcdEndpoints(input);
   if (E.isLeft(endpoints)) return endpoints;
   const settings: Record<string, string> = { "etcd-endpoints": endpoints.right, ...v.flannel_settings };
   const restart = [serviceId("flanneld")];
 
-  const confDir = declare("directory", v.k8s_conf_dir, { mode: 0o700, ...ROOT });
+  const confDir = declare.directory(v.k8s_conf_dir, { mode: 0o700, ...ROOT });
   const certs = v.etcd_certificates.map((c) =>
-    declare("file", join(v.k8s_conf_dir, c), {
+    declare.file(join(v.k8s_conf_dir, c), {
       source: join(v.k8s_ca_conf_directory, c),
       mode: 0o640,
       ...ROOT,
@@ -108,8 +108,7 @@ export const flannel = (input: ModuleInput): E.Either<ModuleError[], Resource[]>
   const etcdKey =
     firstEtcd === input.host
       ? [
-          declare(
-            "etcdKey",
+          declare.etcdKey(
             `${prefix.replace(/\/+$/, "")}/config`,
             {
               value: JSON.stringify({
@@ -134,14 +133,12 @@ export const flannel = (input: ModuleInput): E.Either<ModuleError[], Resource[]>
   const url = flannelUrl(v);
   const binary =
     v.tend_download_mode === "controller"
-      ? declare(
-          "file",
+      ? declare.file(
           binaryPath,
           { source: cachePathFor(input, url), mode: 0o750, ...ROOT, format: "binary" },
           { notify: restart },
         )
-      : declare(
-          "download",
+      : declare.download(
           binaryPath,
           {
             url,
@@ -152,21 +149,19 @@ export const flannel = (input: ModuleInput): E.Either<ModuleError[], Resource[]>
           { notify: restart },
         );
 
-  const unit = declare(
-    "unit",
+  const unit = declare.unit(
     "flanneld.service",
     { content: flanneldUnit(v, settings), mode: 0o644 },
     { notify: restart },
   );
-  const cniDir = declare("directory", v.k8s_cni_conf_dir, { mode: 0o755, ...ROOT });
-  const conflist = declare("file", join(v.k8s_cni_conf_dir, `${v.flannel_cni_conf_file}.conflist`), {
+  const cniDir = declare.directory(v.k8s_cni_conf_dir, { mode: 0o755, ...ROOT });
+  const conflist = declare.file(join(v.k8s_cni_conf_dir, `${v.flannel_cni_conf_file}.conflist`), {
     content: renderJson(v.flannel_cni_conf),
     mode: 0o600,
     ...ROOT,
     format: "json",
   });
-  const service = declare(
-    "service",
+  const service = declare.service(
     "flanneld",
     { enabled: true, state: "running" },
     { deps: [...certIds, ...etcdKey.map(resourceId)] },

@@ -5,7 +5,7 @@
  * `k8s_worker_release`, kubeconfigs that name the certificate files, the two
  * configuration files and units, and both services (kubelet after containerd).
  */
-import { ipv4Of, type Resource, resourceId } from "@tend/core";
+import { type Declared, ipv4Of, type ResourceId, resourceId } from "@tend/core";
 import * as E from "fp-ts/lib/Either.js";
 import { declarer, isSecretFile, join, ROOT, serviceId } from "../context.js";
 import { currentArtifactSet } from "../current-downloads.js";
@@ -138,8 +138,8 @@ const apiHost = (input: CurrentInput): E.Either<ModuleError, string> => {
 /** The worker's resources; `after` are ids both services wait for (swap, kernel, packages). */
 export const currentKubernetesWorker = (
   input: CurrentInput,
-  after: readonly string[] = [],
-): E.Either<ModuleError[], Resource[]> => {
+  after: readonly ResourceId[] = [],
+): E.Either<ModuleError[], Declared[]> => {
   const v = input.vars;
   const host = input.host;
   const kubelet = serviceId("kubelet");
@@ -155,7 +155,7 @@ export const currentKubernetesWorker = (
   const endpoint = apiHost(input);
   if (E.isLeft(endpoint)) errors.push(endpoint.left);
 
-  const dir = (path: string, mode: number) => declare("directory", path, { mode, ...ROOT });
+  const dir = (path: string, mode: number) => declare.directory(path, { mode, ...ROOT });
   const pki = v.k8s_worker_pki_dir;
   const dirs = [
     dir(v.k8s_worker_conf_dir, 0o750),
@@ -168,8 +168,7 @@ export const currentKubernetesWorker = (
   const proxyCerts = ["cert-k8s-proxy.pem", "cert-k8s-proxy-key.pem"];
   const certNames = [...new Set([...v.k8s_worker_certificates, ...kubeletCerts])];
   const certs = certNames.map((c) =>
-    declare(
-      "file",
+    declare.file(
       join(pki, c),
       { source: join(v.k8s_ca_conf_directory, c), mode: 0o640, ...ROOT, sensitive: isSecretFile(c) },
       // The kubeconfigs name these files: a new certificate is read on restart.
@@ -182,7 +181,7 @@ export const currentKubernetesWorker = (
     ),
   );
 
-  const binaries: Resource[] = [];
+  const binaries: Declared[] = [];
   for (const art of currentArtifactSet(v, input.checksums).kubernetes) {
     const r = installBinary(
       input,
@@ -203,9 +202,8 @@ export const currentKubernetesWorker = (
   const server = `https://${endpoint.right}:${v.k8s_worker_api_endpoint_port}`;
   const ca = join(pki, "ca-k8s-apiserver.pem");
   const cluster = v.k8s_config_cluster_name;
-  const kubeconfigFile = (dir: string, content: string, notify: string) =>
-    declare(
-      "file",
+  const kubeconfigFile = (dir: string, content: string, notify: ResourceId<"service">) =>
+    declare.file(
       join(dir, "kubeconfig"),
       { content, mode: 0o640, ...ROOT, format: "yaml" },
       { notify: [notify] },
@@ -235,9 +233,13 @@ export const currentKubernetesWorker = (
     kubeProxy,
   );
 
-  const yamlFile = (dir: string, name: string, doc: Readonly<Record<string, unknown>>, notify: string) =>
-    declare(
-      "file",
+  const yamlFile = (
+    dir: string,
+    name: string,
+    doc: Readonly<Record<string, unknown>>,
+    notify: ResourceId<"service">,
+  ) =>
+    declare.file(
       join(dir, name),
       { content: renderYaml(doc), mode: 0o600, ...ROOT, format: "yaml" },
       { notify: [notify] },
@@ -255,28 +257,26 @@ export const currentKubernetesWorker = (
     kubeProxy,
   );
 
-  const kubeletUnitR = declare(
-    "unit",
+  const kubeletUnitR = declare.unit(
     "kubelet.service",
     { content: currentKubeletUnit(v), mode: 0o644 },
     { notify: [kubelet] },
   );
-  const proxyUnitR = declare(
-    "unit",
+  const proxyUnitR = declare.unit(
     "kube-proxy.service",
     { content: currentKubeProxyUnit(v), mode: 0o644 },
     { notify: [kubeProxy] },
   );
 
-  const running = { enabled: true, state: "running" };
-  const kubeletService = declare("service", "kubelet", running, {
+  const running = { enabled: true, state: "running" } as const;
+  const kubeletService = declare.service("kubelet", running, {
     deps: [
       serviceId("containerd"),
       ...[...certs, kubeletKubeconfig, kubeletConfig].map(resourceId),
       ...after,
     ],
   });
-  const proxyService = declare("service", "kube-proxy", running, {
+  const proxyService = declare.service("kube-proxy", running, {
     deps: [...[proxyKubeconfig, proxyConfig].map(resourceId), ...after],
   });
 

@@ -3,7 +3,7 @@
  * kube-proxy and kubectl binaries, kubeconfigs, their configuration files and
  * units, and both services running after Docker.
  */
-import { type Resource, resourceId } from "@tend/core";
+import { type Declared, type ResourceId, resourceId } from "@tend/core";
 import * as E from "fp-ts/lib/Either.js";
 import { declarer, isSecretFile, join, type ModuleInput, ROOT, serviceId } from "../context.js";
 import { cniUrl, k8sBinaryChecksum, k8sBinaryUrl } from "../downloads.js";
@@ -59,15 +59,15 @@ export const kubeProxyUnit = (v: ModuleInput["vars"]): string =>
 /** The worker module's resources; `after` are ids both services wait for (swap, kernel, packages). */
 export const kubernetesWorker = (
   input: ModuleInput,
-  after: readonly string[] = [],
-): E.Either<ModuleError[], Resource[]> => {
+  after: readonly ResourceId[] = [],
+): E.Either<ModuleError[], Declared[]> => {
   const v = input.vars;
   const host = input.host;
   const controllerMode = v.tend_download_mode === "controller";
   const kubelet = serviceId("kubelet");
   const kubeProxy = serviceId("kube-proxy");
 
-  const dir = (path: string, mode: number) => declare("directory", path, { mode, ...ROOT });
+  const dir = (path: string, mode: number) => declare.directory(path, { mode, ...ROOT });
   const dirs = [
     dir(v.k8s_conf_dir, 0o700),
     dir(v.k8s_worker_kubelet_conf_dir, 0o700),
@@ -79,7 +79,7 @@ export const kubernetesWorker = (
 
   const certNames = [...v.k8s_worker_certificates, `cert-${host}.pem`, `cert-${host}-key.pem`];
   const certs = [...new Set(certNames)].map((c) =>
-    declare("file", join(v.k8s_conf_dir, c), {
+    declare.file(join(v.k8s_conf_dir, c), {
       source: join(v.k8s_ca_conf_directory, c),
       mode: 0o640,
       ...ROOT,
@@ -90,18 +90,17 @@ export const kubernetesWorker = (
   // The archive is kept (SPEC) but only its unpacked members decide whether
   // anything changes: an altered plugin is unpacked again.
   const cniUrl_ = cniUrl(v);
-  const cniChecksum = { algo: "sha512", hex: v.k8s_cni_plugin_checksum };
+  const cniChecksum = { algo: "sha512" as const, hex: v.k8s_cni_plugin_checksum };
   const cniArchivePath = join(v.k8s_worker_download_dir, `${v.k8s_cni_plugin_version}.tgz`);
   const cniArchive = controllerMode
-    ? declare("file", cniArchivePath, {
+    ? declare.file(cniArchivePath, {
         source: cachePathFor(input, cniUrl_),
         mode: 0o640,
         ...ROOT,
         format: "binary",
       })
-    : declare("download", cniArchivePath, { url: cniUrl_, checksum: cniChecksum, mode: 0o640, ...ROOT });
-  const cniPlugins = declare(
-    "archive",
+    : declare.download(cniArchivePath, { url: cniUrl_, checksum: cniChecksum, mode: 0o640, ...ROOT });
+  const cniPlugins = declare.archive(
     v.k8s_cni_bin_dir,
     {
       dest: v.k8s_cni_bin_dir,
@@ -115,7 +114,7 @@ export const kubernetesWorker = (
   );
 
   const errors: ModuleError[] = [];
-  const binaries: Resource[] = [];
+  const binaries: Declared[] = [];
   for (const b of v.k8s_worker_binaries) {
     const url = k8sBinaryUrl(v, b);
     const path = join(v.k8s_bin_dir, b);
@@ -128,19 +127,18 @@ export const kubernetesWorker = (
     }
     binaries.push(
       controllerMode
-        ? declare(
-            "file",
+        ? declare.file(
             path,
             { source: cachePathFor(input, url), mode: 0o755, ...ROOT, format: "binary" },
             { notify },
           )
-        : declare("download", path, { url, checksum, mode: 0o755, ...ROOT }, { notify }),
+        : declare.download(path, { url, checksum, mode: 0o755, ...ROOT }, { notify }),
     );
   }
   if (errors.length > 0) return E.left(errors);
 
   const kubeconfig = (dir: string, source: string) =>
-    declare("file", join(dir, "kubeconfig"), {
+    declare.file(join(dir, "kubeconfig"), {
       source: join(v.k8s_config_directory, source),
       mode: 0o600,
       ...ROOT,
@@ -150,7 +148,7 @@ export const kubernetesWorker = (
   const proxyKubeconfig = kubeconfig(v.k8s_worker_kubeproxy_conf_dir, "kube-proxy.kubeconfig");
 
   const yamlFile = (dir: string, name: string, doc: Readonly<Record<string, unknown>>) =>
-    declare("file", join(dir, name), { content: renderYaml(doc), mode: 0o600, ...ROOT, format: "yaml" });
+    declare.file(join(dir, name), { content: renderYaml(doc), mode: 0o600, ...ROOT, format: "yaml" });
   const kubeletConfig = yamlFile(
     v.k8s_worker_kubelet_conf_dir,
     "kubelet-config.yaml",
@@ -162,24 +160,22 @@ export const kubernetesWorker = (
     v.k8s_worker_kubeproxy_conf_yaml,
   );
 
-  const kubeletUnitR = declare(
-    "unit",
+  const kubeletUnitR = declare.unit(
     "kubelet.service",
     { content: kubeletUnit(v), mode: 0o644 },
     { notify: [kubelet] },
   );
-  const proxyUnitR = declare(
-    "unit",
+  const proxyUnitR = declare.unit(
     "kube-proxy.service",
     { content: kubeProxyUnit(v), mode: 0o644 },
     { notify: [kubeProxy] },
   );
 
-  const running = { enabled: true, state: "running" };
-  const kubeletService = declare("service", "kubelet", running, {
+  const running = { enabled: true, state: "running" } as const;
+  const kubeletService = declare.service("kubelet", running, {
     deps: [serviceId("docker"), ...[...certs, kubeletKubeconfig, kubeletConfig].map(resourceId), ...after],
   });
-  const proxyService = declare("service", "kube-proxy", running, {
+  const proxyService = declare.service("kube-proxy", running, {
     deps: [serviceId("docker"), ...[proxyKubeconfig, proxyConfig].map(resourceId), ...after],
   });
 

@@ -3,7 +3,7 @@
  * `runc_checksum` (a digest, or the line of `runc.sha256sum` naming the
  * asset). Nothing restarts: containerd starts a new runc per container.
  */
-import type { Resource } from "@tend/core";
+import type { Declared } from "@tend/core";
 import * as E from "fp-ts/lib/Either.js";
 import { declarer, join } from "../context.js";
 import { currentArtifactSet } from "../current-downloads.js";
@@ -13,7 +13,7 @@ import { type CurrentInput, installBinary } from "./current-install.js";
 const declare = declarer("@tend/modules/runc");
 
 /** The runc module's resources: one verified binary. */
-export const runc = (input: CurrentInput): E.Either<ModuleError[], Resource[]> => {
+export const runc = (input: CurrentInput): E.Either<ModuleError[], Declared[]> => {
   const v = input.vars;
   const r = installBinary(
     input,
