@@ -142,7 +142,7 @@ const child = async (n) => {
         new SimHost(freshDebianHost({ host: { hostname: name }, wg0: ip, available }), { name, latencyMs }),
       );
     addHost("etcd1", "10.8.0.1");
-    workers.forEach((w, i) => addHost(w, `10.9.${Math.floor(i / 250)}.${(i % 250) + 1}`));
+    for (const [i, w] of workers.entries()) addHost(w, `10.9.${Math.floor(i / 250)}.${(i % 250) + 1}`);
     globalThis.gc?.();
     const hostsHeap = process.memoryUsage().heapUsed;
     const deps = {
