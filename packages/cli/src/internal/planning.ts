@@ -62,6 +62,25 @@ const readShared = async (path: string): Promise<Uint8Array> => {
   return read;
 };
 
+/**
+ * readSource with one read per path for the whole run: a fleet's hosts share
+ * the controller's artifacts and certificates, and a run reads each file (and
+ * its cache sidecar) once instead of once per host.
+ */
+const readSourceOnce = (): typeof readSource => {
+  const seen = new Map<string, Promise<Uint8Array | SourceContent>>();
+  return (path) => {
+    let r = seen.get(path);
+    if (!r) {
+      r = readSource(path);
+      seen.set(path, r);
+      // A failed read is not remembered: the next host tries again and gets its own error.
+      r.catch(() => seen.delete(path));
+    }
+    return r;
+  };
+};
+
 const failed = (host: string, errors: readonly string[]): HostPlan => ({
   host,
   status: "error",
@@ -188,6 +207,7 @@ export const planRun = async (
   };
 
   const resources = new Map<string, readonly Resource[]>();
+  const read = readSourceOnce();
   const hostPlans = await mapBounded(selection.hosts, concurrency, async (host): Promise<HostPlan> => {
     const early = hostErrors.get(host);
     if (early) {
@@ -209,7 +229,7 @@ export const planRun = async (
     }
     resources.set(host, declared.right);
     progress.state(host, "planning");
-    const hp = await planHost(declared.right, r.target as Target, { facts: r.facts, readSource });
+    const hp = await planHost(declared.right, r.target as Target, { facts: r.facts, readSource: read });
     if (hp.status === "error") progress.done(host, false, failedLine(host, hp.errors, "cannot plan"));
     else progress.done(host, true, hp.actions.length === 0 ? "no changes" : `${hp.actions.length} to do`);
     return hp;
