@@ -12,6 +12,8 @@
 //   npm run bench fleet             TEND_BENCH_FLEET="10 100 1000" (default)
 //   TEND_BENCH_CONCURRENCY=n        pass --concurrency n (default: the CLI's default)
 //   TEND_BENCH_CPU_PROF=dir         a V8 CPU profile of each child
+//   TEND_BENCH_PHASE=plan|apply     measure only the phases starting so (to profile one); the
+//                                   apply still runs, unmeasured, before a converged plan
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -123,6 +125,32 @@ const sampler = () => {
   };
 };
 
+/** With TEND_BENCH_CPU_PROF=dir, starts a V8 CPU profile; the returned function writes it as dir/NAME.cpuprofile. */
+const startProfile = async () => {
+  const dir = process.env.TEND_BENCH_CPU_PROF;
+  if (!dir) return undefined;
+  const { Session } = await import("node:inspector/promises");
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.start");
+  return async (name) => {
+    const { profile } = await session.post("Profiler.stop");
+    writeFileSync(join(dir, `${name}.cpuprofile`), JSON.stringify(profile));
+    session.disconnect();
+  };
+};
+
+const quietIo = {
+  stdout: () => {},
+  stderr: () => {},
+  stdoutIsTTY: false,
+  stderrIsTTY: false,
+  stdinIsTTY: false,
+  cwd: process.cwd(),
+  prompt: async () => undefined,
+};
+
 const child = async (n) => {
   const { main } = await import("@tend/cli");
   const { freshDebianHost, SimHost, tarArchive } = await import("@tend/core/testing");
@@ -180,9 +208,11 @@ const child = async (n) => {
       const rt0 = [...hosts.values()].reduce((s, h) => s + h.roundTrips, 0);
       const cpu0 = process.cpuUsage();
       const stop = sampler();
+      const profiler = await startProfile();
       const t0 = performance.now();
       const code = await main([...args, ...concurrency], io, deps);
       const wallMs = performance.now() - t0;
+      await profiler?.(`fleet-${n}-${label.split(/[ ,(]/)[0]}`);
       const peak = stop();
       const cpu = process.cpuUsage(cpu0);
       const rt = [...hosts.values()].reduce((s, h) => s + h.roundTrips, 0) - rt0;
@@ -201,22 +231,25 @@ const child = async (n) => {
       };
     };
     const rows = [];
-    rows.push(
-      await phase(
-        "plan, fresh hosts",
-        ["plan", "-i", inv, "--limit", "k8s_worker", "--detailed-exitcode"],
-        2,
-      ),
-    );
-    rows.push(
-      await phase("apply (plan, apply, re-plan)", ["apply", "-i", inv, "--limit", "k8s_worker", "--yes"], 0),
-    );
-    rows.push(
-      await phase("plan, converged", ["plan", "-i", inv, "--limit", "k8s_worker", "--detailed-exitcode"], 0),
-    );
-    const converged = workers.every(
-      (w) => hosts.get(w).state.services["kubelet.service"]?.active === "active",
-    );
+    const limit = ["-i", inv, "--limit", "k8s_worker"];
+    const phases = [
+      ["plan, fresh hosts", ["plan", ...limit, "--detailed-exitcode"], 2],
+      ["apply (plan, apply, re-plan)", ["apply", ...limit, "--yes"], 0],
+      ["plan, converged", ["plan", ...limit, "--detailed-exitcode"], 0],
+    ];
+    const only = process.env.TEND_BENCH_PHASE;
+    const measured = phases.map(([label]) => !only || label.startsWith(only));
+    for (const [i, [label, args, want]] of phases.entries()) {
+      if (!measured[i]) {
+        // The converged plan needs the apply done, measured or not.
+        if (label.startsWith("apply") && measured[2]) await main(args, { ...quietIo, env }, deps);
+        continue;
+      }
+      rows.push(await phase(label, args, want));
+    }
+    const converged =
+      !measured[1] ||
+      workers.every((w) => hosts.get(w).state.services["kubelet.service"]?.active === "active");
     if (!converged) throw new Error("a worker's kubelet is not running after apply");
     process.stdout.write(
       `${JSON.stringify({ rows, hostsHeap, maxRss: process.resourceUsage().maxRSS * 1024 })}\n`,
@@ -226,15 +259,11 @@ const child = async (n) => {
   }
 };
 
-const profile = process.env.TEND_BENCH_CPU_PROF
-  ? ["--cpu-prof", `--cpu-prof-dir=${process.env.TEND_BENCH_CPU_PROF}`]
-  : [];
-
 const measure = (n) =>
   new Promise((resolve, reject) => {
     const p = spawn(
       process.execPath,
-      ["--expose-gc", ...profile, new URL(import.meta.url).pathname, "--child", String(n)],
+      ["--expose-gc", new URL(import.meta.url).pathname, "--child", String(n)],
       {
         stdio: ["ignore", "pipe", "inherit"],
       },

@@ -25,7 +25,7 @@ const withHostOptions = (cmd: Command, limitHelp: string): Command =>
     )
     .option("-l, --limit <pattern>", limitHelp, collect)
     .option("--local", "work on the machine tend runs on, through the local transport")
-    .option("--concurrency <n>", "hosts worked on at once", "10")
+    .option("--concurrency <n>", "hosts worked on at once (waiting on the network mostly)", "50")
     .option("--no-color", "no colour, even on a terminal (NO_COLOR is honoured too)");
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */

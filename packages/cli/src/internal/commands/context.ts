@@ -28,7 +28,7 @@ export const EXIT = { ok: 0, error: 1, changes: 2 } as const;
 
 /** Builds the context from the options; the concurrency must be a positive integer. */
 export const contextOf = (io: CliIo, deps: Deps, o: CommonOptions): CommandContext | string => {
-  const concurrency = o.concurrency === undefined ? 10 : Number(o.concurrency);
+  const concurrency = o.concurrency === undefined ? 50 : Number(o.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1)
     return `--concurrency: expected a positive integer, got "${o.concurrency}"`;
   return {
