@@ -22,6 +22,7 @@ import { closeAll, type HostOptions, type Reached, reachHosts } from "./hosts.js
 import { groupsOfHost } from "./inventory/index.js";
 import { problemSummary, renderProblems } from "./problems.js";
 import type { Progress } from "./progress.js";
+import { type HostGroups, hostGroupsOf } from "./summary.js";
 import { validateRun } from "./validation.js";
 
 /** A plan with what apply needs to carry it out in this process. */
@@ -31,6 +32,8 @@ export interface PlannedRun {
   readonly reached: ReadonlyMap<string, Reached>;
   /** Declared resources per host, for apply's convergence re-plan. */
   readonly resources: ReadonlyMap<string, readonly Resource[]>;
+  /** The inventory groups listing each planned host, for the per-group summary lines. */
+  readonly groups: HostGroups;
 }
 
 /**
@@ -239,5 +242,6 @@ export const planRun = async (
   const onlyFacts = new Map([...reached].filter(([h]) => !selection.hosts.includes(h)));
   await closeAll(onlyFacts);
   const kept = new Map([...reached].filter(([h]) => selection.hosts.includes(h)));
-  return { plan: combinePlans(hostPlans), reached: kept, resources };
+  const groups = hostGroupsOf(selection.inventory, selection.hosts);
+  return { plan: combinePlans(hostPlans), reached: kept, resources, groups };
 };

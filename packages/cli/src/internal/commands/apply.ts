@@ -5,21 +5,13 @@
  * converged, or what is still pending.
  */
 import { hostname } from "node:os";
-import {
-  type ApplyEvent,
-  type ApplyReport,
-  apply,
-  type Plan,
-  type Resource,
-  renderApplyReport,
-  renderPlan,
-  type Target,
-} from "@tend/core";
+import { type ApplyEvent, type ApplyReport, apply, type Plan, type Resource, type Target } from "@tend/core";
 import { isLeft } from "fp-ts/lib/Either.js";
 import { describeConnectionVarError } from "../connect.js";
 import { closeAll, type Reached, reachHosts, selectTargets } from "../hosts.js";
 import { readPlanFile } from "../plan-file.js";
 import { planRun, readSource } from "../planning.js";
+import { type HostGroups, hostGroupsOf, renderApplySummary, renderPlanSummary } from "../summary.js";
 import { type CommandContext, type CommonOptions, EXIT, hostOptionsOf, printErrors } from "./context.js";
 
 /** Options of `tend apply`. */
@@ -64,6 +56,7 @@ const carryOut = async (
   reached: ReadonlyMap<string, Reached>,
   resources: ReadonlyMap<string, readonly Resource[]> | undefined,
   lockWaitMs: number,
+  groups: HostGroups,
 ): Promise<number> => {
   const targets = new Map<string, Target>();
   for (const [host, r] of reached) if (r.ok) targets.set(host, r.target);
@@ -77,7 +70,7 @@ const carryOut = async (
     lockWaitMs,
     ...(resources ? { resources } : {}),
   });
-  ctx.io.stdout(renderApplyReport(report, { color: ctx.color }));
+  ctx.io.stdout(renderApplySummary(report, groups, { color: ctx.color }));
   const good = report.hosts.every((h) => (h.status === "applied" || h.status === "unchanged") && h.converged);
   return good ? EXIT.ok : EXIT.error;
 };
@@ -96,7 +89,7 @@ const fromInventory = async (ctx: CommandContext, o: ApplyOptions, lockWaitMs: n
     return EXIT.error;
   }
   try {
-    ctx.io.stdout(renderPlan(run.plan, { color: ctx.color }));
+    ctx.io.stdout(renderPlanSummary(run.plan, run.groups, { color: ctx.color }));
     const anyFailed = run.plan.hosts.some((h) => h.status === "error");
     // Nothing to do on the hosts that could be planned: no question, no apply.
     const anyChanges = run.plan.hosts.some((h) => h.status === "ready" && h.actions.length > 0);
@@ -108,7 +101,7 @@ const fromInventory = async (ctx: CommandContext, o: ApplyOptions, lockWaitMs: n
         return EXIT.error;
       }
     }
-    const code = await carryOut(ctx, run.plan, run.reached, run.resources, lockWaitMs);
+    const code = await carryOut(ctx, run.plan, run.reached, run.resources, lockWaitMs, run.groups);
     return anyFailed ? EXIT.error : code;
   } finally {
     await closeAll(run.reached);
@@ -180,7 +173,14 @@ const fromPlanFile = async (
   try {
     const unreachable = [...reached.values()].flatMap((r) => (r.ok ? [] : [r.error]));
     printErrors(ctx, unreachable);
-    const code = await carryOut(ctx, plan, reached, undefined, lockWaitMs);
+    const code = await carryOut(
+      ctx,
+      plan,
+      reached,
+      undefined,
+      lockWaitMs,
+      hostGroupsOf(selection.inventory, ready),
+    );
     return unreachable.length > 0 || plan.hosts.some((h) => h.status === "error") ? EXIT.error : code;
   } finally {
     await closeAll(reached);

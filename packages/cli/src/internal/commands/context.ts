@@ -31,11 +31,19 @@ export const contextOf = (io: CliIo, deps: Deps, o: CommonOptions): CommandConte
   const concurrency = o.concurrency === undefined ? 50 : Number(o.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1)
     return `--concurrency: expected a positive integer, got "${o.concurrency}"`;
+  const progress = new Progress(io, useColor(io, io.stderrIsTTY, o.color));
   return {
-    io,
+    // Output on stdout first clears the progress line a terminal shows on stderr.
+    io: {
+      ...io,
+      stdout: (text) => {
+        progress.clear();
+        io.stdout(text);
+      },
+    },
     deps,
     color: useColor(io, io.stdoutIsTTY, o.color),
-    progress: new Progress(io, useColor(io, io.stderrIsTTY, o.color)),
+    progress,
     concurrency,
   };
 };
