@@ -99,9 +99,8 @@ export class Progress {
   done(host: string, ok: boolean, text: string): void {
     this.last.set(host, ok ? "done" : "failed");
     const line = `${this.paint(pc.bold, host)}: ${ok ? this.paint(pc.green, text) : this.paint(pc.red, text)}`;
-    if (!this.io.stderrIsTTY) return this.write(line);
-    if (!ok) this.write(line);
-    this.redraw(!ok);
+    if (!this.io.stderrIsTTY || !ok) this.write(line);
+    if (this.io.stderrIsTTY) this.redraw(!ok);
   }
 
   /** A note not tied to one host (e.g. a checksum that could not be fetched). */
