@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 
 const only = process.argv[2];
-const benches = ["core", "transports", "worker", "current", "validate", "fleet"].filter(
+const benches = ["core", "transports", "worker", "current", "validate", "fleet", "startup"].filter(
   (b) => !only || b === only,
 );
 for (const b of benches) {

@@ -1,0 +1,44 @@
+// Start-up benchmark (issue 9, "Start-up"): wall time of the `tend`
+// executable for `--help` and `--version` against bare `node -e 0`, the
+// median of 21 runs each, interleaved so the machine's load hits every
+// command alike. Target: `tend --help` under 0.12 s. The no-op plan of one
+// worker over SSH is timed by bench/worker.mjs (it needs a real test host).
+//
+//   npm run bench startup
+//   TEND_BENCH_BIN=path             the tend bin to time (default: this tree's packages/cli/bin/tend.js)
+//   TEND_BENCH_BIN_BEFORE=path      also time this one, e.g. a build of an older commit
+import { spawnSync } from "node:child_process";
+
+const RUNS = Number(process.env.TEND_BENCH_RUNS ?? 21);
+const bin = process.env.TEND_BENCH_BIN ?? new URL("../packages/cli/bin/tend.js", import.meta.url).pathname;
+const commands = [
+  ["bare node (node -e 0)", ["-e", "0"]],
+  ["tend --help", [bin, "--help"]],
+  ["tend --version", [bin, "--version"]],
+];
+if (process.env.TEND_BENCH_BIN_BEFORE) {
+  const before = process.env.TEND_BENCH_BIN_BEFORE;
+  commands.push(
+    ["before: tend --help", [before, "--help"]],
+    ["before: tend --version", [before, "--version"]],
+  );
+}
+
+const times = commands.map(() => []);
+for (let i = 0; i < RUNS; i++) {
+  for (const [j, [label, args]] of commands.entries()) {
+    const t0 = performance.now();
+    const r = spawnSync(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+    const ms = performance.now() - t0;
+    if (r.status !== 0) throw new Error(`${label} exited ${r.status}: ${r.stderr}`);
+    times[j].push(ms);
+  }
+}
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const min = (xs) => Math.min(...xs);
+console.log(`startup: wall time of a process, median (min) of ${RUNS} runs`);
+console.log("| command | median | min |\n|---|---|---|");
+for (const [j, [label]] of commands.entries())
+  console.log(
+    `| ${label} | ${(median(times[j]) / 1000).toFixed(3)} s | ${(min(times[j]) / 1000).toFixed(3)} s |`,
+  );
