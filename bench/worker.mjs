@@ -147,11 +147,18 @@ const measure = (command, cluster) =>
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** Wall time (ms) of one run of `node bin args`; rejects unless it exits `want`. */
+/**
+ * Wall and CPU time (ms, user + sys, from GNU time) of one run of `node bin
+ * args`; rejects unless it exits `want`. CPU time barely moves with the
+ * machine's load, wall time does.
+ */
 const timeBin = (bin, args, env, want) =>
   new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const p = spawn(process.execPath, [bin, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+    const p = spawn("/usr/bin/time", ["-f", "TEND-TIME %U %S", process.execPath, bin, ...args], {
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     p.stdout.on("data", (b) => {
       out += b;
@@ -161,8 +168,9 @@ const timeBin = (bin, args, env, want) =>
     });
     p.on("error", reject);
     p.on("close", (code) => {
-      const ms = performance.now() - t0;
-      if (code === want) resolve(ms);
+      const wallMs = performance.now() - t0;
+      const m = /TEND-TIME (\S+) (\S+)/.exec(out);
+      if (code === want && m) resolve({ wallMs, cpuMs: (Number(m[1]) + Number(m[2])) * 1000 });
       else reject(new Error(`${bin} ${args.join(" ")} exited ${code}, not ${want}:\n${out.slice(-3000)}`));
     });
   });
@@ -212,7 +220,13 @@ const sshPlans = async (cluster, helpers) => {
       plans.push(await timeBin(bin, args, env, 0));
       helps.push(await timeBin(bin, ["--help"], env, 0));
     }
-    rows.push({ label, bin, planMs: median(plans), helpMs: median(helps) });
+    const at = (xs, k) => median(xs.map((x) => x[k]));
+    rows.push({
+      label,
+      bin,
+      plan: `${(at(plans, "wallMs") / 1000).toFixed(2)} s (CPU ${(at(plans, "cpuMs") / 1000).toFixed(2)} s)`,
+      help: `${(at(helps, "wallMs") / 1000).toFixed(2)} s (CPU ${(at(helps, "cpuMs") / 1000).toFixed(2)} s)`,
+    });
   }
   return rows;
 };
@@ -292,12 +306,9 @@ const parent = async () => {
   console.log(`|${width.map((w) => "-".repeat(w + 2)).join("|")}|`);
   for (const r of rows) console.log(line(cols.map(([k]) => r[k])));
   if (sshRows.length > 0) {
-    console.log("\nthe tend executable, one worker over SSH (median of 5, process wall time)");
+    console.log("\nthe tend executable, one worker over SSH (median of 5: process wall time, CPU user+sys)");
     console.log("| tend | no-op plan over SSH | tend --help |\n|---|---|---|");
-    for (const r of sshRows)
-      console.log(
-        `| ${r.label} (${r.bin}) | ${(r.planMs / 1000).toFixed(2)} s | ${(r.helpMs / 1000).toFixed(2)} s |`,
-      );
+    for (const r of sshRows) console.log(`| ${r.label} (${r.bin}) | ${r.plan} | ${r.help} |`);
   }
 };
 
