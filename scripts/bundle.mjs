@@ -7,7 +7,8 @@
 //   node scripts/bundle.mjs [FILE]   one self-contained ES module, dist/tend.mjs
 //                                    by default: copy it anywhere with Node.js
 //                                    20+ and run `node FILE`.
-//   node scripts/bundle.mjs --split  packages/cli/dist/bundle/: tend.mjs and a
+//   node scripts/bundle.mjs --split [DIR]
+//                                    packages/cli/dist/bundle/ (or DIR): tend.mjs and a
 //                                    chunk per lazily loaded part (each
 //                                    command, each transport), which
 //                                    packages/cli/bin/tend.js prefers to
@@ -25,6 +26,15 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const split = process.argv[2] === "--split";
 const { version } = JSON.parse(readFileSync(join(root, "packages/cli/package.json"), "utf8"));
 
+// CommonJS code inside (ssh2's emscripten-built poly1305) reads __dirname and
+// __filename, which an ES module does not have: each chunk defines them.
+const banner = [
+  'import { dirname as __tendDirname } from "node:path";',
+  'import { fileURLToPath as __tendFileURLToPath } from "node:url";',
+  "const __filename = __tendFileURLToPath(import.meta.url);",
+  "const __dirname = __tendDirname(__filename);",
+].join("\n");
+
 const input = {
   cwd: root,
   input: join(root, "packages/cli/dist/bin.js"),
@@ -35,16 +45,16 @@ const input = {
 };
 
 if (split) {
-  const dir = join(root, "packages/cli/dist/bundle");
+  const dir = resolve(process.argv[3] ?? join(root, "packages/cli/dist/bundle"));
   // A stale chunk of an earlier build must not linger beside the new ones.
   rmSync(dir, { recursive: true, force: true });
   await build({
     ...input,
-    output: { dir, format: "esm", entryFileNames: "tend.mjs", chunkFileNames: "[name]-[hash].mjs" },
+    output: { dir, format: "esm", banner, entryFileNames: "tend.mjs", chunkFileNames: "[name]-[hash].mjs" },
   });
   process.stdout.write(`bundled tend ${version} into ${dir}\n`);
 } else {
   const out = resolve(process.argv[2] ?? join(root, "dist", "tend.mjs"));
-  await build({ ...input, output: { file: out, format: "esm", codeSplitting: false } });
+  await build({ ...input, output: { file: out, format: "esm", banner, codeSplitting: false } });
   process.stdout.write(`bundled tend ${version} into ${out}\n`);
 }
