@@ -1,6 +1,6 @@
-// Start-up benchmark (issue 9, "Start-up"): wall time of the `tend`
-// executable for `--help` and `--version` against bare `node -e 0`, the
-// median of 21 runs each, interleaved so the machine's load hits every
+// Start-up benchmark (issue 9, "Start-up"): wall and CPU time (GNU time) of
+// the `tend` executable for `--help` and `--version` against bare `node -e 0`,
+// 21 runs each, interleaved so the machine's load hits every
 // command alike. Target: `tend --help` under 0.12 s. The no-op plan of one
 // worker over SSH is timed by bench/worker.mjs (it needs a real test host).
 //
@@ -25,13 +25,18 @@ if (process.env.TEND_BENCH_BIN_BEFORE) {
 }
 
 const times = commands.map(() => []);
+const cpus = commands.map(() => []);
 for (let i = 0; i < RUNS; i++) {
   for (const [j, [label, args]] of commands.entries()) {
     const t0 = performance.now();
-    const r = spawnSync(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+    const r = spawnSync("/usr/bin/time", ["-f", "TEND-TIME %U %S", process.execPath, ...args], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     const ms = performance.now() - t0;
-    if (r.status !== 0) throw new Error(`${label} exited ${r.status}: ${r.stderr}`);
+    const cpu = /TEND-TIME (\S+) (\S+)/.exec(String(r.stderr));
+    if (r.status !== 0 || !cpu) throw new Error(`${label} exited ${r.status}: ${r.stderr}`);
     times[j].push(ms);
+    cpus[j].push((Number(cpu[1]) + Number(cpu[2])) * 1000);
   }
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
