@@ -41,9 +41,8 @@ for (let i = 0; i < RUNS; i++) {
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const min = (xs) => Math.min(...xs);
-console.log(`startup: wall time of a process, median (min) of ${RUNS} runs`);
-console.log("| command | median | min |\n|---|---|---|");
+const s = (ms) => `${(ms / 1000).toFixed(3)} s`;
+console.log(`startup: a process's wall time (median, min) and CPU user+sys (median) over ${RUNS} runs`);
+console.log("| command | wall median | wall min | CPU median |\n|---|---|---|---|");
 for (const [j, [label]] of commands.entries())
-  console.log(
-    `| ${label} | ${(median(times[j]) / 1000).toFixed(3)} s | ${(min(times[j]) / 1000).toFixed(3)} s |`,
-  );
+  console.log(`| ${label} | ${s(median(times[j]))} | ${s(min(times[j]))} | ${s(median(cpus[j]))} |`);
