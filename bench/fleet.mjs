@@ -141,6 +141,13 @@ const startProfile = async () => {
   };
 };
 
+/** The number of line ends in `t`, without making garbage the measured heap would show. */
+const newlines = (t) => {
+  let n = 0;
+  for (let i = t.indexOf("\n"); i >= 0; i = t.indexOf("\n", i + 1)) n++;
+  return n;
+};
+
 const quietIo = {
   stdout: () => {},
   stderr: () => {},
@@ -188,14 +195,17 @@ const child = async (n) => {
       ? ["--concurrency", process.env.TEND_BENCH_CONCURRENCY]
       : [];
     const phase = async (label, args, want) => {
+      // Output is counted, not kept (a terminal or a log keeps it, not tend): only its tail, for errors.
       let out = "";
+      let outLines = 0;
       let errLines = 0;
       const io = {
         stdout: (t) => {
-          out += t;
+          outLines += newlines(t);
+          out = (out + t).slice(-3000);
         },
         stderr: (t) => {
-          errLines += t.split("\n").length - 1;
+          errLines += newlines(t);
         },
         stdoutIsTTY: false,
         stderrIsTTY: false,
@@ -226,7 +236,7 @@ const child = async (n) => {
         peakRss: peak.rss,
         peakHeap: peak.heap,
         roundTripsPerHost: rt / n,
-        outLines: out.split("\n").length - 1,
+        outLines,
         errLines,
       };
     };

@@ -4,9 +4,11 @@
  * failures and one summary line per group; a terminal's progress prints no
  * line per host; --json still has every host.
  */
+import { decodePlan, renderPlan } from "@tend/core";
 import type { SimHost } from "@tend/core/testing";
 import { describe, expect, it } from "vitest";
 import { main } from "./index.js";
+import { renderPlanSummary } from "./internal/summary.js";
 import { inventoryFile, recordingIo, simDeps, simHost } from "./test-support.js";
 
 const WEB = Array.from({ length: 120 }, (_, i) => `web${String(i).padStart(3, "0")}`);
@@ -54,6 +56,23 @@ describe("plan and apply output at 200 hosts", () => {
     await main(["plan", "-i", inv, "--json"], io, deps);
     const plan = JSON.parse(io.out()) as { hosts: { host: string }[] };
     expect(plan.hosts.map((h) => h.host).sort()).toEqual([...WEB, ...DB].sort());
+  });
+
+  it("the details, written host by host, are byte-equal to core's renderPlan of those hosts", async () => {
+    const { inv, deps } = await fleet();
+    const io = recordingIo();
+    await main(["plan", "-i", inv, "--json"], io, deps);
+    const decoded = decodePlan(io.out());
+    if (decoded._tag === "Left") throw new Error("--json output is not a plan");
+    const plan = decoded.right;
+    const shown = plan.hosts.filter((h) => h.status === "error" || h.actions.length > 0);
+    expect(shown.map((h) => h.host)).toEqual(["web007", "web100", "db42"]);
+    const core = renderPlan({ ...plan, hosts: shown }, { color: false });
+    const ours = renderPlanSummary(plan, new Map(), { color: false });
+    const totals = core.trimEnd().split("\n").pop() ?? "";
+    expect(ours).toBe(
+      `${core.slice(0, core.lastIndexOf(totals))}ungrouped (200 hosts): 197 unchanged, 2 with changes, 1 failed; 2 actions (2 update)\n${totals}\n`,
+    );
   });
 
   it("apply reports the changed and failed hosts by name and counts the rest per group", async () => {

@@ -70,18 +70,44 @@ const planGroupLine = (group: string, hosts: readonly HostPlan[]): string => {
   );
 };
 
-/**
- * A plan as text: details of the hosts with changes or that could not be
- * planned, one line per inventory group, then the plan's totals.
- */
-export const renderPlanSummary = (plan: Plan, groups: HostGroups, options: { color: boolean }): string => {
-  const text = renderPlan({ ...plan, hosts: plan.hosts.filter(hasChanges) }, options).trimEnd();
-  // renderPlan's last line is the totals: the group lines go above it. (Sliced, not split:
-  // the details of a thousand fresh hosts are half a million lines.)
-  const cut = text.lastIndexOf("\n") + 1;
-  const lines = [...byGroup(plan.hosts, groups)].map(([g, hosts]) => planGroupLine(g, hosts));
-  return `${text.slice(0, cut)}${lines.join("\n")}\n${text.slice(cut)}\n`;
+/** renderPlan of one host without its closing totals line. */
+const hostDetails = (plan: Plan, h: HostPlan, options: { color: boolean }): string => {
+  const text = renderPlan({ ...plan, hosts: [h] }, options).trimEnd();
+  return text.slice(0, text.lastIndexOf("\n") + 1);
 };
+
+/** The plan's totals line, as core's renderPlan ends a plan. */
+const totalsLine = (plan: Plan, color: boolean): string => {
+  const s = { create: 0, update: 0, delete: 0, restart: 0, reload: 0 };
+  for (const h of plan.hosts)
+    if (h.status === "ready") for (const k of Object.keys(s) as (keyof typeof s)[]) s[k] += h.summary[k];
+  const failed = plan.hosts.filter((h) => h.status === "error").length;
+  const head = color ? "\u001b[1mPlan:\u001b[0m" : "Plan:";
+  return (
+    `${head} ${s.create} to create, ${s.update} to update, ${s.delete} to delete, ${s.restart} to restart, ${s.reload} daemon-reload${s.reload === 1 ? "" : "s"}.` +
+    (failed > 0 ? ` ${plural(failed, "host")} could not be planned.` : "")
+  );
+};
+
+/**
+ * A plan as text, in chunks to write one after the other: details of each
+ * host with changes or that could not be planned, one line per inventory
+ * group, then the plan's totals. Chunks, so that the half a million lines of
+ * a thousand fresh hosts are never one string in memory.
+ */
+export function* planSummaryChunks(
+  plan: Plan,
+  groups: HostGroups,
+  options: { color: boolean },
+): Generator<string> {
+  for (const h of plan.hosts) if (hasChanges(h)) yield hostDetails(plan, h, options);
+  const lines = [...byGroup(plan.hosts, groups)].map(([g, hosts]) => planGroupLine(g, hosts));
+  yield `${lines.join("\n")}\n${totalsLine(plan, options.color)}\n`;
+}
+
+/** planSummaryChunks as one string. */
+export const renderPlanSummary = (plan: Plan, groups: HostGroups, options: { color: boolean }): string =>
+  [...planSummaryChunks(plan, groups, options)].join("");
 
 const isGood = (h: HostApplyReport): boolean =>
   (h.status === "applied" || h.status === "unchanged") && h.converged;

@@ -11,7 +11,7 @@ import { describeConnectionVarError } from "../connect.js";
 import { closeAll, type Reached, reachHosts, selectTargets } from "../hosts.js";
 import { readPlanFile } from "../plan-file.js";
 import { planRun, readSource } from "../planning.js";
-import { type HostGroups, hostGroupsOf, renderApplySummary, renderPlanSummary } from "../summary.js";
+import { type HostGroups, hostGroupsOf, planSummaryChunks, renderApplySummary } from "../summary.js";
 import { type CommandContext, type CommonOptions, EXIT, hostOptionsOf, printErrors } from "./context.js";
 
 /** Options of `tend apply`. */
@@ -89,7 +89,7 @@ const fromInventory = async (ctx: CommandContext, o: ApplyOptions, lockWaitMs: n
     return EXIT.error;
   }
   try {
-    ctx.io.stdout(renderPlanSummary(run.plan, run.groups, { color: ctx.color }));
+    for (const chunk of planSummaryChunks(run.plan, run.groups, { color: ctx.color })) ctx.io.stdout(chunk);
     const anyFailed = run.plan.hosts.some((h) => h.status === "error");
     // Nothing to do on the hosts that could be planned: no question, no apply.
     const anyChanges = run.plan.hosts.some((h) => h.status === "ready" && h.actions.length > 0);

@@ -3,7 +3,7 @@ import { writeFile } from "node:fs/promises";
 import { encodePlan, planIsEmpty } from "@tend/core";
 import { closeAll } from "../hosts.js";
 import { planRun } from "../planning.js";
-import { renderPlanSummary } from "../summary.js";
+import { planSummaryChunks } from "../summary.js";
 import { type CommandContext, type CommonOptions, EXIT, hostOptionsOf, printErrors } from "./context.js";
 import { writePlanHtml } from "./plan-html.js";
 
@@ -26,7 +26,7 @@ export const planCommand = async (ctx: CommandContext, o: PlanOptions): Promise<
   await closeAll(run.reached);
   const { plan } = run;
   if (o.json) ctx.io.stdout(encodePlan(plan));
-  else ctx.io.stdout(renderPlanSummary(plan, run.groups, { color: ctx.color }));
+  else for (const chunk of planSummaryChunks(plan, run.groups, { color: ctx.color })) ctx.io.stdout(chunk);
   if (o.out !== undefined) {
     try {
       await writeFile(o.out, encodePlan(plan), { mode: 0o600 });
