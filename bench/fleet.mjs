@@ -11,6 +11,8 @@
 //
 //   npm run bench fleet             TEND_BENCH_FLEET="10 100 1000" (default)
 //   TEND_BENCH_CONCURRENCY=n        pass --concurrency n (default: the CLI's default)
+//   TEND_BENCH_HEAP_CAP_MB=n        the largest size's apply once more with --max-old-space-size=n
+//                                   (default 256; 0: not)
 //   TEND_BENCH_CPU_PROF=dir         a V8 CPU profile of each child
 //   TEND_BENCH_PHASE=plan|apply     measure only the phases starting so (to profile one); the
 //                                   apply still runs, unmeasured, before a converged plan
@@ -269,12 +271,13 @@ const child = async (n) => {
   }
 };
 
-const measure = (n) =>
+const measure = (n, flags = [], env = {}) =>
   new Promise((resolve, reject) => {
     const p = spawn(
       process.execPath,
-      ["--expose-gc", new URL(import.meta.url).pathname, "--child", String(n)],
+      ["--expose-gc", ...flags, new URL(import.meta.url).pathname, "--child", String(n)],
       {
+        env: { ...process.env, ...env },
         stdio: ["ignore", "pipe", "inherit"],
       },
     );
@@ -298,11 +301,24 @@ const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
 const parent = async () => {
   const sizes = (process.env.TEND_BENCH_FLEET ?? "10 100 1000").split(/\s+/).filter(Boolean).map(Number);
   const rows = [];
-  for (const n of sizes) {
-    const r = await measure(n);
+  // The largest size once more, its apply only, with V8's old space capped: what the run
+  // needs, as opposed to the garbage V8 lets pile up before collecting when memory is plenty.
+  const cap = Number(process.env.TEND_BENCH_HEAP_CAP_MB ?? 256);
+  const largest = Math.max(...sizes);
+  const runs = sizes.map((n) => [n, [], {}, ""]);
+  if (cap > 0)
+    runs.push([
+      largest,
+      [`--max-old-space-size=${cap}`],
+      { TEND_BENCH_PHASE: "apply" },
+      ` (old space ≤ ${cap} MB)`,
+    ]);
+  for (const [n, flags, env, note] of runs) {
+    const r = await measure(n, flags, env);
     for (const row of r.rows)
       rows.push({
         ...row,
+        phase: `${row.phase}${note}`,
         wall: s(row.wallMs),
         cpu: s(row.cpuMs),
         rss: mb(row.peakRss),
