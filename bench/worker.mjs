@@ -155,7 +155,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const timeBin = (bin, args, env, want) =>
   new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const p = spawn("/usr/bin/time", ["-f", "TEND-TIME %U %S", process.execPath, bin, ...args], {
+    const p = spawn("/usr/bin/time", ["-f", "TEND-TIME %U %S", process.execPath, ...profile, bin, ...args], {
       env,
       stdio: ["ignore", "pipe", "pipe"],
     });
