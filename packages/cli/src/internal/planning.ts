@@ -142,6 +142,12 @@ export const planRun = async (
   const { selection, vars, needed, notes } = validated.right;
   const hostErrors = new Map<string, readonly string[]>();
 
+  const groupsOf = (h: string): string[] => groupsOfHost(selection.inventory, h).map((g) => g.name);
+  const urlsOf = (hosts: readonly string[]): string[] =>
+    hosts.flatMap((h) => deps.modules.checksumUrls(vars.get(h), groupsOf(h)));
+  // The checksum files depend on variables only: fetch them while the hosts connect.
+  const texts = fetchTexts(urlsOf(selection.hosts), deps.fetch);
+
   // Connect to the selected hosts, and to the hosts whose facts they need.
   const reached = await reachHosts(selection, needed, deps, progress, concurrency);
   for (const [host, r] of reached)
@@ -158,12 +164,13 @@ export const planRun = async (
 
   // Checksums and controller downloads, each url once for all hosts.
   const planned = selection.hosts.filter((h) => !hostErrors.has(h));
-  const groupsOf = (h: string): string[] => groupsOfHost(selection.inventory, h).map((g) => g.name);
-  const checksumUrls = planned.flatMap((h) => deps.modules.checksumUrls(vars.get(h), groupsOf(h)));
+  // Only the planned hosts' urls count: one needed by an unreachable host alone is not reported.
+  const checksumUrls = new Set(urlsOf(planned));
   const checksums = new Map<string, string>();
-  if (checksumUrls.length > 0) {
+  if (checksumUrls.size > 0) {
     for (const h of planned) progress.state(h, "fetching checksums");
-    for (const [url, r] of await fetchTexts(checksumUrls, deps.fetch)) {
+    for (const [url, r] of await texts) {
+      if (!checksumUrls.has(url)) continue;
       const digest = "text" in r ? checksumFileDigest(r.text, url) : undefined;
       if (digest !== undefined) checksums.set(url, digest);
       else progress.note(`cannot use ${url}: ${"error" in r ? r.error : "no sha256 digest in it"}`);
