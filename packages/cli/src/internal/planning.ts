@@ -142,7 +142,16 @@ export const planRun = async (
   const { selection, vars, needed, notes } = validated.right;
   const hostErrors = new Map<string, readonly string[]>();
 
-  const groupsOf = (h: string): string[] => groupsOfHost(selection.inventory, h).map((g) => g.name);
+  // Each host's groups once: groupsOfHost walks every group's host list, which grows with the fleet.
+  const groupNames = new Map<string, string[]>();
+  const groupsOf = (h: string): string[] => {
+    let g = groupNames.get(h);
+    if (!g) {
+      g = groupsOfHost(selection.inventory, h).map((x) => x.name);
+      groupNames.set(h, g);
+    }
+    return g;
+  };
   const urlsOf = (hosts: readonly string[]): string[] =>
     hosts.flatMap((h) => deps.modules.checksumUrls(vars.get(h), groupsOf(h)));
   // The checksum files depend on variables only: fetch them while the hosts connect.
@@ -178,9 +187,10 @@ export const planRun = async (
   }
   const artifacts = new Map<string, string>();
   const wanted = new Map<string, Artifact>();
-  for (const h of planned)
-    for (const a of deps.modules.controllerArtifacts(vars.get(h), checksums, groupsOf(h)))
-      wanted.set(a.url, a);
+  const artifactsOf = new Map(
+    planned.map((h) => [h, deps.modules.controllerArtifacts(vars.get(h), checksums, groupsOf(h))]),
+  );
+  for (const list of artifactsOf.values()) for (const a of list) wanted.set(a.url, a);
   const artifactErrors = new Map<string, string>();
   const downloadFailures = new Map<string, readonly DownloadFailure[]>();
   if (wanted.size > 0) {
@@ -192,12 +202,10 @@ export const planRun = async (
       else artifactErrors.set(a.url, r.error);
     }
     for (const h of planned) {
-      const missing = deps.modules
-        .controllerArtifacts(vars.get(h), checksums, groupsOf(h))
-        .flatMap((artifact) => {
-          const error = artifactErrors.get(artifact.url);
-          return error === undefined ? [] : [{ artifact, error }];
-        });
+      const missing = (artifactsOf.get(h) ?? []).flatMap((artifact) => {
+        const error = artifactErrors.get(artifact.url);
+        return error === undefined ? [] : [{ artifact, error }];
+      });
       if (missing.length > 0) downloadFailures.set(h, missing);
     }
   }
