@@ -10,6 +10,7 @@ import { copyFile, mkdir, mkdtemp, rm, utimes, writeFile } from "node:fs/promise
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { type CliIo, main } from "@tend/cli";
 import { afterEach, describe, expect, it } from "vitest";
 
 const run = promisify(execFile);
@@ -67,4 +68,31 @@ describe("the tend launcher", () => {
   it("runs dist/bin.js when there is no bundle", async () => {
     expect(await tend(await layout({ bundle: false, stamps: true }))).toBe("dist\n");
   });
+});
+
+/** main() in this process, from the sources, with its stdout collected. */
+const inProcess = async (argv: readonly string[]): Promise<string> => {
+  let out = "";
+  const io: CliIo = {
+    stdout: (t) => {
+      out += t;
+    },
+    stderr: () => {},
+    stdoutIsTTY: false,
+    stderrIsTTY: false,
+    stdinIsTTY: false,
+    env: {},
+    cwd: process.cwd(),
+    prompt: async () => undefined,
+  };
+  await main(argv, io);
+  return out;
+};
+
+describe("the real bin (bundle or dist, whichever the launcher picks)", () => {
+  for (const argv of [["--help"], ["--version"], ["plan", "--help"], ["apply", "--help"]])
+    it(`prints for ${argv.join(" ")} exactly what main() prints`, async () => {
+      const bin = await run(process.execPath, [launcher, ...argv], { env: { PATH: process.env.PATH ?? "" } });
+      expect(bin.stdout).toBe(await inProcess(argv));
+    });
 });
