@@ -16,11 +16,10 @@ const finish = (code: number): void => {
 };
 
 const io = processIo();
-run(process.argv.slice(2), io, async () => (await import("./internal/engine-bridge.js")).defaultDeps(io.env)).then(
-  finish,
-  (e: unknown) => {
-    // run() never rejects; this guards the guard, still without a stack trace.
-    process.stderr.write(`internal error: ${e instanceof Error ? e.message : String(e)}\n`);
-    finish(1);
-  },
-);
+run(process.argv.slice(2), io, async () =>
+  (await import("./internal/engine-bridge.js")).defaultDeps(io.env),
+).then(finish, (e: unknown) => {
+  // run() never rejects; this guards the guard, still without a stack trace.
+  process.stderr.write(`internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+  finish(1);
+});
