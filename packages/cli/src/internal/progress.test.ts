@@ -55,4 +55,22 @@ describe("progress on a terminal: one redrawn status line, a line of its own onl
     expect(err).toContain("3 hosts: 1 done, 1 failed");
     expect(err.endsWith("\r\u001b[K")).toBe(true);
   });
+
+  it("an error printed by a command starts on a line of its own, not after the status line", async () => {
+    const { main } = await import("../index.js");
+    const { inventoryFile, simDeps, simHost, tempDir } = await import("../test-support.js");
+    const inv = inventoryFile("hosts.ini", "[a]\nw1\nw2\n");
+    const planFile = `${tempDir("plan-")}/plan.json`;
+    const both = { w1: simHost("w1"), w2: simHost("w2") };
+    expect(await main(["plan", "-i", inv, "--out", planFile], recordingIo(), simDeps(both))).toBe(0);
+    // Applying the saved plan, w2 cannot be reached: its error is printed right after connecting,
+    // while a terminal shows the status line.
+    const io = recordingIo({ tty: true });
+    await main(["apply", planFile, "-i", inv, "--yes"], io, simDeps({ w1: both.w1 }));
+    const err = io.err();
+    const at = err.indexOf("error: w2: cannot connect");
+    expect(at).toBeGreaterThan(0);
+    const before = err.slice(0, at);
+    expect(before.endsWith("\r\u001b[K") || before.endsWith("\n")).toBe(true);
+  });
 });

@@ -33,12 +33,17 @@ export const contextOf = (io: CliIo, deps: Deps, o: CommonOptions): CommandConte
     return `--concurrency: expected a positive integer, got "${o.concurrency}"`;
   const progress = new Progress(io, useColor(io, io.stderrIsTTY, o.color));
   return {
-    // Output on stdout first clears the progress line a terminal shows on stderr.
+    // Any other output first clears the progress line a terminal shows on stderr
+    // (progress itself writes to the unwrapped io).
     io: {
       ...io,
       stdout: (text) => {
         progress.clear();
         io.stdout(text);
+      },
+      stderr: (text) => {
+        progress.clear();
+        io.stderr(text);
       },
     },
     deps,
