@@ -34,6 +34,8 @@ export interface PlannedRun {
   readonly resources: ReadonlyMap<string, readonly Resource[]>;
   /** The inventory groups listing each planned host, for the per-group summary lines. */
   readonly groups: HostGroups;
+  /** The run's source reader (each controller file read once), for apply and its re-plan. */
+  readonly readSource: typeof readSource;
 }
 
 /**
@@ -258,5 +260,5 @@ export const planRun = async (
   await closeAll(onlyFacts);
   const kept = new Map([...reached].filter(([h]) => selection.hosts.includes(h)));
   const groups = hostGroupsOf(selection.inventory, selection.hosts);
-  return { plan: combinePlans(hostPlans), reached: kept, resources, groups };
+  return { plan: combinePlans(hostPlans), reached: kept, resources, groups, readSource: read };
 };

@@ -57,11 +57,12 @@ const carryOut = async (
   resources: ReadonlyMap<string, readonly Resource[]> | undefined,
   lockWaitMs: number,
   groups: HostGroups,
+  read: typeof readSource = readSource,
 ): Promise<number> => {
   const targets = new Map<string, Target>();
   for (const [host, r] of reached) if (r.ok) targets.set(host, r.target);
   const report: ApplyReport = await apply(plan, targets, {
-    readSource,
+    readSource: read,
     onEvent: onEvent(ctx),
     concurrency: ctx.concurrency,
     // The stale check and the host lock ride on the op batch's exec: always on, they cost no round trip.
@@ -101,7 +102,15 @@ const fromInventory = async (ctx: CommandContext, o: ApplyOptions, lockWaitMs: n
         return EXIT.error;
       }
     }
-    const code = await carryOut(ctx, run.plan, run.reached, run.resources, lockWaitMs, run.groups);
+    const code = await carryOut(
+      ctx,
+      run.plan,
+      run.reached,
+      run.resources,
+      lockWaitMs,
+      run.groups,
+      run.readSource,
+    );
     return anyFailed ? EXIT.error : code;
   } finally {
     await closeAll(run.reached);
