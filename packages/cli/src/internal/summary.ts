@@ -63,7 +63,9 @@ const planGroupLine = (group: string, hosts: readonly HostPlan[]): string => {
   const s = { create: 0, update: 0, delete: 0, restart: 0, reload: 0 };
   for (const h of changed) for (const k of Object.keys(s) as (keyof typeof s)[]) s[k] += h.summary[k];
   const actions = changed.reduce((n, h) => n + h.actions.length, 0);
-  const kinds = (Object.keys(s) as (keyof typeof s)[]).filter((k) => s[k] > 0).map((k) => `${s[k]} ${k}`);
+  const kinds = (Object.keys(s) as (keyof typeof s)[])
+    .filter((k) => s[k] > 0)
+    .map((k) => `${s[k]} ${k === "reload" ? "daemon-reload" : k}`);
   return (
     `${head}: ${ready.length - changed.length} unchanged, ${changed.length} with changes, ${failed} failed` +
     (actions > 0 ? `; ${plural(actions, "action")} (${kinds.join(", ")})` : "")
