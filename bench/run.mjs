@@ -3,7 +3,9 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 
 const only = process.argv[2];
-const benches = ["core", "transports", "worker", "current", "validate"].filter((b) => !only || b === only);
+const benches = ["core", "transports", "worker", "current", "validate", "fleet", "startup"].filter(
+  (b) => !only || b === only,
+);
 for (const b of benches) {
   const file = new URL(`./${b}.mjs`, import.meta.url);
   if (!existsSync(file)) continue;

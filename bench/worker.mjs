@@ -14,9 +14,17 @@
 //
 //   npm run bench worker            TEND_BENCH_WORKERS="1 10" (default)
 //   TEND_BENCH_CPU_PROF=dir         a V8 CPU profile of each measured child
+//
+// With one worker it also times the installed `tend` executable itself (the
+// bin, as a user runs it: node start-up and module loading included) for a
+// no-op plan of worker1 over SSH (ssh2 to `sshd -i` through a ProxyCommand
+// of `docker exec`, as root with a fresh key); median of 5.
+//   TEND_BENCH_BIN=path             the tend bin to time (default: this tree's)
+//   TEND_BENCH_BIN_BEFORE=path      also time this one, e.g. a build of an older commit
 import { spawn } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { cpSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { register } from "node:module";
+import { dirname, join } from "node:path";
 
 const child = async ([command, inventory]) => {
   const { main } = await import("@tend/cli");
@@ -139,9 +147,95 @@ const measure = (command, cluster) =>
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+/**
+ * Wall and CPU time (ms, user + sys, from GNU time) of one run of `node bin
+ * args`; rejects unless it exits `want`. CPU time barely moves with the
+ * machine's load, wall time does.
+ */
+const timeBin = (bin, args, env, want) =>
+  new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const p = spawn("/usr/bin/time", ["-f", "TEND-TIME %U %S", process.execPath, ...profile, bin, ...args], {
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    p.stdout.on("data", (b) => {
+      out += b;
+    });
+    p.stderr.on("data", (b) => {
+      out += b;
+    });
+    p.on("error", reject);
+    p.on("close", (code) => {
+      const wallMs = performance.now() - t0;
+      const m = /TEND-TIME (\S+) (\S+)/.exec(out);
+      if (code === want && m) resolve({ wallMs, cpuMs: (Number(m[1]) + Number(m[2])) * 1000 });
+      else reject(new Error(`${bin} ${args.join(" ")} exited ${code}, not ${want}:\n${out.slice(-3000)}`));
+    });
+  });
+
+/**
+ * A copy of the cluster's inventory where worker1 is reached over SSH: ssh2
+ * speaks to `sshd -i` run by `docker exec` as the ProxyCommand, as root with
+ * a fresh key. Returns the copy's hosts.yml.
+ */
+const sshInventory = async (cluster, helpers) => {
+  const worker = cluster.hosts.get("worker1");
+  const key = await helpers.makeKeyPair();
+  await helpers.installAuthorizedKey(worker, key.publicKey);
+  const dir = join(cluster.work, "inventory-ssh");
+  cpSync(dirname(cluster.inventory), dir, { recursive: true });
+  const proxy = helpers.sshdCommand(worker).join(" ");
+  const vars = {
+    ansible_connection: "ssh",
+    ansible_host: "worker1.invalid",
+    ansible_user: "root",
+    ansible_ssh_private_key_file: key.privateKeyPath,
+    ansible_ssh_common_args: `-o ProxyCommand="${proxy}" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null`,
+  };
+  writeFileSync(join(dir, "host_vars", "worker1.yml"), `${JSON.stringify(vars, null, 2)}\n`);
+  return join(dir, "hosts.yml");
+};
+
+/** Median wall time of 5 no-op plans of worker1 over SSH by each bin, after one warm-up run. */
+const sshPlans = async (cluster, helpers) => {
+  const inventory = await sshInventory(cluster, helpers);
+  const bins = [
+    [
+      "this tree",
+      process.env.TEND_BENCH_BIN ?? new URL("../packages/cli/bin/tend.js", import.meta.url).pathname,
+    ],
+    ...(process.env.TEND_BENCH_BIN_BEFORE ? [["before", process.env.TEND_BENCH_BIN_BEFORE]] : []),
+  ];
+  const env = { ...process.env, XDG_CACHE_HOME: `${cluster.work}/cache`, NO_COLOR: "1" };
+  const args = ["plan", "-i", inventory, "--limit", "worker1", "--detailed-exitcode"];
+  const rows = [];
+  for (const [label, bin] of bins) {
+    await timeBin(bin, args, env, 0);
+    const plans = [];
+    const helps = [];
+    // Interleaved, so load on the machine hits both alike.
+    for (let i = 0; i < 5; i++) {
+      plans.push(await timeBin(bin, args, env, 0));
+      helps.push(await timeBin(bin, ["--help"], env, 0));
+    }
+    const at = (xs, k) => median(xs.map((x) => x[k]));
+    rows.push({
+      label,
+      bin,
+      plan: `${(at(plans, "wallMs") / 1000).toFixed(2)} s (CPU ${(at(plans, "cpuMs") / 1000).toFixed(2)} s)`,
+      help: `${(at(helps, "wallMs") / 1000).toFixed(2)} s (CPU ${(at(helps, "cpuMs") / 1000).toFixed(2)} s)`,
+    });
+  }
+  return rows;
+};
+
 const parent = async () => {
   register(new URL("./ts-loader.mjs", import.meta.url));
   const { startCluster } = await import("../test/e2e/cluster.ts");
+  const helpers = await import("../test/hosts/ssh.ts");
+  const sshRows = [];
   const sizes = (process.env.TEND_BENCH_WORKERS ?? "1 10").split(/\s+/).filter(Boolean).map(Number);
   const rows = [];
   for (const n of sizes) {
@@ -186,6 +280,7 @@ const parent = async () => {
           rtEtcdFacts: String(r.roundTrips.etcd1 ?? 0),
           peakRss: `${(r.maxRssKb / 1024).toFixed(0)} MB`,
         });
+      if (n === 1) sshRows.push(...(await sshPlans(cluster, helpers)));
       console.error(`bench: ${n} worker(s) done (hosts booted in ${(bootMs / 1000).toFixed(1)} s)`);
     } finally {
       await cluster.stop();
@@ -210,6 +305,11 @@ const parent = async () => {
   console.log(line(cols.map(([, h]) => h)));
   console.log(`|${width.map((w) => "-".repeat(w + 2)).join("|")}|`);
   for (const r of rows) console.log(line(cols.map(([k]) => r[k])));
+  if (sshRows.length > 0) {
+    console.log("\nthe tend executable, one worker over SSH (median of 5: process wall time, CPU user+sys)");
+    console.log("| tend | no-op plan over SSH | tend --help |\n|---|---|---|");
+    for (const r of sshRows) console.log(`| ${r.label} (${r.bin}) | ${r.plan} | ${r.help} |`);
+  }
 };
 
 if (process.argv[2] === "--child") await child(process.argv.slice(3));

@@ -1,26 +1,60 @@
 #!/usr/bin/env node
 // Bundles the built CLI (packages/cli/dist, so run `tsc -b` first) and every
-// dependency into one self-contained ES module, `dist/tend.mjs` (or the path
-// given): copy it anywhere with Node.js 20+ and run `node tend.mjs`. Native
-// addons stay out: ssh2 loads its optional ones in try/catch and falls back
-// to pure JavaScript. The version is baked in, as there is no package.json
-// beside the bundle.
-import { readFileSync } from "node:fs";
+// dependency. Native addons stay out: ssh2 loads its optional ones in
+// try/catch and falls back to pure JavaScript. The version is baked in, as
+// there is no package.json beside a bundle.
+//
+//   node scripts/bundle.mjs [FILE]   one self-contained ES module, dist/tend.mjs
+//                                    by default: copy it anywhere with Node.js
+//                                    20+ and run `node FILE`.
+//   node scripts/bundle.mjs --split [DIR]
+//                                    packages/cli/dist/bundle/ (or DIR): tend.mjs and a
+//                                    chunk per lazily loaded part (each
+//                                    command, each transport), which
+//                                    packages/cli/bin/tend.js prefers to
+//                                    dist/bin.js. Loading one file per part
+//                                    instead of ~400 modules saves about 0.2 s
+//                                    of start-up, and `--help` still loads
+//                                    only the entry chunk. `npm run build`
+//                                    makes it.
+import { readFileSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "rolldown";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const out = resolve(process.argv[2] ?? join(root, "dist", "tend.mjs"));
+const split = process.argv[2] === "--split";
 const { version } = JSON.parse(readFileSync(join(root, "packages/cli/package.json"), "utf8"));
 
-await build({
+// CommonJS code inside (ssh2's emscripten-built poly1305) reads __dirname and
+// __filename, which an ES module does not have: each chunk defines them.
+const banner = [
+  'import { dirname as __tendDirname } from "node:path";',
+  'import { fileURLToPath as __tendFileURLToPath } from "node:url";',
+  "const __filename = __tendFileURLToPath(import.meta.url);",
+  "const __dirname = __tendDirname(__filename);",
+].join("\n");
+
+const input = {
   cwd: root,
   input: join(root, "packages/cli/dist/bin.js"),
   platform: "node",
   logLevel: "warn",
   external: [/\.node$/, "cpu-features"],
   transform: { define: { __TEND_VERSION__: JSON.stringify(version) } },
-  output: { file: out, format: "esm", codeSplitting: false },
-});
-process.stdout.write(`bundled tend ${version} into ${out}\n`);
+};
+
+if (split) {
+  const dir = resolve(process.argv[3] ?? join(root, "packages/cli/dist/bundle"));
+  // A stale chunk of an earlier build must not linger beside the new ones.
+  rmSync(dir, { recursive: true, force: true });
+  await build({
+    ...input,
+    output: { dir, format: "esm", banner, entryFileNames: "tend.mjs", chunkFileNames: "[name]-[hash].mjs" },
+  });
+  process.stdout.write(`bundled tend ${version} into ${dir}\n`);
+} else {
+  const out = resolve(process.argv[2] ?? join(root, "dist", "tend.mjs"));
+  await build({ ...input, output: { file: out, format: "esm", banner, codeSplitting: false } });
+  process.stdout.write(`bundled tend ${version} into ${out}\n`);
+}

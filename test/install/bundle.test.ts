@@ -5,7 +5,7 @@
  * build (`npm test` runs `tsc -b` first).
  */
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -26,13 +26,24 @@ const node = async (cwd: string, args: readonly string[]) => {
 
 let dir: string;
 let bundle: string;
+let split: string;
 beforeAll(async () => {
   // tmpdir() has no node_modules above it, so nothing can be resolved from outside the file.
   dir = await mkdtemp(join(tmpdir(), "tend-bundle-test-"));
   bundle = join(dir, "tend.mjs");
   const r = await node(root, [join(root, "scripts", "bundle.mjs"), bundle]);
   expect(r.code, r.stderr).toBe(0);
+  const s = await node(root, [join(root, "scripts", "bundle.mjs"), "--split", join(dir, "split")]);
+  expect(s.code, s.stderr).toBe(0);
+  split = join(dir, "split", "tend.mjs");
 });
+
+/** An inventory of one SSH host on a closed local port: planning it loads ssh2 and connects. */
+const closedPortInventory = async (): Promise<string> => {
+  const inv = join(dir, "closed-port.yml");
+  await writeFile(inv, "all:\n  hosts:\n    h1:\n      ansible_host: 127.0.0.1\n      ansible_port: 1\n");
+  return inv;
+};
 afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
@@ -55,5 +66,28 @@ describe("the one-file bundle", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(missing);
     expect(r.stderr).not.toContain("internal error");
+  });
+
+  it("loads ssh2 from itself: an SSH host on a closed port is refused, not a crash", async () => {
+    const r = await node(dir, [bundle, "plan", "-i", await closedPortInventory()]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("h1: cannot connect: connect ECONNREFUSED 127.0.0.1:1");
+    expect(r.stderr).not.toContain("Error");
+  });
+});
+
+describe("the split bundle (npm run build, what the bin prefers)", () => {
+  it("prints the version and the same help as the one-file bundle", async () => {
+    expect((await node(dir, [split, "--version"])).stdout).toBe(
+      (await node(dir, [bundle, "--version"])).stdout,
+    );
+    expect((await node(dir, [split, "--help"])).stdout).toBe((await node(dir, [bundle, "--help"])).stdout);
+  });
+
+  it("loads ssh2 from its chunks: an SSH host on a closed port is refused, not a crash", async () => {
+    const r = await node(dir, [split, "plan", "-i", await closedPortInventory()]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("h1: cannot connect: connect ECONNREFUSED 127.0.0.1:1");
+    expect(r.stderr).not.toContain("Error");
   });
 });

@@ -1,6 +1,12 @@
 #!/usr/bin/env node
-/** The `tend` executable: runs main() on the process's arguments and streams. */
-import { main } from "./index.js";
+/**
+ * The `tend` executable: runs the CLI on the process's arguments and streams.
+ * It does what main() of index.ts does without importing index.ts, whose
+ * re-exports (inventory parsing with yaml, connection settings) would load on
+ * every start, `tend --help` included.
+ */
+import { processIo } from "./internal/io.js";
+import { run } from "./internal/main.js";
 
 const finish = (code: number): void => {
   process.exitCode = code;
@@ -9,8 +15,11 @@ const finish = (code: number): void => {
   setTimeout(() => process.exit(code), 2_000).unref();
 };
 
-main(process.argv.slice(2)).then(finish, (e: unknown) => {
-  // main() never rejects; this guards the guard, still without a stack trace.
+const io = processIo();
+run(process.argv.slice(2), io, async () =>
+  (await import("./internal/engine-bridge.js")).defaultDeps(io.env),
+).then(finish, (e: unknown) => {
+  // run() never rejects; this guards the guard, still without a stack trace.
   process.stderr.write(`internal error: ${e instanceof Error ? e.message : String(e)}\n`);
   finish(1);
 });

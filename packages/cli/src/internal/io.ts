@@ -2,7 +2,7 @@
  * The CLI's view of the outside world, injected so `main()` can be tested:
  * output streams, whether they are terminals, the environment, and a prompt.
  */
-import { createInterface } from "node:readline";
+import { isatty } from "node:tty";
 
 /** Streams, terminal flags, environment and prompt of one CLI run. */
 export interface CliIo {
@@ -23,11 +23,15 @@ export const processIo = (): CliIo => ({
   stderr: (text) => void process.stderr.write(text),
   stdoutIsTTY: process.stdout.isTTY === true,
   stderrIsTTY: process.stderr.isTTY === true,
-  stdinIsTTY: process.stdin.isTTY === true,
+  // isatty(0), not process.stdin.isTTY: touching process.stdin opens a stream, which
+  // `tend --help` would pay for at every start.
+  stdinIsTTY: isatty(0),
   env: process.env,
   cwd: process.cwd(),
-  prompt: (question) =>
-    new Promise((resolve) => {
+  prompt: async (question) => {
+    // readline is loaded only when a question is asked.
+    const { createInterface } = await import("node:readline");
+    return new Promise((resolve) => {
       const rl = createInterface({ input: process.stdin, output: process.stderr });
       let answered = false;
       rl.question(question, (answer) => {
@@ -38,7 +42,8 @@ export const processIo = (): CliIo => ({
       rl.on("close", () => {
         if (!answered) resolve(undefined);
       });
-    }),
+    });
+  },
 });
 
 /** Colour on a terminal only, and never when NO_COLOR is set (https://no-color.org) or --no-color given. */

@@ -33,6 +33,7 @@ import { groupsOfHost } from "./inventory/index.js";
 import { problemSummary, renderProblems } from "./problems.js";
 import type { Progress } from "./progress.js";
 import { rolloutVarsOf } from "./rollout-vars.js";
+import { type HostGroups, hostGroupsOf } from "./summary.js";
 import { validateRun } from "./validation.js";
 
 /** A plan with what apply needs to carry it out in this process (a core `PlannedRun` and more). */
@@ -47,6 +48,10 @@ export interface PlannedRun extends CorePlannedRun {
   /** Inventory groups of each selected host, and tend_rollout_order when set: the rollout order. */
   readonly groups: ReadonlyMap<string, readonly string[]>;
   readonly rolloutOrder?: readonly string[];
+  /** The inventory groups listing each planned host directly, for the per-group summary lines. */
+  readonly hostGroups: HostGroups;
+  /** The run's source reader (each controller file read once), for apply and its re-plan. */
+  readonly readSource: typeof readSource;
 }
 
 /**
@@ -76,6 +81,25 @@ const readShared = async (path: string): Promise<Uint8Array> => {
     read.catch(() => reads.delete(key));
   }
   return read;
+};
+
+/**
+ * readSource with one read per path for the whole run: a fleet's hosts share
+ * the controller's artifacts and certificates, and a run reads each file (and
+ * its cache sidecar) once instead of once per host.
+ */
+const readSourceOnce = (): typeof readSource => {
+  const seen = new Map<string, Promise<Uint8Array | SourceContent>>();
+  return (path) => {
+    let r = seen.get(path);
+    if (!r) {
+      r = readSource(path);
+      seen.set(path, r);
+      // A failed read is not remembered: the next host tries again and gets its own error.
+      r.catch(() => seen.delete(path));
+    }
+    return r;
+  };
 };
 
 const failed = (host: string, errors: readonly string[]): HostPlanned => ({
@@ -134,6 +158,21 @@ export const planRun = async (
   const { selection, vars, needed, notes } = validated.right;
   const hostErrors = new Map<string, readonly string[]>();
 
+  // Each host's groups once: groupsOfHost walks every group's host list, which grows with the fleet.
+  const groupNames = new Map<string, string[]>();
+  const groupsOf = (h: string): string[] => {
+    let g = groupNames.get(h);
+    if (!g) {
+      g = groupsOfHost(selection.inventory, h).map((x) => x.name);
+      groupNames.set(h, g);
+    }
+    return g;
+  };
+  const urlsOf = (hosts: readonly string[]): string[] =>
+    hosts.flatMap((h) => deps.modules.checksumUrls(vars.get(h), groupsOf(h)));
+  // The checksum files depend on variables only: fetch them while the hosts connect.
+  const texts = fetchTexts(urlsOf(selection.hosts), deps.fetch);
+
   // Connect to the selected hosts, and to the hosts whose facts they need.
   const reached = await reachHosts(selection, needed, deps, progress, concurrency);
   for (const [host, r] of reached)
@@ -150,12 +189,13 @@ export const planRun = async (
 
   // Checksums and controller downloads, each url once for all hosts.
   const planned = selection.hosts.filter((h) => !hostErrors.has(h));
-  const groupsOf = (h: string): string[] => groupsOfHost(selection.inventory, h).map((g) => g.name);
-  const checksumUrls = planned.flatMap((h) => deps.modules.checksumUrls(vars.get(h), groupsOf(h)));
+  // Only the planned hosts' urls count: one needed by an unreachable host alone is not reported.
+  const checksumUrls = new Set(urlsOf(planned));
   const checksums = new Map<string, string>();
-  if (checksumUrls.length > 0) {
+  if (checksumUrls.size > 0) {
     for (const h of planned) progress.state(h, "fetching checksums");
-    for (const [url, r] of await fetchTexts(checksumUrls, deps.fetch)) {
+    for (const [url, r] of await texts) {
+      if (!checksumUrls.has(url)) continue;
       const digest = "text" in r ? checksumFileDigest(r.text, url) : undefined;
       if (digest !== undefined) checksums.set(url, digest);
       else progress.note(`cannot use ${url}: ${"error" in r ? r.error : "no sha256 digest in it"}`);
@@ -163,9 +203,10 @@ export const planRun = async (
   }
   const artifacts = new Map<string, string>();
   const wanted = new Map<string, Artifact>();
-  for (const h of planned)
-    for (const a of deps.modules.controllerArtifacts(vars.get(h), checksums, groupsOf(h)))
-      wanted.set(a.url, a);
+  const artifactsOf = new Map(
+    planned.map((h) => [h, deps.modules.controllerArtifacts(vars.get(h), checksums, groupsOf(h))]),
+  );
+  for (const list of artifactsOf.values()) for (const a of list) wanted.set(a.url, a);
   const artifactErrors = new Map<string, string>();
   const downloadFailures = new Map<string, readonly DownloadFailure[]>();
   if (wanted.size > 0) {
@@ -177,12 +218,10 @@ export const planRun = async (
       else artifactErrors.set(a.url, r.error);
     }
     for (const h of planned) {
-      const missing = deps.modules
-        .controllerArtifacts(vars.get(h), checksums, groupsOf(h))
-        .flatMap((artifact) => {
-          const error = artifactErrors.get(artifact.url);
-          return error === undefined ? [] : [{ artifact, error }];
-        });
+      const missing = (artifactsOf.get(h) ?? []).flatMap((artifact) => {
+        const error = artifactErrors.get(artifact.url);
+        return error === undefined ? [] : [{ artifact, error }];
+      });
       if (missing.length > 0) downloadFailures.set(h, missing);
     }
   }
@@ -202,6 +241,7 @@ export const planRun = async (
   };
 
   const resources = new Map<string, readonly Resource[]>();
+  const read = readSourceOnce();
   const hostPlans = await mapBounded(selection.hosts, concurrency, async (host): Promise<HostPlanned> => {
     const early = hostErrors.get(host);
     if (early) {
@@ -223,7 +263,7 @@ export const planRun = async (
     }
     resources.set(host, declared.right);
     progress.state(host, "planning");
-    const planned = await planHost(declared.right, r.target as Target, { facts: r.facts, readSource });
+    const planned = await planHost(declared.right, r.target as Target, { facts: r.facts, readSource: read });
     const hp = planned.plan;
     if (hp.status === "error") progress.done(host, false, failedLine(host, hp.errors, "cannot plan"));
     else progress.done(host, true, hp.actions.length === 0 ? "no changes" : `${hp.actions.length} to do`);
@@ -248,6 +288,8 @@ export const planRun = async (
     resources,
     gates,
     groups,
+    hostGroups: hostGroupsOf(selection.inventory, selection.hosts),
+    readSource: read,
     ...(rolloutOrder ? { rolloutOrder } : {}),
   };
 };

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { recordingIo } from "../test-support.js";
 import { Progress } from "./progress.js";
 
-describe("progress on stderr: one line per host state change", () => {
+describe("progress on stderr off a terminal: one line per host state change", () => {
   it("repeats of a state print nothing; each change prints one line", () => {
     const io = recordingIo();
     const p = new Progress(io, false);
@@ -23,8 +23,54 @@ describe("progress on stderr: one line per host state change", () => {
     const tty = recordingIo({ tty: true });
     const p = new Progress(tty, false);
     p.bar("kubelet", 50 * 1048576, 100 * 1048576);
-    p.state("w1", "planning");
+    p.note("a note");
     expect(tty.err()).toContain("[############------------] 50.0 MiB/100.0 MiB kubelet");
-    expect(tty.err().endsWith("\r\u001b[Kw1: planning…\n")).toBe(true);
+    expect(tty.err().endsWith("\r\u001b[Ka note\n")).toBe(true);
+  });
+});
+
+describe("progress on a terminal: one redrawn status line, a line of its own only for a failure", () => {
+  const run = (hosts: number, failing: ReadonlySet<number>) => {
+    const io = recordingIo({ tty: true });
+    const p = new Progress(io, false);
+    for (let i = 0; i < hosts; i++) p.state(`h${i}`, "connecting");
+    for (let i = 0; i < hosts; i++) p.state(`h${i}`, "planning");
+    for (let i = 0; i < hosts; i++)
+      p.done(`h${i}`, !failing.has(i), failing.has(i) ? `failed: disk full on h${i}` : "no changes");
+    p.clear();
+    return io.err();
+  };
+
+  it("a thousand hosts print no line but the failures, each with its reason", () => {
+    const err = run(1000, new Set([7, 500]));
+    const lines = err.split("\n").filter((l) => l !== "");
+    expect(err.split("\n")).toHaveLength(3);
+    expect(lines[0]).toContain("h7: failed: disk full on h7");
+    expect(lines[1]).toContain("h500: failed: disk full on h500");
+  });
+
+  it("the status line counts every host, and is gone once cleared", () => {
+    const err = run(3, new Set([1]));
+    // The first status line is drawn at once; the failure redraws it with the counts.
+    expect(err).toContain("3 hosts: 1 done, 1 failed");
+    expect(err.endsWith("\r\u001b[K")).toBe(true);
+  });
+
+  it("an error printed by a command starts on a line of its own, not after the status line", async () => {
+    const { main } = await import("../index.js");
+    const { inventoryFile, simDeps, simHost, tempDir } = await import("../test-support.js");
+    const inv = inventoryFile("hosts.ini", "[a]\nw1\nw2\n");
+    const planFile = `${tempDir("plan-")}/plan.json`;
+    const both = { w1: simHost("w1"), w2: simHost("w2") };
+    expect(await main(["plan", "-i", inv, "--out", planFile], recordingIo(), simDeps(both))).toBe(0);
+    // Applying the saved plan, w2 cannot be reached: its error is printed right after connecting,
+    // while a terminal shows the status line.
+    const io = recordingIo({ tty: true });
+    await main(["apply", planFile, "-i", inv, "--yes"], io, simDeps({ w1: both.w1 }));
+    const err = io.err();
+    const at = err.indexOf("error: w2: cannot connect");
+    expect(at).toBeGreaterThan(0);
+    const before = err.slice(0, at);
+    expect(before.endsWith("\r\u001b[K") || before.endsWith("\n")).toBe(true);
   });
 });

@@ -1,7 +1,10 @@
 /**
- * Per-host progress on stderr: one line each time a host changes state, so
- * a log of a run over many hosts stays readable, and a download bar that
- * redraws in place on a terminal only.
+ * Host progress on stderr. Off a terminal (a log): one line each time a host
+ * changes state, so a log of a run over many hosts says what happened when.
+ * On a terminal: one status line redrawn in place with the counts of hosts per
+ * state, so a thousand hosts never print a thousand lines; only failures and
+ * notes stay on screen, each on its own line. The download bar shares the
+ * redrawn line.
  */
 import pc from "picocolors";
 import type { CliIo } from "./io.js";
@@ -17,10 +20,29 @@ export type HostState =
   | "applying"
   | "verifying";
 
-/** Writes host state lines and a download bar. */
+const STATES: readonly HostState[] = [
+  "connecting",
+  "gathering facts",
+  "fetching checksums",
+  "downloading",
+  "planning",
+  "checking",
+  "applying",
+  "verifying",
+];
+
+/** The status line is redrawn at most this often: a terminal need not see every one of 6,000 events. */
+const REDRAW_MS = 80;
+
+const CLEAR = "\r\u001b[K";
+
+/** Writes host state lines (or the status line on a terminal) and a download bar. */
 export class Progress {
+  /** Each host's last state, or "done" / "failed" once it finished a phase. */
   private readonly last = new Map<string, string>();
-  private barShown = false;
+  /** Whether the redrawn line (status or bar) is on screen now. */
+  private liveShown = false;
+  private lastDraw = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly io: CliIo,
@@ -31,26 +53,54 @@ export class Progress {
     return this.color ? fn(s) : s;
   }
 
+  /** A line that stays: the redrawn line is cleared first so the two never interleave. */
   private write(line: string): void {
-    if (this.barShown) {
-      // Clear the bar line before a state line so the two never interleave.
-      this.io.stderr("\r\u001b[K");
-      this.barShown = false;
-    }
+    this.clear();
     this.io.stderr(`${line}\n`);
+  }
+
+  /** Removes the redrawn line (status or bar), e.g. before output on stdout. */
+  clear(): void {
+    if (this.liveShown) this.io.stderr(CLEAR);
+    this.liveShown = false;
+  }
+
+  /** The counts of hosts per state, e.g. "1000 hosts: 612 done, 3 failed, planning 40". */
+  private statusLine(): string {
+    const counts = new Map<string, number>();
+    for (const s of this.last.values()) counts.set(s, (counts.get(s) ?? 0) + 1);
+    const parts = [
+      `${this.last.size} host${this.last.size === 1 ? "" : "s"}: ${counts.get("done") ?? 0} done`,
+    ];
+    const failed = counts.get("failed") ?? 0;
+    if (failed > 0) parts.push(this.paint(pc.red, `${failed} failed`));
+    for (const s of STATES) if (counts.get(s)) parts.push(`${s} ${counts.get(s)}`);
+    return parts.join(", ");
+  }
+
+  /** Redraws the status line on a terminal, at most every REDRAW_MS unless `force`. */
+  private redraw(force = false): void {
+    const now = Date.now();
+    if (!force && now - this.lastDraw < REDRAW_MS) return;
+    this.lastDraw = now;
+    this.io.stderr(`${CLEAR}${this.statusLine()}`);
+    this.liveShown = true;
   }
 
   /** A host entered a new state; repeated states print nothing. */
   state(host: string, state: HostState): void {
     if (this.last.get(host) === state) return;
     this.last.set(host, state);
-    this.write(`${this.paint(pc.bold, host)}: ${state}…`);
+    if (this.io.stderrIsTTY) this.redraw();
+    else this.write(`${this.paint(pc.bold, host)}: ${state}…`);
   }
 
-  /** A host finished a phase, well or not. */
+  /** A host finished a phase, well or not. On a terminal only a failure gets its own line. */
   done(host: string, ok: boolean, text: string): void {
-    this.last.set(host, `done:${text}`);
-    this.write(`${this.paint(pc.bold, host)}: ${ok ? this.paint(pc.green, text) : this.paint(pc.red, text)}`);
+    this.last.set(host, ok ? "done" : "failed");
+    const line = `${this.paint(pc.bold, host)}: ${ok ? this.paint(pc.green, text) : this.paint(pc.red, text)}`;
+    if (!this.io.stderrIsTTY || !ok) this.write(line);
+    if (this.io.stderrIsTTY) this.redraw(!ok);
   }
 
   /** A note not tied to one host (e.g. a checksum that could not be fetched). */
@@ -70,13 +120,12 @@ export class Progress {
     } else {
       text = `${mib(received)} ${label}`;
     }
-    this.io.stderr(`\r\u001b[K${text}`);
-    this.barShown = true;
+    this.io.stderr(`${CLEAR}${text}`);
+    this.liveShown = true;
   }
 
   /** Removes the bar after a download. */
   endBar(): void {
-    if (this.barShown) this.io.stderr("\r\u001b[K");
-    this.barShown = false;
+    this.clear();
   }
 }

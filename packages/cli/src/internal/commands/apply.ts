@@ -14,9 +14,7 @@ import {
   type Plan,
   type PlannedRun,
   type Resource,
-  renderApplyReport,
   renderGates,
-  renderPlan,
   type Target,
 } from "@tend/core";
 import { isLeft } from "fp-ts/lib/Either.js";
@@ -25,6 +23,7 @@ import { closeAll, type Reached, reachHosts, selectTargets } from "../hosts.js";
 import { connectionProblems } from "../key-file.js";
 import { readPlanFile } from "../plan-file.js";
 import { planRun, readSource } from "../planning.js";
+import { type HostGroups, hostGroupsOf, planSummaryChunks, renderApplySummary } from "../summary.js";
 import { type CommandContext, type CommonOptions, EXIT, hostOptionsOf, printErrors } from "./context.js";
 import {
   carryOutRollout,
@@ -79,12 +78,14 @@ const carryOut = async (
   reached: ReadonlyMap<string, Reached>,
   resources: ReadonlyMap<string, readonly Resource[]> | undefined,
   lockWaitMs: number,
-  json = false,
+  json: boolean,
+  groups: HostGroups,
+  read: typeof readSource = readSource,
 ): Promise<number> => {
   const targets = new Map<string, Target>();
   for (const [host, r] of reached) if (r.ok) targets.set(host, r.target);
   const report: ApplyReport = await apply(plan, targets, {
-    readSource,
+    readSource: read,
     onEvent: onEvent(ctx),
     concurrency: ctx.concurrency,
     // The stale check and the host lock ride on the op batch's exec: always on, they cost no round trip.
@@ -94,7 +95,7 @@ const carryOut = async (
     ...(resources ? { resources } : {}),
   });
   ctx.io.stdout(
-    json ? `${JSON.stringify(report, null, 2)}\n` : renderApplyReport(report, { color: ctx.color }),
+    json ? `${JSON.stringify(report, null, 2)}\n` : renderApplySummary(report, groups, { color: ctx.color }),
   );
   const good = report.hosts.every(succeeded);
   return good ? EXIT.ok : EXIT.error;
@@ -120,7 +121,9 @@ const fromInventory = async (
   }
   try {
     // With --json stdout carries the report only.
-    if (!o.json) ctx.io.stdout(renderPlan(run.plan, { color: ctx.color }));
+    if (!o.json)
+      for (const chunk of planSummaryChunks(run.plan, run.hostGroups, { color: ctx.color }))
+        ctx.io.stdout(chunk);
     if (rolling && !o.json) ctx.io.stdout(renderGates(run.gates));
     if (rolling?.rollbackOnFail && !o.json) ctx.io.stdout(renderNotRestorable(run.plan));
     const anyFailed = run.plan.hosts.some((h) => h.status === "error");
@@ -137,7 +140,16 @@ const fromInventory = async (
     // The planned run, not only its plan: sensitive contents are in memory only.
     const code = rolling
       ? await carryOutRollout(ctx, run, run.reached, run, rolling, lockWaitMs, o.json === true)
-      : await carryOut(ctx, run, run.reached, run.resources, lockWaitMs, o.json === true);
+      : await carryOut(
+          ctx,
+          run,
+          run.reached,
+          run.resources,
+          lockWaitMs,
+          o.json === true,
+          run.hostGroups,
+          run.readSource,
+        );
     return anyFailed ? EXIT.error : code;
   } finally {
     await closeAll(run.reached);
@@ -218,7 +230,15 @@ const fromPlanFile = async (
   try {
     const unreachable = [...reached.values()].flatMap((r) => (r.ok ? [] : [r.error]));
     printErrors(ctx, unreachable);
-    const code = await carryOut(ctx, plan, reached, undefined, lockWaitMs, o.json === true);
+    const code = await carryOut(
+      ctx,
+      plan,
+      reached,
+      undefined,
+      lockWaitMs,
+      o.json === true,
+      hostGroupsOf(selection.inventory, ready),
+    );
     return unreachable.length > 0 || plan.hosts.some((h) => h.status === "error") ? EXIT.error : code;
   } finally {
     await closeAll(reached);

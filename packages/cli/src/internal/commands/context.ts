@@ -28,14 +28,27 @@ export const EXIT = { ok: 0, error: 1, changes: 2 } as const;
 
 /** Builds the context from the options; the concurrency must be a positive integer. */
 export const contextOf = (io: CliIo, deps: Deps, o: CommonOptions): CommandContext | string => {
-  const concurrency = o.concurrency === undefined ? 10 : Number(o.concurrency);
+  const concurrency = o.concurrency === undefined ? 50 : Number(o.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1)
     return `--concurrency: expected a positive integer, got "${o.concurrency}"`;
+  const progress = new Progress(io, useColor(io, io.stderrIsTTY, o.color));
   return {
-    io,
+    // Any other output first clears the progress line a terminal shows on stderr
+    // (progress itself writes to the unwrapped io).
+    io: {
+      ...io,
+      stdout: (text) => {
+        progress.clear();
+        io.stdout(text);
+      },
+      stderr: (text) => {
+        progress.clear();
+        io.stderr(text);
+      },
+    },
     deps,
     color: useColor(io, io.stdoutIsTTY, o.color),
-    progress: new Progress(io, useColor(io, io.stderrIsTTY, o.color)),
+    progress,
     concurrency,
   };
 };

@@ -1,8 +1,9 @@
 /** `tend plan`: show (or save) what apply would change; never changes a host. */
 import { writeFile } from "node:fs/promises";
-import { encodePlan, planIsEmpty, renderGates, renderPlan } from "@tend/core";
+import { encodePlan, planIsEmpty, renderGates } from "@tend/core";
 import { closeAll } from "../hosts.js";
 import { planRun } from "../planning.js";
+import { planSummaryChunks } from "../summary.js";
 import { type CommandContext, type CommonOptions, EXIT, hostOptionsOf, printErrors } from "./context.js";
 import { writePlanHtml } from "./plan-html.js";
 
@@ -25,7 +26,10 @@ export const planCommand = async (ctx: CommandContext, o: PlanOptions): Promise<
   await closeAll(run.reached);
   const { plan } = run;
   if (o.json) ctx.io.stdout(encodePlan(plan));
-  else ctx.io.stdout(`${renderPlan(plan, { color: ctx.color })}${renderGates(run.gates)}`);
+  else {
+    for (const chunk of planSummaryChunks(plan, run.hostGroups, { color: ctx.color })) ctx.io.stdout(chunk);
+    ctx.io.stdout(renderGates(run.gates));
+  }
   if (o.out !== undefined) {
     try {
       await writeFile(o.out, encodePlan(plan), { mode: 0o600 });

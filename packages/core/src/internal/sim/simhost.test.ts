@@ -245,3 +245,26 @@ describe("initial states", () => {
     expect(E.isLeft(r) && r.left._tag === "OpFailed" && r.left.stderr).toContain("unknown user root");
   });
 });
+
+describe("SimHost latency", () => {
+  it("asks the injected latency once per round trip, and answers the same as without it", async () => {
+    let asked = 0;
+    const slow = new SimHost(freshDebianHost(), {
+      latencyMs: () => {
+        asked++;
+        return 1;
+      },
+    });
+    const fast = new SimHost(freshDebianHost());
+    const probe = { type: "file" as const, path: "/srv/a", content: true };
+    for (const host of [slow, fast]) {
+      await host.hostFacts();
+      await host.observe([probe]);
+      await host.run([write("/srv/a", "one")], blobs);
+      await host.probe([probe]);
+    }
+    expect(asked).toBe(slow.roundTrips);
+    expect(slow.roundTrips).toBe(4);
+    expect(slow.state.files).toEqual(fast.state.files);
+  });
+});

@@ -51,6 +51,12 @@ export interface SimHostOptions {
   readonly killAtOp?: { readonly op: number; readonly phase: "before" | "after" };
   /** Services (or gate paths, URLs, sockets, hosts) whose health gates fail; see health.ts. */
   readonly unhealthy?: readonly string[];
+  /**
+   * Milliseconds each round trip (hostFacts, probe/observe, run) waits before
+   * it is answered, asked anew per call: a stand-in for network and host
+   * latency in fleet benchmarks. Default: answered at once.
+   */
+  readonly latencyMs?: () => number;
 }
 
 /** The UTC time the simulated host shows at generation `clock`: one second per op from a fixed start. */
@@ -181,8 +187,15 @@ export class SimHost implements Target {
     };
   }
 
+  /** Waits the injected latency of one round trip, if any. */
+  async #latency(): Promise<void> {
+    const ms = this.#options.latencyMs?.() ?? 0;
+    if (ms > 0) await sleep(ms);
+  }
+
   async hostFacts(): Promise<Either<TargetError, HostFacts>> {
     this.#roundTrips++;
+    await this.#latency();
     if (!this.#connected) return E.left(this.#lost("host facts"));
     return E.right(this.#facts());
   }
@@ -205,6 +218,7 @@ export class SimHost implements Target {
 
   async probe(probes: readonly Probe[]): Promise<Either<TargetError, readonly ProbeResult[]>> {
     this.#roundTrips++;
+    await this.#latency();
     if (!this.#connected) return E.left(this.#lost("probe"));
     return this.#answer(probes);
   }
@@ -254,6 +268,7 @@ export class SimHost implements Target {
     options: RunOptions = {},
   ): Promise<Either<TargetError, RunReport>> {
     this.#roundTrips++;
+    await this.#latency();
     if (!this.#connected) return E.left(this.#lost("run"));
     const invalid = refuseInvalid(this.host, ops);
     if (invalid) return E.left(invalid);
