@@ -27,7 +27,14 @@ beforeEach(() => {
   mkdirSync(d);
 });
 
-const target = (transport = new ShTransport()) => new ShellTarget(transport, { stateDir: `${d}/state` });
+/**
+ * Scripts run in a private network namespace: the digest covers the host's
+ * links (`ip -o link`), and on this machine other suites add and remove veth
+ * pairs at any moment, which would make a plan stale between two steps here.
+ */
+const isolated = () => new ShTransport("local-sh", undefined, ["unshare", "--net", "--"]);
+const target = (transport: ShTransport = isolated()) =>
+  new ShellTarget(transport, { stateDir: `${d}/state` });
 const sh = (script: string): Op => ({ op: "exec", argv: ["sh", "-c", script] });
 const waitFor = async (path: string): Promise<void> => {
   for (let i = 0; i < 2000 && !existsSync(path); i++) await new Promise((r) => setTimeout(r, 10));
@@ -166,7 +173,7 @@ describe("the stale check runs under the lock, in the ops' own exec", () => {
       { type: "swap" },
       { type: "unit", name: "nonexistent-tend-test.service" },
     ];
-    const transport = new ShTransport();
+    const transport = isolated();
     const t = target(transport);
     const first = await t.observe(probes);
     const second = await t.observe(probes);
@@ -189,7 +196,7 @@ describe("the stale check runs under the lock, in the ops' own exec", () => {
       path: `${d}/${"long-name-".repeat(8)}${i}`,
     }));
     writeFileSync(`${d}/${"long-name-".repeat(8)}7`, "x");
-    const transport = new ShTransport();
+    const transport = isolated();
     const t = target(transport);
     const seen = await t.observe(probes);
     if (E.isLeft(seen)) throw new Error("observe failed");

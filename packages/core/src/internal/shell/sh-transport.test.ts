@@ -26,10 +26,14 @@ export class ShTransport implements Transport {
   roundTrips = 0;
   /** Every script this transport ran, for tests that check what was sent. */
   readonly scripts: string[] = [];
-  /** `cwd`: where scripts start (property tests watch it for files an injection would create). */
+  /**
+   * `cwd`: where scripts start (property tests watch it for files an injection would create).
+   * `prefix`: a command the shell runs under, e.g. `unshare --net --` for a private network namespace.
+   */
   constructor(
     readonly host = "local-sh",
     private readonly cwd?: string,
+    private readonly prefix: readonly string[] = [],
   ) {}
 
   exec(req: ExecRequest): Promise<E.Either<TransportError, ExecResult>> {
@@ -37,7 +41,8 @@ export class ShTransport implements Transport {
     this.scripts.push(req.script);
     return new Promise((resolve) => {
       // Own process group, so a timeout kills the script's children too.
-      const child = spawn(SHELL, ["-c", req.script], {
+      const argv = [...this.prefix, SHELL, "-c", req.script];
+      const child = spawn(argv[0] ?? SHELL, argv.slice(1), {
         env: { ...process.env, ...req.env },
         detached: true,
         ...(this.cwd ? { cwd: this.cwd } : {}),
