@@ -110,17 +110,15 @@ const fleet = () => {
       new SimHost(freshDebianHost({ host: { hostname: name }, wg0, available }), { name }),
     ]),
   );
-  const fetched: string[] = [];
   const deps = {
     ...simDeps(hosts, workerModules),
     fetch: async (url: string) => {
-      fetched.push(url);
       // A fragment never reaches the server, as with a real HTTP fetch.
       const body = checksums.get(url.split("#")[0] as string);
       return body === undefined ? new Response("not found", { status: 404 }) : new Response(body);
     },
   };
-  return { hosts, deps, fetched };
+  return { hosts, deps };
 };
 
 /** What ansible-role-kubernetes-ca leaves in ~/k8s/certs for these workers (placeholders). */
@@ -198,6 +196,10 @@ describe("examples/current-worker, unchanged, through the CLI", () => {
       expect(h.state.services["kubelet.service"]?.active).toBe("active");
       expect(fileOn(h, "/etc/kubernetes/worker/kubelet/kubelet-config.yaml")).toContain(
         "containerRuntimeEndpoint: unix:///run/containerd/containerd.sock",
+      );
+      // The roles' fact expression in the example's template, resolved per host.
+      expect(fileOn(h, "/etc/kubernetes/worker/kubelet/kubelet-config.yaml")).toContain(
+        `address: ${ADDRESSES[w]}\n`,
       );
       expect(fileOn(h, "/etc/kubernetes/worker/kubelet/kubeconfig")).toContain("k8s-01");
       expect(fileOn(h, "/etc/kubernetes/worker/kubelet/kubeconfig")).toContain("https://10.8.0.111:6443");
