@@ -119,6 +119,23 @@ describe("tend apply --batch on the seed's workers, gated by the modules' health
     expect(plan.code, `${plan.stdout}\n${plan.stderr}`).toBe(0);
   });
 
+  it("the text output of a rollout shows each worker applied and its gates passing", async () => {
+    // A kubelet flag change, so both workers are applied (a plan without changes rolls nothing out).
+    for (const w of WORKERS)
+      cluster.setHostVars(w, {
+        flannel_settings_user: FLANNEL_HEALTHZ,
+        k8s_worker_kubelet_settings_user: { v: "1" },
+      });
+    const r = await cluster.tend(["apply", "-i", cluster.inventory, "--yes", "--batch", "2"]);
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+    for (const w of WORKERS) {
+      const block = r.stdout.slice(r.stdout.indexOf(`✓ ${w}: `)).split(/\n {2}\S/)[0] ?? "";
+      expect(block, r.stdout).toMatch(new RegExp(`^✓ ${w}: applied \\d+ ops, converged`));
+      for (const g of WORKER_GATES) expect(block, r.stdout).toMatch(new RegExp(`gate ${g}: passed`));
+    }
+    expect(r.stdout).toMatch(/Rollout finished: 3 done, 0 failed, 0 untouched/);
+  });
+
   it("a sick kubelet on worker1 stops the rollout there: failed gate named, worker2 untouched, exit 1, worker1 rolled back and verified", async () => {
     const before1 = await kubeletState("worker1");
     const before2 = await kubeletState("worker2");
