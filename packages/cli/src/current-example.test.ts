@@ -160,6 +160,21 @@ describe("examples/current-worker, unchanged, through the CLI", () => {
     }
   });
 
+  it("plan --limit worker1 gathers controller1's facts for the API endpoint default and plans worker1 alone", async () => {
+    const { deps } = fleet();
+    const io = recordingIo();
+    expect(
+      await main(["plan", "-i", INVENTORY, "--limit", "worker1", "--json", "--detailed-exitcode"], io, deps),
+      io.err(),
+    ).toBe(2);
+    const decoded = decodePlan(io.out());
+    if (decoded._tag === "Left") throw new Error(io.err());
+    const hosts = (decoded.right as Plan).hosts;
+    expect(hosts.map((h) => [h.host, h.status])).toEqual([["worker1", "ready"]]);
+    const kubeconfig = JSON.stringify(hosts[0]);
+    expect(kubeconfig).not.toContain("no facts gathered");
+  });
+
   it("plans the current generation for both workers and nothing for etcd1 and controller1; applied, the next plan is empty", async () => {
     const { hosts, deps } = fleet();
     const planIo = recordingIo();

@@ -11,6 +11,7 @@ import {
   artifactsFor,
   controllerSources,
   describeModuleError,
+  generationOf,
   type HostVars,
   healthGatesFor,
   hostNameProblem,
@@ -61,8 +62,26 @@ export const workerModules: Modules = {
       ? artifactsFor(v, { checksums, worker: groups.includes("k8s_worker") })
       : [];
   },
-  // flanneld's etcd endpoints are the addresses of every k8s_etcd host.
-  factHosts: (inventory) => hostsOfGroup(inventory, "k8s_etcd"),
+  // flanneld's etcd endpoints are the addresses of every k8s_etcd host; a current-generation
+  // worker's API endpoint defaults to the first k8s_controller's address (unless it is set).
+  factHosts: (inventory, hosts, layersOf) => {
+    const etcd = hostsOfGroup(inventory, "k8s_etcd");
+    const controller = hostsOfGroup(inventory, "k8s_controller")[0];
+    const workers = new Set(hostsOfGroup(inventory, "k8s_worker"));
+    const needsController = hosts.some((h) => {
+      if (!workers.has(h)) return false;
+      const layers = layersOf(h);
+      const generation = generationOf(layers, h);
+      return (
+        generation._tag === "Right" &&
+        generation.right === "current" &&
+        !layers.some((l) => Object.hasOwn(l.vars, "k8s_worker_api_endpoint_host"))
+      );
+    });
+    return controller !== undefined && needsController && !etcd.includes(controller)
+      ? [...etcd, controller]
+      : etcd;
+  },
   resources: (host, cluster) => {
     const self = cluster.hosts.get(host);
     if (self?.facts === undefined || self.vars === undefined) return left([`${host}: no facts or variables`]);

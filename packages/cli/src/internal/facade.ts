@@ -66,7 +66,11 @@ export interface Modules {
     groups: readonly string[],
   ): readonly Artifact[];
   /** Hosts whose facts the given hosts' resources need (e.g. every k8s_etcd host). */
-  factHosts(inventory: Inventory, hosts: readonly string[]): readonly string[];
+  factHosts(
+    inventory: Inventory,
+    hosts: readonly string[],
+    layersOf: (host: string) => readonly VarLayer[],
+  ): readonly string[];
   /** The resources of one host. */
   resources(host: string, cluster: ClusterInput): Either<readonly string[], readonly Resource[]>;
   /** The health gates the modules declare for a host with these resources (a rollout waits for them). */

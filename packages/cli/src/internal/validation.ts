@@ -195,7 +195,7 @@ export const validateRun = async (
   const selection = selected.right;
   const wanted = new Set([
     ...selection.hosts,
-    ...deps.modules.factHosts(selection.inventory, selection.hosts),
+    ...deps.modules.factHosts(selection.inventory, selection.hosts, (h) => selection.layers.get(h) ?? []),
   ]);
   const needed = selection.inventory.hosts.filter((h) => wanted.has(h));
   const checker = new Checker(selection, deps);
