@@ -5,7 +5,7 @@
  * fails at any step becomes a failed host plan; the others go on.
  */
 
-import { readFile, stat } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import { join } from "node:path";
 import type {
   PlannedRun as CorePlannedRun,
@@ -62,8 +62,19 @@ export interface PlannedRun extends CorePlannedRun {
  */
 export const readSource = async (path: string): Promise<Uint8Array | SourceContent> => {
   const sha256 = await verifiedSha256(path);
-  if (sha256 !== undefined) return { sha256, bytes: () => readShared(path) };
-  return readShared(path);
+  if (sha256 === undefined) return readShared(path);
+  // Every host that uploads this artifact asks for its bytes: read (and stat) once, keep no failure.
+  let read: Promise<Uint8Array> | undefined;
+  const bytes = (): Promise<Uint8Array> => {
+    if (!read) {
+      read = readShared(path);
+      read.catch(() => {
+        read = undefined;
+      });
+    }
+    return read;
+  };
+  return { sha256, bytes };
 };
 
 /**
@@ -72,15 +83,21 @@ export const readSource = async (path: string): Promise<Uint8Array | SourceConte
  */
 const reads = new Map<string, Promise<Uint8Array>>();
 const readShared = async (path: string): Promise<Uint8Array> => {
-  const s = await stat(path);
-  const key = `${path}\0${s.ino}\0${s.size}\0${s.mtimeMs}\0${s.ctimeMs}`;
-  let read = reads.get(key);
-  if (!read) {
-    read = readFile(path).then((b) => new Uint8Array(b));
-    reads.set(key, read);
-    read.catch(() => reads.delete(key));
+  // One open for the identity (fstat) and the read: no separate stat of the path.
+  const handle = await open(path, "r");
+  try {
+    const s = await handle.stat();
+    const key = `${path}\0${s.ino}\0${s.size}\0${s.mtimeMs}\0${s.ctimeMs}`;
+    let read = reads.get(key);
+    if (!read) {
+      read = handle.readFile().then((b) => new Uint8Array(b));
+      reads.set(key, read);
+      read.catch(() => reads.delete(key));
+    }
+    return await read;
+  } finally {
+    await handle.close();
   }
-  return read;
 };
 
 /**
