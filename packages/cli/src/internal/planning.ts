@@ -190,14 +190,15 @@ export const planRun = async (
   // The checksum files depend on variables only: fetch them while the hosts connect.
   const texts = fetchTexts(urlsOf(selection.hosts), deps.fetch);
 
+  // A set, not the list: these checks run per reached host (the fleet squared otherwise).
+  const isSelected = new Set(selection.hosts);
   // Connect to the selected hosts, and to the hosts whose facts they need.
   const reached = await reachHosts(selection, needed, deps, progress, concurrency);
-  for (const [host, r] of reached)
-    if (!r.ok && selection.hosts.includes(host)) hostErrors.set(host, [r.error]);
+  for (const [host, r] of reached) if (!r.ok && isSelected.has(host)) hostErrors.set(host, [r.error]);
   // A host outside --limit whose facts others need: say why they are missing, or the
   // resulting "no facts gathered" would hide the cause.
   for (const host of needed) {
-    if (selection.hosts.includes(host)) continue;
+    if (isSelected.has(host)) continue;
     const r = reached.get(host);
     const why = notes.get(host)?.join("; ") ?? (r && !r.ok ? r.error : undefined);
     if (why !== undefined) progress.note(`${host} (needed for its facts): ${why}`);
@@ -288,9 +289,9 @@ export const planRun = async (
   });
 
   // Hosts reached only for their facts are not part of the run.
-  const onlyFacts = new Map([...reached].filter(([h]) => !selection.hosts.includes(h)));
+  const onlyFacts = new Map([...reached].filter(([h]) => !isSelected.has(h)));
   await closeAll(onlyFacts);
-  const kept = new Map([...reached].filter(([h]) => selection.hosts.includes(h)));
+  const kept = new Map([...reached].filter(([h]) => isSelected.has(h)));
   const gates = new Map<string, readonly HealthGate[]>();
   let rolloutOrder: readonly string[] | undefined;
   for (const [host, declared] of resources) {
