@@ -128,14 +128,16 @@ const statOf = async (path: string): Promise<Stats | undefined> => {
 
 /** The file's sidecar if it still describes the file as it is now. */
 const currentSidecar = async (path: string): Promise<Verified | undefined> => {
-  const s = await statOf(path);
-  if (!s) return undefined;
+  // The sidecar first: most files read from the controller (certificates,
+  // kubeconfigs) have none, and then the file itself needs no stat here.
   let v: Verified;
   try {
     v = JSON.parse(await readFile(sidecarOf(path), "utf8")) as Verified;
   } catch {
     return undefined;
   }
+  const s = await statOf(path);
+  if (!s) return undefined;
   const fresh =
     v !== null &&
     typeof v === "object" &&

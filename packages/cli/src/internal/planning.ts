@@ -5,7 +5,7 @@
  * fails at any step becomes a failed host plan; the others go on.
  */
 
-import { readFile, stat } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import { join } from "node:path";
 import type {
   PlannedRun as CorePlannedRun,
@@ -62,8 +62,19 @@ export interface PlannedRun extends CorePlannedRun {
  */
 export const readSource = async (path: string): Promise<Uint8Array | SourceContent> => {
   const sha256 = await verifiedSha256(path);
-  if (sha256 !== undefined) return { sha256, bytes: () => readShared(path) };
-  return readShared(path);
+  if (sha256 === undefined) return readShared(path);
+  // Every host that uploads this artifact asks for its bytes: read (and stat) once, keep no failure.
+  let read: Promise<Uint8Array> | undefined;
+  const bytes = (): Promise<Uint8Array> => {
+    if (!read) {
+      read = readShared(path);
+      read.catch(() => {
+        read = undefined;
+      });
+    }
+    return read;
+  };
+  return { sha256, bytes };
 };
 
 /**
@@ -72,15 +83,21 @@ export const readSource = async (path: string): Promise<Uint8Array | SourceConte
  */
 const reads = new Map<string, Promise<Uint8Array>>();
 const readShared = async (path: string): Promise<Uint8Array> => {
-  const s = await stat(path);
-  const key = `${path}\0${s.ino}\0${s.size}\0${s.mtimeMs}\0${s.ctimeMs}`;
-  let read = reads.get(key);
-  if (!read) {
-    read = readFile(path).then((b) => new Uint8Array(b));
-    reads.set(key, read);
-    read.catch(() => reads.delete(key));
+  // One open for the identity (fstat) and the read: no separate stat of the path.
+  const handle = await open(path, "r");
+  try {
+    const s = await handle.stat();
+    const key = `${path}\0${s.ino}\0${s.size}\0${s.mtimeMs}\0${s.ctimeMs}`;
+    let read = reads.get(key);
+    if (!read) {
+      read = handle.readFile().then((b) => new Uint8Array(b));
+      reads.set(key, read);
+      read.catch(() => reads.delete(key));
+    }
+    return await read;
+  } finally {
+    await handle.close();
   }
-  return read;
 };
 
 /**
@@ -173,14 +190,15 @@ export const planRun = async (
   // The checksum files depend on variables only: fetch them while the hosts connect.
   const texts = fetchTexts(urlsOf(selection.hosts), deps.fetch);
 
+  // A set, not the list: these checks run per reached host (the fleet squared otherwise).
+  const isSelected = new Set(selection.hosts);
   // Connect to the selected hosts, and to the hosts whose facts they need.
   const reached = await reachHosts(selection, needed, deps, progress, concurrency);
-  for (const [host, r] of reached)
-    if (!r.ok && selection.hosts.includes(host)) hostErrors.set(host, [r.error]);
+  for (const [host, r] of reached) if (!r.ok && isSelected.has(host)) hostErrors.set(host, [r.error]);
   // A host outside --limit whose facts others need: say why they are missing, or the
   // resulting "no facts gathered" would hide the cause.
   for (const host of needed) {
-    if (selection.hosts.includes(host)) continue;
+    if (isSelected.has(host)) continue;
     const r = reached.get(host);
     const why = notes.get(host)?.join("; ") ?? (r && !r.ok ? r.error : undefined);
     if (why !== undefined) progress.note(`${host} (needed for its facts): ${why}`);
@@ -271,9 +289,9 @@ export const planRun = async (
   });
 
   // Hosts reached only for their facts are not part of the run.
-  const onlyFacts = new Map([...reached].filter(([h]) => !selection.hosts.includes(h)));
+  const onlyFacts = new Map([...reached].filter(([h]) => !isSelected.has(h)));
   await closeAll(onlyFacts);
-  const kept = new Map([...reached].filter(([h]) => selection.hosts.includes(h)));
+  const kept = new Map([...reached].filter(([h]) => isSelected.has(h)));
   const gates = new Map<string, readonly HealthGate[]>();
   let rolloutOrder: readonly string[] | undefined;
   for (const [host, declared] of resources) {

@@ -103,9 +103,18 @@ export const k8sBinaryChecksum = (
   return clean === undefined ? undefined : { algo: "sha256", hex: clean };
 };
 
+/** Cache names by url: every host lists the same few artifacts, each looked up several times. */
+const cacheNames = new Map<string, string>();
 const cacheName = (url: string): string => {
-  const base = url.split(/[?#]/)[0]?.split("/").pop() || "artifact";
-  return `${createHash("sha256").update(url).digest("hex").slice(0, 16)}-${base}`;
+  let name = cacheNames.get(url);
+  if (name === undefined) {
+    const base = url.split(/[?#]/)[0]?.split("/").pop() || "artifact";
+    name = `${createHash("sha256").update(url).digest("hex").slice(0, 16)}-${base}`;
+    // Bounded: a long-lived process that sees many urls keeps only the latest few hundred.
+    if (cacheNames.size >= 512) cacheNames.clear();
+    cacheNames.set(url, name);
+  }
+  return name;
 };
 
 /** An artifact with its controller cache name. */

@@ -34,11 +34,18 @@ export const bindDeferred = <A>(value: A, env: BindEnv): A => {
           what === "home" ? env.home : (env.ipOf(what.slice("ip:".length)) ?? m),
         )
       : s;
+  // A value with no marker in it comes back as it is (shared, not copied): most
+  // variables of a fleet's hosts are the same group-level values.
   const walk = (v: unknown): unknown => {
     if (typeof v === "string") return bindString(v);
-    if (Array.isArray(v)) return v.map(walk);
+    if (Array.isArray(v)) {
+      const out = v.map(walk);
+      return out.some((x, i) => x !== v[i]) ? out : v;
+    }
     if (v !== null && typeof v === "object") {
-      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+      const entries = Object.entries(v);
+      const bound = entries.map(([k, x]) => [k, walk(x)] as const);
+      return bound.some(([, x], i) => x !== entries[i]![1]) ? Object.fromEntries(bound) : v;
     }
     return v;
   };
@@ -50,6 +57,7 @@ export const unboundInterfaces = (value: unknown): string[] => {
   const found = new Set<string>();
   const walk = (v: unknown): void => {
     if (typeof v === "string") {
+      if (!v.includes(MARK)) return;
       for (const m of v.matchAll(MARKER_RE)) if (m[1]?.startsWith("ip:")) found.add(m[1].slice("ip:".length));
     } else if (Array.isArray(v)) v.forEach(walk);
     else if (v !== null && typeof v === "object") Object.values(v).forEach(walk);
