@@ -144,3 +144,7 @@ export const renderApplySummary = (
   const lines = [...byGroup(report.hosts, groups)].map(([g, hosts]) => applyGroupLine(g, hosts));
   return `${details}${lines.join("\n")}\n`;
 };
+
+/** Hosts whose plan has changes (or failed): the ones the text output shows in detail. */
+export const changedHosts = (plan: Plan): ReadonlySet<string> =>
+  new Set(plan.hosts.filter((h) => h.status !== "ready" || h.actions.length > 0).map((h) => h.host));

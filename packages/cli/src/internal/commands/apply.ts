@@ -23,7 +23,13 @@ import { closeAll, type Reached, reachHosts, selectTargets } from "../hosts.js";
 import { connectionProblems } from "../key-file.js";
 import { readPlanFile } from "../plan-file.js";
 import { planRun, readSource } from "../planning.js";
-import { type HostGroups, hostGroupsOf, planSummaryChunks, renderApplySummary } from "../summary.js";
+import {
+  changedHosts,
+  type HostGroups,
+  hostGroupsOf,
+  planSummaryChunks,
+  renderApplySummary,
+} from "../summary.js";
 import { type CommandContext, type CommonOptions, EXIT, hostOptionsOf, printErrors } from "./context.js";
 import {
   carryOutRollout,
@@ -124,7 +130,7 @@ const fromInventory = async (
     if (!o.json)
       for (const chunk of planSummaryChunks(run.plan, run.hostGroups, { color: ctx.color }))
         ctx.io.stdout(chunk);
-    if (rolling && !o.json) ctx.io.stdout(renderGates(run.gates));
+    if (rolling && !o.json) ctx.io.stdout(renderGates(run.gates, changedHosts(run.plan)));
     if (rolling?.rollbackOnFail && !o.json) ctx.io.stdout(renderNotRestorable(run.plan));
     const anyFailed = run.plan.hosts.some((h) => h.status === "error");
     // Nothing to do on the hosts that could be planned: no question, no apply.

@@ -3,7 +3,7 @@ import { writeFile } from "node:fs/promises";
 import { encodePlan, planIsEmpty, renderGates } from "@tend/core";
 import { closeAll } from "../hosts.js";
 import { planRun } from "../planning.js";
-import { planSummaryChunks } from "../summary.js";
+import { changedHosts, planSummaryChunks } from "../summary.js";
 import { type CommandContext, type CommonOptions, EXIT, hostOptionsOf, printErrors } from "./context.js";
 import { writePlanHtml } from "./plan-html.js";
 
@@ -28,7 +28,7 @@ export const planCommand = async (ctx: CommandContext, o: PlanOptions): Promise<
   if (o.json) ctx.io.stdout(encodePlan(plan));
   else {
     for (const chunk of planSummaryChunks(plan, run.hostGroups, { color: ctx.color })) ctx.io.stdout(chunk);
-    ctx.io.stdout(renderGates(run.gates));
+    ctx.io.stdout(renderGates(run.gates, changedHosts(run.plan)));
   }
   if (o.out !== undefined) {
     try {

@@ -59,11 +59,19 @@ export const renderRolloutReport = (report: RolloutReport, options: RenderOption
 };
 
 /** The gates an apply will wait for, per host (for the plan output). */
-export const renderGates = (gates: ReadonlyMap<string, readonly HealthGate[]>): string => {
+export const renderGates = (
+  gates: ReadonlyMap<string, readonly HealthGate[]>,
+  /** Hosts whose gates are listed one by one; the others are counted (a fleet's output stays short). Default: all. */
+  listed?: ReadonlySet<string>,
+): string => {
   const lines: string[] = [];
+  let others = 0;
   for (const [host, gs] of gates) {
     if (gs.length === 0) continue;
-    lines.push(`  ${host}:`, ...gs.map((g) => `    ${describeGate(g)}`));
+    if (listed && !listed.has(host)) others++;
+    else lines.push(`  ${host}:`, ...gs.map((g) => `    ${describeGate(g)}`));
   }
+  if (others > 0)
+    lines.push(`  ${others} host${others === 1 ? "" : "s"} without changes: their own gates as well`);
   return lines.length === 0 ? "" : `Health gates the apply will wait for:\n${lines.join("\n")}\n`;
 };
