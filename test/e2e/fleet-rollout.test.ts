@@ -1,0 +1,176 @@
+/**
+ * End to end, issue 9's fleet scenario on real systemd hosts: etcd1 and four
+ * workers rolled out two at a time (`--batch 2`, so etcd1+worker1,
+ * worker2+worker3, worker4), gated by the modules' own health checks as the
+ * stand-in daemons answer them.
+ *
+ * - A sick kubelet on worker2 with `--max-fail 1`: one failure stays within
+ *   the budget, so worker3 and worker4 are still rolled out; the report names
+ *   worker2's failed gate and the exit code is 1 (the CLI exits 0 only when
+ *   every host is done).
+ * - An unreachable worker spends the budget like a failed one (Ansible's
+ *   serial lets it slip, ansible/ansible#18782): with `--max-fail 0` the
+ *   rollout stops after its batch and worker4 is left untouched, exit 1.
+ *
+ * The modules' gate policy is fixed (5 retries, backoff from 1 s doubling;
+ * tend_health_checks only adds gates), so the sick kubelet costs one
+ * failing-gate wait of about 31 s.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { killHost } from "../hosts/hosts.js";
+import { type Cluster, startCluster } from "./cluster.js";
+
+const WORKERS = ["worker1", "worker2", "worker3", "worker4"] as const;
+/** The gates the modules declare for a seed worker (flannel's healthz port unset). */
+const WORKER_GATES = ["flanneld subnet file", "docker ping", "kubelet healthz", "kube-proxy healthz"];
+
+/** The parts of the rollout JSON (format tend-rollout/1) this test reads. */
+interface RolloutJson {
+  readonly format: string;
+  readonly stopped: boolean;
+  readonly budget: number;
+  readonly failed: number;
+  readonly hosts: readonly {
+    readonly host: string;
+    readonly batch: number;
+    readonly outcome: "done" | "failed" | "untouched";
+    readonly reason?: string;
+    readonly apply?: { readonly status: string };
+    readonly gates: readonly { name: string; passed: boolean; reason?: string }[];
+  }[];
+}
+
+let cluster: Cluster;
+
+beforeAll(async () => {
+  cluster = await startCluster({ prefix: "e2f", workers: WORKERS.length });
+});
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+/** `tend apply --yes --batch 2 --json` plus `extra`, with its exit code and parsed report. */
+const rolloutJson = async (
+  extra: readonly string[],
+): Promise<{ code: number; report: RolloutJson; text: string }> => {
+  const r = await cluster.tend([
+    "apply",
+    "-i",
+    cluster.inventory,
+    "--yes",
+    "--batch",
+    "2",
+    "--json",
+    ...extra,
+  ]);
+  const text = `${r.stdout}\n${r.stderr}`;
+  let report: RolloutJson;
+  try {
+    report = JSON.parse(r.stdout) as RolloutJson;
+  } catch {
+    throw new Error(`tend apply --batch 2 --json printed no JSON (exit ${r.code}): ${text}`);
+  }
+  expect(report.format, text).toBe("tend-rollout/1");
+  return { code: r.code, report, text };
+};
+
+const hostOf = (report: RolloutJson, host: string) => {
+  const h = report.hosts.find((x) => x.host === host);
+  if (!h) throw new Error(`${host} is not in the rollout report: ${JSON.stringify(report)}`);
+  return h;
+};
+
+/** The kubelet unit file and the running kubelet's command line on a host. */
+const kubeletState = async (host: string): Promise<{ unit: string; cmdline: string }> => ({
+  unit: await cluster.out(host, "systemctl cat kubelet.service"),
+  cmdline: await cluster.out(
+    host,
+    "pid=$(systemctl show -p MainPID --value kubelet.service); [ \"$pid\" -gt 0 ] && tr '\\0' ' ' < /proc/$pid/cmdline",
+  ),
+});
+
+describe("tend apply --batch 2 on four workers: the failure budget counts failed gates and unreachable hosts", () => {
+  it("--max-fail 1: worker2's sick kubelet fails its gate, the rollout goes on to worker3 and worker4, exit 1", async () => {
+    cluster.setHostVars("worker2", {
+      k8s_worker_kubelet_settings_user: { "standin-healthz-status": "500" },
+    });
+    const { code, report, text } = await rolloutJson(["--max-fail", "1"]);
+    // One failure is within the budget, yet not every host is done: exit 1.
+    expect(code, text).toBe(1);
+    expect(report.stopped, text).toBe(false);
+    expect([report.budget, report.failed], text).toEqual([1, 1]);
+    expect(
+      report.hosts.map((h) => [h.host, h.batch, h.outcome]),
+      text,
+    ).toEqual([
+      ["etcd1", 1, "done"],
+      ["worker1", 1, "done"],
+      ["worker2", 2, "failed"],
+      ["worker3", 2, "done"],
+      ["worker4", 3, "done"],
+    ]);
+
+    const w2 = hostOf(report, "worker2");
+    const kubelet = w2.gates.find((g) => g.name === "kubelet healthz");
+    expect(kubelet?.passed, text).toBe(false);
+    expect(kubelet?.reason, text).toMatch(/500/);
+    for (const g of w2.gates.filter((x) => x.name !== "kubelet healthz"))
+      expect(g.passed, `worker2: ${JSON.stringify(g)}`).toBe(true);
+    expect(w2.reason, text).toMatch(/worker2: health gate kubelet healthz failed/);
+
+    for (const w of ["worker1", "worker3", "worker4"]) {
+      const gates = hostOf(report, w).gates;
+      expect(
+        gates.map((g) => g.name),
+        text,
+      ).toEqual(expect.arrayContaining(WORKER_GATES));
+      for (const g of gates) expect(g.passed, `${w}: ${JSON.stringify(g)}`).toBe(true);
+    }
+    // The hosts after the failure really run what the rollout put there.
+    for (const w of ["worker3", "worker4"])
+      expect(
+        await cluster.out(w, "systemctl is-active kubelet.service kube-proxy.service docker.service"),
+      ).toBe("active\nactive\nactive");
+  });
+
+  it("--max-fail 0: an unreachable worker3 spends the budget, the rollout stops after its batch, worker4 untouched, exit 1", async () => {
+    // worker2 healthy again, and a kubelet change pending on every worker so "untouched" is observable.
+    for (const w of WORKERS) cluster.setHostVars(w, { k8s_worker_kubelet_settings_user: { v: "3" } });
+    const before4 = await kubeletState("worker4");
+    const before1 = await kubeletState("worker1");
+    const gone = cluster.hosts.get("worker3");
+    if (!gone) throw new Error("no worker3 in the e2e cluster");
+    await killHost(gone);
+
+    const { code, report, text } = await rolloutJson(["--max-fail", "0"]);
+    expect(code, text).toBe(1);
+    expect(report.stopped, text).toBe(true);
+    expect([report.budget, report.failed], text).toEqual([0, 1]);
+    expect(
+      report.hosts.map((h) => [h.host, h.batch, h.outcome]),
+      text,
+    ).toEqual([
+      ["etcd1", 1, "done"],
+      ["worker1", 1, "done"],
+      ["worker2", 2, "done"],
+      ["worker3", 2, "failed"],
+      ["worker4", 3, "untouched"],
+    ]);
+    const w3 = hostOf(report, "worker3");
+    // Failed for its connection, before any op or gate: nothing was applied there.
+    expect(w3.apply?.status, text).toBe("skipped");
+    expect(w3.reason, text).toMatch(/worker3/);
+    expect(w3.reason, text).not.toMatch(/health gate/);
+    expect(w3.gates, text).toEqual([]);
+    const w4 = hostOf(report, "worker4");
+    expect(w4.reason, text).toMatch(/not started: 1 host\(s\) failed, more than the budget of 0/);
+    expect(w4.gates, text).toEqual([]);
+
+    // worker1 got the change; worker4 was never touched.
+    expect((await kubeletState("worker1")).unit).not.toEqual(before1.unit);
+    expect(await kubeletState("worker4")).toEqual(before4);
+    // worker2's kubelet, sick in the previous run, passes its gate again.
+    const g2 = hostOf(report, "worker2").gates.find((g) => g.name === "kubelet healthz");
+    expect(g2?.passed, text).toBe(true);
+  });
+});
