@@ -109,6 +109,46 @@ describe("contents are diffed at render time", () => {
     ]);
   });
 
+  it("keys and strings that look like json-diff's markers are shown as the user's data", () => {
+    const before = {
+      __old: 1,
+      __new: 2,
+      a__added: 1,
+      toString: 1,
+      ["__proto__"]: 1,
+      list: ["__next", "toString", "__$!SCALAR1", 1],
+    };
+    const after = {
+      __old: 3,
+      __new: 2,
+      toString: 2,
+      list: ["__next", "constructor", "__$!SCALAR1", "1"],
+      a: 1,
+    };
+    expect(
+      body({
+        field: "content",
+        before: JSON.stringify(before),
+        after: JSON.stringify(after),
+        format: "json",
+      }),
+    ).toEqual([
+      "      ~ content:",
+      "          - __old: 1",
+      "          + __old: 3",
+      "          - __proto__: 1",
+      "          + a: 1",
+      "          - a__added: 1",
+      "            list:",
+      '              - "toString"',
+      '              + "constructor"',
+      "              - 1",
+      '              + "1"',
+      "          - toString: 1",
+      "          + toString: 2",
+    ]);
+  });
+
   it("text as a unified diff", () => {
     expect(body({ field: "content", before: "a\nb\nc\n", after: "a\nB\nc\n", format: "text" })).toEqual([
       "      ~ content:",
