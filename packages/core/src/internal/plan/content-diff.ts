@@ -167,3 +167,15 @@ export const contentDiff = (format: "text" | "json" | "yaml", before: string, af
   }
   return unifiedDiff(before, after);
 };
+
+/**
+ * The structural diff of an object- or array-valued field (both sides the
+ * same kind of container), or undefined when the field reads better on one
+ * line (scalars, a change of type, no change as a value).
+ */
+export const valueDiff = (before: unknown, after: unknown): DiffLine[] | undefined => {
+  const same = (isObject(before) && isObject(after)) || (Array.isArray(before) && Array.isArray(after));
+  if (!same) return undefined;
+  const lines = structural(before as Json, after as Json);
+  return lines !== undefined && lines.length > 0 ? lines : undefined;
+};

@@ -52,8 +52,24 @@ describe("key order is the renderer's: sorted, whatever order the plan's values 
       text({ field: "labels", before: sorted, after }),
     );
     expect(body({ field: "labels", before: inserted, after })).toEqual([
-      `      ~ labels: {"alpha":{"x":2,"y":[1,{"p":2,"q":1}]},"mid":null,"zeta":1} → {"alpha":{"x":2,"y":[1,{"p":3,"q":1}]},"mid":"set","zeta":2}`,
+      "      ~ labels:",
+      "            alpha:",
+      "                y:",
+      "                    [1]:",
+      "                      - p: 2",
+      "                      + p: 3",
+      "          - mid: null",
+      '          + mid: "set"',
+      "          - zeta: 1",
+      "          + zeta: 2",
     ]);
+  });
+
+  it("a field that is a scalar on one side, or changes type, stays on one line", () => {
+    expect(body({ field: "labels", before: [1], after: { a: 1 } })).toEqual([
+      '      ~ labels: [1] → {"a":1}',
+    ]);
+    expect(body({ field: "port", before: 1, after: 2 })).toEqual(["      ~ port: 1 → 2"]);
   });
 
   it("JSON contents are diffed by value, keys sorted, only what changed shown", () => {
