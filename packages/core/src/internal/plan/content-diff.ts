@@ -44,22 +44,74 @@ const keyText = (k: string): string => (/^[A-Za-z0-9_./-]+$/.test(k) ? k : JSON.
  * name starts and ends with `"`, so it is never read as a marker, and keys
  * go in sorted, so the delta (its array matching included) depends on the
  * value only, not on the order the value was built in.
+ *
+ * json-diff pairs the objects of two arrays by trying every pair (3,000
+ * objects took 44 s). An array item that is a container found unchanged
+ * among the other side's array items therefore goes in as a token (`=` and
+ * its sorted JSON, never equal to a quoted string), matched as a scalar; and
+ * when the unpaired ones would still make too many pairs, every such item
+ * goes in as a token (a changed item then shows as - and + lines).
  */
-const encode = (v: Json): Json =>
+const TOKEN = "=";
+const MAX_PAIRS = 40_000;
+type Shared = ReadonlySet<string> | "all";
+
+const isContainer = (v: Json): boolean => v !== null && typeof v === "object";
+
+/** The sorted JSON of every container that is an array item, at any depth. */
+const arrayItems = (v: Json, out: Set<string>): Set<string> => {
+  if (Array.isArray(v))
+    for (const x of v) {
+      if (isContainer(x)) out.add(stableJson(x));
+      arrayItems(x, out);
+    }
+  else if (isObject(v)) for (const x of Object.values(v)) arrayItems(x, out);
+  return out;
+};
+
+/** How many array items are containers the other side does not have: json-diff pairs these. */
+const unpaired = (v: Json, other: ReadonlySet<string>): number =>
+  Array.isArray(v)
+    ? v.reduce<number>(
+        (n, x) => n + (isContainer(x) && !other.has(stableJson(x)) ? 1 + unpaired(x, other) : 0),
+        0,
+      )
+    : isObject(v)
+      ? Object.values(v).reduce<number>((n, x) => n + unpaired(x, other), 0)
+      : 0;
+
+const encodeItem = (x: Json, shared: Shared): Json => {
+  if (!isContainer(x)) return encode(x, shared);
+  const key = stableJson(x);
+  return shared === "all" || shared.has(key) ? `${TOKEN}${key}` : encode(x, shared);
+};
+
+const encode = (v: Json, shared: Shared): Json =>
   typeof v === "string"
     ? JSON.stringify(v)
     : Array.isArray(v)
-      ? v.map(encode)
+      ? v.map((x) => encodeItem(x, shared))
       : isObject(v)
         ? Object.fromEntries(
             Object.keys(v)
               .sort(byCodeUnit)
-              .map((k) => [JSON.stringify(k), encode(v[k]!)]),
+              .map((k) => [JSON.stringify(k), encode(v[k]!, shared)]),
           )
         : v;
+
+/** Both sides encoded with the same tokens: a container shared by both arrays is one scalar on each side. */
+const encodePair = (before: Json, after: Json): [Json, Json] => {
+  const inBefore = arrayItems(before, new Set());
+  const inAfter = arrayItems(after, new Set());
+  const shared = new Set([...inBefore].filter((k) => inAfter.has(k)));
+  const pairs = unpaired(before, inAfter) * unpaired(after, inBefore);
+  const mode: Shared = pairs > MAX_PAIRS ? "all" : shared;
+  return [encode(before, mode), encode(after, mode)];
+};
+
 const decode = (v: unknown): Json =>
   typeof v === "string"
-    ? (JSON.parse(v) as string)
+    ? (JSON.parse(v.startsWith(TOKEN) ? v.slice(TOKEN.length) : v) as Json)
     : Array.isArray(v)
       ? v.map(decode)
       : isObject(v)
@@ -127,7 +179,7 @@ const deltaLines = (delta: unknown, depth: number): DiffLine[] => {
  */
 const structural = (before: Json, after: Json): DiffLine[] | undefined => {
   try {
-    return deltaLines(jsonDiff(encode(before), encode(after)), 0);
+    return deltaLines(jsonDiff(...encodePair(before, after)), 0);
   } catch {
     return undefined;
   }

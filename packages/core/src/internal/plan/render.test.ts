@@ -165,6 +165,33 @@ describe("contents are diffed at render time", () => {
     ]);
   });
 
+  it("a long array of objects shows only the object that changed, at its index", () => {
+    const before = Array.from({ length: 3000 }, (_, i) => ({ name: `u${i}`, uid: i }));
+    const after = before.map((u, i) => (i === 7 ? { ...u, uid: -1 } : u));
+    expect(
+      body({
+        field: "content",
+        before: JSON.stringify(before),
+        after: JSON.stringify(after),
+        format: "json",
+      }),
+    ).toEqual(["      ~ content:", "            [7]:", "              - uid: 7", "              + uid: -1"]);
+  });
+
+  it("when too many objects changed to pair them, each changed one shows as - and + lines", () => {
+    const before = Array.from({ length: 300 }, (_, i) => ({ uid: i }));
+    const after = before.map((u) => ({ uid: u.uid + 1000 }));
+    const lines = body({
+      field: "content",
+      before: JSON.stringify(before),
+      after: JSON.stringify(after),
+      format: "json",
+    });
+    expect(lines).toHaveLength(601);
+    expect(lines).toContain('          - {"uid":0}');
+    expect(lines).toContain('          + {"uid":1299}');
+  });
+
   it("text as a unified diff", () => {
     expect(body({ field: "content", before: "a\nb\nc\n", after: "a\nB\nc\n", format: "text" })).toEqual([
       "      ~ content:",
