@@ -228,6 +228,13 @@ export const contentDiff = (format: "text" | "json" | "yaml", before: string, af
 export const valueDiff = (before: unknown, after: unknown): DiffLine[] | undefined => {
   const same = (isObject(before) && isObject(after)) || (Array.isArray(before) && Array.isArray(after));
   if (!same) return undefined;
-  const lines = structural(before as Json, after as Json);
+  // Through JSON once, as a saved plan is: an `undefined` member or -0 then diffs as it would read back.
+  const asSaved = (v: unknown): Json => JSON.parse(stableJson(v)) as Json;
+  let lines: DiffLine[] | undefined;
+  try {
+    lines = structural(asSaved(before), asSaved(after));
+  } catch {
+    lines = undefined; // nesting deeper than the stack: shown on one line
+  }
   return lines !== undefined && lines.length > 0 ? lines : undefined;
 };
