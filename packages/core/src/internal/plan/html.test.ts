@@ -64,6 +64,17 @@ describe("the plan page escapes every string of the plan", () => {
             fields: [
               { field: HOSTILE, before: `a\n${HOSTILE}\n`, after: `b\n${HOSTILE}\n`, format: "text" },
               { field: "mode", before: HOSTILE, after: { [HOSTILE]: HOSTILE } },
+              {
+                field: "labels",
+                before: { [HOSTILE]: 1, k: [HOSTILE] },
+                after: { [HOSTILE]: HOSTILE, k: [] },
+              },
+              {
+                field: "content",
+                before: `{"k":1}`,
+                after: JSON.stringify({ [HOSTILE]: [HOSTILE] }),
+                format: "json",
+              },
             ],
           }),
         ]),

@@ -10,7 +10,7 @@
  * Content-Security-Policy allows nothing else, no network included.
  */
 import { createHash } from "node:crypto";
-import { contentDiff, type DiffLine, stableJson } from "./content-diff.js";
+import { contentDiff, type DiffLine, stableJson, valueDiff } from "./content-diff.js";
 import {
   type Action,
   type ActionType,
@@ -104,6 +104,8 @@ const fieldHtml = (f: FieldDiff): string => {
   }
   if (typeof before === "string" && typeof after === "string" && format !== undefined && format !== "binary")
     return `<div class="field"><div class="fname">~ ${name}:</div>${diffBlock(contentDiff(format, before, after))}</div>`;
+  const nested = valueDiff(before, after);
+  if (nested) return `<div class="field"><div class="fname">~ ${name}:</div>${diffBlock(nested)}</div>`;
   return `<div class="field"><span class="fname">~ ${name}: ${escapeHtml(stableJson(before))} → ${escapeHtml(stableJson(after))}</span></div>`;
 };
 

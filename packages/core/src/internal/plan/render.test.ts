@@ -52,8 +52,24 @@ describe("key order is the renderer's: sorted, whatever order the plan's values 
       text({ field: "labels", before: sorted, after }),
     );
     expect(body({ field: "labels", before: inserted, after })).toEqual([
-      `      ~ labels: {"alpha":{"x":2,"y":[1,{"p":2,"q":1}]},"mid":null,"zeta":1} → {"alpha":{"x":2,"y":[1,{"p":3,"q":1}]},"mid":"set","zeta":2}`,
+      "      ~ labels:",
+      "            alpha:",
+      "                y:",
+      "                    [1]:",
+      "                      - p: 2",
+      "                      + p: 3",
+      "          - mid: null",
+      '          + mid: "set"',
+      "          - zeta: 1",
+      "          + zeta: 2",
     ]);
+  });
+
+  it("a field that is a scalar on one side, or changes type, stays on one line", () => {
+    expect(body({ field: "labels", before: [1], after: { a: 1 } })).toEqual([
+      '      ~ labels: [1] → {"a":1}',
+    ]);
+    expect(body({ field: "port", before: 1, after: 2 })).toEqual(["      ~ port: 1 → 2"]);
   });
 
   it("JSON contents are diffed by value, keys sorted, only what changed shown", () => {
@@ -107,6 +123,73 @@ describe("contents are diffed at render time", () => {
       '          + new: "y"',
       '          - old: "x"',
     ]);
+  });
+
+  it("keys and strings that look like json-diff's markers are shown as the user's data", () => {
+    const before = {
+      __old: 1,
+      __new: 2,
+      a__added: 1,
+      toString: 1,
+      ["__proto__"]: 1,
+      list: ["__next", "toString", "__$!SCALAR1", 1],
+    };
+    const after = {
+      __old: 3,
+      __new: 2,
+      toString: 2,
+      list: ["__next", "constructor", "__$!SCALAR1", "1"],
+      a: 1,
+    };
+    expect(
+      body({
+        field: "content",
+        before: JSON.stringify(before),
+        after: JSON.stringify(after),
+        format: "json",
+      }),
+    ).toEqual([
+      "      ~ content:",
+      "          - __old: 1",
+      "          + __old: 3",
+      "          - __proto__: 1",
+      "          + a: 1",
+      "          - a__added: 1",
+      "            list:",
+      '              - "toString"',
+      '              + "constructor"',
+      "              - 1",
+      '              + "1"',
+      "          - toString: 1",
+      "          + toString: 2",
+    ]);
+  });
+
+  it("a long array of objects shows only the object that changed, at its index", () => {
+    const before = Array.from({ length: 3000 }, (_, i) => ({ name: `u${i}`, uid: i }));
+    const after = before.map((u, i) => (i === 7 ? { ...u, uid: -1 } : u));
+    expect(
+      body({
+        field: "content",
+        before: JSON.stringify(before),
+        after: JSON.stringify(after),
+        format: "json",
+      }),
+    ).toEqual(["      ~ content:", "            [7]:", "              - uid: 7", "              + uid: -1"]);
+  });
+
+  it("when too many objects changed to pair them, each changed one shows as - and + lines", () => {
+    const before = Array.from({ length: 300 }, (_, i) => ({ uid: i }));
+    const after = before.map((u) => ({ uid: u.uid + 1000 }));
+    const lines = body({
+      field: "content",
+      before: JSON.stringify(before),
+      after: JSON.stringify(after),
+      format: "json",
+    });
+    expect(lines).toHaveLength(601);
+    expect(lines).toContain('          - {"uid":0}');
+    expect(lines).toContain('          + {"uid":1299}');
   });
 
   it("text as a unified diff", () => {

@@ -7,7 +7,7 @@
  */
 import type { ApplyReport, HostApplyReport, Verdict } from "../engine/apply.js";
 import { totalSummary } from "./codec.js";
-import { contentDiff, type DiffLine, stableJson } from "./content-diff.js";
+import { contentDiff, type DiffLine, stableJson, valueDiff } from "./content-diff.js";
 import { type Action, type FieldDiff, isSecretField, type Plan } from "./format.js";
 
 export interface RenderOptions {
@@ -57,6 +57,8 @@ const renderField = (f: FieldDiff, paint: Paint): string[] => {
   // Contents are diffed here, at render time, from the values the plan keeps.
   if (typeof before === "string" && typeof after === "string" && format !== undefined && format !== "binary")
     return [`${head}:`, ...contentDiff(format, before, after).map((l) => paintLine(l, paint))];
+  const nested = valueDiff(before, after);
+  if (nested) return [`${head}:`, ...nested.map((l) => paintLine(l, paint))];
   return [`${head}: ${show(before)} → ${show(after)}`];
 };
 
