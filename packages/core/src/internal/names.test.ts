@@ -25,8 +25,24 @@ const table: [string, Grammar, string[], string[]][] = [
   [
     "absolute normalised paths",
     absPath,
-    ["/", "/etc/x", "/opt/a b/ü", "/a/.hidden", "/a/..b"],
-    ["", "etc/x", "//etc", "/etc/", "/etc//x", "/a/./b", "/a/../b", "/..", "/a\0b", "/a\uD800"],
+    ["/", "/etc/x", "/opt/a b/ü", "/a/.hidden", "/a/..b", `/${"n".repeat(255)}`, `/a/${"b/".repeat(2045)}c`],
+    [
+      "",
+      "etc/x",
+      "//etc",
+      "/etc/",
+      "/etc//x",
+      "/a/./b",
+      "/a/../b",
+      "/..",
+      "/a\0b",
+      "/a\uD800",
+      // NAME_MAX and PATH_MAX in bytes (ü is two), and a 20 MB path: refused, never sent to a host.
+      `/${"n".repeat(256)}`,
+      `/${"ü".repeat(128)}`,
+      `/${"a/".repeat(2048)}b`,
+      `/${"a".repeat(20 * 1024 * 1024)}`,
+    ],
   ],
   [
     "relative member paths",

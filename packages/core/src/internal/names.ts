@@ -30,17 +30,29 @@ export const label: Grammar = {
   test: (s) => s !== "" && isPlain(s),
 };
 
-/** Whether `s` is absolute and normalised: "/" or "/seg/…" without empty, "." or ".." segments, and plain. */
+/** Linux's PATH_MAX (with its NUL) and NAME_MAX, in bytes: longer paths fail at the first syscall on the host. */
+const PATH_MAX_BYTES = 4095;
+const NAME_MAX_BYTES = 255;
+const encoder = new TextEncoder();
+/** UTF-8 length, without encoding when even 3 bytes per unit stays under `limit`. */
+const fitsBytes = (s: string, limit: number): boolean =>
+  s.length * 3 <= limit || (s.length <= limit && encoder.encode(s).length <= limit);
+
+/**
+ * Whether `s` is absolute and normalised: "/" or "/seg/…" without empty, "."
+ * or ".." segments, plain, and within PATH_MAX and NAME_MAX.
+ */
 export const isAbsPath = (s: string): boolean =>
   isPlain(s) &&
   (s === "/" ||
     (s.startsWith("/") &&
+      fitsBytes(s, PATH_MAX_BYTES) &&
       s
         .slice(1)
         .split("/")
-        .every((seg) => seg !== "" && seg !== "." && seg !== "..")));
+        .every((seg) => seg !== "" && seg !== "." && seg !== ".." && fitsBytes(seg, NAME_MAX_BYTES))));
 
-/** An absolute normalised path (no `//`, no trailing `/` but the root, no `.`/`..`, no NUL). */
+/** An absolute normalised path (no `//`, no trailing `/` but the root, no `.`/`..`, no NUL, within PATH_MAX/NAME_MAX). */
 export const absPath: Grammar = { expected: "an absolute normalised path", test: isAbsPath };
 
 /** A relative path inside a directory: no leading "/", no empty, "." or ".." segments, no NUL or newline. */
