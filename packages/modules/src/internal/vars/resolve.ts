@@ -30,6 +30,13 @@ export const connectionVariables: ReadonlySet<string> = new Set([
 /** Names with one of our prefixes: a misspelling of ours when not known. */
 const OURS_RE = new RegExp(`^(${OWN_PREFIXES.map((p) => p.replace(/[^A-Za-z0-9_]/g, "")).join("|")})`);
 
+const seedScheme: VarScheme<DecodedVars> = {
+  defaults: roleDefaults,
+  known: knownVariables,
+  isOurs: (name) => OURS_RE.test(name),
+  codec: DecodedVars,
+};
+
 const SETTINGS_USER_KEYS: readonly SettingsUserKey[] = [
   "flannel_settings_user",
   "dockerd_settings_user",
@@ -51,6 +58,8 @@ const badValues = (
   errors: t.Errors,
   host: string,
   origins: { get(name: string): string | undefined },
+  fallbackOrigin: string,
+  whyInExpected: boolean,
 ): VarError[] =>
   errors.map((e) => {
     const variable = pathOf(e.context);
@@ -59,43 +68,55 @@ const badValues = (
     return {
       _tag: "BadValue",
       variable,
-      origin: origins.get(top) ?? roleDefaults.origin,
+      origin: origins.get(top) ?? fallbackOrigin,
       host,
-      expected: leaf,
       actual: e.value,
-      ...(e.message ? { why: e.message } : {}),
+      ...(!e.message
+        ? { expected: leaf }
+        : whyInExpected
+          ? { expected: `${leaf} (${e.message})` }
+          : { expected: leaf, why: e.message }),
     };
   });
 
-/** Ansible's `combine`: the user's keys win, new keys are added. */
-export const combine = (
-  base: Readonly<Record<string, string>>,
-  user: Readonly<Record<string, string>>,
-): Record<string, string> => ({ ...base, ...user });
+/** What differs between the seed and the current generation's variable resolution. */
+export interface VarScheme<A> {
+  /** The role defaults, beneath every layer. */
+  readonly defaults: VarLayer;
+  /** Every variable name the modules understand (decoded, suggested from). */
+  readonly known: ReadonlySet<string>;
+  /** Names with one of our prefixes: a misspelling of ours when not known. */
+  readonly isOurs: (name: string) => boolean;
+  readonly codec: t.Decoder<unknown, A>;
+  /** A codec's reason goes in `expected` ("X (why)") rather than `why`: the current generation's messages. */
+  readonly whyInExpected?: boolean;
+}
 
 /**
- * Resolves a host's variables. `layers` come lowest precedence first (inventory
- * group vars < group_vars/all < group_vars/<group> < host_vars/<host>); the
- * role defaults lie beneath them all. A later layer replaces a variable
- * whole, as Ansible does; `*_settings_user` maps are then merged into their
- * `*_settings`. Variables with our prefixes that we do not know are errors
- * (with a suggestion); others (ansible_*, other roles') are ignored but may
- * be referenced from `{{ }}`.
+ * The resolution both generations share: `layers` (lowest precedence first)
+ * over `scheme.defaults`, a later layer replacing a variable whole; unknown
+ * names with our prefixes reported with a suggestion; every known variable
+ * interpolated and decoded, each failure a `BadValue` naming its origin.
  */
-export const resolveVars = (layers: readonly VarLayer[], host: string): E.Either<VarError[], WorkerVars> => {
-  const all = [roleDefaults, ...layers];
+export const resolveLayers = <A>(
+  scheme: VarScheme<A>,
+  layers: readonly VarLayer[],
+  host: string,
+): E.Either<VarError[], A> => {
+  const { defaults, known } = scheme;
+  const all = [defaults, ...layers];
   const errors: VarError[] = [];
   // Only names with our prefixes are looked at one by one: a vars file with
   // 100,000 other variables costs a prefix test each, not a copy.
   for (const layer of layers) {
     for (const name of Object.keys(layer.vars)) {
-      if (OURS_RE.test(name) && !knownVariables.has(name) && !connectionVariables.has(name)) {
+      if (scheme.isOurs(name) && !known.has(name) && !connectionVariables.has(name)) {
         errors.push({
           _tag: "UnknownVariable",
           variable: name,
           origin: layer.origin,
           host,
-          suggestion: suggest(name, knownVariables),
+          suggestion: suggest(name, known),
         });
       }
     }
@@ -112,21 +133,39 @@ export const resolveVars = (layers: readonly VarLayer[], host: string): E.Either
   const interpolator = new Interpolator({ host, lookup, names });
   const raw: Record<string, unknown> = {};
   const failed = new Set<string>();
-  for (const name of knownVariables) {
+  for (const name of known) {
     const r = interpolator.resolve(name);
     if (r.ok) raw[name] = r.value;
     else failed.add(name);
   }
   errors.push(...interpolator.errors);
-  const decoded = DecodedVars.decode(raw);
+  const decoded = scheme.codec.decode(raw);
   if (E.isLeft(decoded)) {
     // A variable that failed to interpolate was already reported; its absence is not a second error.
     const bad = decoded.left.filter((e) => !failed.has(e.context[1]?.key ?? ""));
-    errors.push(...badValues(bad, host, origins));
+    errors.push(...badValues(bad, host, origins, defaults.origin, scheme.whyInExpected ?? false));
   }
   if (errors.length > 0 || E.isLeft(decoded)) return E.left(errors);
-  const d = decoded.right;
-  return E.right({
+  return E.right(decoded.right);
+};
+
+/** Ansible's `combine`: the user's keys win, new keys are added. */
+export const combine = (
+  base: Readonly<Record<string, string>>,
+  user: Readonly<Record<string, string>>,
+): Record<string, string> => ({ ...base, ...user });
+
+/**
+ * Resolves a host's variables. `layers` come lowest precedence first (inventory
+ * group vars < group_vars/all < group_vars/<group> < host_vars/<host>); the
+ * role defaults lie beneath them all. A later layer replaces a variable
+ * whole, as Ansible does; `*_settings_user` maps are then merged into their
+ * `*_settings`. Variables with our prefixes that we do not know are errors
+ * (with a suggestion); others (ansible_*, other roles') are ignored but may
+ * be referenced from `{{ }}`.
+ */
+export const resolveVars = (layers: readonly VarLayer[], host: string): E.Either<VarError[], WorkerVars> =>
+  E.map((d: DecodedVars) => ({
     ...withoutUserKeys(d),
     flannel_settings: combine(d.flannel_settings, d.flannel_settings_user),
     dockerd_settings: combine(d.dockerd_settings, d.dockerd_settings_user),
@@ -135,8 +174,7 @@ export const resolveVars = (layers: readonly VarLayer[], host: string): E.Either
       d.k8s_worker_kubeproxy_settings,
       d.k8s_worker_kubeproxy_settings_user,
     ),
-  });
-};
+  }))(resolveLayers(seedScheme, layers, host));
 
 const withoutUserKeys = (d: DecodedVars): WorkerVars => {
   const copy: Record<string, unknown> = { ...d };
