@@ -8,7 +8,9 @@ import { constants } from "node:fs";
 import { access, stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import type { Either } from "fp-ts/lib/Either.js";
 import {
+  type Connection,
   type ConnectionDefaults,
   type ConnectionVarError,
   compareConnectionVarErrors,
@@ -85,9 +87,13 @@ export const connectionProblems = async (
   host: string,
   layers: readonly VarLayer[],
   defaults: ConnectionDefaults,
-  options: { readonly home?: string } = {},
+  options: {
+    readonly home?: string;
+    /** The host's connectionOf answer when the caller already has it (the selection does): not worked out again. */
+    readonly connection?: Either<readonly ConnectionVarError[], Connection>;
+  } = {},
 ): Promise<ConnectionVarError[]> => {
-  const conn = connectionOf(host, layers, defaults);
+  const conn = options.connection ?? connectionOf(host, layers, defaults);
   const kind = lookupIn(layers)("ansible_connection")?.value ?? "ssh";
   const ssh = conn._tag === "Right" ? conn.right.type === "ssh" : SSH_KINDS.has(String(kind));
   const problems = [

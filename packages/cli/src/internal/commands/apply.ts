@@ -218,7 +218,12 @@ const fromPlanFile = async (
   for (const h of ready) {
     const c = connections.get(h);
     if (c && !isLeft(c) && c.right.type === "local") continue;
-    const found = await connectionProblems(h, selection.layers.get(h) ?? [], { user: ctx.deps.user });
+    const found = await connectionProblems(
+      h,
+      selection.layers.get(h) ?? [],
+      { user: ctx.deps.user },
+      c ? { connection: c } : {},
+    );
     badConnections.push(...found.map(describeConnectionVarError));
   }
   if (badConnections.length > 0) {
