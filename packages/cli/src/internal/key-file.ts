@@ -14,6 +14,7 @@ import {
   type ConnectionDefaults,
   type ConnectionVarError,
   compareConnectionVarErrors,
+  connectionKindOf,
   connectionOf,
   lookupIn,
 } from "./connect.js";
@@ -76,8 +77,6 @@ export const checkKeyFile = async (
   }
 };
 
-const SSH_KINDS = new Set(["ssh", "paramiko", "smart"]);
-
 /**
  * Every problem with one host's connection variables, without connecting:
  * connectionOf's checks, plus the key file check for SSH hosts. Sorted by
@@ -95,7 +94,7 @@ export const connectionProblems = async (
 ): Promise<ConnectionVarError[]> => {
   const conn = options.connection ?? connectionOf(host, layers, defaults);
   const kind = lookupIn(layers)("ansible_connection")?.value ?? "ssh";
-  const ssh = conn._tag === "Right" ? conn.right.type === "ssh" : SSH_KINDS.has(String(kind));
+  const ssh = conn._tag === "Right" ? conn.right.type === "ssh" : connectionKindOf(String(kind)) === "ssh";
   const problems = [
     ...(conn._tag === "Left" ? conn.left : []),
     ...(ssh ? await checkKeyFile(host, layers, options) : []),
