@@ -106,6 +106,7 @@ describe("connection variables map to a transport like Ansible's", () => {
       'w1: ansible_become (from hosts.yml (host w1)): expected a boolean (true/false, yes/no, on/off, 1/0), got "maybe"',
     ],
     [{ ansible_connection: "winrm" }, 'unsupported connection "winrm"'],
+    [{ ansible_connection: "toString" }, 'unsupported connection "toString"'],
     [
       { ansible_host: "{{ lookup('env', 'X') }}" },
       "ansible_host (from hosts.yml (host w1)): templated connection variables",

@@ -116,6 +116,10 @@ const KINDS: Readonly<Record<string, Connection["type"]>> = {
   "community.docker.docker_api": "docker",
 };
 
+/** The transport an `ansible_connection` value names, or undefined when tend has none (own names only, never `toString`). */
+export const connectionKindOf = (text: string): Connection["type"] | undefined =>
+  Object.hasOwn(KINDS, text) ? KINDS[text] : undefined;
+
 const editDistance = (a: string, b: string): number => {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
@@ -188,7 +192,7 @@ export const connectionOf = (
   };
 
   const kindText = str("ansible_connection")?.value ?? "ssh";
-  const kind = KINDS[kindText];
+  const kind = connectionKindOf(kindText);
   if (kind === undefined) {
     fail("ansible_connection", connectionKindProblem(kindText));
     return left(errors);

@@ -8,10 +8,13 @@ import { constants } from "node:fs";
 import { access, stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import type { Either } from "fp-ts/lib/Either.js";
 import {
+  type Connection,
   type ConnectionDefaults,
   type ConnectionVarError,
   compareConnectionVarErrors,
+  connectionKindOf,
   connectionOf,
   lookupIn,
 } from "./connect.js";
@@ -74,8 +77,6 @@ export const checkKeyFile = async (
   }
 };
 
-const SSH_KINDS = new Set(["ssh", "paramiko", "smart"]);
-
 /**
  * Every problem with one host's connection variables, without connecting:
  * connectionOf's checks, plus the key file check for SSH hosts. Sorted by
@@ -85,11 +86,15 @@ export const connectionProblems = async (
   host: string,
   layers: readonly VarLayer[],
   defaults: ConnectionDefaults,
-  options: { readonly home?: string } = {},
+  options: {
+    readonly home?: string;
+    /** The host's connectionOf answer when the caller already has it (the selection does): not worked out again. */
+    readonly connection?: Either<readonly ConnectionVarError[], Connection>;
+  } = {},
 ): Promise<ConnectionVarError[]> => {
-  const conn = connectionOf(host, layers, defaults);
+  const conn = options.connection ?? connectionOf(host, layers, defaults);
   const kind = lookupIn(layers)("ansible_connection")?.value ?? "ssh";
-  const ssh = conn._tag === "Right" ? conn.right.type === "ssh" : SSH_KINDS.has(String(kind));
+  const ssh = conn._tag === "Right" ? conn.right.type === "ssh" : connectionKindOf(String(kind)) === "ssh";
   const problems = [
     ...(conn._tag === "Left" ? conn.left : []),
     ...(ssh ? await checkKeyFile(host, layers, options) : []),

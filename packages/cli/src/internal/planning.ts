@@ -5,7 +5,7 @@
  * fails at any step becomes a failed host plan; the others go on.
  */
 
-import { open } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type {
   PlannedRun as CorePlannedRun,
@@ -54,6 +54,8 @@ export interface PlannedRun extends CorePlannedRun {
   readonly readSource: typeof readSource;
 }
 
+const readBytes = async (path: string): Promise<Uint8Array> => new Uint8Array(await readFile(path));
+
 /**
  * Reads controller-side source files (certificates, kubeconfigs, uploaded
  * artifacts). A verified artifact of the controller cache answers with the
@@ -62,12 +64,12 @@ export interface PlannedRun extends CorePlannedRun {
  */
 export const readSource = async (path: string): Promise<Uint8Array | SourceContent> => {
   const sha256 = await verifiedSha256(path);
-  if (sha256 === undefined) return readShared(path);
-  // Every host that uploads this artifact asks for its bytes: read (and stat) once, keep no failure.
+  if (sha256 === undefined) return readBytes(path);
+  // Every host that uploads this artifact asks for its bytes (readSourceOnce shares this answer): read once, keep no failure.
   let read: Promise<Uint8Array> | undefined;
   const bytes = (): Promise<Uint8Array> => {
     if (!read) {
-      read = readShared(path);
+      read = readBytes(path);
       read.catch(() => {
         read = undefined;
       });
@@ -78,34 +80,11 @@ export const readSource = async (path: string): Promise<Uint8Array | SourceConte
 };
 
 /**
- * Reads of this run, by path and file identity: every host that uploads the
- * same artifact shares one buffer instead of reading (and holding) its own.
- */
-const reads = new Map<string, Promise<Uint8Array>>();
-const readShared = async (path: string): Promise<Uint8Array> => {
-  // One open for the identity (fstat) and the read: no separate stat of the path.
-  const handle = await open(path, "r");
-  try {
-    const s = await handle.stat();
-    const key = `${path}\0${s.ino}\0${s.size}\0${s.mtimeMs}\0${s.ctimeMs}`;
-    let read = reads.get(key);
-    if (!read) {
-      read = handle.readFile().then((b) => new Uint8Array(b));
-      reads.set(key, read);
-      read.catch(() => reads.delete(key));
-    }
-    return await read;
-  } finally {
-    await handle.close();
-  }
-};
-
-/**
  * readSource with one read per path for the whole run: a fleet's hosts share
  * the controller's artifacts and certificates, and a run reads each file (and
  * its cache sidecar) once instead of once per host.
  */
-const readSourceOnce = (): typeof readSource => {
+export const readSourceOnce = (): typeof readSource => {
   const seen = new Map<string, Promise<Uint8Array | SourceContent>>();
   return (path) => {
     let r = seen.get(path);

@@ -157,7 +157,12 @@ class Checker {
     // A local connection (--local, or ansible_connection: local) has no connection variables to check.
     const conn = this.selection.connections.get(host);
     if (!(conn && conn._tag === "Right" && conn.right.type === "local")) {
-      const found = await connectionProblems(host, layers, { user: this.deps.user });
+      const found = await connectionProblems(
+        host,
+        layers,
+        { user: this.deps.user },
+        conn ? { connection: conn } : {},
+      );
       for (const e of found) problems.push(this.problem(host, e.origin, e.variable, e.message, e.line));
     }
     // tend_rollout_order and tend_health_checks: read by the CLI, checked here with the rest.

@@ -22,7 +22,7 @@ import { describeConnectionVarError } from "../connect.js";
 import { closeAll, type Reached, reachHosts, selectTargets } from "../hosts.js";
 import { connectionProblems } from "../key-file.js";
 import { readPlanFile } from "../plan-file.js";
-import { planRun, readSource } from "../planning.js";
+import { planRun, type readSource, readSourceOnce } from "../planning.js";
 import {
   changedHosts,
   type HostGroups,
@@ -86,7 +86,7 @@ const carryOut = async (
   lockWaitMs: number,
   json: boolean,
   groups: HostGroups,
-  read: typeof readSource = readSource,
+  read: typeof readSource,
 ): Promise<number> => {
   const targets = new Map<string, Target>();
   for (const [host, r] of reached) if (r.ok) targets.set(host, r.target);
@@ -218,7 +218,12 @@ const fromPlanFile = async (
   for (const h of ready) {
     const c = connections.get(h);
     if (c && !isLeft(c) && c.right.type === "local") continue;
-    const found = await connectionProblems(h, selection.layers.get(h) ?? [], { user: ctx.deps.user });
+    const found = await connectionProblems(
+      h,
+      selection.layers.get(h) ?? [],
+      { user: ctx.deps.user },
+      c ? { connection: c } : {},
+    );
     badConnections.push(...found.map(describeConnectionVarError));
   }
   if (badConnections.length > 0) {
@@ -244,6 +249,7 @@ const fromPlanFile = async (
       lockWaitMs,
       o.json === true,
       hostGroupsOf(selection.inventory, ready),
+      readSourceOnce(),
     );
     return unreachable.length > 0 || plan.hosts.some((h) => h.status === "error") ? EXIT.error : code;
   } finally {

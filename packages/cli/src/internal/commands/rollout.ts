@@ -26,7 +26,7 @@ import {
   withKeep,
 } from "@tend/core";
 import type { Reached } from "../hosts.js";
-import { readSource } from "../planning.js";
+import type { readSource } from "../planning.js";
 import { type CommandContext, EXIT } from "./context.js";
 
 /** The rollout flags of `tend apply`. */
@@ -64,6 +64,8 @@ export interface RolloutInputs {
   readonly gates: ReadonlyMap<string, readonly HealthGate[]>;
   readonly groups: ReadonlyMap<string, readonly string[]>;
   readonly rolloutOrder?: readonly string[];
+  /** The run's source reader: each controller file read once for the whole fleet. */
+  readonly readSource: typeof readSource;
 }
 
 /** The report as JSON: every host with its outcome, apply, gates and rollback. */
@@ -107,7 +109,7 @@ export const carryOutRollout = async (
     order,
     gates: inputs.gates,
     ...(ctx.deps.sleep ? { sleep: ctx.deps.sleep } : {}),
-    readSource,
+    readSource: inputs.readSource,
     concurrency: ctx.concurrency,
     recheckFacts: true,
     lockHolder: holder,
