@@ -63,6 +63,12 @@ const OneLine = grammarCodec("OneLine", {
   test: (s) => isPlain(s) && !s.includes("\n"),
 });
 
+/** The action an intent entry is stamped with: one non-empty line (the record is line-based). */
+const IntentAt = grammarCodec("IntentAt", {
+  expected: "one non-empty line of text",
+  test: (s) => s !== "" && OneLine.is(s),
+});
+
 /**
  * Where a rollout with --rollback-on-fail keeps what one apply replaces:
  * `/var/lib/tend/rollback/<apply id>` (the id is letters, digits, `.`, `_`, `-`),
@@ -155,16 +161,21 @@ export const Op = t.union([
    * record is replaced atomically and synced, so a kill leaves the old or the
    * new record, never a torn one.
    */
-  t.intersection([
-    t.type({
-      op: t.literal("intent"),
-      action: t.union([t.literal("add"), t.literal("remove")]),
-      restart: t.array(UnitName),
-      reload: t.boolean,
-    }),
-    /** `rollback`: a rollback from this dir is due (an entry `rollback <dir>`). */
-    t.partial({ at: OneLine, rollback: RollbackDir }),
-  ]),
+  // Refined here, not in each target, so ShellTarget and SimHost refuse an empty intent alike.
+  t.refinement(
+    t.intersection([
+      t.type({
+        op: t.literal("intent"),
+        action: t.union([t.literal("add"), t.literal("remove")]),
+        restart: t.array(UnitName),
+        reload: t.boolean,
+      }),
+      /** `rollback`: a rollback from this dir is due (an entry `rollback <dir>`). */
+      t.partial({ at: IntentAt, rollback: RollbackDir }),
+    ]),
+    (op) => op.restart.length > 0 || op.reload || op.rollback !== undefined,
+    "an intent op with an entry (restart, reload or rollback)",
+  ),
 ]);
 export type Op = t.TypeOf<typeof Op>;
 

@@ -22,19 +22,9 @@ export interface OpPaths {
 /** The paths a real host uses. */
 export const HOST_PATHS: OpPaths = { stateDir: STATE_DIR, pendingPath: PENDING_RESTARTS_PATH };
 
-/** An op the shell cannot carry out as given; compiled to a failing call. */
-class Refused extends Error {}
-
 // Five digits: GNU chmod keeps a directory's setuid/setgid bits for a shorter numeric
 // mode (a directory made in a setgid one inherits g+s), and "00750" clears them.
 const octal = (mode: number): string => mode.toString(8).padStart(5, "0");
-
-/** A pending unit: one line of the pending-restarts record. */
-const oneLine = (what: string, v: string): string => {
-  if (v === "" || v.includes("\n"))
-    throw new Refused(`${what} ${JSON.stringify(v)} must be one non-empty line`);
-  return v;
-};
 
 const userFlags = (op: Extract<Op, { op: "useradd" | "usermod" }>): string[] => {
   const a: string[] = [];
@@ -145,14 +135,12 @@ const opArgv = (op: Op, rand: string, paths: OpPaths): string[] => {
     case "restore":
       return ["tend_restore", op.dir];
     case "intent":
-      if (op.restart.length === 0 && !op.reload && !op.rollback)
-        throw new Refused("an intent op needs an entry");
       return [
         "tend_intent",
         op.action,
         paths.pendingPath,
         tempBeside(paths.pendingPath, rand),
-        oneLine("action", op.at ?? "-"),
+        op.at ?? "-",
         ...intentEntries(op),
       ];
   }
@@ -181,7 +169,7 @@ export const opLine = (op: Op, index: number, rand: string, paths: OpPaths, blob
     }
     return `${head} ${shellArgv(opArgv(op, rand, paths))} < /dev/null`;
   } catch (e) {
-    if (!(e instanceof Refused || e instanceof UnquotableError)) throw e;
+    if (!(e instanceof UnquotableError)) throw e;
     return `${head} tend_fail ${shellQuote(`refused: ${e.message}`)} < /dev/null`;
   }
 };

@@ -207,14 +207,8 @@ const intentKey = (line: string): string => {
  * record is removed. The rename is atomic, so the op is all or nothing.
  */
 export const intentOp = (draft: Draft<SimState>, op: OpOf<"intent">, now: string): OpResult => {
-  if (op.restart.length === 0 && !op.reload && !op.rollback)
-    throw new SimError("refused: an intent op needs an entry");
-  for (const u of op.restart) {
-    if (u === "" || /\s/.test(u)) throw new SimError(`refused: unit ${JSON.stringify(u)} must be one word`);
-  }
+  // The Op codec already refused an intent without an entry and a multi-line `at`.
   const at = op.at ?? "-";
-  if (at === "" || at.includes("\n"))
-    throw new SimError(`refused: action ${JSON.stringify(at)} must be one non-empty line`);
   // The real op makes the state directory first, even when it then removes the record.
   mkdirP(draft.files, posix.dirname(PENDING_RESTARTS_PATH));
   const e = lookup(draft.files, PENDING_RESTARTS_PATH, true);

@@ -9,6 +9,7 @@ import type { Either } from "fp-ts/lib/Either.js";
 import * as E from "fp-ts/lib/Either.js";
 import { type Draft, freeze, produce } from "immer";
 import { PathReporter } from "io-ts/lib/PathReporter.js";
+import { canonicalJson } from "../canonical.js";
 import type { HostFacts } from "../facts.js";
 import { parseGateArgv } from "../health/gate.js";
 import { type Op, refuseInvalid } from "../op.js";
@@ -86,14 +87,6 @@ const contentOf = (state: SimState, path: string): string | undefined => {
 
 /** Plain JSON copy, so callers never hold (or try to mutate) immer's frozen state. */
 const thaw = <T>(x: T): T => structuredClone(x);
-
-/** JSON with object keys sorted at every level, so equal states digest equally. */
-const canonical = (v: unknown): string =>
-  JSON.stringify(v, (_k, x) =>
-    x && typeof x === "object" && !Array.isArray(x)
-      ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : x,
-  );
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -231,7 +224,7 @@ export class SimHost implements Target {
 
   #digest(results: readonly ProbeResult[]): string {
     return createHash("sha256")
-      .update(canonical({ facts: this.#facts(), results }))
+      .update(canonicalJson({ facts: this.#facts(), results }))
       .digest("hex");
   }
 
