@@ -40,6 +40,21 @@ const invalid: [string, unknown, string][] = [
   ],
   ["a path with NUL", { op: "remove", path: "/etc/x\0y" }, "path: expected an absolute normalised path"],
   ["a trailing slash", { op: "remove", path: "/etc/" }, "path: expected an absolute normalised path"],
+  [
+    "a path past PATH_MAX (a 20 MB value)",
+    { op: "remove", path: `/${"a".repeat(20 * 1024 * 1024)}` },
+    "path: expected an absolute normalised path",
+  ],
+  [
+    "an intent with no entry",
+    { op: "intent", action: "add", restart: [], reload: false, at: "unit[a.service]" },
+    "expected an intent op with an entry",
+  ],
+  [
+    "an intent recorded at two lines",
+    { op: "intent", action: "add", restart: ["a.service"], reload: false, at: "unit[a]\nrestart evil" },
+    "at: expected one non-empty line",
+  ],
   ["an unknown op", { op: "format", path: "/" }, "op: expected a known op (mkdir, writeFile"],
   ["no op at all", { path: "/" }, "op: expected a known op"],
   ["not an object", "rm -rf /", "op: expected a known op"],
