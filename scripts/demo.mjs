@@ -20,7 +20,14 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const tend = join(root, "packages", "cli", "dist", "bin.js");
 const SERVICES = ["flanneld", "docker", "kubelet", "kube-proxy"];
 
-const say = (text) => process.stdout.write(`\n\u001b[1m== ${text}\u001b[0m\n`);
+/** Bold headings only where tend itself would colour (packages/cli/src/internal/io.ts: useColor). */
+const colour = (() => {
+  const { NO_COLOR, FORCE_COLOR, TERM } = process.env;
+  if (NO_COLOR) return false;
+  if (FORCE_COLOR) return FORCE_COLOR !== "0" && FORCE_COLOR.toLowerCase() !== "false";
+  return process.stdout.isTTY === true && TERM !== "dumb";
+})();
+const say = (text) => process.stdout.write(colour ? `\n\u001b[1m== ${text}\u001b[0m\n` : `\n== ${text}\n`);
 
 let cluster;
 let starting;

@@ -6,7 +6,7 @@
  * notes stay on screen, each on its own line. The download bar shares the
  * redrawn line.
  */
-import pc from "picocolors";
+import picocolors from "picocolors";
 import type { CliIo } from "./io.js";
 
 /** The states a host goes through, as progress lines name them. */
@@ -35,6 +35,9 @@ const STATES: readonly HostState[] = [
 const REDRAW_MS = 80;
 
 const CLEAR = "\r\u001b[K";
+
+/** Colours always on: whether to paint is this module's choice (useColor), not picocolors' own guess. */
+const pc = picocolors.createColors(true);
 
 /** Writes host state lines (or the status line on a terminal) and a download bar. */
 export class Progress {
