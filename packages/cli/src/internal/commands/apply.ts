@@ -20,6 +20,7 @@ import {
 import { isLeft } from "fp-ts/lib/Either.js";
 import { describeConnectionVarError } from "../connect.js";
 import { closeAll, type Reached, reachHosts, selectTargets } from "../hosts.js";
+import { idleHint } from "../idle-hosts.js";
 import { connectionProblems } from "../key-file.js";
 import { readPlanFile } from "../plan-file.js";
 import { planRun, type readSource, readSourceOnce } from "../planning.js";
@@ -132,6 +133,8 @@ const fromInventory = async (
         ctx.io.stdout(chunk);
     if (rolling && !o.json) ctx.io.stdout(renderGates(run.gates, changedHosts(run.plan)));
     if (rolling?.rollbackOnFail && !o.json) ctx.io.stdout(renderNotRestorable(run.plan));
+    const idle = idleHint(run, ctx.deps.modules.groups, o.inventory);
+    if (idle) (o.json ? ctx.io.stderr : ctx.io.stdout)(idle);
     const anyFailed = run.plan.hosts.some((h) => h.status === "error");
     // Nothing to do on the hosts that could be planned: no question, no apply.
     const anyChanges = run.plan.hosts.some((h) => h.status === "ready" && h.actions.length > 0);

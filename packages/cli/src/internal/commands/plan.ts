@@ -2,6 +2,7 @@
 import { writeFile } from "node:fs/promises";
 import { encodePlan, planIsEmpty, renderGates } from "@tend/core";
 import { closeAll } from "../hosts.js";
+import { idleHint } from "../idle-hosts.js";
 import { planRun } from "../planning.js";
 import { changedHosts, planSummaryChunks } from "../summary.js";
 import { type CommandContext, type CommonOptions, EXIT, hostOptionsOf, printErrors } from "./context.js";
@@ -25,10 +26,15 @@ export const planCommand = async (ctx: CommandContext, o: PlanOptions): Promise<
   }
   await closeAll(run.reached);
   const { plan } = run;
-  if (o.json) ctx.io.stdout(encodePlan(plan));
-  else {
+  // A host declared nothing because it is in none of the modules' groups: say so (stderr with --json).
+  const idle = idleHint(run, ctx.deps.modules.groups, o.inventory);
+  if (o.json) {
+    ctx.io.stdout(encodePlan(plan));
+    if (idle) ctx.io.stderr(idle);
+  } else {
     for (const chunk of planSummaryChunks(plan, run.hostGroups, { color: ctx.color })) ctx.io.stdout(chunk);
     ctx.io.stdout(renderGates(run.gates, changedHosts(run.plan)));
+    ctx.io.stdout(idle);
   }
   if (o.out !== undefined) {
     try {
