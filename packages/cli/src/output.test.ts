@@ -2,6 +2,7 @@
  * Output for people, through main(): colour only where it can be seen, and
  * only when not asked otherwise.
  */
+import { dirname, join } from "node:path";
 import { decodePlan } from "@tend/core";
 import { K8S_GROUPS } from "@tend/modules";
 import { right } from "fp-ts/lib/Either.js";
@@ -111,5 +112,86 @@ describe("a host that no module applies to: plan says why it gets nothing and ho
     );
     expect(io.out()).toContain("k8s_worker (2 hosts)");
     expect(io.out()).not.toContain("Nothing is declared");
+  });
+});
+
+/** recordingIo that also keeps both streams interleaved, in the order they were written. */
+const interleavedIo = (options: Parameters<typeof recordingIo>[0] = {}) => {
+  const io = recordingIo(options);
+  let both = "";
+  return {
+    ...io,
+    stdout: (t: string) => {
+      both += t;
+      io.stdout(t);
+    },
+    stderr: (t: string) => {
+      both += t;
+      io.stderr(t);
+    },
+    both: () => both,
+  };
+};
+
+const count = (text: string, part: string): number => text.split(part).length - 1;
+
+/** The plan is in the output once, complete before the first apply progress line, and the outcome comes after. */
+const expectPlanOnceThenProgress = (both: string): void => {
+  expect(count(both, "# file[/etc/motd] will be created")).toBe(2);
+  expect(count(both, "+ hi w2")).toBe(1);
+  expect(count(both, "Plan: 2 to create")).toBe(1);
+  const planEnd = both.indexOf("Plan: 2 to create");
+  const firstApply = both.search(/^w[12]: (checking|applying)/m);
+  expect(firstApply).toBeGreaterThan(planEnd);
+  expect(both.lastIndexOf("converged")).toBeGreaterThan(firstApply);
+};
+
+describe("apply prints the plan once, then progress", () => {
+  it("apply -i --yes off a terminal", async () => {
+    const io = interleavedIo();
+    const hosts = { w1: simHost("w1"), w2: simHost("w2") };
+    expect(
+      await main(["apply", "-i", inventoryFile("hosts.yml", TWO_HOSTS), "--yes"], io, simDeps(hosts)),
+    ).toBe(0);
+    expectPlanOnceThenProgress(io.both());
+  });
+
+  it("apply -i on a terminal, confirmed: the plan, the question, then progress", async () => {
+    const io = interleavedIo({ tty: true, answers: ["yes"] });
+    const hosts = { w1: simHost("w1"), w2: simHost("w2") };
+    expect(
+      await main(["apply", "-i", inventoryFile("hosts.yml", TWO_HOSTS), "--no-color"], io, simDeps(hosts)),
+    ).toBe(0);
+    expect(io.prompts).toHaveLength(1);
+    expect(count(io.both(), "# file[/etc/motd] will be created")).toBe(2);
+    expect(count(io.both(), "Plan: 2 to create")).toBe(1);
+  });
+
+  it("apply PLANFILE: the saved plan as reviewed, once, before its progress", async () => {
+    const hosts = { w1: simHost("w1"), w2: simHost("w2") };
+    const inv = inventoryFile("hosts.yml", TWO_HOSTS);
+    const out = join(dirname(inv), "plan.json");
+    expect(await main(["plan", "-i", inv, "--out", out], recordingIo(), simDeps(hosts))).toBe(0);
+    const io = interleavedIo();
+    expect(await main(["apply", out, "-i", inv], io, simDeps(hosts))).toBe(0);
+    expectPlanOnceThenProgress(io.both());
+  });
+
+  it("apply --batch: the plan once, then the rollout", async () => {
+    const io = interleavedIo();
+    const hosts = { w1: simHost("w1"), w2: simHost("w2") };
+    const inv = inventoryFile("hosts.yml", TWO_HOSTS);
+    expect(await main(["apply", "-i", inv, "--yes", "--batch", "1"], io, simDeps(hosts))).toBe(0);
+    expect(count(io.both(), "# file[/etc/motd] will be created")).toBe(2);
+    expect(count(io.both(), "Plan: 2 to create")).toBe(1);
+    expect(io.both().indexOf("Batch 1/2")).toBeGreaterThan(io.both().indexOf("Plan: 2 to create"));
+  });
+
+  it("with --json stdout is the report alone: no plan text", async () => {
+    const io = recordingIo();
+    const hosts = { w1: simHost("w1"), w2: simHost("w2") };
+    await main(["apply", "-i", inventoryFile("hosts.yml", TWO_HOSTS), "--yes", "--json"], io, simDeps(hosts));
+    expect(() => JSON.parse(io.out())).not.toThrow();
+    expect(io.out()).not.toContain("will be created");
   });
 });

@@ -233,6 +233,9 @@ const fromPlanFile = async (
     printErrors(ctx, [...badConnections, "no host was contacted"]);
     return EXIT.error;
   }
+  const groups = hostGroupsOf(selection.inventory, ready);
+  // What is about to happen, once, before any progress: the plan as reviewed.
+  if (!o.json) for (const chunk of planSummaryChunks(plan, groups, { color: ctx.color })) ctx.io.stdout(chunk);
   const reached = await reachHosts(
     { ...selection, connections },
     ready,
@@ -251,7 +254,7 @@ const fromPlanFile = async (
       undefined,
       lockWaitMs,
       o.json === true,
-      hostGroupsOf(selection.inventory, ready),
+      groups,
       readSourceOnce(),
     );
     return unreachable.length > 0 || plan.hosts.some((h) => h.status === "error") ? EXIT.error : code;
