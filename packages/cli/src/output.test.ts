@@ -2,8 +2,10 @@
  * Output for people, through main(): colour only where it can be seen, and
  * only when not asked otherwise.
  */
+import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { decodePlan } from "@tend/core";
+import { freshDebianHost, SimHost } from "@tend/core/testing";
 import { K8S_GROUPS } from "@tend/modules";
 import { right } from "fp-ts/lib/Either.js";
 import { describe, expect, it } from "vitest";
@@ -193,5 +195,80 @@ describe("apply prints the plan once, then progress", () => {
     await main(["apply", "-i", inventoryFile("hosts.yml", TWO_HOSTS), "--yes", "--json"], io, simDeps(hosts));
     expect(() => JSON.parse(io.out())).not.toThrow();
     expect(io.out()).not.toContain("will be created");
+  });
+});
+
+describe("a sensitive file: mode, owner and group changes are shown, only the content is secret", () => {
+  const SECRET = "tendsecret-5f1c0a9e77d24b3a";
+  const keyModules = motdModules({
+    resources: () =>
+      right([
+        {
+          kind: "file",
+          name: "/etc/tend/key.pem",
+          props: { content: `${SECRET} new\n`, sensitive: true, mode: 0o640, owner: "root", group: "daemon" },
+        },
+      ]),
+  });
+  const keyHost = () =>
+    new SimHost(
+      freshDebianHost({
+        host: { hostname: "w1" },
+        files: {
+          "/etc/tend/key.pem": {
+            type: "file",
+            content: Buffer.from(`${SECRET} old\n`).toString("base64"),
+            mode: 0o600,
+            owner: "root",
+            group: "root",
+          },
+        },
+      }),
+      { name: "w1" },
+    );
+
+  it("plan text, --json and --html show the mode and group change and hold no byte of the content", async () => {
+    const inv = inventoryFile("hosts.yml", TWO_HOSTS);
+    const page = join(dirname(inv), "plan.html");
+    const io = recordingIo();
+    const code = await main(
+      ["plan", "-i", inv, "-l", "w1", "--html", page],
+      io,
+      simDeps({ w1: keyHost() }, keyModules),
+    );
+    expect(code).toBe(0);
+    const json = recordingIo();
+    await main(["plan", "-i", inv, "-l", "w1", "--json"], json, simDeps({ w1: keyHost() }, keyModules));
+    const html = readFileSync(page, "utf8");
+    for (const out of [io.out(), io.err(), json.out(), json.err(), html]) {
+      expect(out).not.toContain(SECRET);
+      expect(out).not.toContain(Buffer.from(`${SECRET} new\n`).toString("base64"));
+    }
+    expect(io.out()).toContain('~ mode: "0600" → "0640"');
+    expect(io.out()).toContain('~ group: "root" → "daemon"');
+    expect(io.out()).toContain("~ content: (sensitive value changed)");
+    expect(io.out()).not.toContain("owner");
+    expect(html).toContain("mode: &quot;0600&quot; → &quot;0640&quot;");
+    const plan = decodePlan(json.out());
+    if (plan._tag === "Left" || plan.right.hosts[0]?.status !== "ready") throw new Error("no plan");
+    expect(plan.right.hosts[0].actions[0]?.fields).toContainEqual({
+      field: "mode",
+      before: "0600",
+      after: "0640",
+    });
+  });
+
+  it("apply prints the same: the attributes, never the content", async () => {
+    const io = recordingIo();
+    const host = keyHost();
+    const code = await main(
+      ["apply", "-i", inventoryFile("hosts.yml", TWO_HOSTS), "-l", "w1", "--yes"],
+      io,
+      simDeps({ w1: host }, keyModules),
+    );
+    expect(code).toBe(0);
+    expect(io.out() + io.err()).not.toContain(SECRET);
+    expect(io.out()).toContain('~ mode: "0600" → "0640"');
+    expect(host.state.files["/etc/tend/key.pem"]).toMatchObject({ mode: 0o640, group: "daemon" });
   });
 });
