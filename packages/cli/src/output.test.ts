@@ -272,3 +272,78 @@ describe("a sensitive file: mode, owner and group changes are shown, only the co
     expect(host.state.files["/etc/tend/key.pem"]).toMatchObject({ mode: 0o640, group: "daemon" });
   });
 });
+
+/** A duration as the output prints it: only its presence and form are checked, never its value. */
+const DUR = String.raw`(\d+ms|\d+\.\ds|\d+m\d\ds)`;
+const isDuration = (v: unknown): boolean => typeof v === "number" && Number.isInteger(v) && v >= 0;
+
+describe("durations per host and in the summary, for plan and apply, text and --json", () => {
+  const inv = () => inventoryFile("hosts.yml", TWO_HOSTS);
+  const fresh = () => simDeps({ w1: simHost("w1"), w2: simHost("w2") });
+
+  it("plan text: each host with changes, each group's slowest host, and the whole plan", async () => {
+    const io = recordingIo();
+    await main(["plan", "-i", inv()], io, fresh());
+    for (const h of ["w1", "w2"]) expect(io.out()).toMatch(new RegExp(`^${h}: 1 action \\(${DUR}\\)$`, "m"));
+    expect(io.out()).toMatch(new RegExp(`^k8s_worker \\(2 hosts\\): .*; slowest w[12] \\(${DUR}\\)$`, "m"));
+    expect(io.out()).toMatch(new RegExp(`^Plan: .* Planning 2 hosts took ${DUR}\\.$`, "m"));
+  });
+
+  it("a host that cannot be planned has its time too", async () => {
+    const io = recordingIo();
+    await main(["plan", "-i", inv()], io, simDeps({ w2: simHost("w2") }));
+    expect(io.out()).toMatch(new RegExp(`^✗ w1: cannot plan \\(${DUR}\\)$`, "m"));
+  });
+
+  it("plan --json: durationMs on every host and on the plan; a saved plan keeps them and still applies", async () => {
+    const io = recordingIo();
+    const hosts = { w1: simHost("w1"), w2: simHost("w2") };
+    await main(["plan", "-i", inv(), "--json"], io, simDeps(hosts));
+    const decoded = decodePlan(io.out());
+    if (decoded._tag === "Left") throw new Error("not a plan");
+    expect(isDuration(decoded.right.durationMs)).toBe(true);
+    for (const h of decoded.right.hosts) expect(isDuration(h.durationMs)).toBe(true);
+    const file = inventoryFile("plan.json", io.out());
+    const applied = recordingIo();
+    expect(await main(["apply", file, "-i", inv()], applied, simDeps(hosts))).toBe(0);
+  });
+
+  it("apply text: each host's apply, each group's slowest, and the whole apply", async () => {
+    const io = recordingIo();
+    await main(["apply", "-i", inv(), "--yes"], io, fresh());
+    const report = io.out().slice(io.out().indexOf("Plan:"));
+    for (const h of ["w1", "w2"])
+      expect(report).toMatch(new RegExp(`^✓ ${h}: applied 1 ops; converged \\(${DUR}\\)$`, "m"));
+    expect(report).toMatch(
+      new RegExp(
+        `^k8s_worker \\(2 hosts\\): 0 unchanged, 2 changed, 0 failed; 2 ops run; slowest w[12] \\(${DUR}\\)$`,
+        "m",
+      ),
+    );
+    expect(report).toMatch(
+      new RegExp(`^Apply: 2 changed, 0 unchanged, 0 failed; 2 ops run in ${DUR}\\.$`, "m"),
+    );
+  });
+
+  it("apply --json: durationMs on every host and on the report", async () => {
+    const io = recordingIo();
+    await main(["apply", "-i", inv(), "--yes", "--json"], io, fresh());
+    const report = JSON.parse(io.out()) as { durationMs: unknown; hosts: { durationMs: unknown }[] };
+    expect(isDuration(report.durationMs)).toBe(true);
+    expect(report.hosts).toHaveLength(2);
+    for (const h of report.hosts) expect(isDuration(h.durationMs)).toBe(true);
+  });
+
+  it("the rollout report (--batch): each host, text and --json, and the whole rollout", async () => {
+    const text = recordingIo();
+    await main(["apply", "-i", inv(), "--yes", "--batch", "1"], text, fresh());
+    for (const h of ["w1", "w2"])
+      expect(text.out()).toMatch(new RegExp(`^ {2}✓ ${h}: applied 1 ops, converged \\(${DUR}\\)$`, "m"));
+    expect(text.out()).toMatch(new RegExp(`^Rollout finished: 2 done, .*\\), in ${DUR}\\.$`, "m"));
+    const json = recordingIo();
+    await main(["apply", "-i", inv(), "--yes", "--batch", "1", "--json"], json, fresh());
+    const report = JSON.parse(json.out()) as { durationMs: unknown; hosts: { durationMs: unknown }[] };
+    expect(isDuration(report.durationMs)).toBe(true);
+    for (const h of report.hosts) expect(isDuration(h.durationMs)).toBe(true);
+  });
+});

@@ -46,11 +46,33 @@ export class Progress {
   /** Whether the redrawn line (status or bar) is on screen now. */
   private liveShown = false;
   private lastDraw = Number.NEGATIVE_INFINITY;
+  /** When each host entered its first state of the current phase. */
+  private readonly startedAt = new Map<string, number>();
+  /** How long each host that finished the current phase took, in ms. */
+  private readonly took = new Map<string, number>();
+  /** When the current phase began: the start of a host that finishes without a state first. */
+  private phaseStart: number;
 
   constructor(
     private readonly io: CliIo,
     private readonly color: boolean,
-  ) {}
+    /** A monotonic clock in ms; durations are display data, so tests leave the real one. */
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.phaseStart = now();
+  }
+
+  /**
+   * Ends a phase (plan, apply): how long each host that finished it took,
+   * from its first state to its outcome. The next phase starts now, afresh.
+   */
+  lap(): ReadonlyMap<string, number> {
+    const out = new Map(this.took);
+    this.took.clear();
+    this.startedAt.clear();
+    this.phaseStart = this.now();
+    return out;
+  }
 
   private paint(fn: (s: string) => string, s: string): string {
     return this.color ? fn(s) : s;
@@ -92,6 +114,7 @@ export class Progress {
 
   /** A host entered a new state; repeated states print nothing. */
   state(host: string, state: HostState): void {
+    if (!this.startedAt.has(host)) this.startedAt.set(host, this.now());
     if (this.last.get(host) === state) return;
     this.last.set(host, state);
     if (this.io.stderrIsTTY) this.redraw();
@@ -100,6 +123,8 @@ export class Progress {
 
   /** A host finished a phase, well or not. On a terminal only a failure gets its own line. */
   done(host: string, ok: boolean, text: string): void {
+    this.took.set(host, this.now() - (this.startedAt.get(host) ?? this.phaseStart));
+    this.startedAt.delete(host);
     this.last.set(host, ok ? "done" : "failed");
     const line = `${this.paint(pc.bold, host)}: ${ok ? this.paint(pc.green, text) : this.paint(pc.red, text)}`;
     if (!this.io.stderrIsTTY || !ok) this.write(line);

@@ -31,6 +31,7 @@ import {
   planSummaryChunks,
   renderApplySummary,
 } from "../summary.js";
+import { stopwatch, timedApplyReport, timedPlan } from "../timing.js";
 import { type CommandContext, type CommonOptions, EXIT, hostOptionsOf, printErrors } from "./context.js";
 import {
   carryOutRollout,
@@ -91,7 +92,10 @@ const carryOut = async (
 ): Promise<number> => {
   const targets = new Map<string, Target>();
   for (const [host, r] of reached) if (r.ok) targets.set(host, r.target);
-  const report: ApplyReport = await apply(plan, targets, {
+  const elapsed = stopwatch();
+  // A new phase: each host's apply is timed from its first apply event.
+  ctx.progress.lap();
+  const applied: ApplyReport = await apply(plan, targets, {
     readSource: read,
     onEvent: onEvent(ctx),
     concurrency: ctx.concurrency,
@@ -101,6 +105,7 @@ const carryOut = async (
     lockWaitMs,
     ...(resources ? { resources } : {}),
   });
+  const report = timedApplyReport(applied, ctx.progress.lap(), elapsed());
   ctx.io.stdout(
     json ? `${JSON.stringify(report, null, 2)}\n` : renderApplySummary(report, groups, { color: ctx.color }),
   );
@@ -121,15 +126,17 @@ const fromInventory = async (
   lockWaitMs: number,
   rolling: RolloutSettings | undefined,
 ): Promise<number> => {
+  const elapsed = stopwatch();
   const run = await planRun(hostOptionsOf(o), ctx.deps, ctx.progress, ctx.concurrency);
   if ("errors" in run) {
     printErrors(ctx, run.errors);
     return EXIT.error;
   }
   try {
-    // With --json stdout carries the report only.
+    // With --json stdout carries the report only. The printed plan carries durations; apply gets the run.
+    const shown = timedPlan(run.plan, ctx.progress.lap(), elapsed());
     if (!o.json)
-      for (const chunk of planSummaryChunks(run.plan, run.hostGroups, { color: ctx.color }))
+      for (const chunk of planSummaryChunks(shown, run.hostGroups, { color: ctx.color }))
         ctx.io.stdout(chunk);
     if (rolling && !o.json) ctx.io.stdout(renderGates(run.gates, changedHosts(run.plan)));
     if (rolling?.rollbackOnFail && !o.json) ctx.io.stdout(renderNotRestorable(run.plan));
@@ -235,7 +242,8 @@ const fromPlanFile = async (
   }
   const groups = hostGroupsOf(selection.inventory, ready);
   // What is about to happen, once, before any progress: the plan as reviewed.
-  if (!o.json) for (const chunk of planSummaryChunks(plan, groups, { color: ctx.color })) ctx.io.stdout(chunk);
+  if (!o.json)
+    for (const chunk of planSummaryChunks(plan, groups, { color: ctx.color })) ctx.io.stdout(chunk);
   const reached = await reachHosts(
     { ...selection, connections },
     ready,
