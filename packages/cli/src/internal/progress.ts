@@ -1,5 +1,5 @@
 /**
- * Host progress on stderr. Off a terminal (a log): one line each time a host
+ * Host progress on stderr. Off a terminal (a log, or TERM=dumb): one line each time a host
  * changes state, so a log of a run over many hosts says what happened when.
  * On a terminal: one status line redrawn in place with the counts of hosts per
  * state, so a thousand hosts never print a thousand lines; only failures and
@@ -52,6 +52,11 @@ export class Progress {
   private readonly took = new Map<string, number>();
   /** When the current phase began: the start of a host that finishes without a state first. */
   private phaseStart: number;
+  /**
+   * Whether the status line is redrawn in place: on a terminal that can
+   * (TERM=dumb cannot erase a line, so it gets the log's lines instead).
+   */
+  private readonly live: boolean;
 
   constructor(
     private readonly io: CliIo,
@@ -60,6 +65,7 @@ export class Progress {
     private readonly now: () => number = () => performance.now(),
   ) {
     this.phaseStart = now();
+    this.live = io.stderrIsTTY && io.env.TERM !== "dumb";
   }
 
   /**
@@ -117,7 +123,7 @@ export class Progress {
     if (!this.startedAt.has(host)) this.startedAt.set(host, this.now());
     if (this.last.get(host) === state) return;
     this.last.set(host, state);
-    if (this.io.stderrIsTTY) this.redraw();
+    if (this.live) this.redraw();
     else this.write(`${this.paint(pc.bold, host)}: ${state}…`);
   }
 
@@ -127,8 +133,8 @@ export class Progress {
     this.startedAt.delete(host);
     this.last.set(host, ok ? "done" : "failed");
     const line = `${this.paint(pc.bold, host)}: ${ok ? this.paint(pc.green, text) : this.paint(pc.red, text)}`;
-    if (!this.io.stderrIsTTY || !ok) this.write(line);
-    if (this.io.stderrIsTTY) this.redraw(!ok);
+    if (!this.live || !ok) this.write(line);
+    if (this.live) this.redraw(!ok);
   }
 
   /** A note not tied to one host (e.g. a checksum that could not be fetched). */
@@ -138,7 +144,7 @@ export class Progress {
 
   /** Redraws the download bar; only on a terminal. */
   bar(label: string, received: number, total: number | undefined): void {
-    if (!this.io.stderrIsTTY) return;
+    if (!this.live) return;
     const mib = (n: number): string => `${(n / 1048576).toFixed(1)} MiB`;
     let text: string;
     if (total && total > 0) {
