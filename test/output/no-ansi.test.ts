@@ -12,7 +12,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-const bin = join(import.meta.dirname, "..", "..", "packages", "cli", "bin", "tend.js");
+const root = join(import.meta.dirname, "..", "..");
+const bin = join(root, "packages", "cli", "bin", "tend.js");
+const demo = join(root, "scripts", "demo.mjs");
 const ESC = "\u001b";
 
 let dir = "";
@@ -87,5 +89,35 @@ describe("FORCE_COLOR and NO_COLOR", () => {
       const r = await tend(["plan", "--local"], env);
       expect(r.stdout.includes(ESC) || r.stderr.includes(ESC)).toBe(false);
     }
+  });
+});
+
+/**
+ * `npm run demo`'s own headings, into a pipe. With a PATH that has no bash
+ * the demo stops at its first step, having printed its first heading and
+ * the one of its clean-up, and starts no host.
+ */
+const runDemo = (env: Record<string, string>): Promise<Ran> =>
+  new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [demo],
+      { env: { PATH: "/nonexistent", ...env }, cwd: dir },
+      (error, stdout, stderr) =>
+        resolve({ code: typeof error?.code === "number" ? error.code : error ? -1 : 0, stdout, stderr }),
+    );
+  });
+
+describe("npm run demo into a pipe", () => {
+  it("prints its headings without escapes", async () => {
+    const r = await runDemo({ TERM: "xterm-256color" });
+    expect(r.stdout).toContain("== system prerequisites and test image\n");
+    expect(r.stdout).toContain("== removing the demo hosts\n");
+    expect(r.stdout.includes(ESC) || r.stderr.includes(ESC)).toBe(false);
+  });
+
+  it("and in bold with FORCE_COLOR=1, as tend itself would", async () => {
+    const r = await runDemo({ FORCE_COLOR: "1" });
+    expect(r.stdout).toContain(`${ESC}[1m== system prerequisites and test image`);
   });
 });
