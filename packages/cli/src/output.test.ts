@@ -1,6 +1,9 @@
 /**
- * Output for people, through main(): colour only where it can be seen, and
- * only when not asked otherwise.
+ * Output for people, through main() on SimHosts: colour only where it can be
+ * seen and is not refused; a host no module applies to is explained; apply
+ * prints the plan once, then progress; a sensitive file's attributes are
+ * shown and its content never; durations per host and in the summaries.
+ * Durations are checked for presence and form, never for their values.
  */
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
