@@ -94,6 +94,18 @@ describe("a host that no module applies to: plan says why it gets nothing and ho
     expect(io.out()).toContain(`k8s_controller or k8s_worker in ${inv}`);
   });
 
+  it("tend graph --local prints the (empty) graph on stdout and the explanation on stderr", async () => {
+    const io = recordingIo();
+    const code = await main(
+      ["graph", "--local"],
+      io,
+      simDeps({ thismachine: simHost("thismachine") }, workerModules),
+    );
+    expect(code).toBe(0);
+    expect(io.out()).toMatch(/^digraph /m);
+    expect(io.err()).toContain("Nothing is declared for thismachine");
+  });
+
   it("with --json the plan alone goes to stdout and the explanation to stderr", async () => {
     const io = recordingIo();
     await main(
