@@ -8,9 +8,11 @@
 //     hosts etcd1 and worker1 (test/hosts), TLS material, etcd with TLS on
 //     etcd1, the compiled stand-in artifacts (test/artifacts) on a loopback
 //     mirror, and an inventory (the seed's group_vars plus the test bed's);
-//  3. the real CLI as a child process: `tend plan`, `tend apply --yes`,
-//     `tend plan --detailed-exitcode` (exit 0 = converged), then the worker's
-//     services; the hosts are removed at the end, also on failure or Ctrl-C.
+//  3. the real CLI as a child process: `tend apply --yes` (the plan once,
+//     then progress and the outcome: a separate `tend plan` first would show
+//     the same plan twice), `tend plan --detailed-exitcode` (exit 0 =
+//     converged), then the worker's services; the hosts are removed at the
+//     end, also on failure or Ctrl-C. Headings are bold on a terminal only.
 import { spawn, spawnSync } from "node:child_process";
 import { register } from "node:module";
 import { join } from "node:path";
@@ -20,7 +22,14 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const tend = join(root, "packages", "cli", "dist", "bin.js");
 const SERVICES = ["flanneld", "docker", "kubelet", "kube-proxy"];
 
-const say = (text) => process.stdout.write(`\n\u001b[1m== ${text}\u001b[0m\n`);
+/** Bold headings only where tend itself would colour (packages/cli/src/internal/io.ts: useColor). */
+const colour = (() => {
+  const { NO_COLOR, FORCE_COLOR, TERM } = process.env;
+  if (NO_COLOR) return false;
+  if (FORCE_COLOR) return FORCE_COLOR !== "0" && FORCE_COLOR.toLowerCase() !== "false";
+  return process.stdout.isTTY === true && TERM !== "dumb";
+})();
+const say = (text) => process.stdout.write(colour ? `\n\u001b[1m== ${text}\u001b[0m\n` : `\n== ${text}\n`);
 
 let cluster;
 let starting;
@@ -65,9 +74,7 @@ const main = async () => {
 
   const inv = cluster.inventory;
   const env = { ...process.env, XDG_CACHE_HOME: join(cluster.work, "cache") };
-  say("plan");
-  if ((await runTend(["plan", "-i", inv], env)) !== 0) throw new Error("tend plan failed");
-  say("apply");
+  say("plan and apply");
   const applied = await runTend(["apply", "-i", inv, "--yes"], env);
   say("converged?");
   const again = await runTend(["plan", "-i", inv, "--detailed-exitcode"], env);

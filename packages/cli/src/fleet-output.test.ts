@@ -4,7 +4,7 @@
  * failures and one summary line per group; a terminal's progress prints no
  * line per host; --json still has every host.
  */
-import { decodePlan, renderPlan } from "@tend/core";
+import { decodePlan, renderPlan, renderPlanTotals } from "@tend/core";
 import type { SimHost } from "@tend/core/testing";
 import { describe, expect, it } from "vitest";
 import { main } from "./index.js";
@@ -29,6 +29,9 @@ const fleet = async () => {
   return { inv, hosts, deps: simDeps(reachable) };
 };
 
+/** A duration as the output prints it; its value is never checked, only its presence and form. */
+const DUR = String.raw`(\d+ms|\d+\.\ds|\d+m\d\ds)`;
+
 const lines = (text: string): string[] => text.split("\n").filter((l) => l.trim() !== "");
 
 describe("plan and apply output at 200 hosts", () => {
@@ -37,12 +40,24 @@ describe("plan and apply output at 200 hosts", () => {
     const io = recordingIo({ tty: true });
     expect(await main(["plan", "-i", inv, "--no-color"], io, deps)).toBe(1);
     const out = io.out();
-    expect(out).toContain("web007: 1 action");
-    expect(out).toContain("db42: 1 action");
-    expect(out).toMatch(/✗ web100: cannot plan\n\s+web100: cannot connect: connection refused/);
+    expect(out).toMatch(new RegExp(`web007: 1 action \\(${DUR}\\)\n`));
+    expect(out).toMatch(new RegExp(`db42: 1 action \\(${DUR}\\)\n`));
+    expect(out).toMatch(
+      new RegExp(`✗ web100: cannot plan \\(${DUR}\\)\n\\s+web100: cannot connect: connection refused`),
+    );
     for (const quiet of ["web000", "web119", "db00", "db79"]) expect(out).not.toContain(quiet);
-    expect(out).toContain("web (120 hosts): 118 unchanged, 1 with changes, 1 failed; 1 action (1 update)\n");
-    expect(out).toContain("db (80 hosts): 79 unchanged, 1 with changes, 0 failed; 1 action (1 update)\n");
+    // Each group names its slowest host: the one to look at in a fleet.
+    expect(out).toMatch(
+      new RegExp(
+        `web \\(120 hosts\\): 118 unchanged, 1 with changes, 1 failed; 1 action \\(1 update\\); slowest web\\d+ \\(${DUR}\\)\n`,
+      ),
+    );
+    expect(out).toMatch(
+      new RegExp(
+        `db \\(80 hosts\\): 79 unchanged, 1 with changes, 0 failed; 1 action \\(1 update\\); slowest db\\d+ \\(${DUR}\\)\n`,
+      ),
+    );
+    expect(out).toMatch(new RegExp(`\\. Planning 200 hosts took ${DUR}\\.\n`));
     expect(lines(out).length).toBeLessThan(30);
     // The terminal's progress: the failure has its line, the 199 others none.
     const err = lines(io.err().replaceAll("\r\u001b[K", "\n"));
@@ -70,8 +85,11 @@ describe("plan and apply output at 200 hosts", () => {
     const core = renderPlan({ ...plan, hosts: shown }, { color: false });
     const ours = renderPlanSummary(plan, new Map(), { color: false });
     const totals = core.trimEnd().split("\n").pop() ?? "";
-    expect(ours).toBe(
-      `${core.slice(0, core.lastIndexOf(totals))}ungrouped (200 hosts): 197 unchanged, 2 with changes, 1 failed; 2 actions (2 update)\n${totals}\n`,
+    const slowest = new RegExp(`; slowest \\S+ \\(${DUR}\\)\n`);
+    expect(ours).toMatch(slowest);
+    // The totals are the whole plan's (200 hosts), as core renders them.
+    expect(ours.replace(slowest, "\n")).toBe(
+      `${core.slice(0, core.lastIndexOf(totals))}ungrouped (200 hosts): 197 unchanged, 2 with changes, 1 failed; 2 actions (2 update)\n${renderPlanTotals(plan, { color: false })}\n`,
     );
   });
 
@@ -80,12 +98,21 @@ describe("plan and apply output at 200 hosts", () => {
     const io = recordingIo({ tty: true });
     expect(await main(["apply", "-i", inv, "--yes", "--no-color"], io, deps)).toBe(1);
     const report = io.out().slice(io.out().lastIndexOf("Plan:"));
-    expect(report).toMatch(/✓ web007: applied 1 ops; converged/);
-    expect(report).toMatch(/✓ db42: applied 1 ops; converged/);
+    expect(report).toMatch(new RegExp(`✓ web007: applied 1 ops; converged \\(${DUR}\\)\n`));
+    expect(report).toMatch(new RegExp(`✓ db42: applied 1 ops; converged \\(${DUR}\\)\n`));
     expect(report).not.toContain("web000");
     expect(report).toMatch(/✗ web100: skipped: web100: cannot connect: connection refused/);
-    expect(report).toContain("web (120 hosts): 118 unchanged, 1 changed, 1 failed; 1 op run\n");
-    expect(report).toContain("db (80 hosts): 79 unchanged, 1 changed, 0 failed; 1 op run\n");
+    expect(report).toMatch(
+      new RegExp(
+        `web \\(120 hosts\\): 118 unchanged, 1 changed, 1 failed; 1 op run; slowest web007 \\(${DUR}\\)\n`,
+      ),
+    );
+    expect(report).toMatch(
+      new RegExp(
+        `db \\(80 hosts\\): 79 unchanged, 1 changed, 0 failed; 1 op run; slowest db42 \\(${DUR}\\)\n`,
+      ),
+    );
+    expect(report).toMatch(new RegExp(`Apply: 2 changed, 197 unchanged, 1 failed; 2 ops run in ${DUR}\\.\n`));
     expect(lines(io.out()).length).toBeLessThan(35);
     expect(hosts.web000?.opLog).toHaveLength(1);
   });

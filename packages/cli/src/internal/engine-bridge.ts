@@ -34,6 +34,7 @@ const expandHome = (path: string): string =>
 
 /** The worker modules behind the Modules interface. */
 export const workerModules: Modules = {
+  groups: K8S_GROUPS,
   resolveVars: (layers, host) =>
     mapLeft((errors: readonly VarError[]) =>
       errors.map((e) => ({ variable: e.variable, origin: e.origin, message: varErrorMessage(e) })),

@@ -50,6 +50,11 @@ export interface Preflight {
 
 /** The modules, reduced to what the CLI calls. */
 export interface Modules {
+  /**
+   * The inventory groups whose hosts the modules declare resources for: a
+   * host in none of them is declared nothing, and plan says so, naming these.
+   */
+  readonly groups?: readonly string[];
   /** A host's variables from its layers (lowest first), or every problem in them. */
   resolveVars(layers: readonly VarLayer[], host: string): Either<readonly VarProblem[], unknown>;
   /**

@@ -46,6 +46,19 @@ export const processIo = (): CliIo => ({
   },
 });
 
-/** Colour on a terminal only, and never when NO_COLOR is set (https://no-color.org) or --no-color given. */
-export const useColor = (io: CliIo, isTTY: boolean, flag: boolean): boolean =>
-  flag && isTTY && (io.env.NO_COLOR === undefined || io.env.NO_COLOR === "") && io.env.TERM !== "dumb";
+/** Whether an environment variable is set to something (an empty value counts as unset). */
+const isSet = (v: string | undefined): v is string => v !== undefined && v !== "";
+
+/**
+ * Whether output to a stream gets ANSI colour: never with --no-color or a
+ * non-empty NO_COLOR (https://no-color.org); with FORCE_COLOR set, as it says
+ * (0 or false: no colour, anything else: colour, even into a pipe); else only
+ * on a terminal that is not TERM=dumb. So a pipe, a file or a CI log never
+ * gets an escape byte unless asked for.
+ */
+export const useColor = (io: CliIo, isTTY: boolean, flag: boolean): boolean => {
+  if (!flag || isSet(io.env.NO_COLOR)) return false;
+  const force = io.env.FORCE_COLOR;
+  if (isSet(force)) return force !== "0" && force.toLowerCase() !== "false";
+  return isTTY && io.env.TERM !== "dumb";
+};

@@ -74,3 +74,32 @@ describe("progress on a terminal: one redrawn status line, a line of its own onl
     expect(before.endsWith("\r\u001b[K") || before.endsWith("\n")).toBe(true);
   });
 });
+
+describe("each host is timed from its first state of a phase to its outcome (a stepped clock, not real time)", () => {
+  it("lap() gives the finished hosts' times and starts the next phase afresh", () => {
+    let t = 0;
+    const p = new Progress(recordingIo(), false, () => t);
+    p.state("w1", "connecting");
+    t = 10;
+    p.state("w2", "connecting");
+    p.state("w1", "planning");
+    t = 30;
+    p.done("w1", true, "1 to do");
+    p.done("w2", false, "failed");
+    // w3 never showed a state (its connection variables were bad): timed from the phase's start.
+    p.done("w3", false, "failed");
+    expect(p.lap()).toEqual(
+      new Map([
+        ["w1", 30],
+        ["w2", 20],
+        ["w3", 30],
+      ]),
+    );
+    t = 100;
+    p.state("w1", "applying");
+    t = 105;
+    p.done("w1", true, "applied");
+    expect(p.lap()).toEqual(new Map([["w1", 5]]));
+    expect(p.lap()).toEqual(new Map());
+  });
+});

@@ -1,12 +1,12 @@
 /**
- * Host progress on stderr. Off a terminal (a log): one line each time a host
+ * Host progress on stderr. Off a terminal (a log, or TERM=dumb): one line each time a host
  * changes state, so a log of a run over many hosts says what happened when.
  * On a terminal: one status line redrawn in place with the counts of hosts per
  * state, so a thousand hosts never print a thousand lines; only failures and
  * notes stay on screen, each on its own line. The download bar shares the
  * redrawn line.
  */
-import pc from "picocolors";
+import picocolors from "picocolors";
 import type { CliIo } from "./io.js";
 
 /** The states a host goes through, as progress lines name them. */
@@ -36,6 +36,9 @@ const REDRAW_MS = 80;
 
 const CLEAR = "\r\u001b[K";
 
+/** Colours always on: whether to paint is this module's choice (useColor), not picocolors' own guess. */
+const pc = picocolors.createColors(true);
+
 /** Writes host state lines (or the status line on a terminal) and a download bar. */
 export class Progress {
   /** Each host's last state, or "done" / "failed" once it finished a phase. */
@@ -43,11 +46,39 @@ export class Progress {
   /** Whether the redrawn line (status or bar) is on screen now. */
   private liveShown = false;
   private lastDraw = Number.NEGATIVE_INFINITY;
+  /** When each host entered its first state of the current phase. */
+  private readonly startedAt = new Map<string, number>();
+  /** How long each host that finished the current phase took, in ms. */
+  private readonly took = new Map<string, number>();
+  /** When the current phase began: the start of a host that finishes without a state first. */
+  private phaseStart: number;
+  /**
+   * Whether the status line is redrawn in place: on a terminal that can
+   * (TERM=dumb cannot erase a line, so it gets the log's lines instead).
+   */
+  private readonly live: boolean;
 
   constructor(
     private readonly io: CliIo,
     private readonly color: boolean,
-  ) {}
+    /** A monotonic clock in ms; durations are display data, so tests leave the real one. */
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.phaseStart = now();
+    this.live = io.stderrIsTTY && io.env.TERM !== "dumb";
+  }
+
+  /**
+   * Ends a phase (plan, apply): how long each host that finished it took,
+   * from its first state to its outcome. The next phase starts now, afresh.
+   */
+  lap(): ReadonlyMap<string, number> {
+    const out = new Map(this.took);
+    this.took.clear();
+    this.startedAt.clear();
+    this.phaseStart = this.now();
+    return out;
+  }
 
   private paint(fn: (s: string) => string, s: string): string {
     return this.color ? fn(s) : s;
@@ -89,18 +120,21 @@ export class Progress {
 
   /** A host entered a new state; repeated states print nothing. */
   state(host: string, state: HostState): void {
+    if (!this.startedAt.has(host)) this.startedAt.set(host, this.now());
     if (this.last.get(host) === state) return;
     this.last.set(host, state);
-    if (this.io.stderrIsTTY) this.redraw();
+    if (this.live) this.redraw();
     else this.write(`${this.paint(pc.bold, host)}: ${state}…`);
   }
 
   /** A host finished a phase, well or not. On a terminal only a failure gets its own line. */
   done(host: string, ok: boolean, text: string): void {
+    this.took.set(host, this.now() - (this.startedAt.get(host) ?? this.phaseStart));
+    this.startedAt.delete(host);
     this.last.set(host, ok ? "done" : "failed");
     const line = `${this.paint(pc.bold, host)}: ${ok ? this.paint(pc.green, text) : this.paint(pc.red, text)}`;
-    if (!this.io.stderrIsTTY || !ok) this.write(line);
-    if (this.io.stderrIsTTY) this.redraw(!ok);
+    if (!this.live || !ok) this.write(line);
+    if (this.live) this.redraw(!ok);
   }
 
   /** A note not tied to one host (e.g. a checksum that could not be fetched). */
@@ -110,7 +144,7 @@ export class Progress {
 
   /** Redraws the download bar; only on a terminal. */
   bar(label: string, received: number, total: number | undefined): void {
-    if (!this.io.stderrIsTTY) return;
+    if (!this.live) return;
     const mib = (n: number): string => `${(n / 1048576).toFixed(1)} MiB`;
     let text: string;
     if (total && total > 0) {

@@ -6,13 +6,16 @@
  * every host; this is the text for people only.
  */
 import {
-  type ApplyReport,
+  formatDuration,
   type HostApplyReport,
   type HostPlan,
   isConverged,
   type Plan,
   renderApplyReport,
   renderPlan,
+  renderPlanTotals,
+  type Timed,
+  type TimedApplyReport,
 } from "@tend/core";
 import type { Inventory } from "./inventory/index.js";
 
@@ -52,6 +55,20 @@ const byGroup = <T extends { readonly host: string }>(
   return out;
 };
 
+/**
+ * "; slowest w7 (4.2s)" for a group whose hosts carry durations ("; 4.2s"
+ * for a group of one): at fleet size it names the host to look at.
+ */
+const slowest = (hosts: readonly Timed<{ readonly host: string }>[]): string => {
+  let worst: Timed<{ readonly host: string }> | undefined;
+  for (const h of hosts)
+    if (h.durationMs !== undefined && (worst?.durationMs === undefined || h.durationMs > worst.durationMs))
+      worst = h;
+  if (worst?.durationMs === undefined) return "";
+  const took = formatDuration(worst.durationMs);
+  return hosts.length === 1 ? `; ${took}` : `; slowest ${worst.host} (${took})`;
+};
+
 const hasChanges = (h: HostPlan): boolean => h.status === "error" || h.actions.length > 0;
 
 /** One line for a group of a plan: hosts unchanged, with changes and failed, and its actions by type. */
@@ -60,7 +77,7 @@ const planGroupLine = (group: string, hosts: readonly HostPlan[]): string => {
   const failed = hosts.filter((h) => h.status === "error").length;
   const ready = hosts.flatMap((h) => (h.status === "ready" ? [h] : []));
   const changed = ready.filter((h) => h.actions.length > 0);
-  if (failed === 0 && changed.length === 0) return `${head}: no changes`;
+  if (failed === 0 && changed.length === 0) return `${head}: no changes${slowest(hosts)}`;
   const s = { create: 0, update: 0, delete: 0, restart: 0, reload: 0 };
   for (const h of changed) for (const k of Object.keys(s) as (keyof typeof s)[]) s[k] += h.summary[k];
   const actions = changed.reduce((n, h) => n + h.actions.length, 0);
@@ -69,7 +86,8 @@ const planGroupLine = (group: string, hosts: readonly HostPlan[]): string => {
     .map((k) => `${s[k]} ${k === "reload" ? "daemon-reload" : k}`);
   return (
     `${head}: ${ready.length - changed.length} unchanged, ${changed.length} with changes, ${failed} failed` +
-    (actions > 0 ? `; ${plural(actions, "action")} (${kinds.join(", ")})` : "")
+    (actions > 0 ? `; ${plural(actions, "action")} (${kinds.join(", ")})` : "") +
+    slowest(hosts)
   );
 };
 
@@ -77,19 +95,6 @@ const planGroupLine = (group: string, hosts: readonly HostPlan[]): string => {
 const hostDetails = (plan: Plan, h: HostPlan, options: { color: boolean }): string => {
   const text = renderPlan({ ...plan, hosts: [h] }, options).trimEnd();
   return text.slice(0, text.lastIndexOf("\n") + 1);
-};
-
-/** The plan's totals line, as core's renderPlan ends a plan. */
-const totalsLine = (plan: Plan, color: boolean): string => {
-  const s = { create: 0, update: 0, delete: 0, restart: 0, reload: 0 };
-  for (const h of plan.hosts)
-    if (h.status === "ready") for (const k of Object.keys(s) as (keyof typeof s)[]) s[k] += h.summary[k];
-  const failed = plan.hosts.filter((h) => h.status === "error").length;
-  const head = color ? "\u001b[1mPlan:\u001b[0m" : "Plan:";
-  return (
-    `${head} ${s.create} to create, ${s.update} to update, ${s.delete} to delete, ${s.restart} to restart, ${s.reload} daemon-reload${s.reload === 1 ? "" : "s"}.` +
-    (failed > 0 ? ` ${plural(failed, "host")} could not be planned.` : "")
-  );
 };
 
 /**
@@ -105,7 +110,7 @@ export function* planSummaryChunks(
 ): Generator<string> {
   for (const h of plan.hosts) if (hasChanges(h)) yield hostDetails(plan, h, options);
   const lines = [...byGroup(plan.hosts, groups)].map(([g, hosts]) => planGroupLine(g, hosts));
-  yield `${lines.join("\n")}\n${totalsLine(plan, options.color)}\n`;
+  yield `${lines.join("\n")}\n${renderPlanTotals(plan, options)}\n`;
 }
 
 /** planSummaryChunks as one string. */
@@ -120,29 +125,41 @@ const opsOf = (h: HostApplyReport): number =>
   h.status === "applied" || h.status === "failed" ? h.opsRun : 0;
 
 /** One line for a group of an apply: hosts unchanged, changed and failed, and the ops run. */
-const applyGroupLine = (group: string, hosts: readonly HostApplyReport[]): string => {
+const applyGroupLine = (group: string, hosts: readonly Timed<HostApplyReport>[]): string => {
   const failed = hosts.filter((h) => !isGood(h)).length;
   const changed = hosts.filter((h) => isGood(h) && h.status === "applied").length;
   const ops = hosts.reduce((n, h) => n + opsOf(h), 0);
   return (
     `${group} (${plural(hosts.length, "host")}): ${hosts.length - failed - changed} unchanged, ` +
-    `${changed} changed, ${failed} failed; ${plural(ops, "op")} run`
+    `${changed} changed, ${failed} failed; ${plural(ops, "op")} run${slowest(hosts)}`
   );
+};
+
+/** The closing line of an apply: hosts changed, unchanged and failed, ops run, and how long it took. */
+const applyTotalsLine = (report: TimedApplyReport, color: boolean): string => {
+  const hosts = report.hosts;
+  const failed = hosts.filter((h) => !isGood(h)).length;
+  const changed = hosts.filter((h) => isGood(h) && h.status === "applied").length;
+  const ops = hosts.reduce((n, h) => n + opsOf(h), 0);
+  const head = color ? "\u001b[1mApply:\u001b[0m" : "Apply:";
+  const took = report.durationMs === undefined ? "" : ` in ${formatDuration(report.durationMs)}`;
+  return `${head} ${changed} changed, ${hosts.length - failed - changed} unchanged, ${failed} failed; ${plural(ops, "op")} run${took}.`;
 };
 
 /**
  * An apply report as text: a line for each host that changed or failed
- * (with its reason), then one line per inventory group.
+ * (with its reason and duration), one line per inventory group (with its
+ * slowest host), then the totals with the apply's duration.
  */
 export const renderApplySummary = (
-  report: ApplyReport,
+  report: TimedApplyReport,
   groups: HostGroups,
   options: { color: boolean },
 ): string => {
   const shown = report.hosts.filter((h) => h.status !== "unchanged");
   const details = shown.length > 0 ? renderApplyReport({ ...report, hosts: shown }, options) : "";
   const lines = [...byGroup(report.hosts, groups)].map(([g, hosts]) => applyGroupLine(g, hosts));
-  return `${details}${lines.join("\n")}\n`;
+  return `${details}${lines.join("\n")}\n${applyTotalsLine(report, options.color)}\n`;
 };
 
 /** Hosts whose plan has changes (or failed): the ones the text output shows in detail. */

@@ -20,6 +20,7 @@ import {
 import { isLeft } from "fp-ts/lib/Either.js";
 import { describeConnectionVarError } from "../connect.js";
 import { closeAll, type Reached, reachHosts, selectTargets } from "../hosts.js";
+import { idleHint } from "../idle-hosts.js";
 import { connectionProblems } from "../key-file.js";
 import { readPlanFile } from "../plan-file.js";
 import { planRun, type readSource, readSourceOnce } from "../planning.js";
@@ -30,6 +31,7 @@ import {
   planSummaryChunks,
   renderApplySummary,
 } from "../summary.js";
+import { stopwatch, timedApplyReport, timedPlan } from "../timing.js";
 import { type CommandContext, type CommonOptions, EXIT, hostOptionsOf, printErrors } from "./context.js";
 import {
   carryOutRollout,
@@ -90,7 +92,10 @@ const carryOut = async (
 ): Promise<number> => {
   const targets = new Map<string, Target>();
   for (const [host, r] of reached) if (r.ok) targets.set(host, r.target);
-  const report: ApplyReport = await apply(plan, targets, {
+  const elapsed = stopwatch();
+  // A new phase: each host's apply is timed from its first apply event.
+  ctx.progress.lap();
+  const applied: ApplyReport = await apply(plan, targets, {
     readSource: read,
     onEvent: onEvent(ctx),
     concurrency: ctx.concurrency,
@@ -100,6 +105,7 @@ const carryOut = async (
     lockWaitMs,
     ...(resources ? { resources } : {}),
   });
+  const report = timedApplyReport(applied, ctx.progress.lap(), elapsed());
   ctx.io.stdout(
     json ? `${JSON.stringify(report, null, 2)}\n` : renderApplySummary(report, groups, { color: ctx.color }),
   );
@@ -120,18 +126,22 @@ const fromInventory = async (
   lockWaitMs: number,
   rolling: RolloutSettings | undefined,
 ): Promise<number> => {
+  const elapsed = stopwatch();
   const run = await planRun(hostOptionsOf(o), ctx.deps, ctx.progress, ctx.concurrency);
   if ("errors" in run) {
     printErrors(ctx, run.errors);
     return EXIT.error;
   }
   try {
-    // With --json stdout carries the report only.
+    // With --json stdout carries the report only. The printed plan carries durations; apply gets the run.
+    const shown = timedPlan(run.plan, ctx.progress.lap(), elapsed());
     if (!o.json)
-      for (const chunk of planSummaryChunks(run.plan, run.hostGroups, { color: ctx.color }))
+      for (const chunk of planSummaryChunks(shown, run.hostGroups, { color: ctx.color }))
         ctx.io.stdout(chunk);
     if (rolling && !o.json) ctx.io.stdout(renderGates(run.gates, changedHosts(run.plan)));
     if (rolling?.rollbackOnFail && !o.json) ctx.io.stdout(renderNotRestorable(run.plan));
+    const idle = idleHint(run, ctx.deps.modules.groups, o.inventory);
+    if (idle) (o.json ? ctx.io.stderr : ctx.io.stdout)(idle);
     const anyFailed = run.plan.hosts.some((h) => h.status === "error");
     // Nothing to do on the hosts that could be planned: no question, no apply.
     const anyChanges = run.plan.hosts.some((h) => h.status === "ready" && h.actions.length > 0);
@@ -230,6 +240,10 @@ const fromPlanFile = async (
     printErrors(ctx, [...badConnections, "no host was contacted"]);
     return EXIT.error;
   }
+  const groups = hostGroupsOf(selection.inventory, ready);
+  // What is about to happen, once, before any progress: the plan as reviewed.
+  if (!o.json)
+    for (const chunk of planSummaryChunks(plan, groups, { color: ctx.color })) ctx.io.stdout(chunk);
   const reached = await reachHosts(
     { ...selection, connections },
     ready,
@@ -248,7 +262,7 @@ const fromPlanFile = async (
       undefined,
       lockWaitMs,
       o.json === true,
-      hostGroupsOf(selection.inventory, ready),
+      groups,
       readSourceOnce(),
     );
     return unreachable.length > 0 || plan.hosts.some((h) => h.status === "error") ? EXIT.error : code;

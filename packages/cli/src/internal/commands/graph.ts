@@ -9,6 +9,7 @@ import { isLeft } from "fp-ts/lib/Either.js";
 import { graphDot } from "../graph-dot.js";
 import { renderDot } from "../graphviz.js";
 import { closeAll, selectTargets } from "../hosts.js";
+import { idleHint } from "../idle-hosts.js";
 import { planRun } from "../planning.js";
 import { type CommandContext, type CommonOptions, EXIT, hostOptionsOf, printErrors } from "./context.js";
 
@@ -47,6 +48,9 @@ export const graphCommand = async (ctx: CommandContext, o: GraphOptions): Promis
     printErrors(ctx, hp?.status === "error" ? hp.errors : [`${host}: no resources were declared`]);
     return EXIT.error;
   }
+  // An empty graph because the host is in none of the modules' groups: say why, beside the DOT.
+  const idle = idleHint(run, ctx.deps.modules.groups, o.inventory);
+  if (idle) ctx.io.stderr(idle);
   const graph = resourceGraph(resources);
   if (isLeft(graph)) {
     printErrors(

@@ -2,8 +2,10 @@
 import { writeFile } from "node:fs/promises";
 import { encodePlan, planIsEmpty, renderGates } from "@tend/core";
 import { closeAll } from "../hosts.js";
+import { idleHint } from "../idle-hosts.js";
 import { planRun } from "../planning.js";
 import { changedHosts, planSummaryChunks } from "../summary.js";
+import { stopwatch, timedPlan } from "../timing.js";
 import { type CommandContext, type CommonOptions, EXIT, hostOptionsOf, printErrors } from "./context.js";
 import { writePlanHtml } from "./plan-html.js";
 
@@ -18,17 +20,24 @@ export interface PlanOptions extends CommonOptions {
 
 /** Runs `tend plan`; returns the exit code. */
 export const planCommand = async (ctx: CommandContext, o: PlanOptions): Promise<number> => {
+  const elapsed = stopwatch();
   const run = await planRun(hostOptionsOf(o), ctx.deps, ctx.progress, ctx.concurrency);
   if ("errors" in run) {
     printErrors(ctx, run.errors);
     return EXIT.error;
   }
   await closeAll(run.reached);
-  const { plan } = run;
-  if (o.json) ctx.io.stdout(encodePlan(plan));
-  else {
+  // Each host's time and the whole plan's go into the plan: text, --json, --out and --html alike.
+  const plan = timedPlan(run.plan, ctx.progress.lap(), elapsed());
+  // A host declared nothing because it is in none of the modules' groups: say so (stderr with --json).
+  const idle = idleHint(run, ctx.deps.modules.groups, o.inventory);
+  if (o.json) {
+    ctx.io.stdout(encodePlan(plan));
+    if (idle) ctx.io.stderr(idle);
+  } else {
     for (const chunk of planSummaryChunks(plan, run.hostGroups, { color: ctx.color })) ctx.io.stdout(chunk);
-    ctx.io.stdout(renderGates(run.gates, changedHosts(run.plan)));
+    ctx.io.stdout(renderGates(run.gates, changedHosts(plan)));
+    ctx.io.stdout(idle);
   }
   if (o.out !== undefined) {
     try {

@@ -14,7 +14,6 @@ import {
   type PlannedRun,
   parseShare,
   type Resource,
-  type RolloutReport,
   releaseKept,
   renderRolloutReport,
   rollbackDirOf,
@@ -23,10 +22,12 @@ import {
   rolloutOrder,
   type Share,
   type Target,
+  type TimedRolloutReport,
   withKeep,
 } from "@tend/core";
 import type { Reached } from "../hosts.js";
 import type { readSource } from "../planning.js";
+import { stopwatch, timedRolloutReport } from "../timing.js";
 import { type CommandContext, EXIT } from "./context.js";
 
 /** The rollout flags of `tend apply`. */
@@ -69,7 +70,7 @@ export interface RolloutInputs {
 }
 
 /** The report as JSON: every host with its outcome, apply, gates and rollback. */
-export const encodeRolloutReport = (r: RolloutReport): string =>
+export const encodeRolloutReport = (r: TimedRolloutReport): string =>
   `${JSON.stringify({ format: "tend-rollout/1", ...r }, null, 2)}\n`;
 
 /** Runs the rollout and prints its report; exit 0 only when every host is done. */
@@ -102,7 +103,10 @@ export const carryOutRollout = async (
       }
     : {};
   const order = rolloutOrder(hosts, (h) => inputs.groups.get(h) ?? [], inputs.rolloutOrder);
-  const report = await rollout(applied, targets, {
+  const elapsed = stopwatch();
+  // A new phase: each host is timed from its first apply event to its batch's verdict (gates included).
+  ctx.progress.lap();
+  const rolled = await rollout(applied, targets, {
     ...back,
     batch: settings.batch,
     maxFail: settings.maxFail,
@@ -123,6 +127,7 @@ export const carryOutRollout = async (
         ctx.progress.done(h.host, h.outcome === "done", h.outcome === "done" ? "done" : "failed");
     },
   });
+  const report = timedRolloutReport(rolled, ctx.progress.lap(), elapsed());
   ctx.io.stdout(json ? encodeRolloutReport(report) : renderRolloutReport(report, { color: ctx.color }));
   return report.hosts.every((h) => h.outcome === "done") ? EXIT.ok : EXIT.error;
 };

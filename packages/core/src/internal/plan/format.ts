@@ -114,17 +114,35 @@ export const Summary = t.type({
 });
 export type Summary = t.TypeOf<typeof Summary>;
 
-export const ReadyHostPlan = t.type({
-  host: t.string,
-  status: t.literal("ready"),
-  /** sha256 of the host and resource facts the plan was made from (stale-plan check). */
-  factsDigest: t.string,
-  probes: t.array(Probe),
-  actions: t.array(Action),
-  resources: t.array(StoredResource),
-  blobs: t.record(t.string, BlobEntry),
-  summary: Summary,
-});
+/** Wall-clock milliseconds, as the caller measured them: finite and not negative. */
+export const DurationMs = t.refinement(
+  t.number,
+  (n) => Number.isFinite(n) && n >= 0,
+  "a duration in milliseconds (a number, 0 or more)",
+);
+
+/**
+ * How long something took, when the caller measured it (the CLI does; the
+ * engine has no clock). Display data only: nothing decides on it.
+ */
+export const Timing = t.partial({ durationMs: DurationMs });
+export type Timing = t.TypeOf<typeof Timing>;
+
+export const ReadyHostPlan = t.intersection([
+  t.type({
+    host: t.string,
+    status: t.literal("ready"),
+    /** sha256 of the host and resource facts the plan was made from (stale-plan check). */
+    factsDigest: t.string,
+    probes: t.array(Probe),
+    actions: t.array(Action),
+    resources: t.array(StoredResource),
+    blobs: t.record(t.string, BlobEntry),
+    summary: Summary,
+  }),
+  /** How long connecting, gathering facts and planning this host took. */
+  Timing,
+]);
 export type ReadyHostPlan = t.TypeOf<typeof ReadyHostPlan>;
 
 export const FailedHostPlan = t.intersection([
@@ -140,14 +158,20 @@ export const FailedHostPlan = t.intersection([
       t.intersection([t.type({ id: t.string, reason: t.string }), t.partial({ variable: t.string })]),
     ),
   }),
+  /** How long the host took until it failed. */
+  Timing,
 ]);
 export type FailedHostPlan = t.TypeOf<typeof FailedHostPlan>;
 
 export const HostPlan = t.union([ReadyHostPlan, FailedHostPlan]);
 export type HostPlan = t.TypeOf<typeof HostPlan>;
 
-export const Plan = t.type({
-  format: t.literal(PLAN_FORMAT),
-  hosts: t.array(HostPlan),
-});
+export const Plan = t.intersection([
+  t.type({
+    format: t.literal(PLAN_FORMAT),
+    hosts: t.array(HostPlan),
+  }),
+  /** How long planning every host took, wall clock. */
+  Timing,
+]);
 export type Plan = t.TypeOf<typeof Plan>;

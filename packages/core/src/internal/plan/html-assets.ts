@@ -31,6 +31,7 @@ details.host[open] > summary { border-bottom: 1px solid var(--line); border-radi
 .badge.create { background: var(--create); } .badge.update { background: var(--update); }
 .badge.delete { background: var(--delete); } .badge.restart, .badge.reload { background: var(--restart); }
 .badge.none { background: #8c959f; } .badge.error { background: var(--delete); }
+.took { color: #57606a; font-size: 12px; margin-left: .25rem; }
 .host-body { padding: .25rem .75rem .5rem; }
 details.action { margin: .35rem 0; border-left: 3px solid var(--line); padding-left: .5rem; }
 details.action > summary { cursor: pointer; font-family: ui-monospace, monospace; }

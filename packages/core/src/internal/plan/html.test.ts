@@ -189,3 +189,24 @@ describe("the plan page for review", () => {
     if (isRight(decoded)) expect(renderPlanHtml(decoded.right)).toBe(page);
   });
 });
+
+describe("the plan page shows durations where the plan has them", () => {
+  it("each host's in its summary, and the plan's with the totals", () => {
+    const page = renderPlanHtml({
+      ...planOf(ready("w1", [action("file[/a]")], { durationMs: 4240 }), {
+        host: "w2",
+        status: "error",
+        errors: ["w2: cannot connect"],
+        durationMs: 12,
+      }),
+      durationMs: 61_000,
+    });
+    expect(page).toMatch(/data-host="w1"[^>]*><summary>.*<span class="took">4\.2s<\/span><\/summary>/);
+    expect(page).toMatch(/data-host="w2"[^>]*><summary>.*<span class="took">12ms<\/span><\/summary>/);
+    expect(page).toContain("Planning 2 hosts took 1m01s.");
+  });
+
+  it("a plan without durations shows none", () => {
+    expect(renderPlanHtml(planOf(ready("w1", [action("file[/a]")])))).not.toMatch(/class="took"|took \d/);
+  });
+});

@@ -11,6 +11,7 @@
  */
 import { createHash } from "node:crypto";
 import { contentDiff, type DiffLine, stableJson, valueDiff } from "./content-diff.js";
+import { formatDuration } from "./duration.js";
 import {
   type Action,
   type ActionType,
@@ -140,14 +141,18 @@ const badges = (s: Summary): string => {
   return parts.length > 0 ? parts.join("") : `<span class="badge none">no changes</span>`;
 };
 
+/** How long the host took, when the plan says (a number the codec checked: nothing to escape). */
+const took = (durationMs: number | undefined): string =>
+  durationMs === undefined ? "" : `<span class="took">${formatDuration(durationMs)}</span>`;
+
 const readyHostHtml = (h: ReadyHostPlan): string =>
   `<details class="host" data-host="${escapeHtml(h.host)}" data-status="ready">` +
-  `<summary><span class="hostname">${escapeHtml(h.host)}</span>${badges(countsOf(h.actions))}</summary>` +
+  `<summary><span class="hostname">${escapeHtml(h.host)}</span>${badges(countsOf(h.actions))}${took(h.durationMs)}</summary>` +
   `<div class="host-body">${h.actions.length > 0 ? h.actions.map((a) => actionHtml(h.host, a)).join("") : "<p>No changes.</p>"}</div></details>`;
 
-const failedHostHtml = (host: string, errors: readonly string[]): string =>
+const failedHostHtml = (host: string, errors: readonly string[], durationMs?: number): string =>
   `<details class="host" data-host="${escapeHtml(host)}" data-status="error" open>` +
-  `<summary><span class="hostname">${escapeHtml(host)}</span><span class="badge error">cannot plan</span></summary>` +
+  `<summary><span class="hostname">${escapeHtml(host)}</span><span class="badge error">cannot plan</span>${took(durationMs)}</summary>` +
   `<div class="host-body"><ul class="errors">${errors.map((e) => `<li>${escapeHtml(e)}</li>`).join("")}</ul></div></details>`;
 
 const allCounts = (plan: Plan): Summary =>
@@ -185,9 +190,12 @@ export const renderPlanHtml = (plan: Plan, options: HtmlOptions = {}): string =>
   const totals =
     `${plural(plan.hosts.length, "host")}: ${s.create} to create, ${s.update} to update, ${s.delete} to delete, ` +
     `${s.restart} to restart, ${plural(s.reload, "daemon-reload")}.` +
-    (failed > 0 ? ` <span class="failed-note">${plural(failed, "host")} could not be planned.</span>` : "");
+    (failed > 0 ? ` <span class="failed-note">${plural(failed, "host")} could not be planned.</span>` : "") +
+    (plan.durationMs === undefined
+      ? ""
+      : ` Planning ${plural(plan.hosts.length, "host")} took ${formatDuration(plan.durationMs)}.`);
   const hosts = plan.hosts.map((h) =>
-    h.status === "ready" ? readyHostHtml(h) : failedHostHtml(h.host, h.errors),
+    h.status === "ready" ? readyHostHtml(h) : failedHostHtml(h.host, h.errors, h.durationMs),
   );
   return [
     "<!DOCTYPE html>",

@@ -8,6 +8,7 @@
 import type { ApplyReport, HostApplyReport, Verdict } from "../engine/apply.js";
 import { totalSummary } from "./codec.js";
 import { contentDiff, type DiffLine, stableJson, valueDiff } from "./content-diff.js";
+import { durationSuffix, formatDuration, type Timed } from "./duration.js";
 import { type Action, type FieldDiff, isSecretField, type Plan } from "./format.js";
 
 export interface RenderOptions {
@@ -72,28 +73,46 @@ const renderAction = (a: Action, paint: Paint): string[] => {
   return lines;
 };
 
-/** A plan as text for people. */
+/**
+ * The closing line of a plan: its totals, the hosts that could not be
+ * planned, and how long planning took when the plan says.
+ */
+export const renderPlanTotals = (plan: Plan, options: RenderOptions): string => {
+  const paint = painter(options.color);
+  const s = totalSummary(plan);
+  const failed = plan.hosts.filter((h) => h.status === "error").length;
+  const n = plan.hosts.length;
+  return (
+    `${paint(1, "Plan:")} ${s.create} to create, ${s.update} to update, ${s.delete} to delete, ${s.restart} to restart, ${s.reload} daemon-reload${s.reload === 1 ? "" : "s"}.` +
+    (failed > 0 ? ` ${failed} host${failed === 1 ? "" : "s"} could not be planned.` : "") +
+    (plan.durationMs !== undefined
+      ? ` Planning ${n} host${n === 1 ? "" : "s"} took ${formatDuration(plan.durationMs)}.`
+      : "")
+  );
+};
+
+/** A plan as text for people; each host's duration, and the plan's, where the plan has them. */
 export const renderPlan = (plan: Plan, options: RenderOptions): string => {
   const paint = painter(options.color);
   const out: string[] = [];
   for (const h of plan.hosts) {
+    const took = durationSuffix(h);
     if (h.status === "error") {
-      out.push(`${paint(31, "✗")} ${paint(1, h.host)}: cannot plan`, ...h.errors.map((e) => `    ${e}`), "");
+      out.push(
+        `${paint(31, "✗")} ${paint(1, h.host)}: cannot plan${took}`,
+        ...h.errors.map((e) => `    ${e}`),
+        "",
+      );
       continue;
     }
     if (h.actions.length === 0) {
-      out.push(`${paint(32, "✓")} ${paint(1, h.host)}: no changes`, "");
+      out.push(`${paint(32, "✓")} ${paint(1, h.host)}: no changes${took}`, "");
       continue;
     }
-    out.push(`${paint(1, h.host)}: ${h.actions.length} action${h.actions.length === 1 ? "" : "s"}`);
+    out.push(`${paint(1, h.host)}: ${h.actions.length} action${h.actions.length === 1 ? "" : "s"}${took}`);
     for (const a of h.actions) out.push(...renderAction(a, paint), "");
   }
-  const s = totalSummary(plan);
-  const failed = plan.hosts.filter((h) => h.status === "error").length;
-  out.push(
-    `${paint(1, "Plan:")} ${s.create} to create, ${s.update} to update, ${s.delete} to delete, ${s.restart} to restart, ${s.reload} daemon-reload${s.reload === 1 ? "" : "s"}.` +
-      (failed > 0 ? ` ${failed} host${failed === 1 ? "" : "s"} could not be planned.` : ""),
-  );
+  out.push(renderPlanTotals(plan, options));
   return `${out.join("\n")}\n`;
 };
 
@@ -105,26 +124,33 @@ const verdictText = (v: Verdict, paint: Paint): string =>
       : paint(33, `not verified: ${v.unverified}`);
 
 /** One host's outcome: one line, or two when ops failed (the error, then the re-plan's verdict). */
-const hostLine = (h: HostApplyReport, paint: Paint): string => {
+const hostLine = (h: Timed<HostApplyReport>, paint: Paint): string => {
+  const took = durationSuffix(h);
   switch (h.status) {
     case "applied":
-      return `${paint(32, "✓")} ${h.host}: applied ${h.opsRun} ops; ${verdictText(h.verdict, paint)}`;
+      return `${paint(32, "✓")} ${h.host}: applied ${h.opsRun} ops; ${verdictText(h.verdict, paint)}${took}`;
     case "unchanged":
-      return `${paint(32, "✓")} ${h.host}: no changes; ${paint(32, "converged")}`;
+      return `${paint(32, "✓")} ${h.host}: no changes; ${paint(32, "converged")}${took}`;
     case "failed":
-      return `${paint(31, "✗")} ${h.host}: failed after ${h.opsRun} ops: ${h.error}\n    ${verdictText(h.verdict, paint)}`;
+      return `${paint(31, "✗")} ${h.host}: failed after ${h.opsRun} ops${took}: ${h.error}\n    ${verdictText(h.verdict, paint)}`;
     case "stale":
     case "locked":
-      return `${paint(31, "✗")} ${h.host}: ${h.error}`;
+      return `${paint(31, "✗")} ${h.host}${took}: ${h.error}`;
     case "blocked":
+      // Never started: no duration to show.
       return `${paint(31, "✗")} ${h.host}: not started: ${h.error}`;
     case "skipped":
       return `${paint(31, "✗")} ${h.host}: skipped: ${h.error}`;
   }
 };
 
-/** An apply report as text: per host what ran, what failed, and the convergence check. */
-export const renderApplyReport = (report: ApplyReport, options: RenderOptions): string => {
+/** An apply report with each host's duration, and the whole apply's, where measured. */
+export type TimedApplyReport = Timed<Omit<ApplyReport, "hosts">> & {
+  readonly hosts: readonly Timed<HostApplyReport>[];
+};
+
+/** An apply report as text: per host what ran, what failed, the convergence check, and how long it took. */
+export const renderApplyReport = (report: TimedApplyReport, options: RenderOptions): string => {
   const paint = painter(options.color);
   const lines = report.hosts.map((h) => hostLine(h, paint));
   return `${lines.join("\n")}\n`;

@@ -5,11 +5,17 @@
  */
 import type { RolloutHostReport, RolloutReport } from "../engine/rollout.js";
 import { describeGate, type HealthGate } from "../health/gate.js";
+import { durationSuffix, formatDuration, type Timed } from "./duration.js";
 import type { RenderOptions } from "./render.js";
+
+/** A rollout report with each host's duration (apply and gates), and the whole rollout's, where measured. */
+export type TimedRolloutReport = Timed<Omit<RolloutReport, "hosts">> & {
+  readonly hosts: readonly Timed<RolloutHostReport>[];
+};
 
 const painter = (color: boolean) => (code: number, s: string) => (color ? `\u001b[${code}m${s}\u001b[0m` : s);
 
-const hostLines = (h: RolloutHostReport, paint: (c: number, s: string) => string): string[] => {
+const hostLines = (h: Timed<RolloutHostReport>, paint: (c: number, s: string) => string): string[] => {
   const sign =
     h.outcome === "done" ? paint(32, "✓") : h.outcome === "failed" ? paint(31, "✗") : paint(2, "·");
   const what =
@@ -20,7 +26,7 @@ const hostLines = (h: RolloutHostReport, paint: (c: number, s: string) => string
       : h.outcome === "failed"
         ? `failed: ${(h.reason ?? "").replace(`${h.host}: `, "")}`
         : "untouched";
-  const lines = [`  ${sign} ${h.host}: ${what}`];
+  const lines = [`  ${sign} ${h.host}: ${what}${h.outcome === "untouched" ? "" : durationSuffix(h)}`];
   for (const g of h.gates)
     lines.push(
       `      gate ${g.name}: ${g.passed ? paint(32, "passed") : paint(31, "failed")} (${g.tries} ${g.tries === 1 ? "try" : "tries"})${g.reason && !g.passed ? `: ${g.reason}` : ""}`,
@@ -35,8 +41,8 @@ const hostLines = (h: RolloutHostReport, paint: (c: number, s: string) => string
   return lines;
 };
 
-/** A rollout report as text: batches, hosts, gates, and the budget. */
-export const renderRolloutReport = (report: RolloutReport, options: RenderOptions): string => {
+/** A rollout report as text: batches, hosts, gates, the budget, and how long it took where measured. */
+export const renderRolloutReport = (report: TimedRolloutReport, options: RenderOptions): string => {
   const paint = painter(options.color);
   const out: string[] = [];
   for (let b = 1; b <= report.batches; b++) {
@@ -46,7 +52,7 @@ export const renderRolloutReport = (report: RolloutReport, options: RenderOption
   const count = (o: RolloutHostReport["outcome"]) => report.hosts.filter((h) => h.outcome === o).length;
   out.push(
     "",
-    `Rollout ${report.stopped ? paint(31, "stopped") : "finished"}: ${count("done")} done, ${count("failed")} failed, ${count("untouched")} untouched (failure budget ${report.budget}, batches of ${report.batchSize}).`,
+    `Rollout ${report.stopped ? paint(31, "stopped") : "finished"}: ${count("done")} done, ${count("failed")} failed, ${count("untouched")} untouched (failure budget ${report.budget}, batches of ${report.batchSize})${report.durationMs === undefined ? "" : `, in ${formatDuration(report.durationMs)}`}.`,
   );
   if (report.stopped)
     out.push(
