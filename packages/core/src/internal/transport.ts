@@ -1,7 +1,8 @@
 /**
  * Transport: the byte mover under ShellTarget. A transport runs a POSIX sh
- * script as root (through `sudo -n` when the login user is not root), moves
- * bytes, and nothing else: it knows no probes, ops or resources.
+ * script as the become user (through sudo or su when the login user is
+ * another), moves bytes, and nothing else: it knows no probes, ops or
+ * resources.
  */
 import type { Either } from "fp-ts/lib/Either.js";
 
@@ -49,7 +50,26 @@ export type TransportError =
       readonly command: string;
       readonly exitCode: number;
       readonly stderr: string;
+    }
+  | {
+      /**
+       * Privilege escalation (sudo or su) to `user` was refused. `detail` is
+       * sudo's or su's own words, never the password.
+       */
+      readonly _tag: "BecomeFailed";
+      readonly host: string;
+      readonly method: BecomeMethod;
+      /** The become user. */
+      readonly user: string;
+      readonly problem: BecomeProblem;
+      readonly detail: string;
     };
+
+/** How a transport becomes another user on the host. */
+export type BecomeMethod = "sudo" | "su";
+
+/** Why becoming another user failed: no password given, a wrong one, or any other refusal. */
+export type BecomeProblem = "password-required" | "wrong-password" | "refused";
 
 export interface Transport {
   /** The inventory name of the host, used in every error. */
@@ -77,5 +97,19 @@ export const describeTransportError = (e: TransportError): string => {
       return `${e.host}: connection lost during ${e.command}: ${e.reason}`;
     case "NonZeroExit":
       return `${e.host}: ${e.command} exited ${e.exitCode}: ${e.stderr.trim()}`;
+    case "BecomeFailed":
+      return describeBecomeFailed(e);
+  }
+};
+
+const describeBecomeFailed = (e: Extract<TransportError, { _tag: "BecomeFailed" }>): string => {
+  const who = `${e.host}: ${e.method} to ${e.user}`;
+  switch (e.problem) {
+    case "password-required":
+      return `${who} needs a password`;
+    case "wrong-password":
+      return `${who}: incorrect password`;
+    case "refused":
+      return `${who} refused: ${e.detail.trim()}`;
   }
 };

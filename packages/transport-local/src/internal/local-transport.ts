@@ -4,7 +4,7 @@
  * everything it started.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import type { ExecRequest, ExecResult, Transport, TransportError } from "@tend/core";
+import type { BecomeMethod, ExecRequest, ExecResult, Transport, TransportError } from "@tend/core";
 import * as E from "fp-ts/lib/Either.js";
 import { describeScript, scriptArgv } from "./command.js";
 import { UPLOAD_SCRIPT, uploadEnv } from "./upload.js";
@@ -19,8 +19,20 @@ const stdinBuffers = (stdin: Uint8Array | readonly Uint8Array[] | undefined): Bu
 export interface LocalTransportOptions {
   /** The name errors carry; default "localhost". */
   readonly host?: string;
-  /** "auto" (default): run through `sudo -n` unless this process is root. "never": run as this user. */
+  /**
+   * "auto" (default): become `becomeUser` (through `becomeMethod`) unless this
+   * process already runs as that user. "never": run as this user.
+   */
   readonly sudo?: "auto" | "never";
+  /** The user to run as; defaults to `root`. */
+  readonly becomeUser?: string;
+  /** "sudo" (default) or "su". */
+  readonly becomeMethod?: BecomeMethod;
+  /**
+   * Written to the command's stdin only: never in argv, env, logs or errors.
+   * Without it sudo runs as `sudo -n` (a prompt fails fast with BecomeFailed).
+   */
+  readonly becomePassword?: string;
 }
 
 /** How long a command gets between SIGTERM and SIGKILL when sudo stands between us and it. */

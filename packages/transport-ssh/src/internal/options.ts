@@ -1,6 +1,6 @@
 /** Options of `sshTransport`, and the transport it returns. */
 import type { Duplex } from "node:stream";
-import type { Transport, TransportError } from "@tend/core";
+import type { BecomeMethod, Transport, TransportError } from "@tend/core";
 import type { Either } from "fp-ts/lib/Either.js";
 
 /** How to treat a host key that known_hosts does not list yet. */
@@ -41,10 +41,21 @@ export interface SshTransportOptions {
   readonly sock?: Duplex;
   /** Reach the target through this connected transport (`direct-tcpip`, like `ssh -J`). */
   readonly jumpHost?: SshTransport;
-  /** `ansible_become`: run every command through `sudo -n` when the login user is not `becomeUser`. */
+  /**
+   * `ansible_become`: run every command as `becomeUser` (through `becomeMethod`)
+   * when the login user is not `becomeUser`.
+   */
   readonly become?: boolean;
-  /** Defaults to `root`. */
+  /** `ansible_become_user`; defaults to `root`. */
   readonly becomeUser?: string;
+  /** `ansible_become_method`: "sudo" (default) or "su". */
+  readonly becomeMethod?: BecomeMethod;
+  /**
+   * `ansible_become_password`. Written to the command's stdin only: never in
+   * argv, env, logs or errors. Without it sudo runs as `sudo -n` (a password
+   * prompt fails fast with BecomeFailed password-required).
+   */
+  readonly becomePassword?: string;
   /**
    * Most commands in flight at once on the one connection. OpenSSH's sshd
    * refuses more than MaxSessions (10 by default) channels, so execs beyond

@@ -153,6 +153,7 @@ const transportTags: ReadonlySet<string> = new Set<TransportError["_tag"]>([
   "Timeout",
   "ConnectionLost",
   "NonZeroExit",
+  "BecomeFailed",
 ]);
 const targetTags: ReadonlySet<string> = new Set<TargetError["_tag"]>([
   "Transport",
