@@ -6,8 +6,9 @@
  * the report.
  */
 import type { HostFacts, Target } from "@tend/core";
-import { describeTargetError, mapBounded } from "@tend/core";
+import { mapBounded } from "@tend/core";
 import { type Either, isLeft, left, right } from "fp-ts/lib/Either.js";
+import { describeHostFailure } from "./become-messages.js";
 import {
   type Connection,
   type ConnectionVarError,
@@ -171,7 +172,7 @@ export const reachHosts = async (
     const facts = await target.hostFacts();
     if (isLeft(facts)) {
       await target.close().catch(() => {});
-      return [host, { ok: false, error: describeTargetError(facts.left) }];
+      return [host, { ok: false, error: describeHostFailure(facts.left, conn.right) }];
     }
     return [host, { ok: true, target, facts: facts.right }];
   });
