@@ -4,7 +4,7 @@
  * no digest) nor a parser complaint about a missing line. The scripts run
  * with this machine's /bin/sh as `nobody` (through setpriv) and as root.
  */
-import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import * as E from "fp-ts/lib/Either.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { describeTargetError } from "../engine/errors.js";
@@ -103,6 +103,21 @@ describe.runIf(rootOnly)("probes a user may not answer", () => {
         }),
       ),
     );
+  });
+
+  it("a user who may not create the run dir answers from a temp dir in its own home", async () => {
+    const home = `${dir}/home`;
+    mkdirSync(home, { mode: 0o777 });
+    chmodSync(home, 0o777);
+    class WithHome extends ShTransport {
+      override exec(req: Parameters<ShTransport["exec"]>[0]) {
+        return super.exec({ ...req, env: { ...req.env, HOME: home } });
+      }
+    }
+    const t = new ShellTarget(new WithHome("worker1", undefined, AS_NOBODY), { runDir: `${dir}/closed/run` });
+    const r = await t.probe([{ type: "file", path: `${dir}/open`, hash: "sha256" }]);
+    expect(r).toEqual(E.right([expect.objectContaining({ type: "file", hash: expect.any(String) })]));
+    expect(existsSync(`${home}/.cache/tend/run/tmp`)).toBe(true);
   });
 
   it("the message names host, path and user in words and the caller's fix, with no probe JSON", async () => {
