@@ -3,6 +3,7 @@
  * This file is the package surface; implementation lives in ./internal.
  */
 
+export * from "./internal/become/index.js";
 export * from "./internal/engine/index.js";
 export * from "./internal/facts.js";
 export * from "./internal/health/index.js";

@@ -5,6 +5,7 @@
  */
 
 export {
+  becomeSpecOf,
   buildCommand,
   type CommandContext,
   shellJoin,
@@ -13,6 +14,7 @@ export {
 } from "./internal/command.js";
 export {
   authFailed,
+  becomeFailed,
   connectFailed,
   connectionLost,
   hostKeyRejected,

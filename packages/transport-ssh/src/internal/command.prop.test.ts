@@ -7,9 +7,10 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { becomeArgv, becomeTokens } from "@tend/core";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { buildCommand, type CommandContext, shellQuote, uploadScript } from "./command.js";
+import { buildCommand, type CommandContext, shellJoin, shellQuote, uploadScript } from "./command.js";
 
 const sh = (commandLine: string, stdin = "") => {
   const r = spawnSync("/bin/sh", ["-c", commandLine], { input: stdin, timeout: 20_000 });
@@ -42,14 +43,27 @@ describe("buildCommand", () => {
     );
   });
 
-  it("adds sudo -n only when the login user is not the become user", () => {
+  it("escalates only when the login user is not the become user, through sudo -n, sudo -S with the handshake's prompt, or su", () => {
+    const tokens = becomeTokens("0123456789abcdef");
     expect(buildCommand("id", undefined, asRoot)).toBe(`'sh' '-c' 'id'`);
     expect(buildCommand("id", undefined, { loginUser: "deploy", become: false, becomeUser: "root" })).toBe(
       `'sh' '-c' 'id'`,
     );
-    expect(buildCommand("id", { A: "1" }, { loginUser: "deploy", become: true, becomeUser: "root" })).toBe(
-      `'sudo' '-n' '-u' 'root' '--' 'env' 'A=1' 'sh' '-c' 'id'`,
+    const deploy: CommandContext = { loginUser: "deploy", become: true, becomeUser: "root" };
+    const inner = ["env", "A=1", "sh", "-c", "id"];
+    expect(buildCommand("id", { A: "1" }, deploy, undefined, tokens)).toBe(
+      shellJoin(becomeArgv({ method: "sudo", user: "root", withPassword: false }, tokens, inner)),
     );
+    expect(buildCommand("id", { A: "1" }, deploy, undefined, tokens)).toMatch(
+      /^'sudo' '-n' '-u' 'root' '--' /,
+    );
+    expect(buildCommand("id", { A: "1" }, { ...deploy, withPassword: true }, undefined, tokens)).toMatch(
+      new RegExp(`^'sudo' '-S' '-p' '${tokens.prompt}' '-u' 'root' '--' `),
+    );
+    expect(buildCommand("id", { A: "1" }, { ...deploy, becomeMethod: "su" }, undefined, tokens)).toMatch(
+      /^'su' '-s' '\/bin\/sh' 'root' '-c' /,
+    );
+    expect(() => buildCommand("id", undefined, deploy)).toThrow(RangeError);
   });
 
   it("refuses an environment variable name that env could misread", () => {

@@ -1,27 +1,44 @@
 /**
  * Where argv becomes a string. ssh2's `exec` takes ONE command string, which
  * the remote sshd hands to the login user's shell (`$SHELL -c string`), so
- * every word is single-quoted here and nowhere else in this adapter.
+ * every word is quoted here, by core's one quoting function.
  */
+import {
+  type BecomeMethod,
+  type BecomeSpec,
+  type BecomeTokens,
+  becomeArgv,
+  shellQuote as coreShellQuote,
+  shellArgv,
+} from "@tend/core";
 
 /**
- * Quotes one word for a POSIX shell: wraps it in single quotes and writes each
- * embedded `'` as `'\''`. Inside single quotes nothing is special, so the
- * result is the same word for every POSIX shell (NUL cannot be passed at all).
+ * Quotes one word for a POSIX shell: core's `shellQuote` (single quotes, each
+ * embedded `'` as `'\''`). Throws UnquotableError for NUL or a lone surrogate.
  */
-export const shellQuote = (word: string): string => `'${word.replaceAll("'", `'\\''`)}'`;
+export const shellQuote: (word: string) => string = coreShellQuote;
 
-/** Joins argv into one command string, each word quoted. */
-export const shellJoin = (argv: readonly string[]): string => argv.map(shellQuote).join(" ");
+/** Joins argv into one command string, each word quoted (core's `shellArgv`). */
+export const shellJoin: (argv: readonly string[]) => string = shellArgv;
 
 /** How a command reaches the remote user that runs it. */
 export interface CommandContext {
   /** The SSH login user. */
   readonly loginUser: string;
-  /** Run as `becomeUser` through `sudo -n` (non-interactive: a password prompt fails fast). */
+  /** Run as `becomeUser` (when it is not the login user) through `becomeMethod`. */
   readonly become: boolean;
   readonly becomeUser: string;
+  /** "sudo" (default) or "su". */
+  readonly becomeMethod?: BecomeMethod;
+  /** A password will be given on stdin: `sudo -S` instead of `sudo -n`. Never the password itself. */
+  readonly withPassword?: boolean;
 }
+
+/** How commands escalate under this context, or undefined when they run as the login user. */
+export const becomeSpecOf = (ctx: CommandContext): BecomeSpec | undefined =>
+  ctx.become && ctx.loginUser !== ctx.becomeUser
+    ? { method: ctx.becomeMethod ?? "sudo", user: ctx.becomeUser, withPassword: ctx.withPassword ?? false }
+    : undefined;
 
 // A POSIX environment variable name; anything else could be read by `env` as an
 // option or split at a second `=`.
@@ -42,9 +59,10 @@ export const REMOTE_DEADLINE_MARGIN_MS = 200;
 /**
  * Builds the command string for `sh -c script` with env, privilege
  * escalation and an optional remote deadline:
- * `[sudo -n -u USER --] [env K=V ...] sh -c SCRIPT`.
+ * `[BECOME...] [env K=V ...] sh -c SCRIPT`, where BECOME is core's
+ * `becomeArgv` (sudo or su, then the handshake wrapper) built from `tokens`.
  *
- * Env goes through `env` after sudo, not through SSH env requests, because
+ * Env goes through `env` after sudo/su, not through SSH env requests, because
  * sshd refuses those unless AcceptEnv lists the name, and sudo's env_reset
  * would drop variables set before it.
  *
@@ -53,19 +71,18 @@ export const REMOTE_DEADLINE_MARGIN_MS = 200;
  * requests for root sessions ("session signalling requires privilege
  * separation"), so the deadline must be enforced on the host itself.
  *
- * Throws RangeError for a variable name that is not a POSIX name (a
- * programming error, not a host condition).
+ * Throws RangeError for a variable name that is not a POSIX name, or for a
+ * context that escalates without `tokens` (programming errors, not host
+ * conditions).
  */
 export const buildCommand = (
   script: string,
   env: Readonly<Record<string, string>> | undefined,
   ctx: CommandContext,
   timeoutMs?: number,
+  tokens?: BecomeTokens,
 ): string => {
   const argv: string[] = [];
-  if (ctx.become && ctx.loginUser !== ctx.becomeUser) {
-    argv.push("sudo", "-n", "-u", ctx.becomeUser, "--");
-  }
   const entries = Object.entries(env ?? {});
   if (entries.length > 0) {
     argv.push("env");
@@ -81,7 +98,10 @@ export const buildCommand = (
     const seconds = ((timeoutMs + REMOTE_DEADLINE_MARGIN_MS) / 1000).toFixed(3);
     argv.push("sh", "-c", DEADLINE_WRAPPER, "tend-deadline", script, seconds);
   }
-  return shellJoin(argv);
+  const become = becomeSpecOf(ctx);
+  if (become === undefined) return shellJoin(argv);
+  if (tokens === undefined) throw new RangeError("buildCommand: escalation needs become tokens");
+  return shellJoin(becomeArgv(become, tokens, argv));
 };
 
 /**

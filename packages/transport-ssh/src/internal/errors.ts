@@ -2,7 +2,7 @@
  * Constructors for the transport errors this adapter returns. Every error
  * names the inventory host; `command` is a short description, never a script.
  */
-import type { TransportError } from "@tend/core";
+import type { BecomeMethod, BecomeProblem, TransportError } from "@tend/core";
 
 /** The TCP (or proxy) connection or the SSH handshake could not be made. */
 export const connectFailed = (host: string, reason: string): TransportError => ({
@@ -48,3 +48,12 @@ export const nonZeroExit = (
   exitCode: number,
   stderr: string,
 ): TransportError => ({ _tag: "NonZeroExit", host, command, exitCode, stderr });
+
+/** sudo or su did not let the command run as `user`; `detail` is their words, never the password. */
+export const becomeFailed = (
+  host: string,
+  method: BecomeMethod,
+  user: string,
+  problem: BecomeProblem,
+  detail: string,
+): TransportError => ({ _tag: "BecomeFailed", host, method, user, problem, detail });

@@ -2,13 +2,22 @@
  * One command as one session channel on a shared ssh2 Client: stdin written
  * then closed, stdout and stderr collected as bytes, the exit status read
  * from the channel. Never hangs: a timeout kills the command, and the
- * session's `lost` hook fails it when the connection goes away.
+ * session's `lost` hook fails it when the connection goes away. Under a
+ * become handshake (core's BecomeHandshake) the output goes through it and
+ * stdin is written when it says so.
  */
 import { constants } from "node:os";
-import type { ExecResult, TransportError } from "@tend/core";
+import {
+  BECOME_ANSWER_TIMEOUT_MS,
+  type BecomeEvent,
+  type BecomeHandshake,
+  type BecomeSpec,
+  type ExecResult,
+  type TransportError,
+} from "@tend/core";
 import * as E from "fp-ts/lib/Either.js";
 import type { Client, ClientChannel } from "ssh2";
-import { connectionLost, timedOut } from "./errors.js";
+import { becomeFailed, connectionLost, timedOut } from "./errors.js";
 
 /** The parts of a request's stdin as Buffers over the same bytes (views, not copies), empty ones left out. */
 const stdinBuffers = (stdin: Uint8Array | readonly Uint8Array[] | undefined): Buffer[] =>
@@ -31,6 +40,8 @@ export interface ExecJob {
   readonly description: string;
   readonly stdin: Uint8Array | readonly Uint8Array[] | undefined;
   readonly timeoutMs: number | undefined;
+  /** The escalation this command goes through, with its handshake; absent when it runs as the login user. */
+  readonly become?: { readonly spec: BecomeSpec; readonly handshake: BecomeHandshake };
 }
 
 // About two seconds of retries in all (20, 40, 80, 160, then 200 ms apart).
@@ -61,11 +72,7 @@ export const runExec = (ctx: ExecContext, job: ExecJob): Promise<E.Either<Transp
       timer = setTimeout(() => {
         // The command itself is killed on the host by the deadline wrapper
         // (see buildCommand); closing the channel frees it here.
-        try {
-          channel?.close();
-        } catch {
-          // The channel is already gone: the timeout stands.
-        }
+        if (channel !== undefined) closeQuietly(channel);
         finish(E.left(timedOut(host, job.description, ms)));
       }, ms);
     }
@@ -91,15 +98,36 @@ export const runExec = (ctx: ExecContext, job: ExecJob): Promise<E.Either<Transp
         return;
       }
       channel = ch;
-      const stdout: Buffer[] = [];
-      const stderr: Buffer[] = [];
+      const stdout: Uint8Array[] = [];
+      const stderr: Uint8Array[] = [];
       let exitCode: number | undefined;
       let exitSignal: string | undefined;
       let closed = false;
       let stderrEnded = false;
+      const become = job.become;
+      const sendStdin = (): void => {
+        for (const part of stdinBuffers(job.stdin)) ch.write(part);
+        ch.end();
+      };
+      const follow = (events: readonly BecomeEvent[]): void => {
+        for (const e of events) {
+          if (done) return;
+          if (e._tag === "Write") ch.write(e.bytes);
+          else if (e._tag === "SendStdin") sendStdin();
+          else if (e._tag === "Output") (e.stream === "stdout" ? stdout : stderr).push(e.bytes);
+          else {
+            // sudo may be waiting for another password: closing the channel gives it EOF.
+            closeQuietly(ch);
+            const { method, user } = become?.spec ?? { method: "sudo", user: "root" };
+            finish(E.left(becomeFailed(host, method, user, e.problem, e.detail)));
+          }
+        }
+      };
       const settle = (): void => {
         // Both needed: 'close' can come before stderr's last chunk is delivered.
         if (!closed || !stderrEnded) return;
+        if (become !== undefined) follow(become.handshake.exit());
+        if (done) return;
         if (exitCode !== undefined) {
           finish(E.right({ exitCode, stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr) }));
         } else if (exitSignal !== undefined) {
@@ -116,8 +144,14 @@ export const runExec = (ctx: ExecContext, job: ExecJob): Promise<E.Either<Transp
           finish(E.left(connectionLost(host, job.description, "channel closed without an exit status")));
         }
       };
-      ch.on("data", (chunk: Buffer) => stdout.push(chunk));
-      ch.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
+      ch.on("data", (chunk: Buffer) => {
+        if (become === undefined) stdout.push(chunk);
+        else follow(become.handshake.stdout(chunk));
+      });
+      ch.stderr.on("data", (chunk: Buffer) => {
+        if (become === undefined) stderr.push(chunk);
+        else follow(become.handshake.stderr(chunk));
+      });
       ch.stderr.on("end", () => {
         stderrEnded = true;
         settle();
@@ -131,8 +165,18 @@ export const runExec = (ctx: ExecContext, job: ExecJob): Promise<E.Either<Transp
         settle();
       });
       ch.on("error", (e: Error) => finish(E.left(connectionLost(host, job.description, e.message))));
-      for (const part of stdinBuffers(job.stdin)) ch.write(part);
-      ch.end();
+      if (become === undefined) {
+        sendStdin();
+        return;
+      }
+      // sudo or su waiting for something we cannot give must not hold the command forever.
+      const answer = setTimeout(
+        () => follow(become.handshake.expire(BECOME_ANSWER_TIMEOUT_MS)),
+        BECOME_ANSWER_TIMEOUT_MS,
+      );
+      answer.unref();
+      ch.on("close", () => clearTimeout(answer));
+      follow(become.handshake.start());
     };
 
     const open = (attempt: number): void => {
@@ -146,3 +190,12 @@ export const runExec = (ctx: ExecContext, job: ExecJob): Promise<E.Either<Transp
     };
     open(0);
   });
+
+/** Closes a channel that may already be gone. */
+const closeQuietly = (ch: ClientChannel): void => {
+  try {
+    ch.close();
+  } catch {
+    // Already closed: nothing to free.
+  }
+};

@@ -4,13 +4,21 @@
  * goes away every open command fails with ConnectionLost, and so does every
  * later one.
  */
+import { randomBytes } from "node:crypto";
 import type { Duplex } from "node:stream";
-import type { ExecRequest, ExecResult, TransportError } from "@tend/core";
+import {
+  BecomeHandshake,
+  becomeRefusal,
+  becomeTokens,
+  type ExecRequest,
+  type ExecResult,
+  type TransportError,
+} from "@tend/core";
 import * as E from "fp-ts/lib/Either.js";
 import type { Client } from "ssh2";
-import { buildCommand, type CommandContext, uploadScript } from "./command.js";
-import { connectFailed, connectionLost, nonZeroExit } from "./errors.js";
-import { runExec } from "./exec.js";
+import { becomeSpecOf, buildCommand, type CommandContext, uploadScript } from "./command.js";
+import { becomeFailed, connectFailed, connectionLost, nonZeroExit } from "./errors.js";
+import { type ExecJob, runExec } from "./exec.js";
 import { Limiter } from "./limiter.js";
 import type { SshTransport } from "./options.js";
 
@@ -29,14 +37,25 @@ export class SshSession implements SshTransport {
   private readonly failOnLoss = new Set<(reason: string) => void>();
   private readonly limiter: Limiter;
   private closing = false;
+  /**
+   * The become check: the first command that escalates runs alone, and a
+   * BecomeFailed it gets is kept and returned by every later command without
+   * asking the host again (a wrong password is not retried into a lockout).
+   */
+  private becomeCheck: Promise<TransportError | undefined> | undefined;
 
-  /** Takes ownership of a ready client; `release` frees what the route holds (e.g. a proxy process). */
+  /**
+   * Takes ownership of a ready client; `release` frees what the route holds
+   * (e.g. a proxy process). `becomePassword` goes to the commands' stdin only
+   * (`commandContext.withPassword` must say whether there is one).
+   */
   constructor(
     host: string,
     private readonly client: Client,
     private readonly commandContext: CommandContext,
     maxChannels: number,
     private readonly release: () => void,
+    private readonly becomePassword?: string,
   ) {
     this.host = host;
     this.limiter = new Limiter(maxChannels);
@@ -57,24 +76,55 @@ export class SshSession implements SshTransport {
     return this.trips;
   }
 
-  /** Runs `sh -c script` (through sudo when becoming another user) on a new channel. */
+  /** Runs `sh -c script` (through sudo or su when becoming another user) on a new channel. */
   exec(req: ExecRequest): Promise<E.Either<TransportError, ExecResult>> {
     this.trips++;
     const description = describeScript(req.script);
-    let commandLine: string;
+    const spec = becomeSpecOf(this.commandContext);
+    let job: ExecJob;
     try {
-      commandLine = buildCommand(req.script, req.env, this.commandContext, req.timeoutMs);
+      const tokens = spec === undefined ? undefined : becomeTokens(randomBytes(16).toString("hex"));
+      const commandLine = buildCommand(req.script, req.env, this.commandContext, req.timeoutMs, tokens);
+      job = {
+        commandLine,
+        description,
+        stdin: req.stdin,
+        timeoutMs: req.timeoutMs,
+        ...(spec === undefined || tokens === undefined
+          ? {}
+          : { become: { spec, handshake: new BecomeHandshake(spec, tokens, this.becomePassword) } }),
+      };
     } catch (err) {
       return Promise.reject(err);
     }
+    if (spec === undefined) return this.run(job);
+    if (this.becomeCheck === undefined) {
+      const refusal = becomeRefusal(
+        spec.method,
+        spec.user,
+        this.becomePassword,
+        this.commandContext.loginUser === "root",
+      );
+      if (refusal !== undefined) {
+        const failed = becomeFailed(this.host, spec.method, spec.user, refusal.problem, refusal.detail);
+        this.becomeCheck = Promise.resolve(failed);
+      } else {
+        const first = this.run(job);
+        this.becomeCheck = first.then((r) =>
+          E.isLeft(r) && r.left._tag === "BecomeFailed" ? r.left : undefined,
+        );
+        return first;
+      }
+    }
+    return this.becomeCheck.then((failed) => (failed === undefined ? this.run(job) : E.left(failed)));
+  }
+
+  private run(job: ExecJob): Promise<E.Either<TransportError, ExecResult>> {
     return this.limiter.run(() => {
       if (this.lostReason !== undefined) {
-        return Promise.resolve(E.left(connectionLost(this.host, description, this.lostReason)));
+        return Promise.resolve(E.left(connectionLost(this.host, job.description, this.lostReason)));
       }
-      return runExec(
-        { host: this.host, client: this.client, onLost: (fail) => this.watchLoss(fail) },
-        { commandLine, description, stdin: req.stdin, timeoutMs: req.timeoutMs },
-      );
+      return runExec({ host: this.host, client: this.client, onLost: (fail) => this.watchLoss(fail) }, job);
     });
   }
 

@@ -147,9 +147,12 @@ export const connectSsh = async (
       loginUser: options.username,
       become: options.become ?? false,
       becomeUser: options.becomeUser ?? "root",
+      becomeMethod: options.becomeMethod ?? "sudo",
+      withPassword: options.becomePassword !== undefined,
     },
     options.maxChannels ?? 8,
     route.right.release,
+    options.becomePassword,
   );
   return E.right(session);
 };
