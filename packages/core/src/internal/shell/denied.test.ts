@@ -118,6 +118,12 @@ describe.runIf(rootOnly)("probes a user may not answer", () => {
     const r = await t.probe([{ type: "file", path: `${dir}/open`, hash: "sha256" }]);
     expect(r).toEqual(E.right([expect.objectContaining({ type: "file", hash: expect.any(String) })]));
     expect(existsSync(`${home}/.cache/tend/run/tmp`)).toBe(true);
+    // Also when root made the run dir earlier and the user may only look into it.
+    mkdirSync(`${dir}/rootrun/tmp`, { recursive: true, mode: 0o755 });
+    const after = new ShellTarget(new WithHome("worker1", undefined, AS_NOBODY), { runDir: `${dir}/rootrun` });
+    expect(await after.probe([{ type: "file", path: `${dir}/open` }])).toEqual(
+      E.right([expect.objectContaining({ type: "file" })]),
+    );
   });
 
   it("the message names host, path and user in words and the caller's fix, with no probe JSON", async () => {

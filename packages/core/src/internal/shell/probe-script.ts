@@ -54,7 +54,7 @@ export const probeHeader = (boundary: string, runDir: string): string =>
     // A login user without become may not make the run dir: its own home serves a plan's temp files
     // (reaped there the same way), so what it may read is still answered.
     `tend_want=$tend_run/tmp`,
-    `mkdir -p -- "$tend_run/tmp" 2>/dev/null || { [ "$(id -u 2>/dev/null)" != 0 ] && [ -d "\${HOME:-/nonexistent}" ] && tend_run=$HOME/.cache/tend/run; }`,
+    `{ mkdir -p -- "$tend_run/tmp" 2>/dev/null && [ -w "$tend_run/tmp" ]; } || { [ "$(id -u 2>/dev/null)" != 0 ] && [ -d "\${HOME:-/nonexistent}" ] && tend_run=$HOME/.cache/tend/run; }`,
     // Else a user other than root that may not make the temp dir says so (see DeniedAnswer), rather than answering nothing.
     `{ mkdir -p -- "$tend_run/tmp" && T=$tend_run/tmp/probe.$$ && rm -rf -- "$T" && mkdir -- "$T"; } ||`,
     `{ tend_u=$(id -u 2>/dev/null) && [ "$tend_u" != 0 ] && printf '%s %s\n' "$B" "$(tend_denied "$tend_want")"; exit 1; }`,
