@@ -4,8 +4,8 @@
  * in no output of validate, plan, apply or facts (nor in a plan file), also
  * when something around it is wrong.
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import type { TransportError } from "@tend/core";
 import { isLeft, isRight, left } from "fp-ts/lib/Either.js";
 import { describe, expect, it } from "vitest";
@@ -283,6 +283,32 @@ describe("the become password appears in no output", () => {
       // It did reach the transports.
       for (const o of opened) expect(o.password).toBe(MARKER);
     }
+  });
+
+  it.each<[string, string, Record<string, string>]>([
+    [
+      "an INI host line with a space after '='",
+      `[workers]\nw1 ansible_become=yes ansible_become_password= ${MARKER}\n`,
+      {},
+    ],
+    ["an INI vars line without '='", `[all:vars]\nansible_become_password ${MARKER}\n[workers]\nw1\n`, {}],
+    [
+      "a vars file that is one string (a missing colon)",
+      "all:\n  hosts:\n    w1:\n",
+      { "group_vars/all.yml": `ansible_become_password ${MARKER}\n` },
+    ],
+  ])("nor does a malformed inventory quote it: %s", async (_, text, extra) => {
+    const name = text.startsWith("[") ? "hosts.ini" : "hosts.yml";
+    const files = Object.keys(extra).length > 0 ? { ...extra } : {};
+    const path = inventoryFile(name, text);
+    for (const [rel, body] of Object.entries(files)) {
+      mkdirSync(join(dirname(path), dirname(rel)), { recursive: true });
+      writeFileSync(join(dirname(path), rel), body);
+    }
+    const io = recordingIo();
+    expect(await main(["validate", "-i", path], io, simDeps({}))).toBe(1);
+    expect(io.err()).toMatch(/not shown/);
+    expect(io.out() + io.err()).not.toContain(MARKER);
   });
 
   it("nor do the problems of a run that fails validation, nor a host's refused become", async () => {

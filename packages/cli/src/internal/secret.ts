@@ -38,3 +38,10 @@ export class Secret {
     return HIDDEN;
   }
 }
+
+/**
+ * Whether text a message would quote may hold a secret: it names a password,
+ * token or vault variable (a malformed line such as
+ * `ansible_become_password hunter2`). Such text is described, not quoted.
+ */
+export const looksSecret = (text: string): boolean => /pass|secret|token|vault|credential/i.test(text);

@@ -20,8 +20,10 @@ export const readSecret = (question: string): Promise<string | undefined> =>
       resolve(undefined);
       return;
     }
-    process.stderr.write(question);
     const wasRaw = stdin.isRaw;
+    // Raw (no echo) before the prompt shows: whatever is typed after it is never echoed.
+    stdin.setRawMode(true);
+    process.stderr.write(question);
     let text = "";
     const finish = (value: string | undefined): void => {
       stdin.off("data", onData);
@@ -48,7 +50,6 @@ export const readSecret = (question: string): Promise<string | undefined> =>
         else if (ch !== CTRL_D) text += ch;
       }
     };
-    stdin.setRawMode(true);
     stdin.setEncoding("utf8");
     stdin.on("data", onData);
     stdin.on("end", onEnd);
