@@ -7,7 +7,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { TransportError } from "@tend/core";
-import { isLeft, isRight, left } from "fp-ts/lib/Either.js";
+import { isLeft, isRight, left, right } from "fp-ts/lib/Either.js";
 import { describe, expect, it } from "vitest";
 import { main } from "./index.js";
 import { describeBecomeFailed } from "./internal/become-messages.js";
@@ -226,6 +226,30 @@ describe("--ask-become-pass", () => {
     const { deps, opened } = recording(simDeps({ w1: simHost("w1") }));
     expect(await main(["facts", "-K", "-i", inventoryFile("hosts.yml", INV)], io, deps)).toBe(1);
     expect(opened).toEqual([]);
+  });
+
+  it("--local -i INV -l HOST takes that host's become password, and the asked one when it has none", async () => {
+    const inv = inventoryFile(
+      "hosts.yml",
+      [
+        "all:",
+        "  hosts:",
+        "    w1:",
+        `      ansible_become_password: ${MARKER}`,
+        "    w2:",
+        "      ansible_become: true",
+      ].join("\n"),
+    );
+    const local = (host: string) => {
+      const { deps, opened } = recording({ ...simDeps({}), openTarget: async (c) => right(simHost(c.host)) });
+      return { deps, opened, host };
+    };
+    const own = local("w1");
+    expect(await main(["facts", "--local", "-i", inv, "-l", "w1"], recordingIo(), own.deps)).toBe(0);
+    expect(own.opened).toEqual([{ host: "w1", password: MARKER, from: "ansible_become_password" }]);
+    const asked = local("w2");
+    expect(await main(["facts", "--local", "-K", "-i", inv, "-l", "w2"], ttyIo("typed"), asked.deps)).toBe(0);
+    expect(asked.opened).toEqual([{ host: "w2", password: "typed", from: "--ask-become-pass" }]);
   });
 
   it("is listed in the help of plan, apply and facts", async () => {

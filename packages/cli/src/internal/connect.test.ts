@@ -119,7 +119,7 @@ describe("connection variables map to a transport like Ansible's", () => {
     ],
     [
       { ansible_become: true, ansible_become_method: "doas" },
-      "ansible_become_method (from hosts.yml (host w1)): tend becomes another user through sudo or su, got \"doas\"",
+      'ansible_become_method (from hosts.yml (host w1)): tend becomes another user through sudo or su, got "doas"',
     ],
   ])("%j is refused naming host, variable and file", (vars, message) => {
     const r = conn(vars);

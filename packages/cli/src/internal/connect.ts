@@ -164,12 +164,8 @@ export const portOf = (v: unknown): number | { readonly problem: string } => {
   return { problem: `expected a TCP port, an integer from 1 to 65535, got ${got}` };
 };
 
-/** The connection for one inventory host, or every problem with its connection variables. */
-export const connectionOf = (
-  host: string,
-  layers: readonly VarLayer[],
-  defaults: ConnectionDefaults,
-): Either<ConnectionVarError[], Connection> => {
+/** Reads one host's connection variables, collecting every problem. */
+const readerOf = (host: string, layers: readonly VarLayer[]) => {
   const get = lookupIn(layers);
   const errors: ConnectionVarError[] = [];
   const fail = (variable: string, message: string, origin?: string): void => {
@@ -203,6 +199,40 @@ export const connectionOf = (
     }
     return undefined;
   };
+  return { get, errors, fail, str };
+};
+
+/** The local connection: this machine, becoming a user as the layers' become variables say. */
+const localOf = (host: string, become: BecomeSettings): LocalConnection => ({
+  type: "local",
+  host,
+  ...(become.user !== undefined ? { becomeUser: become.user } : {}),
+  ...(become.method !== undefined ? { becomeMethod: become.method } : {}),
+  ...(become.password !== undefined
+    ? { becomePassword: become.password, becomePasswordFrom: become.passwordFrom }
+    : {}),
+});
+
+/**
+ * This machine in the place of inventory host `host` (`--local -i INV -l
+ * HOST`): only the host's become variables apply (user, method, password).
+ */
+export const localConnectionOf = (
+  host: string,
+  layers: readonly VarLayer[],
+): Either<ConnectionVarError[], LocalConnection> => {
+  const { get, errors, fail, str } = readerOf(host, layers);
+  const become = becomeSettingsOf(get, fail, str);
+  return errors.length ? left(errors) : right(localOf(host, become));
+};
+
+/** The connection for one inventory host, or every problem with its connection variables. */
+export const connectionOf = (
+  host: string,
+  layers: readonly VarLayer[],
+  defaults: ConnectionDefaults,
+): Either<ConnectionVarError[], Connection> => {
+  const { get, errors, fail, str } = readerOf(host, layers);
 
   const kindText = str("ansible_connection")?.value ?? "ssh";
   const kind = connectionKindOf(kindText);
@@ -211,19 +241,7 @@ export const connectionOf = (
     return left(errors);
   }
   const become = becomeSettingsOf(get, fail, str);
-  if (kind === "local") {
-    return errors.length
-      ? left(errors)
-      : right({
-          type: "local",
-          host,
-          ...(become.user !== undefined ? { becomeUser: become.user } : {}),
-          ...(become.method !== undefined ? { becomeMethod: become.method } : {}),
-          ...(become.password !== undefined
-            ? { becomePassword: become.password, becomePasswordFrom: become.passwordFrom }
-            : {}),
-        });
-  }
+  if (kind === "local") return errors.length ? left(errors) : right(localOf(host, become));
   if (kind === "docker") {
     const given = str("ansible_host", "ansible_docker_container");
     const container = given?.value ?? host;

@@ -14,6 +14,7 @@ import {
   type ConnectionVarError,
   connectionOf,
   describeConnectionVarError,
+  localConnectionOf,
 } from "./connect.js";
 import type { Deps } from "./facade.js";
 import {
@@ -111,7 +112,8 @@ export const selectionOf = async (
   const connections = new Map<string, Either<readonly ConnectionVarError[], Connection>>();
   for (const host of inventory.hosts) {
     if (options.local && hosts.includes(host)) {
-      connections.set(host, right({ type: "local", host }));
+      // Only the become variables of the host apply to this machine.
+      connections.set(host, localConnectionOf(host, layers.get(host) ?? []));
       continue;
     }
     connections.set(host, connectionOf(host, layers.get(host) ?? [], { user: deps.user }));
