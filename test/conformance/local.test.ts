@@ -77,7 +77,7 @@ describe("local transport as a non-root user (sudo -n), on a test host", () => {
     dir = await installNodePackage(host, {
       name: "@tend/transport-local",
       dir: "packages/transport-local",
-      deps: ["fp-ts"],
+      deps: ["fp-ts", "io-ts", "@tend/core"],
     });
     await execOnHost(host, ["sh", "-c", `cat > ${dir}/run.mjs`], { stdin: Buffer.from(SUDO_RUNNER) });
     await addUser(host, "deploy", { sudo: "nopasswd" });
@@ -102,9 +102,9 @@ describe("local transport as a non-root user (sudo -n), on a test host", () => {
     expect(out.roundTrips).toBe(2);
   });
 
-  it("reports AuthFailed naming the host, not the script's exit 1, when sudo -n is refused", async () => {
+  it("reports BecomeFailed naming the host, not the script's exit 1, when sudo -n is refused", async () => {
     const out = await runAs("nosudo", "0");
-    expect(out.exec).toMatchObject({ _tag: "AuthFailed", host: "sudo-host" });
-    expect(out.upload).toMatchObject({ _tag: "AuthFailed", host: "sudo-host" });
+    expect(out.exec).toMatchObject({ _tag: "BecomeFailed", host: "sudo-host", problem: "password-required" });
+    expect(out.upload).toMatchObject({ _tag: "BecomeFailed", host: "sudo-host" });
   });
 });

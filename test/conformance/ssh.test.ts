@@ -121,10 +121,8 @@ describe("ssh transport: become", () => {
     expect(st.stdout.toString().trim()).toBe("root 600");
   });
 
-  it("fails fast (sudo -n exits non-zero) instead of prompting when the user may not sudo", async () => {
+  it("fails fast with BecomeFailed (sudo -n, no prompt) when the user may not sudo", async () => {
     const r = await (await as("nosudo", true)).exec({ script: "id -un", timeoutMs: 30_000 });
-    if (E.isLeft(r)) throw new Error(JSON.stringify(r.left));
-    expect(r.right.exitCode).not.toBe(0);
-    expect(Buffer.from(r.right.stdout).toString()).toBe("");
+    expect(r).toMatchObject({ _tag: "Left", left: { _tag: "BecomeFailed", problem: "password-required" } });
   });
 });

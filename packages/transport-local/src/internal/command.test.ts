@@ -3,7 +3,7 @@
  * (`sudo -n -u root -- …` here) then `env ... sh -c` otherwise, with variables as separate arguments (sudo resets the
  * environment, and arguments need no quoting).
  */
-import { becomeArgv, becomeTokens } from "@tend/core";
+import { becomeArgv, becomeTokens } from "@tend/core/become";
 import { describe, expect, it } from "vitest";
 import { describeScript, SUDO_WRAPPER, scriptArgv } from "./command.js";
 

@@ -3,7 +3,7 @@
  * carry (never the whole script, which may hold secrets and be long) and the
  * argv that runs a script, through sudo or su when escalation is needed.
  */
-import { type BecomeSpec, type BecomeTokens, becomeArgv } from "@tend/core";
+import { type BecomeSpec, type BecomeTokens, becomeArgv } from "@tend/core/become";
 
 /** First line of the script, cut to 60 characters: what a TransportError names as `command`. */
 export const describeScript = (script: string): string => {

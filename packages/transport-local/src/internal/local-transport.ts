@@ -6,16 +6,8 @@
 import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { userInfo } from "node:os";
-import {
-  BecomeHandshake,
-  type BecomeMethod,
-  type BecomeSpec,
-  becomeRefusal,
-  becomeTokens,
-  type ExecRequest,
-  type Transport,
-  type TransportError,
-} from "@tend/core";
+import type { BecomeMethod, ExecRequest, Transport, TransportError } from "@tend/core";
+import { BecomeHandshake, type BecomeSpec, becomeRefusal, becomeTokens } from "@tend/core/become";
 import * as E from "fp-ts/lib/Either.js";
 import { describeScript, scriptArgv } from "./command.js";
 import { killGroup, type Outcome, spawnJob } from "./spawn.js";

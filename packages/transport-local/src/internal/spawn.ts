@@ -5,17 +5,20 @@
  * is written when it says so; a failed escalation kills the command at once.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import type { ExecRequest, ExecResult, TransportError } from "@tend/core";
 import {
   BECOME_ANSWER_TIMEOUT_MS,
   type BecomeEvent,
   type BecomeHandshake,
   type BecomeSpec,
-  type ExecRequest,
-  type ExecResult,
-  stdinBuffers,
-  type TransportError,
-} from "@tend/core";
+} from "@tend/core/become";
 import * as E from "fp-ts/lib/Either.js";
+
+/** The parts of a request's stdin as Buffers over the same bytes (views, not copies), empty ones left out. */
+const stdinBuffers = (stdin: ExecRequest["stdin"]): Buffer[] =>
+  (stdin === undefined ? [] : ArrayBuffer.isView(stdin) ? [stdin] : stdin)
+    .filter((p) => p.byteLength > 0)
+    .map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength));
 
 /** How long a command gets between SIGTERM and SIGKILL when sudo or su stands between us and it. */
 const BECOME_KILL_GRACE_MS = 2_000;

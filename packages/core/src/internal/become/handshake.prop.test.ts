@@ -122,6 +122,10 @@ describe("BecomeHandshake", () => {
 
         expect(c.failures).toEqual([]);
         expect(c.sent).toBe(1);
+        // The password is written once to su, once to sudo when it prompted, and never otherwise.
+        const writes = c.stdin.slice(0, -1).filter((b) => Buffer.from(b).toString() === `${pw}\n`);
+        const expected = pw !== undefined && (method === "su" || reads) ? 1 : 0;
+        expect(writes.length).toBe(expected);
         // The wrapper: with a gate it discards lines up to the sentinel line.
         let rest = cat(c.stdin);
         if (reads) rest = (firstLine(rest) as [string, Uint8Array])[1];

@@ -19,6 +19,7 @@ const transportErrors = (host: string, reason: string): TransportError[] => [
   { _tag: "HostKeyRejected", host, reason },
   { _tag: "ConnectionLost", host, command: "probe", reason },
   { _tag: "NonZeroExit", host, command: "probe", exitCode: 3, stderr: reason },
+  { _tag: "BecomeFailed", host, method: "sudo", user: "root", problem: "refused", detail: reason },
 ];
 
 const targetErrors = (host: string, reason: string): TargetError[] => [
