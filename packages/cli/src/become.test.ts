@@ -117,6 +117,11 @@ describe("become variables, as Ansible spells them", () => {
       { ansible_become_password: "{{ vault_missing }}" },
       /refers to vault_missing, which is not set/,
     ],
+    [
+      "a line break (YAML's | block)",
+      { ansible_become_password: `${MARKER}\n` },
+      /holds a line break or NUL/,
+    ],
     ["a cycle", { ansible_become_password: "{{ a }}", a: "{{ b }}", b: "{{ a }}" }, /goes round in a cycle/],
     [
       "a filter",

@@ -54,6 +54,14 @@ const passwordOf = (get: Lookup, fail: Fail, name: string): Secret | undefined =
     }
     const ref = WHOLE_REFERENCE.exec(value)?.[1];
     if (ref === undefined) {
+      // sudo and su read one line from stdin: such a password could never be given (see @tend/core/become).
+      if (/[\n\r\0]/.test(value)) {
+        fail(
+          name,
+          'holds a line break or NUL, which sudo and su cannot read as a password (a YAML "|" block ends with one; use "|-")',
+        );
+        return undefined;
+      }
       if (!value.includes("{{")) return new Secret(value);
       fail(
         name,
