@@ -234,7 +234,7 @@ describe("become on a real host, as a non-root login user", () => {
     expect(r.stdout + r.stderr).not.toMatch(/unexpected answer|\{"type"/);
   });
 
-  it("ansible_become_method su with root's password converges; a wrong su password says so, without the password", async () => {
+  it("ansible_become_method su with root's password converges; a wrong or missing su password says so, without the password", async () => {
     await prepare("none");
     const wrong = await tend([
       "plan",
@@ -244,6 +244,11 @@ describe("become on a real host, as a non-root login user", () => {
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toContain("su on worker1: incorrect password (ansible_become_password)");
     expect(leaks(wrong, WRONG)).toBe(false);
+    const none = await tend(["plan", "-i", inventory({ ansible_become: true, ansible_become_method: "su" })]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain(
+      "su on worker1 needs a password: set ansible_become_password or use --ask-become-pass",
+    );
     await expectConverges(
       inventory({ ansible_become: true, ansible_become_method: "su", ansible_su_pass: ROOT_PASSWORD }),
     );
@@ -297,5 +302,16 @@ describe("--ask-become-pass on a terminal", () => {
     expect(r, r.output).toMatchObject({ code: 0 });
     expect(r.output).not.toContain(PASSWORD.slice(0, 15));
     expect(await motdOnHost()).toBe("root 600");
+  });
+
+  it("a wrong password typed at the prompt fails with 'incorrect password (--ask-become-pass)', never echoed, nothing changed", async () => {
+    await prepare("password");
+    const inv = inventory({ ansible_become: true });
+    const child = `node ${sq(join(repo, "test/e2e/become-child.mjs"))} apply -K --yes -i ${sq(inv)}`;
+    const r = await onTerminal(child, "BECOME password: ", WRONG);
+    expect(r.code).toBe(1);
+    expect(r.output).toContain("sudo on worker1: incorrect password (--ask-become-pass)");
+    expect(r.output).not.toContain(WRONG);
+    expect(await motdOnHost()).toBe("absent");
   });
 });

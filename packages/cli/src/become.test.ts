@@ -177,6 +177,10 @@ describe("refused become messages say what happened and what to set", () => {
     expect(describeBecomeFailed(failed("wrong-password"), asked)).toBe(
       "sudo on worker1: incorrect password (--ask-become-pass)",
     );
+    // The inventory's connection, without the asked password: still named as the prompt's.
+    expect(describeBecomeFailed(failed("wrong-password"), { type: "local", host: "worker1" })).toBe(
+      "sudo on worker1: incorrect password (--ask-become-pass)",
+    );
   });
   it("a refusal keeps sudo's words and names the become user", () => {
     expect(describeBecomeFailed(failed("refused", "postgres"))).toMatch(

@@ -17,8 +17,14 @@ type BecomeFailed = Extract<TransportError, { _tag: "BecomeFailed" }>;
 /** Where a connection's become password came from, for the advice after a wrong one. */
 export const ASKED = "--ask-become-pass";
 
+/**
+ * The variable a wrong password came from. A connection as the inventory
+ * gave it (the one hosts.ts holds) without a password of its own got the
+ * one --ask-become-pass asked for: a password was given, or sudo could not
+ * have found it wrong.
+ */
 const whereFrom = (c: Connection | undefined): string | undefined =>
-  c === undefined || c.type === "docker" ? undefined : c.becomePasswordFrom;
+  c === undefined || c.type === "docker" ? undefined : (c.becomePasswordFrom ?? ASKED);
 
 /**
  * One line for a refused become: "sudo on worker1 needs a password: set
