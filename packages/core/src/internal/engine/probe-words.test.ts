@@ -1,6 +1,8 @@
 /** A ProbeDecode message says which probe in words (kind and path or name), never as the probe's JSON. */
+import * as E from "fp-ts/lib/Either.js";
 import { describe, expect, it } from "vitest";
-import type { Probe } from "../probe.js";
+import { FileFact, type Probe } from "../probe.js";
+import { decodeWith, valueInWords } from "../shell/decode.js";
 import { HOST_FACTS_PROBE } from "../shell/target.js";
 import { describeError, describeTargetError } from "./errors.js";
 
@@ -43,5 +45,20 @@ describe("probes in messages", () => {
       message: "m",
     });
     expect(text.length).toBeLessThan(300);
+  });
+});
+
+describe("answers in messages", () => {
+  it("a fact that does not decode is described by its shape, never dumped as JSON with its content", () => {
+    const secret = Buffer.from("private key bytes").toString("base64");
+    const r = decodeWith(FileFact, { type: "file", mode: "0600", owner: "root", contentBase64: secret });
+    const text = E.isLeft(r) ? r.left : "";
+    expect(text).not.toContain(secret);
+    expect(text).not.toMatch(/[{}]/);
+    expect(text).toMatch(/got (an object with type, mode|"0600")/);
+  });
+
+  it("a long string is cut", () => {
+    expect(valueInWords("x".repeat(500)).length).toBeLessThan(70);
   });
 });

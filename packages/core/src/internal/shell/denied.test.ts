@@ -120,7 +120,9 @@ describe.runIf(rootOnly)("probes a user may not answer", () => {
     expect(existsSync(`${home}/.cache/tend/run/tmp`)).toBe(true);
     // Also when root made the run dir earlier and the user may only look into it.
     mkdirSync(`${dir}/rootrun/tmp`, { recursive: true, mode: 0o755 });
-    const after = new ShellTarget(new WithHome("worker1", undefined, AS_NOBODY), { runDir: `${dir}/rootrun` });
+    const after = new ShellTarget(new WithHome("worker1", undefined, AS_NOBODY), {
+      runDir: `${dir}/rootrun`,
+    });
     expect(await after.probe([{ type: "file", path: `${dir}/open` }])).toEqual(
       E.right([expect.objectContaining({ type: "file" })]),
     );
