@@ -261,8 +261,8 @@ describe("--ask-become-pass", () => {
     expect(asked.opened).toEqual([{ host: "w2", password: "typed", from: "--ask-become-pass" }]);
   });
 
-  it("is listed in the help of plan, apply and facts", async () => {
-    for (const cmd of ["plan", "apply", "facts"]) {
+  it("is listed in the help of every command that contacts hosts: plan, apply, facts, graph", async () => {
+    for (const cmd of ["plan", "apply", "facts", "graph"]) {
       const io = recordingIo();
       await main([cmd, "--help"], io, simDeps({}));
       expect(io.out()).toContain("-K, --ask-become-pass");

@@ -148,6 +148,7 @@ export const run = async (argv: readonly string[], io: CliIo, deps: () => Promis
         .choices(["dot", "svg"])
         .default("dot"),
     )
+    .option(...ASK_BECOME_PASS)
     .action(async (o: GraphOptions) => {
       const ctx = await context(o);
       if (ctx) code = await (await import("./commands/graph.js")).graphCommand(ctx, o);
