@@ -51,8 +51,10 @@ const modules: Modules = {
   checksumUrls: () => [],
   controllerArtifacts: () => [],
   factHosts: () => [],
-  resources: () => right(RESOURCES),
+  resources: () => right(declared),
 };
+/** What the modules declare: RESOURCES, or fewer for one case. */
+let declared: readonly Resource[] = RESOURCES;
 
 const SUDOERS = {
   nopasswd: "deploy ALL=(ALL) NOPASSWD:ALL\n",
@@ -232,6 +234,23 @@ describe("become on a real host, as a non-root login user", () => {
       "worker1: cannot read /usr/local/sbin/flanneld as deploy (permission denied): set ansible_become",
     );
     expect(r.stdout + r.stderr).not.toMatch(/unexpected answer|\{"type"/);
+  });
+
+  it("no become as deploy, nothing it may not read: apply plans, then stops before any op with 'cannot write <lock or run dir> as deploy (permission denied): set ansible_become'", async () => {
+    await prepare("nopasswd");
+    declared = RESOURCES.filter((r) => r.name === MOTD);
+    try {
+      const r = await tend(["apply", "-i", inventory({}), "--yes"]);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toContain(`file[${MOTD}]`);
+      // The lock file (when root made it earlier) or the run dir, whichever the host refuses first.
+      expect(r.stdout + r.stderr).toMatch(
+        /worker1: cannot take the apply lock, so no op ran: cannot write \/run\/(lock\/tend\.lock|tend\/tmp) as deploy \(permission denied\): set ansible_become/,
+      );
+      expect(await motdOnHost()).toBe("absent");
+    } finally {
+      declared = RESOURCES;
+    }
   });
 
   it("ansible_become_method su with root's password converges; a wrong or missing su password says so, without the password", async () => {

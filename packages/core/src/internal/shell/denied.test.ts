@@ -155,3 +155,47 @@ describe.runIf(rootOnly)("probes a user may not answer", () => {
     );
   });
 });
+
+describe.runIf(rootOnly)("runs a user may not lock", () => {
+  it("a lock file only root may write stops the run before any op, naming the path, the user and the fix", async () => {
+    writeFileSync(`${dir}/root.lock`, "", { mode: 0o644 });
+    const t = new ShellTarget(new ShTransport("worker1", undefined, AS_NOBODY), {
+      runDir: run,
+      stateDir: `${dir}/state`,
+      lockPath: `${dir}/root.lock`,
+      permissionVariable: "ansible_become",
+    });
+    const r = await t.run(
+      [{ op: "mkdir", path: `${dir}/made`, mode: 0o755, owner: "root", group: "root" }],
+      new Map(),
+    );
+    expect(r).toEqual(
+      E.left({
+        _tag: "LockUnavailable",
+        host: "worker1",
+        reason: `cannot write ${dir}/root.lock as nobody (permission denied): set ansible_become`,
+      }),
+    );
+    expect(existsSync(`${dir}/made`)).toBe(false);
+  });
+
+  it("a lock file root cannot open either (its directory is a file) is said in words, not 'the script ended'", async () => {
+    const t = new ShellTarget(new ShTransport("worker1"), {
+      runDir: run,
+      stateDir: `${dir}/state`,
+      lockPath: `${dir}/open/tend.lock`,
+    });
+    const r = await t.run(
+      [{ op: "mkdir", path: `${dir}/made`, mode: 0o755, owner: "root", group: "root" }],
+      new Map(),
+    );
+    expect(r).toEqual(
+      E.left({
+        _tag: "LockUnavailable",
+        host: "worker1",
+        reason: `cannot open the lock file ${dir}/open/tend.lock`,
+      }),
+    );
+    expect(existsSync(`${dir}/made`)).toBe(false);
+  });
+});

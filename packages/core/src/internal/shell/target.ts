@@ -363,6 +363,14 @@ export class ShellTarget implements Target {
         return { _tag: "Stale", host: this.host, completed };
       case "NoLock":
         return { _tag: "LockUnavailable", host: this.host, reason: outcome.reason };
+      case "NoLockDenied": {
+        const fix = this.options.permissionVariable;
+        return {
+          _tag: "LockUnavailable",
+          host: this.host,
+          reason: `cannot write ${outcome.path} as ${outcome.user} (permission denied)${fix ? `: set ${fix}` : ""}`,
+        };
+      }
       case "None":
         return {
           _tag: "LockUnavailable",
