@@ -117,7 +117,10 @@ describe("connection variables map to a transport like Ansible's", () => {
       { ansible_ssh_common_args: "-o 'ProxyCommand=ssh" },
       "ansible_ssh_common_args (from hosts.yml (host w1)): unterminated single quote",
     ],
-    [{ ansible_become: true, ansible_become_method: "su" }, "only sudo is supported"],
+    [
+      { ansible_become: true, ansible_become_method: "doas" },
+      'ansible_become_method (from hosts.yml (host w1)): tend becomes another user through sudo or su, got "doas"',
+    ],
   ])("%j is refused naming host, variable and file", (vars, message) => {
     const r = conn(vars);
     expect(r._tag === "Left" && r.left.map(describeConnectionVarError).join("\n")).toContain(message);

@@ -3,7 +3,9 @@
  * names: `ansible_connection` (ssh, the default | local | docker),
  * `ansible_host`, `ansible_port`, `ansible_user`,
  * `ansible_ssh_private_key_file`, `ansible_become`, `ansible_become_user`,
- * and the `-o` options of `ansible_ssh_common_args` / `ansible_ssh_extra_args`
+ * `ansible_become_method` (sudo | su), `ansible_become_password` (also
+ * `ansible_become_pass`, `ansible_sudo_pass`, `ansible_su_pass`; a secret,
+ * see become.ts), and the `-o` options of `ansible_ssh_common_args` / `ansible_ssh_extra_args`
  * (ProxyCommand, ProxyJump, StrictHostKeyChecking, UserKnownHostsFile), plus
  * tend's own `tend_ssh_host_key_policy`. Pure: opening the transport is
  * transports.ts's job.
@@ -12,6 +14,7 @@
 import { hostAddressProblem, userNameProblem } from "@tend/transport-ssh/names";
 import type { Either } from "fp-ts/lib/Either.js";
 import { left, right } from "fp-ts/lib/Either.js";
+import { type BecomeSettings, becomeSettingsOf } from "./become.js";
 import type { VarLayer } from "./inventory/index.js";
 import { parseSshArgs, proxyCommandProblem, proxyJumpCommand, type SshArgs } from "./ssh-args.js";
 
@@ -27,15 +30,26 @@ export interface SshConnection {
   readonly privateKeyPath?: string;
   readonly become: boolean;
   readonly becomeUser?: string;
+  /** `ansible_become_method` when set; the transport's default (sudo) otherwise. */
+  readonly becomeMethod?: BecomeSettings["method"];
+  /** `ansible_become_password` (or its aliases), or the one --ask-become-pass asked for. */
+  readonly becomePassword?: BecomeSettings["password"];
+  /** The variable the password came from, or `--ask-become-pass`. */
+  readonly becomePasswordFrom?: string;
   readonly proxyCommand?: string;
   readonly hostKeyPolicy: "strict" | "accept-new";
   readonly knownHostsPath?: string;
 }
 
-/** The machine tend runs on. */
+/** The machine tend runs on; tend runs as `becomeUser` (root by default) through sudo or su unless it already is. */
 export interface LocalConnection {
   readonly type: "local";
   readonly host: string;
+  readonly becomeUser?: string;
+  readonly becomeMethod?: BecomeSettings["method"];
+  readonly becomePassword?: BecomeSettings["password"];
+  /** The variable the password came from, or `--ask-become-pass`. */
+  readonly becomePasswordFrom?: string;
 }
 
 /** A container on this machine's Docker daemon. */
@@ -79,7 +93,6 @@ export interface ConnectionDefaults {
 }
 
 type Found = { value: unknown; origin: string; line?: number };
-type Lookup = (name: string) => Found | undefined;
 
 /** The value of a variable from the highest layer that sets it, with its file and line. */
 export const lookupIn =
@@ -151,12 +164,8 @@ export const portOf = (v: unknown): number | { readonly problem: string } => {
   return { problem: `expected a TCP port, an integer from 1 to 65535, got ${got}` };
 };
 
-/** The connection for one inventory host, or every problem with its connection variables. */
-export const connectionOf = (
-  host: string,
-  layers: readonly VarLayer[],
-  defaults: ConnectionDefaults,
-): Either<ConnectionVarError[], Connection> => {
+/** Reads one host's connection variables, collecting every problem. */
+const readerOf = (host: string, layers: readonly VarLayer[]) => {
   const get = lookupIn(layers);
   const errors: ConnectionVarError[] = [];
   const fail = (variable: string, message: string, origin?: string): void => {
@@ -190,6 +199,40 @@ export const connectionOf = (
     }
     return undefined;
   };
+  return { get, errors, fail, str };
+};
+
+/** The local connection: this machine, becoming a user as the layers' become variables say. */
+const localOf = (host: string, become: BecomeSettings): LocalConnection => ({
+  type: "local",
+  host,
+  ...(become.user !== undefined ? { becomeUser: become.user } : {}),
+  ...(become.method !== undefined ? { becomeMethod: become.method } : {}),
+  ...(become.password !== undefined
+    ? { becomePassword: become.password, becomePasswordFrom: become.passwordFrom }
+    : {}),
+});
+
+/**
+ * This machine in the place of inventory host `host` (`--local -i INV -l
+ * HOST`): only the host's become variables apply (user, method, password).
+ */
+export const localConnectionOf = (
+  host: string,
+  layers: readonly VarLayer[],
+): Either<ConnectionVarError[], LocalConnection> => {
+  const { get, errors, fail, str } = readerOf(host, layers);
+  const become = becomeSettingsOf(get, fail, str);
+  return errors.length ? left(errors) : right(localOf(host, become));
+};
+
+/** The connection for one inventory host, or every problem with its connection variables. */
+export const connectionOf = (
+  host: string,
+  layers: readonly VarLayer[],
+  defaults: ConnectionDefaults,
+): Either<ConnectionVarError[], Connection> => {
+  const { get, errors, fail, str } = readerOf(host, layers);
 
   const kindText = str("ansible_connection")?.value ?? "ssh";
   const kind = connectionKindOf(kindText);
@@ -197,7 +240,8 @@ export const connectionOf = (
     fail("ansible_connection", connectionKindProblem(kindText));
     return left(errors);
   }
-  if (kind === "local") return errors.length ? left(errors) : right({ type: "local", host });
+  const become = becomeSettingsOf(get, fail, str);
+  if (kind === "local") return errors.length ? left(errors) : right(localOf(host, become));
   if (kind === "docker") {
     const given = str("ansible_host", "ansible_docker_container");
     const container = given?.value ?? host;
@@ -213,11 +257,15 @@ export const connectionOf = (
     }
     return errors.length ? left(errors) : right({ type: "docker", host, container });
   }
-  return sshConnection(host, get, defaults, errors, fail, str);
+  return sshConnection(host, get, defaults, errors, fail, str, become);
 };
 
-type Fail = (variable: string, message: string, origin?: string) => void;
-type Str = (...names: string[]) => { value: string; name: string } | undefined;
+/** Records a problem with a variable (once per variable). */
+export type Fail = (variable: string, message: string, origin?: string) => void;
+/** The first of `names` that is set, as a string (a problem recorded when it is not one). */
+export type Str = (...names: string[]) => { value: string; name: string } | undefined;
+/** A variable's winning value with its file and line. */
+export type Lookup = (name: string) => Found | undefined;
 
 const sshConnection = (
   host: string,
@@ -226,6 +274,7 @@ const sshConnection = (
   errors: ConnectionVarError[],
   fail: Fail,
   str: Str,
+  settings: BecomeSettings,
 ): Either<ConnectionVarError[], Connection> => {
   const given = str("ansible_host", "ansible_ssh_host");
   const address = given?.value ?? host;
@@ -272,14 +321,6 @@ const sshConnection = (
           : "a value of another kind";
       fail(becomeName, `expected a boolean (true/false, yes/no, on/off, 1/0), got ${got}`);
     } else become = b;
-  }
-  const becomeUser = str("ansible_become_user");
-  if (becomeUser !== undefined && userNameProblem(becomeUser.value) !== undefined) {
-    fail(becomeUser.name, userNameProblem(becomeUser.value)!);
-  }
-  const method = str("ansible_become_method")?.value;
-  if (become && method !== undefined && method !== "sudo") {
-    fail("ansible_become_method", `only sudo is supported, got ${JSON.stringify(method)}`);
   }
 
   let args: SshArgs = {};
@@ -329,7 +370,11 @@ const sshConnection = (
     become,
     hostKeyPolicy,
     ...(privateKeyPath !== undefined ? { privateKeyPath } : {}),
-    ...(becomeUser !== undefined ? { becomeUser: becomeUser.value } : {}),
+    ...(settings.user !== undefined ? { becomeUser: settings.user } : {}),
+    ...(settings.method !== undefined ? { becomeMethod: settings.method } : {}),
+    ...(settings.password !== undefined
+      ? { becomePassword: settings.password, becomePasswordFrom: settings.passwordFrom }
+      : {}),
     ...(proxyCommand !== undefined ? { proxyCommand } : {}),
     // /dev/null passes through: like OpenSSH, nothing is known and nothing recorded.
     ...(args.userKnownHostsFile !== undefined ? { knownHostsPath: args.userKnownHostsFile } : {}),

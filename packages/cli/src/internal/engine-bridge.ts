@@ -6,7 +6,7 @@
  */
 import { homedir, hostname, userInfo } from "node:os";
 import { join } from "node:path";
-import { describeTransportError, ipv4Of, ShellTarget, type Target, type Transport } from "@tend/core";
+import { ipv4Of, ShellTarget, type Target, type Transport } from "@tend/core";
 import {
   artifactsFor,
   controllerSources,
@@ -25,6 +25,7 @@ import {
 } from "@tend/modules";
 import { type Either, isLeft, left, mapLeft, right } from "fp-ts/lib/Either.js";
 import { defaultCacheDir } from "./artifacts.js";
+import { describeTransportFailure } from "./become-messages.js";
 import type { Connection } from "./connect.js";
 import type { Deps, Modules } from "./facade.js";
 import { groupsOfHost, hostsOfGroup } from "./inventory/index.js";
@@ -119,8 +120,15 @@ const transportFor = async (
   // cost ~0.1 s of start-up each, paid on every run otherwise.
   switch (c.type) {
     case "local": {
-      const { localTransport } = await import("@tend/transport-local");
-      return right(localTransport({ host: c.host }));
+      const { connectLocal } = await import("@tend/transport-local");
+      // Connecting checks the become once, so a refused sudo or su shows here, with its advice.
+      const t = await connectLocal({
+        host: c.host,
+        ...(c.becomeUser !== undefined ? { becomeUser: c.becomeUser } : {}),
+        ...(c.becomeMethod !== undefined ? { becomeMethod: c.becomeMethod } : {}),
+        ...(c.becomePassword !== undefined ? { becomePassword: c.becomePassword.reveal() } : {}),
+      });
+      return isLeft(t) ? left(describeTransportFailure(t.left, c)) : right(t.right);
     }
     case "docker": {
       const { dockerTransport } = await import("@tend/transport-docker");
@@ -138,10 +146,13 @@ const transportFor = async (
         ...(c.privateKeyPath !== undefined ? { privateKeyPath: expandHome(c.privateKeyPath) } : {}),
         ...(c.knownHostsPath !== undefined ? { knownHostsPath: expandHome(c.knownHostsPath) } : {}),
         ...(c.becomeUser !== undefined ? { becomeUser: c.becomeUser } : {}),
+        ...(c.becomeMethod !== undefined ? { becomeMethod: c.becomeMethod } : {}),
+        // The one place the password leaves its Secret: into the transport, which writes it to stdin only.
+        ...(c.becomePassword !== undefined ? { becomePassword: c.becomePassword.reveal() } : {}),
         ...(c.proxyCommand !== undefined ? { proxyCommand: c.proxyCommand } : {}),
         ...(env.SSH_AUTH_SOCK ? { agent: env.SSH_AUTH_SOCK } : {}),
       });
-      return isLeft(t) ? left(describeTransportError(t.left)) : right(t.right);
+      return isLeft(t) ? left(describeTransportFailure(t.left, c)) : right(t.right);
     }
   }
 };
@@ -151,7 +162,9 @@ export const defaultDeps = async (env: Readonly<Record<string, string | undefine
   modules: workerModules,
   openTarget: async (c): Promise<Either<string, Target>> => {
     const t = await transportFor(c, env);
-    return isLeft(t) ? t : right(new ShellTarget(t.right));
+    // An SSH login without become reads only what its user may: a refused path says how to fix it.
+    const advice = c.type === "ssh" && !c.become ? { permissionVariable: "ansible_become" } : {};
+    return isLeft(t) ? t : right(new ShellTarget(t.right, advice));
   },
   fetch: (url, init) => fetch(url, init),
   cacheDir: defaultCacheDir(env),

@@ -7,6 +7,7 @@ Examples:
   tend plan -i inventory.yml -o plan.json        save the plan for review
   tend apply plan.json -i inventory.yml          apply exactly the saved plan
   tend apply -i inventory.yml -l workers --yes   plan and apply without asking
+  tend apply -i inventory.yml -K                 ask the sudo (become) password once first
   tend graph -i inventory.yml -l worker1 --format svg > worker1.svg
                                                  one host's resource graph
   tend plan --local                              this machine, without an inventory

@@ -6,13 +6,15 @@
  * the report.
  */
 import type { HostFacts, Target } from "@tend/core";
-import { describeTargetError, mapBounded } from "@tend/core";
+import { mapBounded } from "@tend/core";
 import { type Either, isLeft, left, right } from "fp-ts/lib/Either.js";
+import { describeHostFailure } from "./become-messages.js";
 import {
   type Connection,
   type ConnectionVarError,
   connectionOf,
   describeConnectionVarError,
+  localConnectionOf,
 } from "./connect.js";
 import type { Deps } from "./facade.js";
 import {
@@ -110,7 +112,8 @@ export const selectionOf = async (
   const connections = new Map<string, Either<readonly ConnectionVarError[], Connection>>();
   for (const host of inventory.hosts) {
     if (options.local && hosts.includes(host)) {
-      connections.set(host, right({ type: "local", host }));
+      // Only the become variables of the host apply to this machine.
+      connections.set(host, localConnectionOf(host, layers.get(host) ?? []));
       continue;
     }
     connections.set(host, connectionOf(host, layers.get(host) ?? [], { user: deps.user }));
@@ -171,7 +174,7 @@ export const reachHosts = async (
     const facts = await target.hostFacts();
     if (isLeft(facts)) {
       await target.close().catch(() => {});
-      return [host, { ok: false, error: describeTargetError(facts.left) }];
+      return [host, { ok: false, error: describeHostFailure(facts.left, conn.right) }];
     }
     return [host, { ok: true, target, facts: facts.right }];
   });

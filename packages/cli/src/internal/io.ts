@@ -15,6 +15,8 @@ export interface CliIo {
   readonly cwd: string;
   /** Asks a question on the terminal; undefined when input ended. */
   readonly prompt: (question: string) => Promise<string | undefined>;
+  /** Asks for a secret on the terminal, without echo (--ask-become-pass); undefined when input ended. */
+  readonly askSecret?: (question: string) => Promise<string | undefined>;
 }
 
 /** The process's own streams and environment. */
@@ -28,6 +30,7 @@ export const processIo = (): CliIo => ({
   stdinIsTTY: isatty(0),
   env: process.env,
   cwd: process.cwd(),
+  askSecret: async (question) => (await import("./tty-secret.js")).readSecret(question),
   prompt: async (question) => {
     // readline is loaded only when a question is asked.
     const { createInterface } = await import("node:readline");

@@ -16,6 +16,11 @@ import { HELP_AFTER } from "./help.js";
 import type { CliIo } from "./io.js";
 import { cliVersion } from "./version.js";
 
+const ASK_BECOME_PASS = [
+  "-K, --ask-become-pass",
+  "ask for the become (sudo/su) password once, for every host with ansible_become and no ansible_become_password",
+] as const;
+
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 const withHostOptions = (cmd: Command, limitHelp: string): Command =>
@@ -40,8 +45,18 @@ export const run = async (argv: readonly string[], io: CliIo, deps: () => Promis
     .addHelpText("after", HELP_AFTER)
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: (s, write) => write(s) });
 
-  const context = async (o: CommonOptions) => {
-    const ctx = contextOf(io, await deps(), o);
+  const context = async (o: CommonOptions & { readonly askBecomePass?: boolean }) => {
+    let d = await deps();
+    if (o.askBecomePass === true) {
+      const asked = await (await import("./become-pass.js")).askBecomePass(io, d);
+      if (asked._tag === "Left") {
+        printErrors({ io }, [asked.left]);
+        code = EXIT.error;
+        return undefined;
+      }
+      d = asked.right;
+    }
+    const ctx = contextOf(io, d, o);
     if (typeof ctx === "string") {
       printErrors({ io }, [ctx]);
       code = EXIT.error;
@@ -72,6 +87,7 @@ export const run = async (argv: readonly string[], io: CliIo, deps: () => Promis
     .option("--json", "print the plan as JSON (tend-plan/2) instead of text")
     .option("--detailed-exitcode", "exit 2 when there are changes, 0 when there are none")
     .option("--html <file>", "also write the plan as one self-contained HTML page to review in a browser")
+    .option(...ASK_BECOME_PASS)
     .action(async (o: PlanOptions) => {
       const ctx = await context(o);
       if (ctx) code = await (await import("./commands/plan.js")).planCommand(ctx, o);
@@ -107,6 +123,7 @@ export const run = async (argv: readonly string[], io: CliIo, deps: () => Promis
       new Option("--rollback-on-fail", "put a host whose apply or health gate failed back as it was before"),
     )
     .addOption(new Option("--json", "print the apply (or rollout) report as JSON"))
+    .option(...ASK_BECOME_PASS)
     .action(async (planFile: string | undefined, o: ApplyOptions) => {
       const ctx = await context(o);
       if (ctx) code = await (await import("./commands/apply.js")).applyCommand(ctx, planFile, o);
@@ -115,10 +132,12 @@ export const run = async (argv: readonly string[], io: CliIo, deps: () => Promis
   withHostOptions(
     program.command("facts").description("print the facts tend gathers from each host, as JSON"),
     "only these hosts",
-  ).action(async (o: CommonOptions) => {
-    const ctx = await context(o);
-    if (ctx) code = await (await import("./commands/facts.js")).factsCommand(ctx, o);
-  });
+  )
+    .option(...ASK_BECOME_PASS)
+    .action(async (o: CommonOptions) => {
+      const ctx = await context(o);
+      if (ctx) code = await (await import("./commands/facts.js")).factsCommand(ctx, o);
+    });
 
   withHostOptions(
     program.command("graph").description("print one host's resource graph as Graphviz DOT (or SVG)"),
@@ -129,6 +148,7 @@ export const run = async (argv: readonly string[], io: CliIo, deps: () => Promis
         .choices(["dot", "svg"])
         .default("dot"),
     )
+    .option(...ASK_BECOME_PASS)
     .action(async (o: GraphOptions) => {
       const ctx = await context(o);
       if (ctx) code = await (await import("./commands/graph.js")).graphCommand(ctx, o);

@@ -25,6 +25,21 @@ export type TargetError =
   | { readonly _tag: "Transport"; readonly host: string; readonly error: TransportError }
   /** A probe answer that does not decode; `path` is the io-ts path of the bad value. */
   | { readonly _tag: "ProbeDecode"; readonly host: string; readonly probe: Probe; readonly message: string }
+  /**
+   * The host refused the login (or become) user a path a probe needs: a
+   * file it may not read, a path under a directory it may not search, the
+   * probe's temp dir it may not create. `variable` is the setting that would
+   * fix it, in the caller's terms (the CLI passes `ansible_become`), if any.
+   */
+  | {
+      readonly _tag: "PermissionDenied";
+      readonly host: string;
+      readonly path: string;
+      /** The user the probe ran as, from the host (`id -un`). */
+      readonly user: string;
+      readonly access: "read" | "create";
+      readonly variable?: string;
+    }
   /** Op `index` of the batch failed; the ops before it completed, the ones after did not run. */
   | {
       readonly _tag: "OpFailed";

@@ -6,8 +6,13 @@
  * quoted strings become typed values, anything else stays a string.
  */
 import type { DecodeProblem } from "../decode.js";
+import { looksSecret } from "../secret.js";
 import { InventoryBuilder } from "./model.js";
 import { varNameProblem } from "./vars-codec.js";
+
+/** Text of a bad line for a message: quoted, unless it (or the word before it) may hold a password. */
+const shownText = (text: string, before = ""): string =>
+  looksSecret(text) || looksSecret(before) ? "text that is not shown (it may hold a password)" : `"${text}"`;
 
 type Section = { readonly group: string; readonly kind: "hosts" | "vars" | "children" };
 
@@ -140,7 +145,7 @@ export const iniInventory = (
     }
     if (section.kind === "vars") {
       const eq = line.indexOf("=");
-      if (eq <= 0) return fail(`expected key=value in [${section.group}:vars], got "${line}"`);
+      if (eq <= 0) return fail(`expected key=value in [${section.group}:vars], got ${shownText(line)}`);
       const key = line.slice(0, eq).trim();
       const badKey = varNameProblem(key);
       if (badKey !== undefined) return fail(badKey);
@@ -167,9 +172,13 @@ export const iniInventory = (
     if (words === undefined || words.length === 0) return fail("unterminated quote");
     const [hostWord, ...assignments] = words;
     const vars: Record<string, unknown> = {};
-    for (const a of assignments) {
+    for (const [i, a] of assignments.entries()) {
       const eq = a.text.indexOf("=");
-      if (eq <= 0) return fail(`expected key=value after the host name, got "${a.text}"`);
+      // The word after `ansible_become_password=` (a space too many) is the password itself.
+      if (eq <= 0)
+        return fail(
+          `expected key=value after the host name, got ${shownText(a.text, assignments[i - 1]?.text ?? "")}`,
+        );
       const badKey = varNameProblem(a.text.slice(0, eq));
       if (badKey !== undefined) return fail(badKey);
       vars[a.text.slice(0, eq)] = iniValue(a.text.slice(eq + 1), a.quoted);

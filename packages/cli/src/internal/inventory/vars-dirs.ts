@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { isLeft } from "fp-ts/lib/Either.js";
 import type { DecodeProblem } from "../decode.js";
 import { problemsOf } from "../decode.js";
+import { looksSecret } from "../secret.js";
 import { readInputFile } from "./input-file.js";
 import type { Vars } from "./model.js";
 import { VarsCodec } from "./vars-codec.js";
@@ -28,7 +29,9 @@ export const kindOfValue = (v: unknown): string => {
   if (v === null) return "null";
   if (Array.isArray(v)) return "a list";
   if (typeof v === "string")
-    return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 37)}...` : v)}`;
+    return looksSecret(v)
+      ? "a string (not shown: it may hold a password)"
+      : `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 37)}...` : v)}`;
   if (typeof v === "number" || typeof v === "boolean") return `the ${typeof v} ${String(v)}`;
   return "a value of another kind";
 };

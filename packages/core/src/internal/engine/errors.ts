@@ -4,6 +4,7 @@
  */
 
 import { describeOp } from "../op.js";
+import type { Probe } from "../probe.js";
 import type { TargetError } from "../target.js";
 import { describeTransportError, type TransportError } from "../transport.js";
 
@@ -52,6 +53,43 @@ export type PlanError =
   | { readonly _tag: "SourceUnreadable"; readonly id: string; readonly path: string; readonly reason: string }
   | { readonly _tag: "BlobMissing"; readonly id: string; readonly blob: string; readonly reason: string };
 
+/** The longest part of a probe's own text (a path, a name, a command) a message quotes. */
+const WORDS_MAX = 120;
+const cut = (text: string): string =>
+  JSON.stringify(text.length > WORDS_MAX ? `${text.slice(0, WORDS_MAX)}…` : text);
+
+/**
+ * A probe in words, for messages people read: its kind and what it looks
+ * at (`the file probe of /etc/x`, `the host facts`), never its JSON.
+ */
+export const describeProbe = (p: Probe): string => {
+  switch (p.type) {
+    case "file":
+      return `the file probe of ${cut(p.path)}`;
+    case "manifest":
+      return `the archive manifest probe of ${cut(p.path)}`;
+    case "unit":
+      return `the systemd unit probe of ${cut(p.name)}`;
+    case "sysctl":
+      return `the sysctl probe of ${cut(p.key)}`;
+    case "kmod":
+      return `the kernel module probe of ${cut(p.name)}`;
+    case "user":
+      return `the user probe of ${cut(p.name)}`;
+    case "group":
+      return `the group probe of ${cut(p.name)}`;
+    case "package":
+      return `the ${p.manager} package probe of ${cut(p.name)}`;
+    case "swap":
+      return "the swap probe";
+    case "check":
+      // ShellTarget names the host facts script with this label (HOST_FACTS_PROBE).
+      return p.argv.length === 1 && p.argv[0] === "tend:host-facts"
+        ? "the host facts"
+        : `the check ${cut(p.argv.join(" "))}`;
+  }
+};
+
 const at = (origin: string | undefined): string => (origin ? ` (declared in ${origin})` : "");
 
 /** One line for a target error, naming the host and, for ops, the op. */
@@ -60,7 +98,9 @@ export const describeTargetError = (e: TargetError): string => {
     case "Transport":
       return describeTransportError(e.error);
     case "ProbeDecode":
-      return `${e.host}: unexpected answer to probe ${JSON.stringify(e.probe)}: ${e.message}`;
+      return `${e.host}: unexpected answer to ${describeProbe(e.probe)}: ${e.message}`;
+    case "PermissionDenied":
+      return `${e.host}: cannot ${e.access} ${e.path} as ${e.user} (permission denied)${e.variable ? `: set ${e.variable}` : ""}`;
     case "OpFailed":
       return `${e.host}: ${describeOp(e.op)} failed (exit ${e.exitCode})${e.stderr.trim() ? `: ${e.stderr.trim()}` : ""}`;
     case "Interrupted":
@@ -118,6 +158,7 @@ const transportTags: ReadonlySet<string> = new Set<TransportError["_tag"]>([
 const targetTags: ReadonlySet<string> = new Set<TargetError["_tag"]>([
   "Transport",
   "ProbeDecode",
+  "PermissionDenied",
   "OpFailed",
   "Interrupted",
   "Locked",

@@ -83,13 +83,26 @@ tend_reap() {
  */
 export const LOCK_FUNCTIONS = sh`
 # $1 lock file, $2 holder record, $3 seconds to wait (- for none), $4 controller, $5 pid, $6 token, $7 first|next
+# $1 a path the lock or run dir needs. A user other than root is told apart
+# (and the script ends): it is missing become, not looking at a broken host.
+tend_lock_denied() {
+  tend_lu=$(id -u 2>/dev/null)
+  if [ -n "$tend_lu" ] && [ "$tend_lu" != 0 ]; then
+    printf '\n%s nolockdenied %s ' "$B" "$(id -un 2>/dev/null || echo "$tend_lu")"; printf '%s' "$1" | base64 -w0; echo
+    exit 0
+  fi
+}
 tend_lock() {
   if ! command -v flock >/dev/null 2>&1; then
     printf '\n%s nolock flock(1) is not installed (util-linux); tend does not apply without the host lock\n' "$B"; exit 0
   fi
   mkdir -p -- "\${1%/*}" 2>/dev/null
   # Tested first: a failed redirection of exec would end the script without a word.
-  if ! { : >> "$1"; } 2>/dev/null; then printf '\n%s nolock cannot open the lock file %s\n' "$B" "$1"; exit 0; fi
+  # true, not ':': a failed redirection of a special builtin (':' as much as exec) ends a
+  # POSIX shell (dash: exit 2) before any word is said.
+  if ! { true >> "$1"; } 2>/dev/null; then
+    tend_lock_denied "$1"; printf '\n%s nolock cannot open the lock file %s\n' "$B" "$1"; exit 0
+  fi
   exec 9>> "$1"
   if [ "$3" = - ]; then flock -n 9; else flock -w "$3" 9; fi || {
     printf '\n%s locked ' "$B"; base64 -w0 < "$2" 2>/dev/null; echo; exit 0
@@ -105,7 +118,7 @@ tend_lock() {
 # $1 run dir, $2 state dir. Under the lock: T for this exec, and nothing left from killed execs.
 tend_run_tmp() {
   if ! { mkdir -p -- "$1/tmp" && T=$1/tmp/run.$$ && rm -rf -- "$T" && mkdir -- "$T"; } 2>/dev/null; then
-    printf '\n%s nolock cannot make a temp dir under %s/tmp\n' "$B" "$1"; exit 0
+    tend_lock_denied "$1/tmp"; printf '\n%s nolock cannot make a temp dir under %s/tmp\n' "$B" "$1"; exit 0
   fi
   trap 'rm -rf -- "$T"' EXIT
   trap 'exit 1' HUP INT TERM
@@ -163,6 +176,8 @@ export type LockOutcome =
   | { readonly _tag: "Ready" }
   | { readonly _tag: "Locked"; readonly holder: LockHolder | undefined }
   | { readonly _tag: "NoLock"; readonly reason: string }
+  /** The lock file or the run dir may not be written by this user (not root): become is missing. */
+  | { readonly _tag: "NoLockDenied"; readonly user: string; readonly path: string }
   | { readonly _tag: "Stale" }
   /** No marker: the script died before the lock was settled. */
   | { readonly _tag: "None" };
@@ -186,6 +201,10 @@ export const readLockOutcome = (stdout: string, boundary: string): LockOutcome =
     if (word === "ready") return { _tag: "Ready" };
     if (word === "stale") return { _tag: "Stale" };
     if (word === "nolock") return { _tag: "NoLock", reason: arg };
+    if (word === "nolockdenied") {
+      const [user = "", path = ""] = arg.split(" ");
+      return { _tag: "NoLockDenied", user, path: base64Text(path) };
+    }
     if (word === "locked") return { _tag: "Locked", holder: parseHolder(arg) };
   }
   return { _tag: "None" };

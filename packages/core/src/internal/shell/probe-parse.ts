@@ -12,6 +12,33 @@ export class AnswerError extends Error {
   override readonly name = "AnswerError";
 }
 
+/**
+ * Thrown for an answer that says the host refused the probe's user a path
+ * (a `denied <user> <base64 path>` line); becomes PermissionDenied.
+ */
+export class DeniedAnswer extends Error {
+  override readonly name = "DeniedAnswer";
+  constructor(
+    readonly user: string,
+    readonly path: string,
+  ) {
+    super(`permission denied to ${user} on ${path}`);
+  }
+}
+
+/** The `denied <user> <base64 path>` line of a body or of a script's output, if any. */
+export const deniedIn = (line: string | undefined): DeniedAnswer | undefined => {
+  const [user, path, ...rest] = (line ?? "").split(" ");
+  // Anything else (no user: `id` missing) is no refusal, and reads as the answer it is.
+  if (!user || path === undefined || rest.length > 0) return undefined;
+  return new DeniedAnswer(user, base64Text(path));
+};
+
+const refuseDenied = (body: FrameBody): void => {
+  const denied = deniedIn(field(body, "denied"));
+  if (denied) throw denied;
+};
+
 const need = (body: FrameBody, key: string): string => {
   const v = field(body, key);
   if (v === undefined) throw new AnswerError(`answer has no "${key}" line`);
@@ -26,6 +53,7 @@ const int = (s: string | undefined, what: string): number => {
 };
 
 const parseFile = (p: Extract<Probe, { type: "file" }>, body: FrameBody): unknown => {
+  refuseDenied(body);
   const type = need(body, "type");
   if (type === "absent" || type === "other") return { type };
   if (type === "link") return { type, target: base64Text(need(body, "target")) };
@@ -105,6 +133,7 @@ export const swapDevices = (procSwaps: string): string[] =>
 export const MANIFEST_LINE = /^([0-9a-f]{64}) {2}(\/.*)$/;
 
 const parseManifest = (body: FrameBody): unknown => {
+  refuseDenied(body);
   if (field(body, "absent") !== undefined) return { exists: false };
   const lines = base64Text(need(body, "text")).split("\n");
   const source = lines[0]?.startsWith("# source ") ? lines[0].slice("# source ".length) : "";
@@ -128,7 +157,7 @@ const parseCheck = (body: FrameBody): unknown => ({
   stdout: utf8(fromBase64(need(body, "out"))),
 });
 
-/** The raw (not yet decoded) fact for probe `p` from its frame body. Throws AnswerError. */
+/** The raw (not yet decoded) fact for probe `p` from its frame body. Throws AnswerError or DeniedAnswer. */
 export const parseAnswer = (p: Probe, body: FrameBody): unknown => {
   switch (p.type) {
     case "file":

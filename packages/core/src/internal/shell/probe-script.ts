@@ -26,7 +26,9 @@ export const MAX_SCRIPT_BYTES = 96 * 1024;
 
 /** Wraps one call's output in `<B> begin i` … `<B> end i`; every family's calls go through it. */
 const FRAME_FUNCTION = sh`
-tend_frame() { printf '%s begin %s\n' "$B" "$1"; tend_i=$1; shift; "$@"; printf '\n%s end %s\n' "$B" "$tend_i"; }`;
+tend_frame() { printf '%s begin %s\n' "$B" "$1"; tend_i=$1; shift; "$@"; printf '\n%s end %s\n' "$B" "$tend_i"; }
+# 'denied <user> <base64 path>': the host refused this user the path (see DeniedAnswer).
+tend_denied() { printf 'denied %s ' "$(id -un 2>/dev/null || id -u)"; printf '%s' "$1" | base64 -w0; echo; }`;
 
 /**
  * The probe functions. Each prints `key value` lines; values that may hold
@@ -40,14 +42,22 @@ export const PROBE_PRELUDE = `${KMOD_FUNCTIONS}${FRAME_FUNCTION}${FILE_FUNCTIONS
  * Prepares the variables the prelude uses: the boundary `B`, a private temp
  * dir `T` for command output (removed on exit), and the content limit. `T`
  * is `<runDir>/tmp/probe.<pid>`, never in /tmp: a killed exec cannot run its
- * trap, and the next exec removes dirs whose pid is gone (see lock.ts).
+ * trap, and the next exec removes dirs whose pid is gone (see lock.ts). A
+ * user other than root that may not create `<runDir>` uses
+ * `$HOME/.cache/tend/run` instead (a plan without become).
  */
 export const probeHeader = (boundary: string, runDir: string): string =>
   [
     `B=${shellQuote(boundary)}`,
     `tend_limit=${shellQuote(String(CONTENT_LIMIT))}`,
     `tend_run=${shellQuote(runDir)}`,
-    `{ mkdir -p -- "$tend_run/tmp" && T=$tend_run/tmp/probe.$$ && rm -rf -- "$T" && mkdir -- "$T"; } || exit 1`,
+    // A login user without become may not make the run dir: its own home serves a plan's temp files
+    // (reaped there the same way), so what it may read is still answered.
+    `tend_want=$tend_run/tmp`,
+    `{ mkdir -p -- "$tend_run/tmp" 2>/dev/null && [ -w "$tend_run/tmp" ]; } || { [ "$(id -u 2>/dev/null)" != 0 ] && [ -d "\${HOME:-/nonexistent}" ] && tend_run=$HOME/.cache/tend/run; }`,
+    // Else a user other than root that may not make the temp dir says so (see DeniedAnswer), rather than answering nothing.
+    `{ mkdir -p -- "$tend_run/tmp" && T=$tend_run/tmp/probe.$$ && rm -rf -- "$T" && mkdir -- "$T"; } ||`,
+    `{ tend_u=$(id -u 2>/dev/null) && [ "$tend_u" != 0 ] && printf '%s %s\n' "$B" "$(tend_denied "$tend_want")"; exit 1; }`,
     `trap 'rm -rf -- "$T"' EXIT`,
     `trap 'exit 1' HUP INT TERM`,
   ].join("\n");

@@ -31,7 +31,7 @@ import {
 } from "./lock.js";
 import { OP_PRELUDE } from "./op-prelude.js";
 import { HOST_PATHS, type OpPaths, opLine } from "./op-script.js";
-import { AnswerError, parseAnswer } from "./probe-parse.js";
+import { AnswerError, DeniedAnswer, deniedIn, parseAnswer } from "./probe-parse.js";
 import { type CompiledProbes, chunkCalls, compileProbes, UnquotableProbe } from "./probe-script.js";
 import { shellArgv, shellQuote } from "./quote.js";
 import { readMarks, stderrOf } from "./run-output.js";
@@ -55,6 +55,12 @@ export interface ShellTargetOptions {
   readonly lockPath?: string;
   /** Per-exec temp dirs go under `<runDir>/tmp` (default RUN_DIR, or `<stateDir>/run`). */
   readonly runDir?: string;
+  /**
+   * The setting, in the caller's terms, that would let the host grant what
+   * it denied a probe (the CLI passes `ansible_become` for a host without
+   * it); carried by PermissionDenied errors as `variable`.
+   */
+  readonly permissionVariable?: string;
 }
 
 /** A probe batch compiled, and split into the calls of each exec. */
@@ -164,6 +170,9 @@ export class ShellTarget implements Target {
       const r = await this.exec(script, `probes (${calls.reduce((n, c) => n + c.frames.length, 0)})`);
       if (E.isLeft(r)) return r;
       const stdout = utf8(r.right.stdout);
+      // The header's refusal to make its temp dir comes before any frame.
+      const denied = deniedIn(new RegExp(`^${boundary} denied (.*)$`, "m").exec(stdout)?.[1]);
+      if (denied) return E.left(this.denied(denied, "create"));
       const frames = parseFrames(stdout, boundary);
       for (const c of calls)
         for (const f of c.frames) {
@@ -210,11 +219,24 @@ export class ShellTarget implements Target {
       raw = parseAnswer(p, body);
     } catch (e) {
       if (e instanceof AnswerError) return E.left(this.decodeError(p, e.message));
+      if (e instanceof DeniedAnswer) return E.left(this.denied(e, "read"));
       throw e;
     }
     // Indexing by a union key loses the pairing of probe type and fact type; any fact is a ProbeResult.
     const codec = factCodecs[p.type] as t.Type<ProbeResult, unknown, unknown>;
     return E.mapLeft((m: string) => this.decodeError(p, m))(decodeWith(codec, raw));
+  }
+
+  private denied(d: DeniedAnswer, access: "read" | "create"): TargetError {
+    const variable = this.options.permissionVariable;
+    return {
+      _tag: "PermissionDenied",
+      host: this.host,
+      path: d.path,
+      user: d.user,
+      access,
+      ...(variable !== undefined ? { variable } : {}),
+    };
   }
 
   private decodeError(probe: Probe, message: string): TargetError {
@@ -341,6 +363,14 @@ export class ShellTarget implements Target {
         return { _tag: "Stale", host: this.host, completed };
       case "NoLock":
         return { _tag: "LockUnavailable", host: this.host, reason: outcome.reason };
+      case "NoLockDenied": {
+        const fix = this.options.permissionVariable;
+        return {
+          _tag: "LockUnavailable",
+          host: this.host,
+          reason: `cannot write ${outcome.path} as ${outcome.user} (permission denied)${fix ? `: set ${fix}` : ""}`,
+        };
+      }
       case "None":
         return {
           _tag: "LockUnavailable",

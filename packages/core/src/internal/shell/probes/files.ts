@@ -22,6 +22,8 @@ tend_file() {
   elif [ -f "$1" ]; then
     echo 'type file'
     if st=$(stat -c '%a %s %U %G' -- "$1" 2>/dev/null); then printf 'stat %s\n' "$st"; else st=; fi
+    # A digest or content this user may not read is refused, not left out.
+    case $2,$3 in sha256,*|sha512,*|*,1) [ -r "$1" ] || { tend_denied "$1"; return 0; } ;; esac
     case $2 in
       sha256) h=$(sha256sum < "$1" 2>/dev/null) && printf 'hash %s\n' "\${h%% *}" ;;
       sha512) h=$(sha512sum < "$1" 2>/dev/null) && printf 'hash %s\n' "\${h%% *}" ;;
@@ -37,7 +39,13 @@ tend_file() {
   elif [ -d "$1" ]; then
     echo 'type dir'; stat -c 'stat %a 0 %U %G' -- "$1" 2>/dev/null
   elif [ -e "$1" ]; then echo 'type other'
-  else echo 'type absent'
+  else
+    # Under a directory this user may not search, a path looks absent: find
+    # the nearest ancestor that exists, and refuse if it cannot be searched.
+    tend_d=$1
+    while tend_d=\${tend_d%/*}; [ -n "$tend_d" ] && [ ! -e "$tend_d" ]; do :; done
+    if [ -n "$tend_d" ] && [ -d "$tend_d" ] && [ ! -x "$tend_d" ]; then tend_denied "$1"; return 0; fi
+    echo 'type absent'
   fi
 }
 # Many file probes with one stat, one sha256sum, one sha512sum and one cat for
@@ -59,13 +67,15 @@ tend_files() {
     tend_w=\${tend_s%% *}; tend_s=\${tend_s#* }
     tend_n=\${tend_w%%,*}; tend_w=\${tend_w#*,}; tend_h=\${tend_w%%,*}; tend_c=\${tend_w#*,}
     if [ -L "$tend_p" ]; then tend_t=x
-    elif [ -f "$tend_p" ]; then tend_t=f
+    elif [ -f "$tend_p" ]; then
+      # A file this user may not read is answered (refused) by tend_file alone.
+      case $tend_h,$tend_c in sha256,*|sha512,*|*,1) [ -r "$tend_p" ] && tend_t=f || tend_t=x ;; *) tend_t=f ;; esac
     elif [ -d "$tend_p" ]; then tend_t=d
     else tend_t=x
     fi
     printf '%s %s %s %s\n' "$tend_n" "$tend_t" "$tend_h" "$tend_c" >&6
     case $tend_t in
-      x) tend_frame "$tend_n" tend_file "$tend_p" 5>&- 6>&- 7>&- 8>&- ;;
+      x) tend_frame "$tend_n" tend_file "$tend_p" "$tend_h" "$tend_c" "$((tend_limit + 1))" 5>&- 6>&- 7>&- 8>&- ;;
       f) printf '%s\0' "$tend_p" >&5
         case $tend_h in sha256) printf '%s\0' "$tend_p" >&7 ;; sha512) printf '%s\0' "$tend_p" >&8 ;; esac ;;
       d) printf '%s\0' "$tend_p" >&5 ;;

@@ -90,6 +90,7 @@ tend_swap() {
 }
 tend_manifest() {
   if [ ! -f "$1" ]; then echo 'absent'; return 0; fi
+  [ -r "$1" ] || { tend_denied "$1"; return 0; }
   printf 'text '; base64 -w0 < "$1"; echo
   LC_ALL=C sed -n 's,^[0-9a-f]\{64\}  \(/.*\)$,\1,p' "$1" | while IFS= read -r m || [ -n "$m" ]; do
     if [ -f "$m" ] && h=$(sha256sum < "$m" 2>/dev/null); then printf 'have %s\n' "\${h%% *}"; else echo 'have -'; fi
