@@ -235,7 +235,9 @@ const server = net.createServer((c) => {
   s.on("error", () => c.destroy());
   c.pipe(s).pipe(c);
 });
-server.listen(process.argv[1], () => process.stdout.write("ready\\n"));`;
+server.listen(process.argv[1], () => process.stdout.write("ready\\n"));
+// Gone with the benchmark, even when it is killed: its end of stdin closes.
+process.stdin.on("end", () => process.exit(0)).resume();`;
 
 /**
  * A TCP route to the host's sshd that costs what TCP costs: sshd runs as a
@@ -256,7 +258,7 @@ const loopbackRoute = async (host, dir) => {
   ]);
   const sock = join(dir, `${host.container}.sock`);
   const inner = spawn("nsenter", ["-t", String(host.pid), "-n", process.execPath, "-e", INNER_RELAY, sock], {
-    stdio: ["ignore", "pipe", "inherit"],
+    stdio: ["pipe", "pipe", "inherit"],
   });
   await new Promise((resolve, reject) => {
     inner.on("error", reject);
