@@ -331,30 +331,32 @@ const sshPlans = async (cluster, sshHelpers) => {
       );
       await new Promise((r) => setTimeout(r, hold * 1000));
     }
-    for (const [label, bin] of bins)
-      for (const [route, inventory] of Object.entries(inventories)) {
-        const args = ["plan", "-i", inventory, "--limit", "worker1", "--detailed-exitcode"];
-        const loadBefore = load();
-        await timeBin(bin, args, env, 0);
-        const plans = [];
-        const helps = [];
-        // Interleaved, so load on the machine hits both alike.
-        for (let i = 0; i < 5; i++) {
-          plans.push(await timeBin(bin, args, env, 0));
-          helps.push(await timeBin(bin, ["--help"], env, 0));
+    const at = (xs, k) => median(xs.map((x) => x[k]));
+    const range = (xs, k) =>
+      `${(Math.min(...xs.map((x) => x[k])) / 1000).toFixed(2)}–${(Math.max(...xs.map((x) => x[k])) / 1000).toFixed(2)}`;
+    for (const [route, inventory] of Object.entries(inventories)) {
+      const args = ["plan", "-i", inventory, "--limit", "worker1", "--detailed-exitcode"];
+      const loadBefore = load();
+      const plans = bins.map(() => []);
+      const helps = bins.map(() => []);
+      for (const [, bin] of bins) await timeBin(bin, args, env, 0);
+      // Interleaved, bin after bin and plan after help, so load on the machine hits all alike.
+      for (let i = 0; i < 5; i++)
+        for (const [j, [, bin]] of bins.entries()) {
+          plans[j].push(await timeBin(bin, args, env, 0));
+          helps[j].push(await timeBin(bin, ["--help"], env, 0));
         }
-        const at = (xs, k) => median(xs.map((x) => x[k]));
-        const range = (xs, k) =>
-          `${(Math.min(...xs.map((x) => x[k])) / 1000).toFixed(2)}–${(Math.max(...xs.map((x) => x[k])) / 1000).toFixed(2)}`;
+      const loadAfter = load();
+      for (const [j, [label, bin]] of bins.entries())
         rows.push({
           label,
           bin,
           route,
-          plan: `${(at(plans, "wallMs") / 1000).toFixed(2)} s (${range(plans, "wallMs")}; CPU ${(at(plans, "cpuMs") / 1000).toFixed(2)} s)`,
-          help: `${(at(helps, "wallMs") / 1000).toFixed(3)} s (CPU ${(at(helps, "cpuMs") / 1000).toFixed(2)} s)`,
-          load: `${loadBefore} → ${load()}`,
+          plan: `${(at(plans[j], "wallMs") / 1000).toFixed(2)} s (${range(plans[j], "wallMs")}; CPU ${(at(plans[j], "cpuMs") / 1000).toFixed(2)} s)`,
+          help: `${(at(helps[j], "wallMs") / 1000).toFixed(3)} s (CPU ${(at(helps[j], "cpuMs") / 1000).toFixed(2)} s)`,
+          load: `${loadBefore} → ${loadAfter}`,
         });
-      }
+    }
   } finally {
     for (const r of routes) r.close();
   }
