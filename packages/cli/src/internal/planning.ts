@@ -207,7 +207,8 @@ export const planRun = async (
   // facts: fetch them while the hosts connect, once the connections are under
   // way (see connecting), so that loading fetch itself does not delay them.
   const { started, openTarget, start } = connecting(deps.openTarget);
-  const texts = started.then(() => fetchTexts(urlsOf(selection.hosts), deps.fetch));
+  const urls = urlsOf(selection.hosts);
+  const texts = started.then(() => fetchTexts(urls, deps.fetch));
 
   // A set, not the list: these checks run per reached host (the fleet squared otherwise).
   const isSelected = new Set(selection.hosts);
