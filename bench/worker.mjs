@@ -20,7 +20,8 @@
 // no-op plan of worker1 over SSH, median of 5, by two routes (sshInventory):
 // "docker", ssh2 to `sshd -i` through a ProxyCommand of `docker exec`, and
 // "tcp", a TCP connection to an sshd daemon on the container's loopback (for
-// etcd1's facts too), which costs what a user's SSH to a real host costs.
+// etcd1's facts too), which costs what a user's SSH to a real host costs;
+// on that route also OpenSSH's own `ssh root@HOST true`, what sshd alone costs.
 //   TEND_BENCH_BIN=path             the tend bin to time (default: this tree's)
 //   TEND_BENCH_BIN_BEFORE=path      also time this one, e.g. a build of an older commit
 //   TEND_BENCH_HOLD=seconds         keep the cluster up that long before timing the bin,
@@ -154,14 +155,14 @@ const measure = (command, cluster) =>
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /**
- * Wall and CPU time (ms, user + sys, from GNU time) of one run of `node bin
- * args`; rejects unless it exits `want`. CPU time barely moves with the
- * machine's load, wall time does.
+ * Wall and CPU time (ms, user + sys, from GNU time) of one run of argv;
+ * rejects unless it exits `want`. CPU time barely moves with the machine's
+ * load, wall time does.
  */
-const timeBin = (bin, args, env, want) =>
+const timeCommand = (argv, env, want) =>
   new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const p = spawn("/usr/bin/time", ["-f", "TEND-TIME %U %S", process.execPath, ...profile, bin, ...args], {
+    const p = spawn("/usr/bin/time", ["-f", "TEND-TIME %U %S", ...argv], {
       env,
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -177,9 +178,13 @@ const timeBin = (bin, args, env, want) =>
       const wallMs = performance.now() - t0;
       const m = /TEND-TIME (\S+) (\S+)/.exec(out);
       if (code === want && m) resolve({ wallMs, cpuMs: (Number(m[1]) + Number(m[2])) * 1000 });
-      else reject(new Error(`${bin} ${args.join(" ")} exited ${code}, not ${want}:\n${out.slice(-3000)}`));
+      else reject(new Error(`${argv.join(" ")} exited ${code}, not ${want}:\n${out.slice(-3000)}`));
     });
   });
+
+/** timeCommand of `node bin args`. */
+const timeBin = (bin, args, env, want) =>
+  timeCommand([process.execPath, ...profile, bin, ...args], env, want);
 
 /**
  * A copy of the cluster's inventory where worker1 (and, with `tcp`, etcd1) is
@@ -190,7 +195,8 @@ const timeBin = (bin, args, env, want) =>
  * - "tcp": a plain TCP connection to 127.0.0.1, relayed to an sshd daemon that
  *   listens on the container's own loopback (see loopbackRoute), for worker1
  *   and etcd1 alike: what a user's SSH to a real host costs, minus the network.
- * Returns the copy's hosts.yml.
+ * Returns the copy's hosts.yml and, for "tcp", the argv of OpenSSH's own
+ * client running `true` on worker1 by the same route: what sshd alone costs.
  */
 const sshInventory = async (cluster, helpers, route, routes) => {
   const key = await helpers.makeKeyPair();
@@ -203,6 +209,7 @@ const sshInventory = async (cluster, helpers, route, routes) => {
   };
   const noKnownHosts = "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null";
   const names = route === "tcp" ? ["worker1", "etcd1"] : ["worker1"];
+  let sshTrue;
   for (const name of names) {
     const host = cluster.hosts.get(name);
     await helpers.installAuthorizedKey(host, key.publicKey);
@@ -220,8 +227,14 @@ const sshInventory = async (cluster, helpers, route, routes) => {
             ansible_ssh_common_args: `-o ProxyCommand="${helpers.sshdCommand(host).join(" ")}" ${noKnownHosts}`,
           };
     writeFileSync(join(dir, "host_vars", `${name}.yml`), `${JSON.stringify(vars, null, 2)}\n`);
+    if (route === "tcp" && name === "worker1")
+      sshTrue = [
+        ...["ssh", "-i", key.privateKeyPath, "-p", String(vars.ansible_port), "-o", "BatchMode=yes"],
+        ...["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR"],
+        ...["root@127.0.0.1", "true"],
+      ];
   }
-  return join(dir, "hosts.yml");
+  return { inventory: join(dir, "hosts.yml"), sshTrue };
 };
 
 // Runs inside a container's network namespace (nsenter -n, the host's
@@ -326,7 +339,7 @@ const sshPlans = async (cluster, sshHelpers) => {
       console.error(
         `bench: holding the cluster for ${hold} s; no-op plans:\n` +
           Object.values(inventories)
-            .map((i) => `  XDG_CACHE_HOME=${cluster.work}/cache tend plan -i ${i} --limit worker1`)
+            .map((i) => `  XDG_CACHE_HOME=${cluster.work}/cache tend plan -i ${i.inventory} --limit worker1`)
             .join("\n"),
       );
       await new Promise((r) => setTimeout(r, hold * 1000));
@@ -334,19 +347,31 @@ const sshPlans = async (cluster, sshHelpers) => {
     const at = (xs, k) => median(xs.map((x) => x[k]));
     const range = (xs, k) =>
       `${(Math.min(...xs.map((x) => x[k])) / 1000).toFixed(2)}–${(Math.max(...xs.map((x) => x[k])) / 1000).toFixed(2)}`;
-    for (const [route, inventory] of Object.entries(inventories)) {
+    for (const [route, { inventory, sshTrue }] of Object.entries(inventories)) {
       const args = ["plan", "-i", inventory, "--limit", "worker1", "--detailed-exitcode"];
       const loadBefore = load();
       const plans = bins.map(() => []);
       const helps = bins.map(() => []);
+      const floor = [];
       for (const [, bin] of bins) await timeBin(bin, args, env, 0);
       // Interleaved, bin after bin and plan after help, so load on the machine hits all alike.
-      for (let i = 0; i < 5; i++)
+      for (let i = 0; i < 5; i++) {
         for (const [j, [, bin]] of bins.entries()) {
           plans[j].push(await timeBin(bin, args, env, 0));
           helps[j].push(await timeBin(bin, ["--help"], env, 0));
         }
+        if (sshTrue) floor.push(await timeCommand(sshTrue, env, 0));
+      }
       const loadAfter = load();
+      if (floor.length > 0)
+        rows.push({
+          label: "OpenSSH's ssh",
+          bin: "`ssh root@127.0.0.1 true`: one connection, one command",
+          route,
+          plan: `${(at(floor, "wallMs") / 1000).toFixed(2)} s (${range(floor, "wallMs")}; CPU ${(at(floor, "cpuMs") / 1000).toFixed(2)} s)`,
+          help: "",
+          load: `${loadBefore} → ${loadAfter}`,
+        });
       for (const [j, [label, bin]] of bins.entries())
         rows.push({
           label,
