@@ -17,13 +17,20 @@
 //
 // With one worker it also times the installed `tend` executable itself (the
 // bin, as a user runs it: node start-up and module loading included) for a
-// no-op plan of worker1 over SSH (ssh2 to `sshd -i` through a ProxyCommand
-// of `docker exec`, as root with a fresh key); median of 5.
+// no-op plan of worker1 over SSH, median of 5, by two routes (sshInventory):
+// "docker", ssh2 to `sshd -i` through a ProxyCommand of `docker exec`, and
+// "tcp", a TCP connection to an sshd daemon on the container's loopback (for
+// etcd1's facts too), which costs what a user's SSH to a real host costs;
+// on that route also OpenSSH's own `ssh root@HOST true`, what sshd alone costs.
 //   TEND_BENCH_BIN=path             the tend bin to time (default: this tree's)
 //   TEND_BENCH_BIN_BEFORE=path      also time this one, e.g. a build of an older commit
+//   TEND_BENCH_HOLD=seconds         keep the cluster up that long before timing the bin,
+//                                   printing the plan commands, to profile them by hand
 import { spawn } from "node:child_process";
 import { cpSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { register } from "node:module";
+import { connect, createServer } from "node:net";
+import os from "node:os";
 import { dirname, join } from "node:path";
 
 const child = async ([command, inventory]) => {
@@ -148,14 +155,14 @@ const measure = (command, cluster) =>
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /**
- * Wall and CPU time (ms, user + sys, from GNU time) of one run of `node bin
- * args`; rejects unless it exits `want`. CPU time barely moves with the
- * machine's load, wall time does.
+ * Wall and CPU time (ms, user + sys, from GNU time) of one run of argv;
+ * rejects unless it exits `want`. CPU time barely moves with the machine's
+ * load, wall time does.
  */
-const timeBin = (bin, args, env, want) =>
+const timeCommand = (argv, env, want) =>
   new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const p = spawn("/usr/bin/time", ["-f", "TEND-TIME %U %S", process.execPath, ...profile, bin, ...args], {
+    const p = spawn("/usr/bin/time", ["-f", "TEND-TIME %U %S", ...argv], {
       env,
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -171,36 +178,148 @@ const timeBin = (bin, args, env, want) =>
       const wallMs = performance.now() - t0;
       const m = /TEND-TIME (\S+) (\S+)/.exec(out);
       if (code === want && m) resolve({ wallMs, cpuMs: (Number(m[1]) + Number(m[2])) * 1000 });
-      else reject(new Error(`${bin} ${args.join(" ")} exited ${code}, not ${want}:\n${out.slice(-3000)}`));
+      else reject(new Error(`${argv.join(" ")} exited ${code}, not ${want}:\n${out.slice(-3000)}`));
     });
   });
 
+/** timeCommand of `node bin args`. */
+const timeBin = (bin, args, env, want) =>
+  timeCommand([process.execPath, ...profile, bin, ...args], env, want);
+
 /**
- * A copy of the cluster's inventory where worker1 is reached over SSH: ssh2
- * speaks to `sshd -i` run by `docker exec` as the ProxyCommand, as root with
- * a fresh key. Returns the copy's hosts.yml.
+ * A copy of the cluster's inventory where worker1 (and, with `tcp`, etcd1) is
+ * reached over SSH as root with a fresh key, by one of two routes:
+ * - "docker": ssh2 speaks to `sshd -i` run by `docker exec` as the
+ *   ProxyCommand (what the e2e suites do; the docker CLI starts per
+ *   connection); etcd1 stays on the docker transport;
+ * - "tcp": a plain TCP connection to 127.0.0.1, relayed to an sshd daemon that
+ *   listens on the container's own loopback (see loopbackRoute), for worker1
+ *   and etcd1 alike: what a user's SSH to a real host costs, minus the network.
+ * Returns the copy's hosts.yml and, for "tcp", the argv of OpenSSH's own
+ * client running `true` on worker1 by the same route: what sshd alone costs.
  */
-const sshInventory = async (cluster, helpers) => {
-  const worker = cluster.hosts.get("worker1");
+const sshInventory = async (cluster, helpers, route, routes) => {
   const key = await helpers.makeKeyPair();
-  await helpers.installAuthorizedKey(worker, key.publicKey);
-  const dir = join(cluster.work, "inventory-ssh");
+  const dir = join(cluster.work, `inventory-ssh-${route}`);
   cpSync(dirname(cluster.inventory), dir, { recursive: true });
-  const proxy = helpers.sshdCommand(worker).join(" ");
-  const vars = {
+  const common = {
     ansible_connection: "ssh",
-    ansible_host: "worker1.invalid",
     ansible_user: "root",
     ansible_ssh_private_key_file: key.privateKeyPath,
-    ansible_ssh_common_args: `-o ProxyCommand="${proxy}" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null`,
   };
-  writeFileSync(join(dir, "host_vars", "worker1.yml"), `${JSON.stringify(vars, null, 2)}\n`);
-  return join(dir, "hosts.yml");
+  const noKnownHosts = "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null";
+  const names = route === "tcp" ? ["worker1", "etcd1"] : ["worker1"];
+  let sshTrue;
+  for (const name of names) {
+    const host = cluster.hosts.get(name);
+    await helpers.installAuthorizedKey(host, key.publicKey);
+    const vars =
+      route === "tcp"
+        ? {
+            ...common,
+            ansible_host: "127.0.0.1",
+            ansible_port: (await routes(host)).port,
+            ansible_ssh_common_args: noKnownHosts,
+          }
+        : {
+            ...common,
+            ansible_host: `${name}.invalid`,
+            ansible_ssh_common_args: `-o ProxyCommand="${helpers.sshdCommand(host).join(" ")}" ${noKnownHosts}`,
+          };
+    writeFileSync(join(dir, "host_vars", `${name}.yml`), `${JSON.stringify(vars, null, 2)}\n`);
+    if (route === "tcp" && name === "worker1")
+      sshTrue = [
+        ...["ssh", "-i", key.privateKeyPath, "-p", String(vars.ansible_port), "-o", "BatchMode=yes"],
+        ...["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR"],
+        ...["root@127.0.0.1", "true"],
+      ];
+  }
+  return { inventory: join(dir, "hosts.yml"), sshTrue };
 };
 
-/** Median wall time of 5 no-op plans of worker1 over SSH by each bin, after one warm-up run. */
-const sshPlans = async (cluster, helpers) => {
-  const inventory = await sshInventory(cluster, helpers);
+// Runs inside a container's network namespace (nsenter -n, the host's
+// filesystem): relays each connection on a unix socket to the container's
+// 127.0.0.1:22. Unix sockets are named in the filesystem, so this one
+// bridges the two namespaces.
+const INNER_RELAY = `const net = require("node:net");
+const server = net.createServer((c) => {
+  const s = net.connect(22, "127.0.0.1");
+  c.on("error", () => s.destroy());
+  s.on("error", () => c.destroy());
+  c.pipe(s).pipe(c);
+});
+server.listen(process.argv[1], () => process.stdout.write("ready\\n"));
+// Gone with the benchmark, even when it is killed: its end of stdin closes.
+process.stdin.on("end", () => process.exit(0)).resume();`;
+
+/**
+ * A TCP route to the host's sshd that costs what TCP costs: sshd runs as a
+ * daemon listening on the container's own loopback (the containers have no
+ * network), a relay in the container's network namespace connects to it from
+ * a unix socket, and a listener on this machine's 127.0.0.1 relays to that
+ * socket. No process starts per connection and no traffic leaves loopback.
+ * Resolves to the port on 127.0.0.1 and a close function.
+ */
+const loopbackRoute = async (host, dir) => {
+  await dockerCli.mustRun([
+    "docker",
+    "exec",
+    host.container,
+    "/usr/sbin/sshd",
+    "-o",
+    "ListenAddress=127.0.0.1:22",
+  ]);
+  const sock = join(dir, `${host.container}.sock`);
+  const inner = spawn("nsenter", ["-t", String(host.pid), "-n", process.execPath, "-e", INNER_RELAY, sock], {
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  await new Promise((resolve, reject) => {
+    inner.on("error", reject);
+    inner.on("exit", (code) => reject(new Error(`the loopback relay for ${host.container} exited ${code}`)));
+    inner.stdout.once("data", resolve);
+  });
+  const server = createServer((c) => {
+    const s = connect(sock);
+    c.on("error", () => s.destroy());
+    s.on("error", () => c.destroy());
+    c.pipe(s).pipe(c);
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    port: server.address().port,
+    close: () => {
+      server.close();
+      inner.removeAllListeners("exit");
+      inner.kill();
+    },
+  };
+};
+
+/** test/hosts/docker-cli.ts, loaded by parent(). */
+let dockerCli;
+
+const load = () =>
+  os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(" ");
+
+/**
+ * Median wall time of 5 no-op plans of worker1 over SSH by each bin and each
+ * route, after one warm-up run, interleaved with `tend --help`; with the
+ * load average before and after.
+ */
+const sshPlans = async (cluster, sshHelpers) => {
+  const routes = [];
+  const routeOf = new Map();
+  const openRoute = async (host) => {
+    if (!routeOf.has(host.container)) {
+      const r = await loopbackRoute(host, cluster.work);
+      routes.push(r);
+      routeOf.set(host.container, r);
+    }
+    return routeOf.get(host.container);
+  };
   const bins = [
     [
       "this tree",
@@ -209,24 +328,62 @@ const sshPlans = async (cluster, helpers) => {
     ...(process.env.TEND_BENCH_BIN_BEFORE ? [["before", process.env.TEND_BENCH_BIN_BEFORE]] : []),
   ];
   const env = { ...process.env, XDG_CACHE_HOME: `${cluster.work}/cache`, NO_COLOR: "1" };
-  const args = ["plan", "-i", inventory, "--limit", "worker1", "--detailed-exitcode"];
   const rows = [];
-  for (const [label, bin] of bins) {
-    await timeBin(bin, args, env, 0);
-    const plans = [];
-    const helps = [];
-    // Interleaved, so load on the machine hits both alike.
-    for (let i = 0; i < 5; i++) {
-      plans.push(await timeBin(bin, args, env, 0));
-      helps.push(await timeBin(bin, ["--help"], env, 0));
+  try {
+    const inventories = {
+      docker: await sshInventory(cluster, sshHelpers, "docker", openRoute),
+      tcp: await sshInventory(cluster, sshHelpers, "tcp", openRoute),
+    };
+    const hold = Number(process.env.TEND_BENCH_HOLD ?? 0);
+    if (hold > 0) {
+      console.error(
+        `bench: holding the cluster for ${hold} s; no-op plans:\n` +
+          Object.values(inventories)
+            .map((i) => `  XDG_CACHE_HOME=${cluster.work}/cache tend plan -i ${i.inventory} --limit worker1`)
+            .join("\n"),
+      );
+      await new Promise((r) => setTimeout(r, hold * 1000));
     }
     const at = (xs, k) => median(xs.map((x) => x[k]));
-    rows.push({
-      label,
-      bin,
-      plan: `${(at(plans, "wallMs") / 1000).toFixed(2)} s (CPU ${(at(plans, "cpuMs") / 1000).toFixed(2)} s)`,
-      help: `${(at(helps, "wallMs") / 1000).toFixed(2)} s (CPU ${(at(helps, "cpuMs") / 1000).toFixed(2)} s)`,
-    });
+    const range = (xs, k) =>
+      `${(Math.min(...xs.map((x) => x[k])) / 1000).toFixed(2)}–${(Math.max(...xs.map((x) => x[k])) / 1000).toFixed(2)}`;
+    for (const [route, { inventory, sshTrue }] of Object.entries(inventories)) {
+      const args = ["plan", "-i", inventory, "--limit", "worker1", "--detailed-exitcode"];
+      const loadBefore = load();
+      const plans = bins.map(() => []);
+      const helps = bins.map(() => []);
+      const floor = [];
+      for (const [, bin] of bins) await timeBin(bin, args, env, 0);
+      // Interleaved, bin after bin and plan after help, so load on the machine hits all alike.
+      for (let i = 0; i < 5; i++) {
+        for (const [j, [, bin]] of bins.entries()) {
+          plans[j].push(await timeBin(bin, args, env, 0));
+          helps[j].push(await timeBin(bin, ["--help"], env, 0));
+        }
+        if (sshTrue) floor.push(await timeCommand(sshTrue, env, 0));
+      }
+      const loadAfter = load();
+      if (floor.length > 0)
+        rows.push({
+          label: "OpenSSH's ssh",
+          bin: "`ssh root@127.0.0.1 true`: one connection, one command",
+          route,
+          plan: `${(at(floor, "wallMs") / 1000).toFixed(2)} s (${range(floor, "wallMs")}; CPU ${(at(floor, "cpuMs") / 1000).toFixed(2)} s)`,
+          help: "",
+          load: `${loadBefore} → ${loadAfter}`,
+        });
+      for (const [j, [label, bin]] of bins.entries())
+        rows.push({
+          label,
+          bin,
+          route,
+          plan: `${(at(plans[j], "wallMs") / 1000).toFixed(2)} s (${range(plans[j], "wallMs")}; CPU ${(at(plans[j], "cpuMs") / 1000).toFixed(2)} s)`,
+          help: `${(at(helps[j], "wallMs") / 1000).toFixed(3)} s (CPU ${(at(helps[j], "cpuMs") / 1000).toFixed(2)} s)`,
+          load: `${loadBefore} → ${loadAfter}`,
+        });
+    }
+  } finally {
+    for (const r of routes) r.close();
   }
   return rows;
 };
@@ -235,6 +392,7 @@ const parent = async () => {
   register(new URL("./ts-loader.mjs", import.meta.url));
   const { startCluster } = await import("../test/e2e/cluster.ts");
   const helpers = await import("../test/hosts/ssh.ts");
+  dockerCli = await import("../test/hosts/docker-cli.ts");
   const sshRows = [];
   const sizes = (process.env.TEND_BENCH_WORKERS ?? "1 10").split(/\s+/).filter(Boolean).map(Number);
   const rows = [];
@@ -306,9 +464,13 @@ const parent = async () => {
   console.log(`|${width.map((w) => "-".repeat(w + 2)).join("|")}|`);
   for (const r of rows) console.log(line(cols.map(([k]) => r[k])));
   if (sshRows.length > 0) {
-    console.log("\nthe tend executable, one worker over SSH (median of 5: process wall time, CPU user+sys)");
-    console.log("| tend | no-op plan over SSH | tend --help |\n|---|---|---|");
-    for (const r of sshRows) console.log(`| ${r.label} (${r.bin}) | ${r.plan} | ${r.help} |`);
+    console.log(
+      "\nthe tend executable, a no-op plan of worker1 over SSH (median of 5 (min–max): process wall time, CPU user+sys)",
+    );
+    console.log("| tend | route | no-op plan over SSH | tend --help | load average (1, 5, 15 min) |");
+    console.log("|---|---|---|---|---|");
+    for (const r of sshRows)
+      console.log(`| ${r.label} (${r.bin}) | ${r.route} | ${r.plan} | ${r.help} | ${r.load} |`);
   }
 };
 

@@ -111,6 +111,43 @@ const failedLine = (host: string, errors: readonly string[], what = "failed"): s
   return `${what}: ${first.length > 120 ? `${first.slice(0, 117)}...` : first}${more}`;
 };
 
+/**
+ * How long after the first connection attempt the work that can wait for
+ * the hosts (fetching checksum files) starts at the latest. Loading the SSH
+ * transport and reading keys take ~0.05 s; the handshake then waits on the
+ * host (its sshd forks, exchanges keys, opens a session) for longer than that.
+ */
+const HEADSTART_MS = 100;
+
+/**
+ * Wraps openTarget so that `started` resolves once the connections are under
+ * way: when the first host has connected (or failed to), or HEADSTART_MS after
+ * the first attempt began, whichever comes first. Work started then runs while
+ * this process waits on the hosts instead of before it connects.
+ */
+const connecting = (
+  open: Deps["openTarget"],
+): {
+  readonly started: Promise<void>;
+  readonly openTarget: Deps["openTarget"];
+  /** Resolves `started` now (idempotent): nothing is left to wait for. */
+  readonly start: () => void;
+} => {
+  let start = (): void => {};
+  const started = new Promise<void>((resolve) => {
+    start = resolve;
+  });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const openTarget: Deps["openTarget"] = (c) => {
+    timer ??= setTimeout(start, HEADSTART_MS);
+    const opened = open(c);
+    void opened.then(start, start);
+    return opened;
+  };
+  void started.then(() => clearTimeout(timer));
+  return { started, openTarget, start: () => start() };
+};
+
 interface DownloadFailure {
   readonly artifact: Artifact;
   readonly error: string;
@@ -166,13 +203,18 @@ export const planRun = async (
   };
   const urlsOf = (hosts: readonly string[]): string[] =>
     hosts.flatMap((h) => deps.modules.checksumUrls(vars.get(h), groupsOf(h)));
-  // The checksum files depend on variables only: fetch them while the hosts connect.
-  const texts = fetchTexts(urlsOf(selection.hosts), deps.fetch);
+  // The checksum files depend on variables only, and are first needed with the
+  // facts: fetch them while the hosts connect, once the connections are under
+  // way (see connecting), so that loading fetch itself does not delay them.
+  const { started, openTarget, start } = connecting(deps.openTarget);
+  const urls = urlsOf(selection.hosts);
+  const texts = started.then(() => fetchTexts(urls, deps.fetch));
 
   // A set, not the list: these checks run per reached host (the fleet squared otherwise).
   const isSelected = new Set(selection.hosts);
   // Connect to the selected hosts, and to the hosts whose facts they need.
-  const reached = await reachHosts(selection, needed, deps, progress, concurrency);
+  const reached = await reachHosts(selection, needed, { ...deps, openTarget }, progress, concurrency);
+  start(); // when no host was opened at all
   for (const [host, r] of reached) if (!r.ok && isSelected.has(host)) hostErrors.set(host, [r.error]);
   // A host outside --limit whose facts others need: say why they are missing, or the
   // resulting "no facts gathered" would hide the cause.
@@ -237,6 +279,11 @@ export const planRun = async (
     cacheDir: deps.cacheDir,
   };
 
+  // Hosts reached only for their facts are not part of the run: their facts
+  // are in `cluster`, so they close now, while the selected hosts are probed.
+  const onlyFacts = new Map([...reached].filter(([h]) => !isSelected.has(h)));
+  const closingOnlyFacts = closeAll(onlyFacts);
+
   const resources = new Map<string, readonly Resource[]>();
   const read = readSourceOnce();
   const hostPlans = await mapBounded(selection.hosts, concurrency, async (host): Promise<HostPlanned> => {
@@ -267,9 +314,7 @@ export const planRun = async (
     return planned;
   });
 
-  // Hosts reached only for their facts are not part of the run.
-  const onlyFacts = new Map([...reached].filter(([h]) => !isSelected.has(h)));
-  await closeAll(onlyFacts);
+  await closingOnlyFacts;
   const kept = new Map([...reached].filter(([h]) => isSelected.has(h)));
   const gates = new Map<string, readonly HealthGate[]>();
   let rolloutOrder: readonly string[] | undefined;

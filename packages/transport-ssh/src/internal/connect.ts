@@ -119,6 +119,11 @@ export const openClient = (plan: ConnectPlan): Promise<E.Either<TransportError, 
     }
     try {
       client.connect(config);
+      // A command's request and its data go out as several small writes; with
+      // Nagle's algorithm the later ones wait for the host's delayed ACK (~40 ms
+      // on Linux) on every round trip after the first. A no-op on a socket
+      // that is not TCP (a ProxyCommand's pipes, a jump host's channel).
+      client.setNoDelay(true);
     } catch (err) {
       // ssh2 throws synchronously for a key it cannot parse (or an encrypted one without passphrase).
       fail(async () => authFailed(plan.host, `cannot use private key: ${(err as Error).message}`));
