@@ -6,7 +6,7 @@
  * machine through --local, with the real modules; a host in no group is
  * declared nothing, so nothing on this machine changes.
  */
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -120,4 +120,33 @@ describe("npm run demo into a pipe", () => {
     const r = await runDemo({ FORCE_COLOR: "1" });
     expect(r.stdout).toContain(`${ESC}[1m== system prerequisites and test image`);
   });
+});
+
+/**
+ * The bin with stdout a pipe whose reader is already gone, as in
+ * `tend --help | head -1` once head has exited: EPIPE on every write.
+ */
+const tendIntoClosedPipe = (argv: readonly string[]): Promise<Ran> =>
+  new Promise((resolve) => {
+    const child = spawn(process.execPath, [bin, ...argv], {
+      env: { PATH: process.env.PATH ?? "", HOME: dir, TERM: "xterm-256color" },
+      cwd: dir,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    // Close our end of stdout at once: the child's writes get EPIPE.
+    child.stdout.destroy();
+    const err: Buffer[] = [];
+    child.stderr.on("data", (b: Buffer) => err.push(b));
+    child.on("close", (code) =>
+      resolve({ code: code ?? -1, stdout: "", stderr: Buffer.concat(err).toString() }),
+    );
+  });
+
+describe("a reader that goes away", () => {
+  for (const argv of [["--help"], ["plan", "--help"], ["plan", "--local"]])
+    it(`tend ${argv.join(" ")} into a closed pipe ends as it would have (exit 0), without a stack trace`, async () => {
+      const r = await tendIntoClosedPipe(argv);
+      expect(r.stderr).not.toMatch(/EPIPE|Unhandled|^\s+at /m);
+      expect(r.code).toBe(0);
+    });
 });

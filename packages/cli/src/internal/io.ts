@@ -19,10 +19,27 @@ export interface CliIo {
   readonly askSecret?: (question: string) => Promise<string | undefined>;
 }
 
+/**
+ * A writer to one of the process's streams that outlives its reader: once the
+ * reader is gone (EPIPE, as in `tend --help | head -1`), later output is
+ * dropped instead of crashing with a stack trace. The command itself goes on,
+ * so a closed pipe never stops an apply halfway.
+ */
+const streamWriter = (stream: NodeJS.WriteStream): ((text: string) => void) => {
+  let closed = false;
+  stream.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") closed = true;
+    else throw err;
+  });
+  return (text) => {
+    if (!closed) stream.write(text);
+  };
+};
+
 /** The process's own streams and environment. */
 export const processIo = (): CliIo => ({
-  stdout: (text) => void process.stdout.write(text),
-  stderr: (text) => void process.stderr.write(text),
+  stdout: streamWriter(process.stdout),
+  stderr: streamWriter(process.stderr),
   stdoutIsTTY: process.stdout.isTTY === true,
   stderrIsTTY: process.stderr.isTTY === true,
   // isatty(0), not process.stdin.isTTY: touching process.stdin opens a stream, which
