@@ -3,7 +3,10 @@
  * became due during an apply that did not finish (see PENDING_RESTARTS_PATH
  * for the format). The next plan carries them out as actions.
  */
-import type { ProbeResult } from "../probe.js";
+import { isUnitName } from "../names.js";
+import type { Op } from "../op.js";
+import type { Action } from "../plan/format.js";
+import type { Probe, ProbeResult, UnitFact } from "../probe.js";
 import { fromBase64 } from "./digest.js";
 
 /** Where an intent came from: the action about to run and the host's time; absent for records of earlier versions. */
@@ -54,3 +57,57 @@ export const leftOverReason = (what: string, origin: IntentOrigin | undefined): 
   origin
     ? `${what} left over from an apply interrupted at ${origin.at} (${origin.time})`
     : `${what} left pending by an earlier apply`;
+
+/**
+ * Restarts in the record for units that no declared resource controls (the
+ * next plan dropped their service): each is still owed. Only names of the
+ * unit grammar: another line cannot be probed or cleared by an op, and is
+ * left as it is.
+ */
+export const orphanRestarts = (intents: Intents, declared: ReadonlySet<string>): string[] =>
+  [...intents.restarts.keys()].filter((u) => !declared.has(u) && isUnitName(u)).sort();
+
+/** The probe that tells whether an orphan restart is owed: the unit's state. */
+export const orphanProbe = (unit: string): Probe => ({ type: "unit", name: unit });
+
+/** The id of the action that carries out (or drops) a left-over restart of an undeclared unit. */
+export const orphanId = (unit: string): string => `systemd[restart ${unit}]`;
+
+const isUnitFact = (f: ProbeResult | undefined): f is UnitFact =>
+  f !== undefined && "load" in f && "active" in f && "enabled" in f;
+
+/**
+ * Left-over restarts of undeclared units, as actions run last (after the
+ * daemon-reload): a unit that runs is restarted, so it runs its current
+ * files; a unit that does not run (it starts on its current files) or no
+ * longer exists is dropped with that reason. Either way the entry is cleared
+ * after, so none is lost and none stays forever. `facts` holds the answer to
+ * orphanProbe per unit; a unit without one is left for the next plan.
+ */
+export const orphanActions = (
+  intents: Intents,
+  units: readonly string[],
+  facts: ReadonlyMap<string, ProbeResult | undefined>,
+): Action[] =>
+  units.flatMap((unit): Action[] => {
+    const fact = facts.get(unit);
+    if (!isUnitFact(fact)) return [];
+    const left = leftOverReason("restart", intents.restarts.get(unit));
+    const clear: Op = { op: "intent", action: "remove", restart: [unit], reload: false, at: orphanId(unit) };
+    const base = { id: orphanId(unit), fields: [], notes: [], unknown: [], after: [] };
+    const gone = fact.load === "not-found" || fact.enabled === "" || fact.enabled === "not-found";
+    const runs = fact.active === "active" || fact.active === "reloading" || fact.active === "activating";
+    if (!gone && runs)
+      return [
+        {
+          ...base,
+          action: "restart",
+          reasons: [`${left}; ${unit} is no longer declared, but it runs on the host`],
+          ops: [{ op: "systemctl", verb: "restart", unit }, clear],
+        },
+      ];
+    const why = gone
+      ? `${unit} no longer exists on the host`
+      : `${unit} is not running, so it starts on its current files`;
+    return [{ ...base, action: "update", reasons: [`${left}, dropped: ${why}`], ops: [clear] }];
+  });

@@ -14,7 +14,7 @@ import { buildActions, type NodeOutcome } from "./actions.js";
 import { BlobTable, type ReadSource } from "./content.js";
 import { describePlanError, type PlanError } from "./errors.js";
 import { buildGraph } from "./graph.js";
-import { intentsOf } from "./intents.js";
+import { intentsOf, orphanActions, orphanProbe, orphanRestarts } from "./intents.js";
 import type { HostPlanned } from "./planned.js";
 import { leftOverRollback } from "./rollback.js";
 
@@ -105,8 +105,27 @@ export const planHost = async (
     }
     slots.set(node.id, mine);
   }
-  const answered = await target.observe(probes);
+  let answered = await target.observe(probes);
   if (E.isLeft(answered)) return failed(host, [{ _tag: "Target", error: answered.left }]);
+  // Restarts left for units no longer declared: their unit states, in one more round trip (only then).
+  const declaredUnits = new Set(
+    graph.right.nodes.flatMap((n) => n.kind.unitName?.(n.props, n.resource.name) ?? []),
+  );
+  const orphans = orphanRestarts(intentsOf(answered.right.results[0]), declaredUnits);
+  const orphanSlots = new Map<string, number>();
+  if (orphans.length > 0) {
+    for (const u of orphans) {
+      const p = orphanProbe(u);
+      let i = index.get(probeKey(p));
+      if (i === undefined) {
+        i = probes.push(p) - 1;
+        index.set(probeKey(p), i);
+      }
+      orphanSlots.set(u, i);
+    }
+    answered = await target.observe(probes);
+    if (E.isLeft(answered)) return failed(host, [{ _tag: "Target", error: answered.left }]);
+  }
   const { results, digest } = answered.right;
 
   const outcomes = new Map<string, NodeOutcome>();
@@ -146,7 +165,12 @@ export const planHost = async (
   const built = buildActions(graph.right, outcomes, intents);
   if (E.isLeft(built)) return failed(host, [built.left]);
   // A rollback left over (rollback.ts) is finished first, alone.
-  const actions = leftOverRollback(intents) ?? built.right;
+  // Left-over restarts of undeclared units run last, after the daemon-reload.
+  const orphanFacts = new Map([...orphanSlots].map(([u, i]) => [u, results[i]]));
+  const actions = leftOverRollback(intents) ?? [
+    ...built.right,
+    ...orphanActions(intents, orphanRestarts(intents, declaredUnits), orphanFacts),
+  ];
 
   const used = actions.flatMap((a) => a.ops.flatMap((o) => (o.op === "writeFile" ? [o.blob] : [])));
   // Every blob an op writes has its bytes at hand (plan files inline them, apply uploads them).
