@@ -131,7 +131,10 @@ export const planHost = async (
   const outcomes = new Map<string, NodeOutcome>();
   for (const node of graph.right.nodes) {
     const nodeFacts = slots.get(node.id)!.map((i) => results[i]!);
-    let ctx = contexts.get(node.id)!;
+    // What it runs after and changes in this plan (diffed before it: nodes are in apply order).
+    const changing = new Set(node.after.filter((id) => (outcomes.get(id)?.diff.action ?? "noop") !== "noop"));
+    let ctx: KindContext =
+      changing.size > 0 ? { ...contexts.get(node.id)!, changing } : contexts.get(node.id)!;
     let diff = node.kind.diff(node.props, nodeFacts, ctx);
     // A source known by its digest alone is read only when its resource changes
     // (the diff may show its text, the ops write it); then diff again with the bytes.
