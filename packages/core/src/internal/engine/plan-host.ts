@@ -16,7 +16,7 @@ import { describePlanError, type PlanError } from "./errors.js";
 import { buildGraph } from "./graph.js";
 import { intentsOf, orphanActions, orphanProbe, orphanRestarts } from "./intents.js";
 import type { HostPlanned } from "./planned.js";
-import { leftOverRollback } from "./rollback.js";
+import { leftOverRollback, rollbackProbes } from "./rollback-leftover.js";
 
 export interface PlanOptions {
   /** Host facts already gathered (the CLI gathers them once to build resources). */
@@ -29,6 +29,11 @@ export interface PlanOptions {
   readonly blobs?: ReadonlyMap<string, Uint8Array>;
   /** Blob entries of a decoded plan file. */
   readonly blobEntries?: ReadyHostPlan["blobs"];
+  /**
+   * The rollback dir of the apply that re-plans (its own intent is no
+   * rollback left over): apply's convergence re-plan sets it.
+   */
+  readonly ownRollback?: string;
 }
 
 const failed = (host: string, errors: readonly PlanError[]): HostPlanned => ({
@@ -107,26 +112,32 @@ export const planHost = async (
   }
   let answered = await target.observe(probes);
   if (E.isLeft(answered)) return failed(host, [{ _tag: "Target", error: answered.left }]);
-  // Restarts left for units no longer declared: their unit states, in one more round trip (only then).
   const declaredUnits = new Set(
     graph.right.nodes.flatMap((n) => n.kind.unitName?.(n.props, n.resource.name) ?? []),
   );
-  const orphans = orphanRestarts(intentsOf(answered.right.results[0]), declaredUnits);
-  const orphanSlots = new Map<string, number>();
-  if (orphans.length > 0) {
-    for (const u of orphans) {
-      const p = orphanProbe(u);
-      let i = index.get(probeKey(p));
-      if (i === undefined) {
-        i = probes.push(p) - 1;
-        index.set(probeKey(p), i);
-      }
-      orphanSlots.set(u, i);
-    }
+  // What left-over intents need to know (states of units no longer declared, a rollback's
+  // units file, then its units), one more round trip per step, only when such intents exist.
+  for (let round = 0; round < 3; round++) {
+    const { results: now } = answered.right;
+    const answer = (p: Probe) => {
+      const i = index.get(probeKey(p));
+      return i === undefined ? undefined : now[i];
+    };
+    const left = intentsOf(now[0]);
+    const wanted = [
+      ...orphanRestarts(left, declaredUnits).map(orphanProbe),
+      ...rollbackProbes(left, answer, options.ownRollback),
+    ].filter((p) => !index.has(probeKey(p)));
+    if (wanted.length === 0) break;
+    for (const p of wanted) index.set(probeKey(p), probes.push(p) - 1);
     answered = await target.observe(probes);
     if (E.isLeft(answered)) return failed(host, [{ _tag: "Target", error: answered.left }]);
   }
   const { results, digest } = answered.right;
+  const answer = (p: Probe) => {
+    const i = index.get(probeKey(p));
+    return i === undefined ? undefined : results[i];
+  };
 
   const outcomes = new Map<string, NodeOutcome>();
   for (const node of graph.right.nodes) {
@@ -168,11 +179,12 @@ export const planHost = async (
   const built = buildActions(graph.right, outcomes, intents);
   if (E.isLeft(built)) return failed(host, [built.left]);
   // A rollback left over (rollback.ts) is finished first, alone.
-  // Left-over restarts of undeclared units run last, after the daemon-reload.
-  const orphanFacts = new Map([...orphanSlots].map(([u, i]) => [u, results[i]]));
-  const actions = leftOverRollback(intents) ?? [
+  // A rollback left over (rollback-leftover.ts) is finished first, alone; left-over
+  // restarts of undeclared units run last, after the daemon-reload.
+  const orphans = orphanRestarts(intents, declaredUnits);
+  const actions = leftOverRollback(intents, answer, options.ownRollback) ?? [
     ...built.right,
-    ...orphanActions(intents, orphanRestarts(intents, declaredUnits), orphanFacts),
+    ...orphanActions(intents, orphans, new Map(orphans.map((u) => [u, answer(orphanProbe(u))]))),
   ];
 
   const used = actions.flatMap((a) => a.ops.flatMap((o) => (o.op === "writeFile" ? [o.blob] : [])));
