@@ -4,7 +4,7 @@
  * for the format). The next plan carries them out as actions.
  */
 import { isUnitName } from "../names.js";
-import type { Op } from "../op.js";
+import { type Op, RollbackDir } from "../op.js";
 import type { Action } from "../plan/format.js";
 import type { Probe, ProbeResult, UnitFact } from "../probe.js";
 import { fromBase64 } from "./digest.js";
@@ -30,7 +30,12 @@ export const NO_INTENTS: Intents = { restarts: new Map(), reload: null };
 const originOf = (time: string | undefined, at: readonly string[]): IntentOrigin | undefined =>
   time === undefined || at.length === 0 ? undefined : { time, at: at.join(" ") };
 
-/** Parses the record's text; lines it does not know are ignored (a newer version may add kinds). */
+/**
+ * Parses the record's text; lines it does not know are ignored (a newer
+ * version may add kinds), and so are entries whose unit or dir does not fit
+ * its grammar: the record is read from the host, and no op may restart,
+ * restore or remove what such a line names.
+ */
 export const parseIntents = (text: string): Intents => {
   const restarts = new Map<string, IntentOrigin | undefined>();
   let reload: IntentOrigin | undefined | null = null;
@@ -38,10 +43,13 @@ export const parseIntents = (text: string): Intents => {
   for (const line of text.split("\n")) {
     const [head, ...rest] = line.trim().split(" ");
     if (!head || head.startsWith("#")) continue;
-    if (rest.length === 0) restarts.set(head, undefined);
-    else if (head === "restart" && rest[0]) restarts.set(rest[0], originOf(rest[1], rest.slice(2)));
+    if (rest.length === 0) {
+      if (isUnitName(head)) restarts.set(head, undefined);
+    } else if (head === "restart" && rest[0] && isUnitName(rest[0]))
+      restarts.set(rest[0], originOf(rest[1], rest.slice(2)));
     else if (head === "daemon-reload") reload = originOf(rest[0], rest.slice(1));
-    else if (head === "rollback" && rest[0]) rollbacks.set(rest[0], originOf(rest[1], rest.slice(2)));
+    else if (head === "rollback" && rest[0] && RollbackDir.is(rest[0]))
+      rollbacks.set(rest[0], originOf(rest[1], rest.slice(2)));
   }
   return { restarts, reload, ...(rollbacks.size > 0 ? { rollbacks } : {}) };
 };
