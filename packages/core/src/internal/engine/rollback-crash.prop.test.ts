@@ -76,6 +76,10 @@ const shape = (s: SimState) => ({
   loaded: s.loadedUnits,
 });
 
+/** What is left under the rollback dir. */
+const kept = (s: SimState): string[] =>
+  Object.keys(s.files).filter((p) => p === DIR || p.startsWith(`${DIR}/`));
+
 const rollbackDue = (s: SimState): boolean => leftIntents(s).some((l) => l.startsWith("rollback "));
 
 type ApplyFault =
@@ -110,8 +114,11 @@ const scenario = async (before: SimState, fault: ApplyFault, at: number, kill: R
   // A dropped link leaves the controller no way to roll back now: the next run must.
   const r = fault.kind === "drop" ? undefined : await rollbackHost(ready(change.plan), host, DIR, {}, report);
   const why = JSON.stringify({ fault, at, kill, apply: report, rollback: r });
-  // Rolled back, or the rollback intent is there for the next run.
-  if (!rollbackDue(host.state)) expect(shape(host.state), why).toEqual(shape(before));
+  // Rolled back, or the rollback intent is there for the next run; kept copies only under an intent.
+  if (!rollbackDue(host.state)) {
+    expect(shape(host.state), why).toEqual(shape(before));
+    expect(kept(host.state), why).toEqual([]);
+  }
   // The next runs (with the previous declared state) finish it.
   for (let i = 0; i < 3; i++) {
     const next = await plan(declared(1500, false), host);
@@ -121,6 +128,7 @@ const scenario = async (before: SimState, fault: ApplyFault, at: number, kill: R
   expect(shape(host.state), why).toEqual(shape(before));
   expect(owed(host, declared(1500, false)), why).toEqual([]);
   expect(leftIntents(host.state), why).toEqual([]);
+  expect(kept(host.state), why).toEqual([]);
   return { restored: r?.restored ?? false };
 };
 

@@ -1,8 +1,9 @@
 /**
  * The rollback a killed or cut-off apply or rollback leaves to the next run.
  * An apply with --rollback-on-fail records `rollback <dir>` (write-ahead)
- * before its first change, after writing `<dir>/units`: what its rollback
- * does to units, as lines `stop|disable|enable|restart <unit>`. The next plan
+ * before it keeps anything, then writes `<dir>/units` (what its rollback
+ * does to units, as lines `stop|disable|enable|restart <unit>`) before its
+ * first change. The next plan
  * reads that file and the states of the units it names (one more round trip
  * each, only when such an intent is there) and finishes the rollback with
  * ops that hold whatever part of the apply or rollback ran: a unit is
@@ -115,6 +116,8 @@ export const leftOverRollback = (
         { op: "restore", dir },
         { op: "systemctl", verb: "daemon-reload" },
         ...units.map((unit): Op => ({ op: "systemctl", verb: "restart", unit })),
+        // The dir first: a kill between leaves the intent, and its rerun finds nothing to restore.
+        { op: "remove", path: dir },
         {
           op: "intent",
           action: "remove",
@@ -123,7 +126,6 @@ export const leftOverRollback = (
           rollback: dir,
           at: `rollback[${dir}]`,
         },
-        { op: "remove", path: dir },
       ],
       after: [],
     };

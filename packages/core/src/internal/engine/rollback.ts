@@ -3,9 +3,9 @@
  * anything, a `keep` op (first op of the host's batch, same exec) copies
  * every path the plan replaces or removes (files, unit files, downloaded
  * binaries and their records, manifests) under /var/lib/tend/rollback/<id>,
- * or notes that it did not exist; then it writes what the rollback does to
- * units (`<dir>/units`) and records the rollback as a write-ahead intent
- * (`rollback <dir>`) before the first change. A host that is done clears it
+ * or notes that it did not exist, after recording the rollback as a
+ * write-ahead intent (`rollback <dir>`), and writes what the rollback does
+ * to units (`<dir>/units`), all before the first change. A host that is done clears it
  * (releaseKept); an apply killed or cut off anywhere leaves it, and the next
  * plan finishes the rollback (rollback-leftover.ts). A failed host is rolled
  * back in one op batch under the host lock, which clears the intent at its
@@ -86,8 +86,8 @@ export const notRestorable = (hp: ReadyHostPlan): string[] => {
 
 /**
  * The plan with, first on every host that has actions (dir per host from
- * `dirOf`): the keep op, the units file (what the rollback does to units),
- * and the rollback intent, recorded before the first change (write-ahead):
+ * `dirOf`): the rollback intent, the keep op and the units file (what the
+ * rollback does to units), all before the first change (write-ahead):
  * an apply that is killed or cut off anywhere after it is rolled back by
  * the next run, and releaseKept clears it once the host is done.
  */
@@ -100,10 +100,12 @@ const keepFirst = (plan: Plan, dirOf: (host: string) => string): Plan => ({
     const bytes = new TextEncoder().encode(formatUnitUndo(unitUndo(hp)));
     const sha = sha256Hex(bytes);
     const [first, ...rest] = hp.actions;
+    // The intent first: a kill while keeping leaves it too, and the next run then removes the
+    // partly kept dir (its restore puts back only what was kept whole, which nothing changed yet).
     const ops: Op[] = [
+      { op: "intent", action: "add", restart: [], reload: false, rollback: dir, at: first!.id },
       { op: "keep", dir, paths },
       { op: "writeFile", path: unitsFileOf(dir), blob: sha, mode: 0o600, owner: "root", group: "root" },
-      { op: "intent", action: "add", restart: [], reload: false, rollback: dir, at: first!.id },
     ];
     return {
       ...hp,
@@ -189,8 +191,9 @@ export const rollbackOps = (hp: ReadyHostPlan, dir: string, ran = Number.POSITIV
     { op: "restore", dir },
     { op: "systemctl", verb: "daemon-reload" },
     ...afterOps,
-    { op: "intent", action: "remove", restart: all, reload: true, rollback: dir, at: "rollback" },
+    // The dir goes first: a kill between leaves the intent, and its rerun finds nothing to restore.
     { op: "remove", path: dir },
+    { op: "intent", action: "remove", restart: all, reload: true, rollback: dir, at: "rollback" },
   ];
 };
 
@@ -252,8 +255,8 @@ export const rollbackWith =
   };
 
 /**
- * For a host that is done: clears its rollback intent, then removes what it
- * kept (one exec under the lock). A failure is ignored here: the intent then
+ * For a host that is done: removes what it kept, then clears its rollback
+ * intent (one exec under the lock). A failure is ignored here: the intent then
  * stays, and the next run rolls the host back, as it cannot tell this host
  * from one whose apply was cut off.
  */
@@ -263,8 +266,9 @@ export const releaseKept =
     const dir = dirOf(host);
     await target.run(
       [
-        { op: "intent", action: "remove", restart: [], reload: false, rollback: dir, at: "release" },
+        // The dir first: no kill leaves kept copies that no intent covers.
         { op: "remove", path: dir },
+        { op: "intent", action: "remove", restart: [], reload: false, rollback: dir, at: "release" },
       ],
       new Map(),
       run,
