@@ -48,6 +48,10 @@ const line = fc.oneof(
       fc.constantFrom("", " 2026-01-01T00:00:00Z a[b]"),
     )
     .map(([a, b, c]) => `${a} ${b}${c}`),
+  fc.constantFrom(
+    "restart a.service 2026-01-01T00:00:00Z \u001b[2Jcleared",
+    "daemon-reload \u001b]0;x\u0007 at",
+  ),
 );
 const unitsLine = fc
   .tuple(fc.constantFrom("stop", "disable", "enable", "restart", "rm"), word)
@@ -81,6 +85,13 @@ describe("a hostile intent record", () => {
           const run = await plan(declared, host);
           const p = ready(run);
           const why = JSON.stringify({ lines, units });
+          // Reasons quote host text without its control characters (no terminal escapes reach a reader).
+          for (const a of p.actions)
+            for (const r of a.reasons)
+              expect(
+                [...r].some((ch) => ch.charCodeAt(0) < 0x20 || ch === "\x7f"),
+                why,
+              ).toBe(false);
           for (const op of p.actions.flatMap((a) => a.ops))
             expect(Op.is(op), `${why}: ${JSON.stringify(op)}`).toBe(true);
           const report = await apply(run, host, { recheckFacts: false });

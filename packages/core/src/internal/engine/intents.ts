@@ -27,8 +27,12 @@ export interface Intents {
 
 export const NO_INTENTS: Intents = { restarts: new Map(), reload: null };
 
+/** Host text shown in a plan's reasons: control characters (a terminal's escapes) become "?". */
+const shownText = (s: string): string =>
+  [...s].map((ch) => (ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f ? "?" : ch)).join("");
+
 const originOf = (time: string | undefined, at: readonly string[]): IntentOrigin | undefined =>
-  time === undefined || at.length === 0 ? undefined : { time, at: at.join(" ") };
+  time === undefined || at.length === 0 ? undefined : { time: shownText(time), at: shownText(at.join(" ")) };
 
 /**
  * Parses the record's text; lines it does not know are ignored (a newer

@@ -7,9 +7,9 @@ import * as E from "fp-ts/lib/Either.js";
 import type { HostFacts } from "../facts.js";
 import { builtinKinds } from "../kinds/index.js";
 import type { Action, ReadyHostPlan, StoredResource, Summary } from "../plan/format.js";
-import { PENDING_RESTARTS_PATH, type Probe, probeKey } from "../probe.js";
+import { PENDING_RESTARTS_PATH, type Probe, type ProbeResult, probeKey } from "../probe.js";
 import type { AnyKind, Blob, KindContext, Resource } from "../resource.js";
-import type { Target } from "../target.js";
+import type { Observation, Target, TargetError } from "../target.js";
 import { buildActions, type NodeOutcome } from "./actions.js";
 import { BlobTable, type ReadSource } from "./content.js";
 import { describePlanError, type PlanError } from "./errors.js";
@@ -53,6 +53,42 @@ const summarise = (actions: readonly Action[]): Summary => {
   const s = { create: 0, update: 0, delete: 0, restart: 0, reload: 0 };
   for (const a of actions) s[a.action] += 1;
   return s;
+};
+
+/** Answers by probe, from `results` at `index`'s positions. */
+const answerOf =
+  (index: ReadonlyMap<string, number>, results: readonly ProbeResult[]) =>
+  (p: Probe): ProbeResult | undefined => {
+    const i = index.get(probeKey(p));
+    return i === undefined ? undefined : results[i];
+  };
+
+/**
+ * Observes `probes` (one round trip), then what left-over intents need to
+ * know (states of units no longer declared; a rollback's units file, then
+ * its units): one more round trip per step, only when such intents exist.
+ * Adds those probes to `probes` and `index`, so the digest covers them.
+ */
+const observeAll = async (
+  target: Target,
+  probes: Probe[],
+  index: Map<string, number>,
+  declaredUnits: ReadonlySet<string>,
+  ownRollback: string | undefined,
+): Promise<E.Either<TargetError, Observation>> => {
+  let answered = await target.observe(probes);
+  for (let round = 0; round < 3 && E.isRight(answered); round++) {
+    const now = answered.right.results;
+    const left = intentsOf(now[0]);
+    const wanted = [
+      ...orphanRestarts(left, declaredUnits).map(orphanProbe),
+      ...rollbackProbes(left, answerOf(index, now), ownRollback),
+    ].filter((p) => !index.has(probeKey(p)));
+    if (wanted.length === 0) break;
+    for (const p of wanted) index.set(probeKey(p), probes.push(p) - 1);
+    answered = await target.observe(probes);
+  }
+  return answered;
 };
 
 /**
@@ -110,34 +146,13 @@ export const planHost = async (
     }
     slots.set(node.id, mine);
   }
-  let answered = await target.observe(probes);
-  if (E.isLeft(answered)) return failed(host, [{ _tag: "Target", error: answered.left }]);
   const declaredUnits = new Set(
     graph.right.nodes.flatMap((n) => n.kind.unitName?.(n.props, n.resource.name) ?? []),
   );
-  // What left-over intents need to know (states of units no longer declared, a rollback's
-  // units file, then its units), one more round trip per step, only when such intents exist.
-  for (let round = 0; round < 3; round++) {
-    const { results: now } = answered.right;
-    const answer = (p: Probe) => {
-      const i = index.get(probeKey(p));
-      return i === undefined ? undefined : now[i];
-    };
-    const left = intentsOf(now[0]);
-    const wanted = [
-      ...orphanRestarts(left, declaredUnits).map(orphanProbe),
-      ...rollbackProbes(left, answer, options.ownRollback),
-    ].filter((p) => !index.has(probeKey(p)));
-    if (wanted.length === 0) break;
-    for (const p of wanted) index.set(probeKey(p), probes.push(p) - 1);
-    answered = await target.observe(probes);
-    if (E.isLeft(answered)) return failed(host, [{ _tag: "Target", error: answered.left }]);
-  }
+  const answered = await observeAll(target, probes, index, declaredUnits, options.ownRollback);
+  if (E.isLeft(answered)) return failed(host, [{ _tag: "Target", error: answered.left }]);
   const { results, digest } = answered.right;
-  const answer = (p: Probe) => {
-    const i = index.get(probeKey(p));
-    return i === undefined ? undefined : results[i];
-  };
+  const answer = answerOf(index, results);
 
   const outcomes = new Map<string, NodeOutcome>();
   for (const node of graph.right.nodes) {
