@@ -163,6 +163,34 @@ describe("crash safety inside multi-step ops on SimHost", () => {
     { kind: "service", name: "agent", props: { enabled: true, state: "running" } },
   ];
 
+  /** The archive as a declared file on the host (no checksum: its digest on the host is its source). */
+  const fromFile = (v: number): Resource[] => [
+    { kind: "directory", name: "/opt/tkx", props: { mode: 0o755 } },
+    {
+      kind: "file",
+      name: "/opt/tkx/pkg.tgz",
+      props: { contentBase64: Buffer.from(pkg(v)).toString("base64") },
+    },
+    {
+      kind: "archive",
+      name: "/opt/tkx/app",
+      props: { archive: "/opt/tkx/pkg.tgz", dest: "/opt/tkx/app", strip: 1 },
+      deps: ["file[/opt/tkx/pkg.tgz]"],
+    },
+  ];
+
+  it("an archive unpacked from a declared file that the change replaces: one apply, and a kill at every internal step, converge", async () => {
+    const base = new SimHost();
+    await apply(await plan(fromFile(1), base), base);
+    const first = await plan(fromFile(2), new SimHost(base.state));
+    const whole = new SimHost(base.state);
+    // One apply ends as declared (the new archive is unpacked, though its digest is known only once it lands).
+    expect(isConverged((await apply(first, whole)).hosts[0]!)).toBe(true);
+    const ops = ready(first).actions.flatMap((a) => a.ops);
+    const ref = await reference(base.state, first);
+    for (let i = 0; i < ops.length; i++) await killInside(fromFile(2), base.state, first, ref, i);
+  });
+
   for (const [from, to] of [
     [undefined, 1],
     [1, 2],
