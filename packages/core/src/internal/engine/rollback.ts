@@ -1,15 +1,16 @@
 /**
  * Rollback of one host (`--rollback-on-fail`). Before an apply changes
- * anything, a `keep` op (first op of the host's batch, same exec) copies
- * every path the plan replaces or removes (files, unit files, downloaded
- * binaries and their records, manifests) under /var/lib/tend/rollback/<id>,
- * or notes that it did not exist, after recording the rollback as a
- * write-ahead intent (`rollback <dir>`), and writes what the rollback does
- * to units (`<dir>/units`), all before the first change. A host that is done clears it
- * (releaseKept); an apply killed or cut off anywhere leaves it, and the next
- * plan finishes the rollback (rollback-leftover.ts). A failed host is rolled
- * back in one op batch under the host lock, which clears the intent at its
- * end, so a rollback that is killed is finished by the next run too. The
+ * anything, the first ops of the host's batch (same exec) record the
+ * rollback as a write-ahead intent (`rollback <dir>`), then a `keep` op
+ * copies every path the plan replaces or removes (files, unit files,
+ * downloaded binaries and their records, manifests) under
+ * /var/lib/tend/rollback/<id>, or notes that it did not exist, and
+ * `<dir>/units` records what the rollback does to units. A host that is
+ * done removes the dir, then the intent (releaseKept); an apply killed or
+ * cut off anywhere leaves the intent, and the next plan finishes the
+ * rollback (rollback-leftover.ts). A failed host is rolled back in one op
+ * batch under the host lock, which ends the same way, so a rollback that
+ * is killed is finished by the next run too. The
  * rollback is verified by asking the host the plan's own probes again: the
  * digest of the answers must equal the plan's, i.e. the host answers as it
  * did before the apply. What ops cannot undo (packages installed, accounts
