@@ -10,7 +10,7 @@ import type { Resource } from "../resource.js";
 import { SimHost } from "../sim/simhost.js";
 import { apply } from "./apply.js";
 import { ready } from "./crash.fixture.js";
-import { parseIntents } from "./intents.js";
+import { orphanActions, parseIntents } from "./intents.js";
 import { plan } from "./plan.js";
 import { isConverged } from "./report.fixture.js";
 
@@ -94,5 +94,24 @@ describe("left-over restarts of services no longer declared", () => {
     await apply(nextRun, host, { recheckFacts: false });
     expect(host.state.services["docker.service"]!.active).toBe("inactive");
     expect(recorded(host)).toEqual([]);
+  });
+
+  it("drops the restart of a masked unit (systemctl would refuse it), saying so, and clears it", () => {
+    const intents = parseIntents("restart x.service 2026-01-01T00:00:00Z unit[x.service]\n");
+    const [a] = orphanActions(
+      intents,
+      ["x.service"],
+      new Map([["x.service", { load: "masked", active: "active", enabled: "masked" }]]),
+    );
+    expect(a?.reasons.join("; ")).toMatch(/dropped: x\.service is masked/);
+    expect(a?.ops).toEqual([
+      {
+        op: "intent",
+        action: "remove",
+        restart: ["x.service"],
+        reload: false,
+        at: "systemd[restart x.service]",
+      },
+    ]);
   });
 });

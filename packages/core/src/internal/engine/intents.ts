@@ -108,8 +108,10 @@ export const orphanActions = (
     const clear: Op = { op: "intent", action: "remove", restart: [unit], reload: false, at: orphanId(unit) };
     const base = { id: orphanId(unit), fields: [], notes: [], unknown: [], after: [] };
     const gone = fact.load === "not-found" || fact.enabled === "" || fact.enabled === "not-found";
+    // A masked unit cannot be restarted (systemctl refuses): it is dropped with that reason.
+    const masked = fact.load === "masked" || fact.enabled.startsWith("masked");
     const runs = fact.active === "active" || fact.active === "reloading" || fact.active === "activating";
-    if (!gone && runs)
+    if (!gone && !masked && runs)
       return [
         {
           ...base,
@@ -120,6 +122,8 @@ export const orphanActions = (
       ];
     const why = gone
       ? `${unit} no longer exists on the host`
-      : `${unit} is not running, so it starts on its current files`;
+      : masked
+        ? `${unit} is masked`
+        : `${unit} is not running, so it starts on its current files`;
     return [{ ...base, action: "update", reasons: [`${left}, dropped: ${why}`], ops: [clear] }];
   });
