@@ -95,7 +95,9 @@ const archiveDiff = (p: ArchiveProps, facts: readonly ProbeResult[], ctx: KindCo
   const notes = p.url !== undefined && p.checksum === null ? [NO_CHECKSUM] : [];
   const unknown =
     source === undefined
-      ? [`source: known after ${p.archive} ${archiveReplaced(p, ctx) ? "is replaced" : "exists"}`]
+      ? [
+          `source: known after ${p.archive} ${archiveFact?.type === "file" && archiveReplaced(p, ctx) ? "is replaced" : "exists"}`,
+        ]
       : [];
   if (!m.exists) {
     const declared = declaredMembers(p);
