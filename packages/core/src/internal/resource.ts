@@ -94,6 +94,12 @@ export interface KindContext {
   readonly host: HostFacts;
   /** The resolved content, for kinds with `content`. */
   readonly blob?: Blob;
+  /**
+   * At diff time: ids of the resources this one runs after that change in
+   * this plan (their diffs were made first). A service reads whether its unit
+   * file changes.
+   */
+  readonly changing?: ReadonlySet<string>;
 }
 
 /** What a service does when notified, given its own diff. */

@@ -9,7 +9,8 @@
  * - kube-proxy: its healthz (10256 unless set);
  * - containerd (current generation): `ctr version` answers on its socket.
  */
-import { DEFAULT_GATE_POLICY, type HealthGate, type Resource, resourceId } from "@tend/core";
+import { posix } from "node:path";
+import { DEFAULT_GATE_POLICY, type HealthGate, isGateHost, type Resource, resourceId } from "@tend/core";
 import { bindDeferred } from "./vars/deferred.js";
 
 const record = (v: unknown): Readonly<Record<string, unknown>> =>
@@ -24,6 +25,24 @@ const local = (address: string): string =>
     ? "127.0.0.1"
     : address;
 
+/**
+ * The healthz URL of a service bound to `address`:`port`, built from parsed
+ * parts: an address that is no host name or IP literal answers on
+ * 127.0.0.1, a port that is no port is `fallback`; so whatever the
+ * variables hold, the gate's URL is a plain http URL (never an option, never
+ * with whitespace or a user).
+ */
+const healthzUrl = (address: string, port: string, fallback: string): string => {
+  const bare = local(address).replace(/^\[(.*)\]$/, "$1");
+  const host = isGateHost(bare) ? (bare.includes(":") ? `[${bare}]` : bare) : "127.0.0.1";
+  const n = /^\d{1,5}$/.test(port) ? Number(port) : 0;
+  return new URL(`http://${host}:${n >= 1 && n <= 65535 ? n : fallback}/healthz`).href;
+};
+
+/** A path a service reads relative to its working directory (/), as an absolute one; `fallback` for one with NUL. */
+const absolute = (path: string, fallback: string): string =>
+  path.includes("\0") ? fallback : posix.resolve("/", path);
+
 const splitHostPort = (hp: string, port: string): [string, string] => {
   const i = hp.lastIndexOf(":");
   return i > 0 && /^\d+$/.test(hp.slice(i + 1)) ? [hp.slice(0, i), hp.slice(i + 1)] : [hp, port];
@@ -34,7 +53,9 @@ const socketOf = (dockerHost: unknown): string => {
     ? dockerHost.find((h) => String(h).startsWith("unix://"))
     : dockerHost;
   const h = text(first, "unix:///var/run/docker.sock");
-  return h.startsWith("unix://") ? h.slice("unix://".length) : "/var/run/docker.sock";
+  return h.startsWith("unix://")
+    ? absolute(h.slice("unix://".length), "/var/run/docker.sock")
+    : "/var/run/docker.sock";
 };
 
 /**
@@ -63,7 +84,7 @@ export const healthGatesFor = (
     out.push(
       gate("flanneld subnet file", "flannel", "flanneld.service", {
         kind: "file",
-        path: text(s["subnet-file"], "/run/flannel/subnet.env"),
+        path: absolute(text(s["subnet-file"], "/run/flannel/subnet.env"), "/run/flannel/subnet.env"),
       }),
     );
     const port = text(s["healthz-port"], "0");
@@ -71,7 +92,7 @@ export const healthGatesFor = (
       out.push(
         gate("flanneld healthz", "flannel", "flanneld.service", {
           kind: "http",
-          url: `http://${local(text(s["healthz-ip"], ""))}:${port}/healthz`,
+          url: healthzUrl(text(s["healthz-ip"], ""), port, "8471"),
           status: 200,
         }),
       );
@@ -99,7 +120,7 @@ export const healthGatesFor = (
       out.push(
         gate("kubelet healthz", "kubernetes-worker", "kubelet.service", {
           kind: "http",
-          url: `http://${local(text(k.healthzBindAddress, ""))}:${text(k.healthzPort, "10248")}/healthz`,
+          url: healthzUrl(text(k.healthzBindAddress, ""), text(k.healthzPort, "10248"), "10248"),
           status: 200,
         }),
       );
@@ -112,7 +133,7 @@ export const healthGatesFor = (
     out.push(
       gate("kube-proxy healthz", "kubernetes-worker", "kube-proxy.service", {
         kind: "http",
-        url: `http://${local(host)}:${port}/healthz`,
+        url: healthzUrl(host, port, "10256"),
         status: 200,
       }),
     );

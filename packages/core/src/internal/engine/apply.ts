@@ -187,8 +187,11 @@ const verify = async (
 ): Promise<Verdict> => {
   const resources = options.resources?.get(hp.host) ?? (hp.resources as readonly Resource[]);
   // The resources were built from these facts; re-probing the resources is what tells convergence.
+  // A rollback intent this plan's own keep recorded is no rollback left over.
+  const keep = hp.actions[0]?.ops.find((o) => o.op === "keep");
   const again = await planHost(resources, target, {
     ...(facts ? { facts } : {}),
+    ...(keep?.op === "keep" ? { ownRollback: keep.dir } : {}),
     kinds: options.kinds,
     readSource: options.readSource,
     blobs,

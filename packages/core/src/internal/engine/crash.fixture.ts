@@ -79,19 +79,18 @@ export const unloadedUnits = (state: SimState): string[] => {
   return [...names].filter((u) => disk[u] !== state.loadedUnits[u]).sort();
 };
 
-/** Intents still recorded for declared services or the reload. */
-export const leftIntents = (state: SimState, resources: readonly Resource[]): string[] => {
+/**
+ * Intents still recorded: the reload and every restart, of declared services
+ * or not (a restart of a service the next plan dropped is owed all the same).
+ */
+export const leftIntents = (state: SimState): string[] => {
   const e = state.files[PENDING_RESTARTS_PATH];
   if (e?.type !== "file") return [];
   const intents = parseIntents(Buffer.from(e.content, "base64").toString("utf8"));
-  const declared = new Set(
-    resources
-      .filter((r) => r.kind === "service")
-      .map((r) => (r.name.includes(".") ? r.name : `${r.name}.service`)),
-  );
   return [
     ...(intents.reload !== null ? ["daemon-reload"] : []),
-    ...[...intents.restarts.keys()].filter((u) => declared.has(u)).map((u) => `restart ${u}`),
+    ...[...intents.restarts.keys()].map((u) => `restart ${u}`),
+    ...[...(intents.rollbacks?.keys() ?? [])].map((d) => `rollback ${d}`),
   ];
 };
 

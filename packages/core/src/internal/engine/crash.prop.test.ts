@@ -15,7 +15,15 @@ import { SimHost } from "../sim/simhost.js";
 import type { SimState } from "../sim/state.js";
 import { RELOAD_ID } from "./actions.js";
 import { apply } from "./apply.js";
-import { type Fault, faultOptions, faultsAt, leftIntents, owed, ready } from "./crash.fixture.js";
+import {
+  type Fault,
+  faultOptions,
+  faultsAt,
+  leftIntents,
+  owed,
+  ready,
+  unloadedUnits,
+} from "./crash.fixture.js";
 import { numRuns, scenarioArb } from "./engine.fixture.js";
 import { plan } from "./plan.js";
 import { isConverged, type PlannedRun } from "./report.fixture.js";
@@ -46,7 +54,7 @@ const crashAndRecover = async (
   // (a) and (b) after the second apply, and (c): it says converged (its re-plan was empty), and that is true.
   expect(owed(host, resources), why).toEqual([]);
   expect(isConverged(second.hosts[0]!), why).toBe(true);
-  expect(leftIntents(host.state, resources), why).toEqual([]);
+  expect(leftIntents(host.state), why).toEqual([]);
   // (d) a third plan is empty.
   if (thirdPlan) expect(ready(await plan(resources, host)).actions, why).toEqual([]);
 };
@@ -68,6 +76,45 @@ describe("crash safety on SimHost", () => {
     },
     TIMEOUT,
   );
+
+  it("loses no restart when the next plan no longer declares the service (or its unit) an interrupted apply left it for", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        scenarioArb,
+        fc.constantFrom(0, 1, 2, 3),
+        fc.nat(),
+        fc.boolean(),
+        async (s, k, at, dropUnits) => {
+          const first = await plan(s.resources, new SimHost(s.initial));
+          const ops = ready(first).actions.flatMap((a) => a.ops);
+          if (ops.length === 0) return;
+          const fault = faultsAt(at % ops.length)[k]!;
+          const host = new SimHost(s.initial, faultOptions(fault));
+          await apply(first, host, { recheckFacts: false });
+          host.reconnect();
+          // Owed now: every restart in the record; each must have run after this point.
+          const owedRestarts = leftIntents(host.state).filter((l) => l.startsWith("restart "));
+          const cut = host.state.history?.clock ?? 0;
+          // The next plan drops every service (and maybe their unit files) the first one declared.
+          const next = s.resources
+            .filter((r) => r.kind !== "service" && !(dropUnits && r.kind === "unit"))
+            .map(({ notify: _n, ...r }) => r);
+          const second = await apply(await plan(next, host), host, { recheckFacts: false });
+          const why = JSON.stringify({ fault, owedRestarts, second: second.hosts[0] });
+          expect(isConverged(second.hosts[0]!), why).toBe(true);
+          expect(leftIntents(host.state), why).toEqual([]);
+          expect(unloadedUnits(host.state), why).toEqual([]);
+          for (const line of owedRestarts) {
+            const svc = host.state.services[line.slice("restart ".length)];
+            // Restarted, or not running (it starts on its current files), or gone.
+            if (svc?.active === "active") expect(svc.startedAt ?? 0, why).toBeGreaterThan(cut);
+          }
+          expect(ready(await plan(next, host)).actions, why).toEqual([]);
+        },
+      ),
+      { numRuns },
+    );
+  });
 
   it("puts the one daemon-reload after every unit file op and before every systemctl op of a unit, in every plan", async () => {
     await fc.assert(

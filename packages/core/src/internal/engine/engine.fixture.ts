@@ -35,8 +35,9 @@ export interface Scenario {
   readonly secrets: readonly string[];
 }
 
-const unitText = (svc: string, variant: number): string =>
-  `[Unit]\nDescription=${svc} v${variant}\n\n[Service]\nExecStart=/usr/local/bin/${svc}\n\n[Install]\nWantedBy=multi-user.target\n`;
+/** A unit file; a static one has no [Install] section (systemd cannot enable it, dependants start it). */
+const unitText = (svc: string, variant: number, isStatic = false): string =>
+  `[Unit]\nDescription=${svc} v${variant}\n\n[Service]\nExecStart=/usr/local/bin/${svc}\n${isStatic ? "" : "\n[Install]\nWantedBy=multi-user.target\n"}`;
 
 const fileArb = fc.record({
   dir: fc.constantFrom(...DIRS),
@@ -65,6 +66,7 @@ const declaredArb = fc.record({
       variant: fc.nat(2),
       running: fc.boolean(),
       enabled: fc.boolean(),
+      isStatic: fc.boolean(),
     }),
     { maxLength: 2, selector: (s) => s.name },
   ),
@@ -94,7 +96,9 @@ const initialArb = fc.record({
     { maxLength: 4 },
   ),
   dirModes: fc.array(fc.tuple(fc.constantFrom(...DIRS), fc.constantFrom(...MODES)), { maxLength: 2 }),
-  unitVariant: fc.array(fc.tuple(fc.constantFrom(...SERVICES), fc.nat(2), fc.boolean()), { maxLength: 2 }),
+  unitVariant: fc.array(fc.tuple(fc.constantFrom(...SERVICES), fc.nat(2), fc.boolean(), fc.boolean()), {
+    maxLength: 2,
+  }),
   forward: fc.constantFrom("0", "1"),
   swap: fc.boolean(),
   svcGroupGid: fc.option(fc.constantFrom(700, 701), { nil: undefined }),
@@ -150,7 +154,7 @@ export const scenarioArb: fc.Arbitrary<Scenario> = fc.tuple(declaredArb, initial
     resources.push({
       kind: "unit",
       name: `${s.name}.service`,
-      props: { content: unitText(s.name, s.variant) },
+      props: { content: unitText(s.name, s.variant, s.isStatic) },
       notify: [`service[${s.name}]`],
     });
     resources.push({
@@ -180,8 +184,8 @@ export const scenarioArb: fc.Arbitrary<Scenario> = fc.tuple(declaredArb, initial
   for (const [dir, mode] of init.dirModes) files[dir] = { type: "dir", mode, owner: "root", group: "root" };
   for (const f of init.files) files[`${f.dir}/${f.name}`] = textFile(f.content, f.mode);
   const services: Record<string, { active: "active" | "inactive"; enabled: "enabled" | "disabled" }> = {};
-  for (const [svc, variant, active] of init.unitVariant) {
-    files[`/etc/systemd/system/${svc}.service`] = textFile(unitText(svc, variant));
+  for (const [svc, variant, active, isStatic] of init.unitVariant) {
+    files[`/etc/systemd/system/${svc}.service`] = textFile(unitText(svc, variant, isStatic));
     services[`${svc}.service`] = {
       active: active ? "active" : "inactive",
       enabled: active ? "enabled" : "disabled",

@@ -7,16 +7,16 @@ import * as E from "fp-ts/lib/Either.js";
 import type { HostFacts } from "../facts.js";
 import { builtinKinds } from "../kinds/index.js";
 import type { Action, ReadyHostPlan, StoredResource, Summary } from "../plan/format.js";
-import { PENDING_RESTARTS_PATH, type Probe, probeKey } from "../probe.js";
+import { PENDING_RESTARTS_PATH, type Probe, type ProbeResult, probeKey } from "../probe.js";
 import type { AnyKind, Blob, KindContext, Resource } from "../resource.js";
-import type { Target } from "../target.js";
+import type { Observation, Target, TargetError } from "../target.js";
 import { buildActions, type NodeOutcome } from "./actions.js";
 import { BlobTable, type ReadSource } from "./content.js";
 import { describePlanError, type PlanError } from "./errors.js";
 import { buildGraph } from "./graph.js";
-import { intentsOf } from "./intents.js";
+import { intentsOf, orphanActions, orphanProbe, orphanRestarts } from "./intents.js";
 import type { HostPlanned } from "./planned.js";
-import { leftOverRollback } from "./rollback.js";
+import { leftOverRollback, rollbackProbes } from "./rollback-leftover.js";
 
 export interface PlanOptions {
   /** Host facts already gathered (the CLI gathers them once to build resources). */
@@ -29,6 +29,11 @@ export interface PlanOptions {
   readonly blobs?: ReadonlyMap<string, Uint8Array>;
   /** Blob entries of a decoded plan file. */
   readonly blobEntries?: ReadyHostPlan["blobs"];
+  /**
+   * The rollback dir of the apply that re-plans (its own intent is no
+   * rollback left over): apply's convergence re-plan sets it.
+   */
+  readonly ownRollback?: string;
 }
 
 const failed = (host: string, errors: readonly PlanError[]): HostPlanned => ({
@@ -48,6 +53,42 @@ const summarise = (actions: readonly Action[]): Summary => {
   const s = { create: 0, update: 0, delete: 0, restart: 0, reload: 0 };
   for (const a of actions) s[a.action] += 1;
   return s;
+};
+
+/** Answers by probe, from `results` at `index`'s positions. */
+const answerOf =
+  (index: ReadonlyMap<string, number>, results: readonly ProbeResult[]) =>
+  (p: Probe): ProbeResult | undefined => {
+    const i = index.get(probeKey(p));
+    return i === undefined ? undefined : results[i];
+  };
+
+/**
+ * Observes `probes` (one round trip), then what left-over intents need to
+ * know (states of units no longer declared; a rollback's units file, then
+ * its units): one more round trip per step, only when such intents exist.
+ * Adds those probes to `probes` and `index`, so the digest covers them.
+ */
+const observeAll = async (
+  target: Target,
+  probes: Probe[],
+  index: Map<string, number>,
+  declaredUnits: ReadonlySet<string>,
+  ownRollback: string | undefined,
+): Promise<E.Either<TargetError, Observation>> => {
+  let answered = await target.observe(probes);
+  for (let round = 0; round < 3 && E.isRight(answered); round++) {
+    const now = answered.right.results;
+    const left = intentsOf(now[0]);
+    const wanted = [
+      ...orphanRestarts(left, declaredUnits).map(orphanProbe),
+      ...rollbackProbes(left, answerOf(index, now), ownRollback),
+    ].filter((p) => !index.has(probeKey(p)));
+    if (wanted.length === 0) break;
+    for (const p of wanted) index.set(probeKey(p), probes.push(p) - 1);
+    answered = await target.observe(probes);
+  }
+  return answered;
 };
 
 /**
@@ -105,14 +146,21 @@ export const planHost = async (
     }
     slots.set(node.id, mine);
   }
-  const answered = await target.observe(probes);
+  const declaredUnits = new Set(
+    graph.right.nodes.flatMap((n) => n.kind.unitName?.(n.props, n.resource.name) ?? []),
+  );
+  const answered = await observeAll(target, probes, index, declaredUnits, options.ownRollback);
   if (E.isLeft(answered)) return failed(host, [{ _tag: "Target", error: answered.left }]);
   const { results, digest } = answered.right;
+  const answer = answerOf(index, results);
 
   const outcomes = new Map<string, NodeOutcome>();
   for (const node of graph.right.nodes) {
     const nodeFacts = slots.get(node.id)!.map((i) => results[i]!);
-    let ctx = contexts.get(node.id)!;
+    // What it runs after and changes in this plan (diffed before it: nodes are in apply order).
+    const changing = new Set(node.after.filter((id) => (outcomes.get(id)?.diff.action ?? "noop") !== "noop"));
+    let ctx: KindContext =
+      changing.size > 0 ? { ...contexts.get(node.id)!, changing } : contexts.get(node.id)!;
     let diff = node.kind.diff(node.props, nodeFacts, ctx);
     // A source known by its digest alone is read only when its resource changes
     // (the diff may show its text, the ops write it); then diff again with the bytes.
@@ -146,7 +194,13 @@ export const planHost = async (
   const built = buildActions(graph.right, outcomes, intents);
   if (E.isLeft(built)) return failed(host, [built.left]);
   // A rollback left over (rollback.ts) is finished first, alone.
-  const actions = leftOverRollback(intents) ?? built.right;
+  // A rollback left over (rollback-leftover.ts) is finished first, alone; left-over
+  // restarts of undeclared units run last, after the daemon-reload.
+  const orphans = orphanRestarts(intents, declaredUnits);
+  const actions = leftOverRollback(intents, answer, options.ownRollback) ?? [
+    ...built.right,
+    ...orphanActions(intents, orphans, new Map(orphans.map((u) => [u, answer(orphanProbe(u))]))),
+  ];
 
   const used = actions.flatMap((a) => a.ops.flatMap((o) => (o.op === "writeFile" ? [o.blob] : [])));
   // Every blob an op writes has its bytes at hand (plan files inline them, apply uploads them).

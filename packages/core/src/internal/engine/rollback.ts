@@ -1,12 +1,16 @@
 /**
  * Rollback of one host (`--rollback-on-fail`). Before an apply changes
- * anything, a `keep` op (first op of the host's batch, same exec) copies
- * every path the plan replaces or removes (files, unit files, downloaded
- * binaries and their records, manifests) under /var/lib/tend/rollback/<id>,
- * or notes that it did not exist. A failed host is then rolled back in one
- * op batch under the host lock, recorded first as a write-ahead intent
- * (`rollback <dir>` with the restarts it will do) and cleared at its end, so
- * a rollback that is killed is finished by the next plan and apply. The
+ * anything, the first ops of the host's batch (same exec) record the
+ * rollback as a write-ahead intent (`rollback <dir>`), then a `keep` op
+ * copies every path the plan replaces or removes (files, unit files,
+ * downloaded binaries and their records, manifests) under
+ * /var/lib/tend/rollback/<id>, or notes that it did not exist, and
+ * `<dir>/units` records what the rollback does to units. A host that is
+ * done removes the dir, then the intent (releaseKept); an apply killed or
+ * cut off anywhere leaves the intent, and the next plan finishes the
+ * rollback (rollback-leftover.ts). A failed host is rolled back in one op
+ * batch under the host lock, which ends the same way, so a rollback that
+ * is killed is finished by the next run too. The
  * rollback is verified by asking the host the plan's own probes again: the
  * digest of the answers must equal the plan's, i.e. the host answers as it
  * did before the apply. What ops cannot undo (packages installed, accounts
@@ -19,10 +23,13 @@ import type { Action, Plan, ReadyHostPlan } from "../plan/format.js";
 import { STATE_DIR } from "../probe.js";
 import type { RunOptions, Target } from "../target.js";
 import { batchOps, type HostApplyReport } from "./apply.js";
+import { sha256Hex, toBase64 } from "./digest.js";
 import { describeTargetError } from "./errors.js";
-import { type Intents, leftOverReason } from "./intents.js";
 import { isPlannedRun, type PlannedRun } from "./planned.js";
+import { formatUnitUndo, type UnitUndo, unitsFileOf } from "./rollback-leftover.js";
 import type { RollbackResult } from "./rollout.js";
+
+export { leftOverRollback } from "./rollback-leftover.js";
 
 /** Where an apply with id `applyId` keeps what it replaces (letters, digits, `.`, `_`, `-`). */
 export const rollbackDirOf = (applyId: string): string => `${STATE_DIR}/rollback/${applyId}`;
@@ -78,16 +85,34 @@ export const notRestorable = (hp: ReadyHostPlan): string[] => {
   return [...out];
 };
 
-/** The plan with a keep op first on every host that has actions (dir per host from `dirOf`). */
+/**
+ * The plan with, first on every host that has actions (dir per host from
+ * `dirOf`): the rollback intent, the keep op and the units file (what the
+ * rollback does to units), all before the first change (write-ahead):
+ * an apply that is killed or cut off anywhere after it is rolled back by
+ * the next run, and releaseKept clears it once the host is done.
+ */
 const keepFirst = (plan: Plan, dirOf: (host: string) => string): Plan => ({
   ...plan,
   hosts: plan.hosts.map((hp) => {
     if (hp.status !== "ready" || hp.actions.length === 0) return hp;
     const paths = [...new Set(hp.actions.flatMap(keptPaths))];
-    if (paths.length === 0) return hp;
-    const keep: Op = { op: "keep", dir: dirOf(hp.host), paths };
+    const dir = dirOf(hp.host);
+    const bytes = new TextEncoder().encode(formatUnitUndo(unitUndo(hp)));
+    const sha = sha256Hex(bytes);
     const [first, ...rest] = hp.actions;
-    return { ...hp, actions: [{ ...first!, ops: [keep, ...first!.ops] }, ...rest] };
+    // The intent first: a kill while keeping leaves it too, and the next run then removes the
+    // partly kept dir (its restore puts back only what was kept whole, which nothing changed yet).
+    const ops: Op[] = [
+      { op: "intent", action: "add", restart: [], reload: false, rollback: dir, at: first!.id },
+      { op: "keep", dir, paths },
+      { op: "writeFile", path: unitsFileOf(dir), blob: sha, mode: 0o600, owner: "root", group: "root" },
+    ];
+    return {
+      ...hp,
+      actions: [{ ...first!, ops: [...ops, ...first!.ops] }, ...rest],
+      blobs: { ...hp.blobs, [sha]: { base64: toBase64(bytes) } },
+    };
   }),
 });
 
@@ -111,17 +136,13 @@ const INVERSE: Readonly<Record<Systemctl["verb"], Systemctl["verb"] | undefined>
 };
 
 /**
- * The rollback batch of a host plan: what undoes the plan's starts and
- * enables (while the new unit files are still there), the intent, the
- * restore, a daemon-reload, the restarts (and restarts of what the apply
- * stopped), the intent cleared (with the apply's own restart intents), and
- * the kept copies removed.
+ * What undoes the unit ops among `ops` (the apply's batch, or what ran of
+ * it): stops, disables and enables before the restore (while the new unit
+ * files are still there), then the restarts: of what the apply stopped, and
+ * of what it recorded as due (its cause changes back), except units it
+ * started (they are stopped). `applied` are the apply's restart intents.
  */
-export const rollbackOps = (hp: ReadyHostPlan, dir: string, ran = Number.POSITIVE_INFINITY): Op[] => {
-  // Only what ran is undone: stopping a unit the apply never started fails (not loaded).
-  const ops = batchOps(hp.actions)
-    .map((b) => b.op)
-    .slice(0, ran);
+const inverseOf = (ops: readonly Op[]) => {
   const inverse = ops
     .filter((o): o is Systemctl => o.op === "systemctl" && o.unit !== undefined)
     .reverse()
@@ -134,24 +155,46 @@ export const rollbackOps = (hp: ReadyHostPlan, dir: string, ran = Number.POSITIV
   const before = unique.filter((o) => o.verb === "stop" || o.verb === "disable" || o.verb === "enable");
   const after = unique.filter((o) => o.verb === "restart" || o.verb === "start");
   const applied = ops.flatMap((o) => (o.op === "intent" && o.action === "add" ? o.restart : []));
-  // A restart the apply recorded as due (its cause was about to change) is done too: the
-  // cause changed back, and the service must run what is on disk. Not for units the apply
-  // started: they are stopped.
   const started = new Set(before.filter((o) => o.verb === "stop").map((o) => o.unit));
   const due = applied.filter((u) => !started.has(u) && !after.some((o) => o.unit === u));
-  const restarts = [...new Set([...after.map((o) => o.unit), ...due])];
+  const restarts = [...new Set([...after.map((o) => o.unit!), ...due])];
+  return { before, after, due, restarts, applied };
+};
+
+/** What the rollback of the whole host plan does to units (for the units file). */
+const unitUndo = (hp: ReadyHostPlan): UnitUndo => {
+  const inv = inverseOf(batchOps(hp.actions).map((b) => b.op));
+  return { before: inv.before, restarts: inv.restarts };
+};
+
+/**
+ * The rollback batch of a host plan: what undoes the plan's starts and
+ * enables (while the new unit files are still there), the intent, the
+ * restore, a daemon-reload, the restarts (and restarts of what the apply
+ * stopped), the intent cleared (with the apply's own restart intents), and
+ * the kept copies removed.
+ */
+export const rollbackOps = (hp: ReadyHostPlan, dir: string, ran = Number.POSITIVE_INFINITY): Op[] => {
+  // Only what ran is undone: stopping a unit the apply never started fails (not loaded).
+  const ops = batchOps(hp.actions)
+    .map((b) => b.op)
+    .slice(0, ran);
+  const { before, after, due, restarts, applied } = inverseOf(ops);
   const all = [...new Set([...restarts, ...applied])];
-  after.push(...due.map((unit) => ({ op: "systemctl" as const, verb: "restart" as const, unit })));
+  const afterOps = [
+    ...after,
+    ...due.map((unit) => ({ op: "systemctl" as const, verb: "restart" as const, unit })),
+  ];
   return [
-    // Before the intent: a kill here leaves no rollback due, only some units of the
-    // failed apply stopped; the leftover action (leftOverRollback) cannot know them.
+    // A kill here leaves the apply's own rollback intent (withKeep) for the next run.
     ...before,
     { op: "intent", action: "add", restart: restarts, reload: true, rollback: dir, at: "rollback" },
     { op: "restore", dir },
     { op: "systemctl", verb: "daemon-reload" },
-    ...after,
-    { op: "intent", action: "remove", restart: all, reload: true, rollback: dir, at: "rollback" },
+    ...afterOps,
+    // The dir goes first: a kill between leaves the intent, and its rerun finds nothing to restore.
     { op: "remove", path: dir },
+    { op: "intent", action: "remove", restart: all, reload: true, rollback: dir, at: "rollback" },
   ];
 };
 
@@ -203,33 +246,6 @@ export const rollbackHost = async (
       };
 };
 
-/**
- * A rollback left over in the intent record (killed or failed midway): one
- * action that finishes it (restore, daemon-reload, the restarts recorded
- * with it), instead of the host's other actions: plan again afterwards.
- * Undefined when no rollback is due.
- */
-export const leftOverRollback = (intents: Intents): Action[] | undefined => {
-  if (!intents.rollbacks || intents.rollbacks.size === 0) return undefined;
-  const units = [...intents.restarts.keys()];
-  return [...intents.rollbacks].map(([dir, origin]) => ({
-    id: `rollback[${dir}]`,
-    action: "update" as const,
-    reasons: [leftOverReason("rollback", origin)],
-    fields: [],
-    notes: ["only the rollback is finished; plan again afterwards for the declared state"],
-    unknown: [],
-    ops: [
-      { op: "restore", dir },
-      { op: "systemctl", verb: "daemon-reload" },
-      ...units.map((unit): Op => ({ op: "systemctl", verb: "restart", unit })),
-      { op: "intent", action: "remove", restart: units, reload: true, rollback: dir, at: `rollback[${dir}]` },
-      { op: "remove", path: dir },
-    ],
-    after: [],
-  }));
-};
-
 /** The rollout's rollback callback for `plan`, the plan as applied (withKeep's). */
 export const rollbackWith =
   (plan: Plan, dirOf: (host: string) => string, run: Pick<RunOptions, "holder" | "lockWaitMs"> = {}) =>
@@ -239,9 +255,23 @@ export const rollbackWith =
     return rollbackHost(hp, target, dirOf(host), run, report);
   };
 
-/** Removes what a host that is done kept for its rollback (one exec under the lock); failures are ignored: it is only disk space. */
+/**
+ * For a host that is done: removes what it kept, then clears its rollback
+ * intent (one exec under the lock). A failure is ignored here: the intent then
+ * stays, and the next run rolls the host back, as it cannot tell this host
+ * from one whose apply was cut off.
+ */
 export const releaseKept =
   (dirOf: (host: string) => string, run: Pick<RunOptions, "holder" | "lockWaitMs"> = {}) =>
   async (host: string, target: Target): Promise<void> => {
-    await target.run([{ op: "remove", path: dirOf(host) }], new Map(), run);
+    const dir = dirOf(host);
+    await target.run(
+      [
+        // The dir first: no kill leaves kept copies that no intent covers.
+        { op: "remove", path: dir },
+        { op: "intent", action: "remove", restart: [], reload: false, rollback: dir, at: "release" },
+      ],
+      new Map(),
+      run,
+    );
   };

@@ -54,10 +54,11 @@ export const GATE_SCRIPT = [
   'k=$1; s=$2; shift 3; to=""; command -v timeout >/dev/null 2>&1 && to="timeout $s"',
   "case $k in",
   'file) [ -e "$1" ] || { echo "$1 does not exist"; exit 1; } ;;',
+  // --globoff: a URL's [] and {} are characters, never curl's request ranges.
   "http|unix-http)",
   "  if command -v curl >/dev/null 2>&1; then",
-  '    if [ "$k" = http ]; then c=$(curl -sk -o /dev/null -w "%{http_code}" --max-time "$s" "$1");',
-  '    else c=$(curl -s -o /dev/null -w "%{http_code}" --max-time "$s" --unix-socket "$1" "http://localhost$3"); fi',
+  '    if [ "$k" = http ]; then c=$(curl -sk -o /dev/null -w "%{http_code}" --max-time "$s" --globoff "$1");',
+  '    else c=$(curl -s -o /dev/null -w "%{http_code}" --max-time "$s" --globoff --unix-socket "$1" "http://localhost$3"); fi',
   '  elif [ "$k" = http ] && command -v bash >/dev/null 2>&1; then',
   '    c=$($to bash -c \'exec 3<>"/dev/tcp/$0/$1" || exit 1; printf "GET %s HTTP/1.0\\r\\nHost: %s\\r\\n\\r\\n" "$2" "$0" >&3; read -r _ c _ <&3; echo "$c"\' "$4" "$5" "$6")',
   '  else echo "no curl (and no bash for /dev/tcp) on the host"; exit 1; fi',
@@ -170,6 +171,17 @@ export const UserHealthCheck = t.union([
 export type UserHealthCheck = t.TypeOf<typeof UserHealthCheck>;
 export const UserHealthChecks = t.array(UserHealthCheck);
 
+const LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
+const HOST_NAME = new RegExp(`^${LABEL}(?:\\.${LABEL})*$`);
+
+/**
+ * A host name (RFC 1123 labels, so never one that starts with "-" and
+ * reads as an option of nc), an IPv4 literal, or an IPv6 literal.
+ */
+export const isGateHost = (s: string): boolean =>
+  (s.length <= 253 && HOST_NAME.test(s)) ||
+  (/^[0-9A-Fa-f:.]+$/.test(s) && s.includes(":") && URL.canParse(`http://[${s}]/`));
+
 /** Why a decoded user check cannot be run, or undefined. */
 export const userCheckProblem = (c: UserHealthCheck): string | undefined => {
   if (c.name.trim() === "" || /[\n\r]/.test(c.name)) return "its name is empty or spans lines";
@@ -182,6 +194,8 @@ export const userCheckProblem = (c: UserHealthCheck): string | undefined => {
     return "command is an empty list (give the argv, e.g. [systemctl, is-active, kubelet])";
   if ("command" in c && c.command.some((a) => a.includes("\0"))) return "command has an argument with NUL";
   if ("tcp" in c && c.tcp === 0) return "tcp port 0 is no port";
+  if ("tcp" in c && c.host !== undefined && !isGateHost(c.host))
+    return `host ${JSON.stringify(c.host)} is not a host name or an IP address`;
   return undefined;
 };
 
@@ -194,7 +208,8 @@ export const userGate = (c: UserHealthCheck): HealthGate => {
   };
   const check: GateCheck =
     "http" in c
-      ? { kind: "http", url: c.http, status: c.status ?? 200 }
+      ? // The parsed URL's own spelling: no whitespace or control characters travel to curl.
+        { kind: "http", url: new URL(c.http).href, status: c.status ?? 200 }
       : "tcp" in c
         ? { kind: "tcp", host: c.host ?? "127.0.0.1", port: c.tcp }
         : { kind: "command", argv: c.command };

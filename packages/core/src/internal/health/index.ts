@@ -4,6 +4,7 @@ export {
   describeGate,
   GATE_SCRIPT,
   gateProbe,
+  isGateHost,
   parseGateArgv,
   UserHealthCheck as UserHealthCheckCodec,
   UserHealthChecks,

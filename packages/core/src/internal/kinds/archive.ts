@@ -10,7 +10,7 @@ import * as t from "io-ts";
 import { DownloadUrl } from "../names.js";
 import type { Op } from "../op.js";
 import { type FileFact, type ManifestFact, type ProbeResult, STATE_DIR } from "../probe.js";
-import type { Diff, FieldChange, FieldValue } from "../resource.js";
+import type { Diff, FieldChange, FieldValue, KindContext } from "../resource.js";
 import { AbsPath, ChecksumProp, Id, ownership, propsCodec, RelPath } from "./codec.js";
 import {
   diffOf,
@@ -43,10 +43,24 @@ export const manifestPath = (name: string): string =>
 export const cachePath = (name: string): string =>
   `${STATE_DIR}/cache/${shortHash(`archive[${name}]`)}.archive`;
 
-/** The manifest source that means "extracted from this archive", or undefined when only apply can tell. */
-const expectedSource = (p: ArchiveProps, archiveFact: FileFact | undefined): string | undefined => {
+/** Whether this plan replaces the host archive (its file or download resource changes first). */
+const archiveReplaced = (p: ArchiveProps, ctx: KindContext): boolean =>
+  p.archive !== undefined &&
+  (ctx.changing?.has(`file[${p.archive}]`) === true || ctx.changing?.has(`download[${p.archive}]`) === true);
+
+/**
+ * The manifest source that means "extracted from this archive", or undefined
+ * when only apply can tell: an archive without checksum that does not exist
+ * yet, or that this plan replaces (the digest on the host now is the old one's).
+ */
+const expectedSource = (
+  p: ArchiveProps,
+  archiveFact: FileFact | undefined,
+  ctx: KindContext,
+): string | undefined => {
   if (p.checksum !== null) return p.checksum.hex;
   if (p.url !== undefined) return p.url;
+  if (archiveReplaced(p, ctx)) return undefined;
   return archiveFact?.type === "file" ? archiveFact.hash : undefined;
 };
 
@@ -75,11 +89,16 @@ const memberChange = (p: ArchiveProps, m: ManifestFact): FieldChange | undefined
 };
 
 /** What differs between the declared members and the manifest the last extract left. */
-const archiveDiff = (p: ArchiveProps, facts: readonly ProbeResult[]): Diff => {
+const archiveDiff = (p: ArchiveProps, facts: readonly ProbeResult[], ctx: KindContext): Diff => {
   const [m, archiveFact] = facts as readonly [ManifestFact, FileFact | undefined];
-  const source = expectedSource(p, archiveFact);
+  const source = expectedSource(p, archiveFact, ctx);
   const notes = p.url !== undefined && p.checksum === null ? [NO_CHECKSUM] : [];
-  const unknown = source === undefined ? [`source: known after ${p.archive} exists`] : [];
+  const unknown =
+    source === undefined
+      ? [
+          `source: known after ${p.archive} ${archiveFact?.type === "file" && archiveReplaced(p, ctx) ? "is replaced" : "exists"}`,
+        ]
+      : [];
   if (!m.exists) {
     const declared = declaredMembers(p);
     const fields = [field("source", null, source ?? null), field("members", null, declared)];
@@ -88,8 +107,9 @@ const archiveDiff = (p: ArchiveProps, facts: readonly ProbeResult[]): Diff => {
     return diffOf("create", fields, { notes, unknown });
   }
   const fields: FieldChange[] = [];
-  // An unknown source (archive gone, no checksum) cannot be compared: the members decide.
+  // An unknown source cannot be compared: a replaced archive is unpacked again, else the members decide.
   if (source !== undefined && m.source !== source) fields.push(field("source", m.source, source));
+  else if (source === undefined && archiveReplaced(p, ctx)) fields.push(field("source", m.source, null));
   const members = memberChange(p, m);
   if (members) fields.push(members);
   return diffOf("update", fields, { notes, unknown: fields.length > 0 ? unknown : [] });
@@ -121,7 +141,7 @@ export const archiveKind = defineKind<ArchiveProps>({
   ],
 
   diff: (p, facts, ctx) => {
-    const d = archiveDiff(p, facts);
+    const d = archiveDiff(p, facts, ctx);
     return p.url === undefined ? d : needsDownloader(d, p.url, ctx);
   },
 
@@ -135,8 +155,8 @@ export const archiveKind = defineKind<ArchiveProps>({
       members: p.members ?? null,
       strip: p.strip,
       manifest: manifestPath(ctx.name),
-      // Unknown only for an archive without checksum that does not exist yet (see the diff's unknown).
-      source: expectedSource(p, archiveFact) ?? "",
+      // Unknown only for an archive without checksum that does not exist yet or is replaced (see the diff's unknown).
+      source: expectedSource(p, archiveFact, ctx) ?? "",
       mode: p.mode,
       owner: p.owner,
       group: p.group,

@@ -165,6 +165,8 @@ describe("path kinds", () => {
 const applyUserOps = (u: UserFact, ops: readonly Op[], gids: ReadonlyMap<string, number>): UserFact => {
   let f = u;
   for (const op of ops) {
+    // A mkdir makes the declared home: the home fact, not the account.
+    if (op.op === "mkdir") continue;
     if (op.op !== "useradd" && op.op !== "usermod") throw new Error(`unexpected op ${op.op}`);
     const base: UserFact = f.exists
       ? f
@@ -215,13 +217,27 @@ describe("account kinds", () => {
   const groupFactsOf = (p: { group?: string; groups?: string[] }): GroupFact[] =>
     p.group !== undefined ? groupFactOf(p.group) : (p.groups ?? []).flatMap(groupFactOf);
 
+  /** The answer about a declared home: a directory, or absent (the account was made without it). */
+  const homeFactOf = (p: { home?: string }, exists: boolean): ProbeResult[] =>
+    p.home === undefined
+      ? []
+      : [exists ? { type: "dir", mode: 0o755, owner: "u", group: "u" } : { type: "absent" }];
+
   it("user: any facts → ops iff change, and the ops converge", () => {
     fc.assert(
-      fc.property(userProps, userFact, (p, u) => {
-        const facts: ProbeResult[] = [u, ...groupFactsOf(p)];
+      fc.property(userProps, userFact, fc.boolean(), (p, u, home) => {
+        const facts: ProbeResult[] = [u, ...groupFactsOf(p), ...homeFactOf(p, home)];
         const r = evaluate(userKind, "u", p, facts);
         opsIffChange(r);
-        noop(evaluate(userKind, "u", p, [applyUserOps(u, r.ops, gids), ...groupFactsOf(p)]));
+        // useradd -m and the mkdir both leave the home there.
+        const made = home || r.ops.some((o) => o.op === "useradd" || o.op === "mkdir");
+        noop(
+          evaluate(userKind, "u", p, [
+            applyUserOps(u, r.ops, gids),
+            ...groupFactsOf(p),
+            ...homeFactOf(p, made),
+          ]),
+        );
       }),
     );
   });

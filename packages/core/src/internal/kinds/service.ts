@@ -3,12 +3,13 @@
  * (enable/disable), then state (start/stop). A unit without a unit file
  * ("not-found", or is-enabled printing nothing) has an enablement that is
  * unknown until the file exists (a leftover link may enable it then), and so
- * has a "static" one when it is to be enabled (the file may gain an
- * [Install] section in this apply): the plan says so and the op runs anyway,
- * after the daemon-reload, so one apply ends as declared. A static unit that
- * is to be disabled has nothing to disable. "active" and "reloading" count as
- * running. When notified, the service restarts unless its own ops start or
- * stop it anyway.
+ * has a "static" one when its unit file changes in this apply (it may gain an
+ * [Install] section, and leftover links count again): the plan says so and
+ * the op runs anyway, after the daemon-reload, so one apply ends as declared. A static unit otherwise (no
+ * [Install] section: systemd cannot enable it, its dependants start it)
+ * satisfies `enabled: true`, and has nothing to disable for `enabled: false`.
+ * "active" and "reloading" count as running. When notified, the service
+ * restarts unless its own ops start or stop it anyway.
  */
 import * as t from "io-ts";
 import { isUnitName, problem, UnitName } from "../names.js";
@@ -52,12 +53,14 @@ export const serviceKind = defineKind<ServiceProps>({
 
   probes: (p, ctx) => [{ type: "unit", name: serviceUnit(p, ctx.name) }],
 
-  diff: (p, facts) => {
+  diff: (p, facts, ctx) => {
     const [u] = facts as readonly [UnitFact];
     const fields: FieldChange[] = [];
     const want = p.enabled ? "enabled" : "disabled";
     const noFile = u.load === "not-found" || u.enabled === "" || u.enabled === "not-found";
-    const unknown = noFile || (u.enabled === "static" && p.enabled);
+    const fileChanges = ctx.changing?.has(`unit[${serviceUnit(p, ctx.name)}]`) ?? false;
+    // A static unit's links (or their absence) count once its changed file is loaded.
+    const unknown = noFile || (u.enabled === "static" && fileChanges);
     if (unknown) fields.push(field("enabled", u.enabled === "" ? "not-found" : u.enabled, want));
     else if (u.enabled !== "static" && p.enabled !== (u.enabled === "enabled"))
       fields.push(field("enabled", u.enabled, want));

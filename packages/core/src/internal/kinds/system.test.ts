@@ -85,6 +85,13 @@ describe("service", () => {
       ],
     },
     {
+      why: "a static unit whose file does not change satisfies enabled: true (systemd cannot enable it)",
+      props: { enabled: true, state: "running" },
+      fact: unit("active", "static"),
+      fields: [],
+      ops: [],
+    },
+    {
       why: "a static unit is not enabled, and enabled: false leaves it alone",
       props: { enabled: false, state: "stopped" },
       fact: unit("inactive", "static"),

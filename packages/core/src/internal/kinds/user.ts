@@ -5,12 +5,15 @@
  * `groups` is the exact list of supplementary groups; the primary group (the
  * declared one, else the current one, found by probing each listed group for
  * its gid) is left out on both sides, as `id -Gn` lists it either way and
- * usermod -G cannot make it a supplementary one.
+ * usermod -G cannot make it a supplementary one. A declared `home` exists:
+ * useradd -m makes it; when the account exists without it (a kill between
+ * useradd's account and its home, or usermod -d, which moves nothing), it is
+ * made as useradd makes it, 0755 and the user's, without /etc/skel's files.
  */
 import * as t from "io-ts";
 import { AccountName, accountName, problem } from "../names.js";
 import type { Op } from "../op.js";
-import type { GroupFact, UserFact } from "../probe.js";
+import type { FileFact, GroupFact, UserFact } from "../probe.js";
 import type { FieldChange } from "../resource.js";
 import { AbsPath, Id, propsCodec } from "./codec.js";
 import { diffOf, field, fieldsOf } from "./common.js";
@@ -51,12 +54,18 @@ export const userKind = defineKind<UserProps>({
     ...(p.group !== undefined ? [{ type: "group" as const, name: p.group }] : []),
     // Without a declared primary group, the current one is found among the listed groups by gid.
     ...(p.group === undefined ? (p.groups ?? []) : []).map((name) => ({ type: "group" as const, name })),
+    // Last: whether the declared home exists.
+    ...(p.home !== undefined ? [{ type: "file" as const, path: p.home }] : []),
   ],
 
   diff: (p, facts) => {
     const u = facts[0] as UserFact;
     const g = p.group !== undefined ? (facts[1] as GroupFact) : undefined;
-    const listed = facts.slice(p.group !== undefined ? 2 : 1) as readonly GroupFact[];
+    const homeFact = p.home !== undefined ? (facts[facts.length - 1] as FileFact) : undefined;
+    const listed = facts.slice(
+      p.group !== undefined ? 2 : 1,
+      facts.length - (homeFact ? 1 : 0),
+    ) as readonly GroupFact[];
     const want = declared(p);
     if (!u.exists)
       return diffOf("create", [
@@ -79,6 +88,7 @@ export const userKind = defineKind<UserProps>({
     }
     if (p.shell !== undefined && u.shell !== p.shell) fields.push(field("shell", u.shell, p.shell));
     if (p.home !== undefined && u.home !== p.home) fields.push(field("home", u.home, p.home));
+    if (homeFact?.type === "absent") fields.push(field("home directory", "absent", "directory"));
     return diffOf("update", fields);
   },
 
@@ -89,6 +99,13 @@ export const userKind = defineKind<UserProps>({
     if (!u.exists) return [{ op: "useradd", name: ctx.name, ...want, ...(p.system ? { system: true } : {}) }];
     const changed = fieldsOf(diff);
     const only = Object.fromEntries(Object.entries(want).filter(([k]) => changed.has(k)));
-    return [{ op: "usermod", name: ctx.name, ...only } as Op];
+    const usermod: Op[] =
+      Object.keys(only).length > 0 ? [{ op: "usermod", name: ctx.name, ...only } as Op] : [];
+    // After usermod: its primary group may have changed.
+    const home: Op[] =
+      changed.has("home directory") && p.home !== undefined
+        ? [{ op: "mkdir", path: p.home, mode: 0o755, owner: ctx.name, group: p.group ?? String(u.gid) }]
+        : [];
+    return [...usermod, ...home];
   },
 });

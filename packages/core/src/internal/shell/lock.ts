@@ -151,7 +151,7 @@ export const tempPrefix = (path: string): string => tempBeside(path, "");
  * Prefixes of the temp names an op makes beside the paths it writes, so the
  * next apply (under the lock) removes what a killed one left there. Members
  * of an extract without a member list are unknown until the archive is
- * read; their temp files are not swept.
+ * read; tend_extract removes their temp files as it installs each member.
  */
 export const sweepPrefixes = (op: Op, pendingPath: string): string[] => {
   switch (op.op) {

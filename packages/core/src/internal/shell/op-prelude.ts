@@ -108,6 +108,8 @@ tend_extract() {
     if [ -z "$td" ]; then td=/; fi
     mkdir -p -- "$td"
     tmp=$td/.$tb.tend-$r
+    # Temp files of this member that a killed extract left (the sweep before the op cannot know members).
+    for o in "$td/.$tb.tend-"[0-9a-f][0-9a-f][0-9a-f][0-9a-f]*; do if [ -f "$o" ] || [ -L "$o" ]; then rm -f -- "$o"; fi; done
     cp -- "$s" "$tmp" || { rm -f -- "$tmp"; return 1; }
     h=$(sha256sum < "$tmp") || { rm -f -- "$tmp"; return 1; }
     tend_install "$tmp" "$t" "$mode" "$own" "$grp"

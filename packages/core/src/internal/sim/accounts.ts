@@ -8,7 +8,7 @@ import type { Draft } from "immer";
 import type { Op } from "../op.js";
 import type { OpResult } from "./fileops.js";
 import type { SimState } from "./state.js";
-import { failsAfter, lookup, mkdirP, own, resolvePath, SimError } from "./vfs.js";
+import { failsAfter, lookup, mkdirP, noStep, own, resolvePath, SimError, type Step } from "./vfs.js";
 
 type OpOf<K extends Op["op"]> = Extract<Op, { op: K }>;
 
@@ -115,7 +115,11 @@ const SKEL = "/etc/skel";
  * useradd [-r] [-u] [-g] [-G] [-s] [-d] NAME. ShellTarget passes -m when a
  * home is given (home made from /etc/skel) and -M otherwise (no directory).
  */
-export const useraddOp = (draft: Draft<SimState>, op: OpOf<"useradd" | "usermod">): OpResult => {
+export const useraddOp = (
+  draft: Draft<SimState>,
+  op: OpOf<"useradd" | "usermod">,
+  step: Step = noStep,
+): OpResult => {
   const name = op.name;
   if (own(draft.users, name) !== undefined) throw new SimError(`useradd: user '${name}' already exists`);
   if (op.uid !== undefined && uids(draft).includes(op.uid))
@@ -149,11 +153,11 @@ export const useraddOp = (draft: Draft<SimState>, op: OpOf<"useradd" | "usermod"
   };
   setSupplementary(draft, "useradd", name, op.groups ?? []);
   // The account exists before useradd makes the home, so a home that cannot be made fails after it.
-  return op.home === undefined
-    ? undefined
-    : failsAfter(() =>
-        createHome(draft, op.home as string, name, findGroup(draft, "useradd", String(gid))[0]),
-      );
+  if (op.home === undefined) return undefined;
+  step();
+  return failsAfter(() =>
+    createHome(draft, op.home as string, name, findGroup(draft, "useradd", String(gid))[0]),
+  );
 };
 
 /**

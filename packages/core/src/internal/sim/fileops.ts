@@ -22,12 +22,14 @@ import {
   lookup,
   mkdirP,
   normalizePath,
+  noStep,
   ownerName,
   prepareEntry,
   removeTree,
   replaceFile,
   resolvePath,
   SimError,
+  type Step,
 } from "./vfs.js";
 
 type OpOf<K extends Op["op"]> = Extract<Op, { op: K }>;
@@ -52,11 +54,13 @@ const notDir = (draft: Draft<SimState>, path: string): void => {
  * runs these as separate commands, so an unknown owner leaves the
  * directories made and the mode set.
  */
-export const mkdirOp = (draft: Draft<SimState>, op: OpOf<"mkdir">): OpResult => {
+export const mkdirOp = (draft: Draft<SimState>, op: OpOf<"mkdir">, step: Step = noStep): OpResult => {
   const canonical = mkdirP(draft.files, op.path);
   const dir = draft.files[canonical];
   if (dir?.type !== "dir") throw new SimError(`mkdir: cannot create directory '${op.path}'`);
+  step();
   dir.mode = op.mode & 0o7777;
+  step();
   return failsAfter(() => {
     const [owner, group] = [ownerName(draft, op.owner), groupName(draft, op.group)];
     dir.owner = owner;
@@ -69,11 +73,18 @@ export const mkdirOp = (draft: Draft<SimState>, op: OpOf<"mkdir">): OpResult => 
  * first (mkdir -p), so it stays when setting the owner then fails; the file
  * itself only lands whole, with its attributes.
  */
-export const writeFileOp = (draft: Draft<SimState>, op: OpOf<"writeFile">, blobs: BlobStore): OpResult => {
+export const writeFileOp = (
+  draft: Draft<SimState>,
+  op: OpOf<"writeFile">,
+  blobs: BlobStore,
+  step: Step = noStep,
+): OpResult => {
   const bytes = blobs.get(op.blob);
   if (bytes === undefined) throw new SimError(`writeFile ${op.path}: blob ${op.blob} was not provided`);
   notDir(draft, op.path);
   prepareEntry(draft.files, op.path);
+  // The parent is made; the temp file is written and given its attributes; the rename lands it whole.
+  step();
   return failsAfter(() => replaceFile(draft.files, op.path, bytes, attrsOf(draft, op)));
 };
 
@@ -106,9 +117,10 @@ export const removeOp = (draft: Draft<SimState>, op: OpOf<"remove">): OpResult =
  * (`<url>\n`). On a mismatch nothing lands: whatever was at the path before
  * stays (only the parent directory may be new).
  */
-export const downloadOp = (draft: Draft<SimState>, op: OpOf<"download">): OpResult => {
+export const downloadOp = (draft: Draft<SimState>, op: OpOf<"download">, step: Step = noStep): OpResult => {
   notDir(draft, op.path);
   prepareEntry(draft.files, op.path);
+  step();
   return failsAfter(() => {
     const body = draft.available.urls[op.url];
     if (body === undefined) {
@@ -123,6 +135,8 @@ export const downloadOp = (draft: Draft<SimState>, op: OpOf<"download">): OpResu
       }
     }
     replaceFile(draft.files, op.path, bytes, attrsOf(draft, op));
+    // Landed; its record is written after (a kill here leaves the file without it).
+    step();
     replaceFile(draft.files, op.record, utf8(`${op.url}\n`), RECORD_ATTRS);
   });
 };
@@ -160,7 +174,7 @@ const byBytes = (a: string, b: string): number => Buffer.compare(Buffer.from(a),
  * fails the op with the members before it already in place; the op's
  * scratch directory `<STATE_DIR>/tmp` is left behind.
  */
-export const extractOp = (draft: Draft<SimState>, op: OpOf<"extract">): OpResult => {
+export const extractOp = (draft: Draft<SimState>, op: OpOf<"extract">, step: Step = noStep): OpResult => {
   const listed = op.members;
   let archive: ReturnType<typeof lookup>;
   try {
@@ -171,6 +185,7 @@ export const extractOp = (draft: Draft<SimState>, op: OpOf<"extract">): OpResult
   if (archive?.type !== "file") throw new SimError(`archive ${op.archive} not found`);
   const bytes = fileBytes(archive);
   mkdirP(draft.files, `${STATE_DIR}/tmp`);
+  step();
   return failsAfter(() => {
     const attrs = attrsOf(draft, op);
     const files = regularFiles(readArchive(bytes), op.strip);
@@ -185,6 +200,8 @@ export const extractOp = (draft: Draft<SimState>, op: OpOf<"extract">): OpResult
       notDir(draft, path);
       replaceFile(draft.files, path, entry.content, attrs);
       members.push({ path, sha256: digest("sha256", entry.content) });
+      // Each member lands on its own; the manifest only after the last.
+      step();
     }
     // No source given: the archive's own digest is the source, as in the real op.
     const source = op.source || digest("sha256", bytes);

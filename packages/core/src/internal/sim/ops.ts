@@ -22,7 +22,7 @@ import {
 import { isStaticUnit, kmodName, unitFilePath } from "./probes.js";
 import { keepOp, restoreOp } from "./rollback.js";
 import { type SimState, UNIT_DIRS } from "./state.js";
-import { digest, fileBytes, filesIn, lookup, own, SimError } from "./vfs.js";
+import { digest, fileBytes, filesIn, lookup, noStep, own, SimError, type Step } from "./vfs.js";
 
 type OpOf<K extends Op["op"]> = Extract<Op, { op: K }>;
 
@@ -34,6 +34,8 @@ export interface OpContext {
   readonly clock: number;
   /** The host's UTC time, as `date -u +%Y-%m-%dT%H:%M:%SZ` prints it. */
   readonly now: string;
+  /** Called between an op's internal steps (where an injected kill may land); absent: no kill. */
+  readonly step?: Step;
 }
 
 /** sha256 of the unit file systemd would load for `unit`, or undefined when there is none. */
@@ -150,19 +152,20 @@ const execOp = (draft: Draft<SimState>, op: OpOf<"exec">): void => {
  * took effect (the caller keeps the draft then); undefined on success.
  */
 export const applyOp = (draft: Draft<SimState>, op: Op, ctx: OpContext): OpResult => {
+  const step = ctx.step ?? noStep;
   switch (op.op) {
     case "mkdir":
-      return mkdirOp(draft, op);
+      return mkdirOp(draft, op, step);
     case "writeFile":
-      return writeFileOp(draft, op, ctx.blobs);
+      return writeFileOp(draft, op, ctx.blobs, step);
     case "setAttrs":
       return setAttrsOp(draft, op);
     case "remove":
       return removeOp(draft, op);
     case "download":
-      return downloadOp(draft, op);
+      return downloadOp(draft, op, step);
     case "extract":
-      return extractOp(draft, op);
+      return extractOp(draft, op, step);
     case "systemctl":
       systemctlOp(draft, op, ctx);
       return undefined;
@@ -179,7 +182,7 @@ export const applyOp = (draft: Draft<SimState>, op: Op, ctx: OpContext): OpResul
       groupmodOp(draft, op);
       return undefined;
     case "useradd":
-      return useraddOp(draft, op);
+      return useraddOp(draft, op, step);
     case "usermod":
       usermodOp(draft, op);
       return undefined;
@@ -195,8 +198,8 @@ export const applyOp = (draft: Draft<SimState>, op: Op, ctx: OpContext): OpResul
     case "intent":
       return intentOp(draft, op, ctx.now);
     case "keep":
-      return keepOp(draft, op);
+      return keepOp(draft, op, step);
     case "restore":
-      return restoreOp(draft, op);
+      return restoreOp(draft, op, step);
   }
 };

@@ -8,7 +8,16 @@
 import type { Draft } from "immer";
 import type { Op } from "../op.js";
 import type { SimState } from "./state.js";
-import { fileBytes, lookup, mkdirP, normalizePath, removeTree, replaceFile } from "./vfs.js";
+import {
+  fileBytes,
+  lookup,
+  mkdirP,
+  normalizePath,
+  noStep,
+  removeTree,
+  replaceFile,
+  type Step,
+} from "./vfs.js";
 
 type OpOf<K extends Op["op"]> = Extract<Op, { op: K }>;
 type Files = Draft<SimState>["files"];
@@ -29,20 +38,23 @@ const copyTree = (files: Files, from: string, to: string): void => {
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 const ATTRS = { mode: 0o644, owner: "root", group: "root" } as const;
 
-export const keepOp = (draft: Draft<SimState>, op: OpOf<"keep">): undefined => {
+export const keepOp = (draft: Draft<SimState>, op: OpOf<"keep">, step: Step = noStep): undefined => {
   mkdirP(draft.files, op.dir);
   op.paths.forEach((path, i) => {
     const n = `${op.dir}/${i + 1}`;
     if (draft.files[`${n}.path`] !== undefined) return;
+    step();
     removeTree(draft.files, n);
     const p = normalizePath(path);
     if (lookup(draft.files, p, false) !== undefined) copyTree(draft.files, p, n);
+    // The copy is in place; its record (what makes it count as kept) comes next.
+    step();
     replaceFile(draft.files, `${n}.path`, utf8(path), ATTRS);
   });
   return undefined;
 };
 
-export const restoreOp = (draft: Draft<SimState>, op: OpOf<"restore">): undefined => {
+export const restoreOp = (draft: Draft<SimState>, op: OpOf<"restore">, step: Step = noStep): undefined => {
   const prefix = `${op.dir}/`;
   const records = Object.keys(draft.files).filter((k) => k.startsWith(prefix) && k.endsWith(".path"));
   for (const record of records.sort()) {
@@ -50,6 +62,8 @@ export const restoreOp = (draft: Draft<SimState>, op: OpOf<"restore">): undefine
     if (entry?.type !== "file") continue;
     const path = normalizePath(fileBytes(entry).toString("utf8"));
     const n = record.slice(0, -".path".length);
+    // One path at a time, each atomically (copy beside, rename).
+    step();
     if (draft.files[n] !== undefined) copyTree(draft.files, n, path);
     else removeTree(draft.files, path);
   }

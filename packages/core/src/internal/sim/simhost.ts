@@ -28,7 +28,7 @@ import { answerGate } from "./health.js";
 import { applyOp } from "./ops.js";
 import { answerProbe } from "./probes.js";
 import type { SimState } from "./state.js";
-import { lookup, SimError } from "./vfs.js";
+import { lookup, SimError, SimKill } from "./vfs.js";
 
 /** Options of a SimHost. */
 export interface SimHostOptions {
@@ -46,10 +46,16 @@ export interface SimHostOptions {
    * The host-side script is SIGKILLed in the middle of the op with this
    * 0-based lifetime index: `phase` "before" kills it before the op took
    * effect, "after" once it has (ops are atomic, so these are the two
-   * outcomes). The run returns Interrupted with `completed` = the ops before
-   * it; the connection stays up.
+   * outcomes of a one-step op). `step` k instead kills it inside the op, at
+   * its k-th internal step boundary (0-based; the steps before it took
+   * effect, e.g. k members of an archive unpacked, the manifest not yet
+   * written), or right after the op when it has no more boundaries
+   * (killedInside then tells which). The run returns Interrupted with
+   * `completed` = the ops before it; the connection stays up.
    */
-  readonly killAtOp?: { readonly op: number; readonly phase: "before" | "after" };
+  readonly killAtOp?:
+    | { readonly op: number; readonly phase: "before" | "after" }
+    | { readonly op: number; readonly step: number };
   /** Services (or gate paths, URLs, sockets, hosts) whose health gates fail; see health.ts. */
   readonly unhealthy?: readonly string[];
   /**
@@ -103,6 +109,8 @@ export class SimHost implements Target {
   #connected = true;
   /** The apply lock: set while a run() is in progress, like flock on a real host. */
   #lock: LockHolder | undefined;
+  /** Whether the injected `step` kill landed inside its op (undefined until it was reached). */
+  #killedInside: boolean | undefined;
 
   constructor(initialState: SimState = freshDebianHost(), options: SimHostOptions = {}) {
     // A private frozen copy: the caller's object stays theirs, and nothing mutates ours behind our back.
@@ -129,6 +137,15 @@ export class SimHost implements Target {
   /** What systemd would have warned about, e.g. a start whose unit file changed since the last daemon-reload. */
   get warnings(): readonly string[] {
     return this.#warnings;
+  }
+
+  /**
+   * For a killAtOp `step`: true when the kill landed inside its op, false
+   * when the op had fewer step boundaries and the kill came after it,
+   * undefined while the op was not reached.
+   */
+  get killedInside(): boolean | undefined {
+    return this.#killedInside;
   }
 
   /** Whether calls are answered (false after an injected drop, until reconnect()). */
@@ -304,15 +321,22 @@ export class SimHost implements Target {
         if (clock === this.#options.failAtOp)
           return failed(1, `injected failure (SimHost failAtOp ${clock})`);
         const kill = this.#options.killAtOp?.op === clock ? this.#options.killAtOp : undefined;
-        if (kill?.phase === "before") return interrupted(index, "host-side script killed (SimHost killAtOp)");
+        if (kill && "phase" in kill && kill.phase === "before")
+          return interrupted(index, "host-side script killed (SimHost killAtOp)");
         let late: SimError | undefined;
         try {
-          late = this.#applyTracked(draft, op, blobs);
+          late = this.#applyTracked(draft, op, blobs, kill && "step" in kill ? kill.step : undefined);
         } catch (e) {
+          // Killed inside the op: the steps before the kill stay, as on a real host.
+          if (e instanceof SimKill) {
+            this.#killedInside = true;
+            return interrupted(index, e.message);
+          }
           // Thrown: the op failed before changing anything.
           if (e instanceof SimError) return failed(e.exitCode, e.message);
           throw e;
         }
+        if (kill && "step" in kill) this.#killedInside = false;
         if (kill) return interrupted(index, "host-side script killed (SimHost killAtOp)");
         // Returned: the op failed after steps the real command would have done too; they stay.
         if (late !== undefined) return failed(late.exitCode, late.message);
@@ -325,22 +349,39 @@ export class SimHost implements Target {
     return outcome;
   }
 
-  /** applyOp, ticking the generation clock and noting which paths' contents changed. */
-  #applyTracked(draft: Draft<SimState>, op: Op, blobs: BlobStore): SimError | undefined {
+  /**
+   * applyOp, ticking the generation clock and noting which paths' contents
+   * changed (also when a kill at step `killStep` stops it midway).
+   */
+  #applyTracked(draft: Draft<SimState>, op: Op, blobs: BlobStore, killStep?: number): SimError | undefined {
     const clock = (draft.history?.clock ?? 0) + 1;
     const paths = writtenPaths(op);
     const before = paths.map((p) => contentOf(draft, p));
-    const late = applyOp(draft, op, {
-      blobs,
-      warn: (m) => this.#warnings.push(m),
-      clock,
-      now: simTime(clock),
-    });
-    const changedAt = { ...draft.history?.changedAt };
-    paths.forEach((p, i) => {
-      if (contentOf(draft, p) !== before[i]) changedAt[p] = clock;
-    });
-    draft.history = { clock, changedAt };
+    const track = (): void => {
+      const changedAt = { ...draft.history?.changedAt };
+      paths.forEach((p, i) => {
+        if (contentOf(draft, p) !== before[i]) changedAt[p] = clock;
+      });
+      draft.history = { clock, changedAt };
+    };
+    let boundary = 0;
+    let late: SimError | undefined;
+    try {
+      late = applyOp(draft, op, {
+        blobs,
+        warn: (m) => this.#warnings.push(m),
+        clock,
+        now: simTime(clock),
+        step: () => {
+          if (boundary++ === killStep) throw new SimKill();
+        },
+      });
+    } catch (e) {
+      // A kill keeps the steps before it; a thrown failure changed nothing.
+      if (e instanceof SimKill) track();
+      throw e;
+    }
+    track();
     return late;
   }
 

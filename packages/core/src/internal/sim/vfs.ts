@@ -9,6 +9,24 @@ import { posix } from "node:path";
 import type { SimFile, SimRegularFile, SimState } from "./state.js";
 
 /** A failure of a simulated command: what it printed and the exit code it returned. */
+/**
+ * A point between two internal steps of an op (the separate commands the
+ * real op runs): SimHost's killAtOp `step` kills the host-side script there,
+ * keeping the steps before it. Ops call it between their steps only.
+ */
+export type Step = () => void;
+
+/** No kill injected: steps just run. */
+export const noStep: Step = () => {};
+
+/** Thrown by a Step where the injected kill lands; not an op failure (SimHost keeps what ran). */
+export class SimKill extends Error {
+  constructor() {
+    super("host-side script killed inside an op (SimHost killAtOp step)");
+    this.name = "SimKill";
+  }
+}
+
 export class SimError extends Error {
   constructor(
     message: string,
