@@ -9,6 +9,7 @@
  */
 import { constants } from "node:fs";
 import { access, stat } from "node:fs/promises";
+import { mapBounded } from "@tend/core";
 import { type Either, isLeft, left, right } from "fp-ts/lib/Either.js";
 import type { ControllerFile, Deps } from "./facade.js";
 import { type HostOptions, type Selection, selectionOf } from "./hosts.js";
@@ -20,6 +21,9 @@ import { ORDER_VARIABLE, rolloutVarsOf } from "./rollout-vars.js";
 /** The host's tend_rollout_order as decoded (undefined: not set, or not valid: reported elsewhere). */
 const orderOf = (selection: Selection, host: string): readonly string[] | undefined =>
   rolloutVarsOf(selection.layers.get(host) ?? [], selection.inventory).order;
+
+/** Hosts checked at once: enough to keep the fs thread pool busy, few enough to bound open work. */
+const CHECK_CONCURRENCY = 16;
 
 /** A selection that passed validation, with what the run needs next. */
 export interface Validated {
@@ -180,7 +184,9 @@ class Checker {
         .filter((g) => g !== "all");
       const pre = this.deps.modules.preflight(host, groups, vars);
       for (const e of pre.problems) problems.push(this.problem(host, e.origin, e.variable, e.message));
-      for (const f of pre.files) problems.push(...(await this.controllerFile(host, layers, f)));
+      // The files are checked at once (each is a stat and an access on the fs thread pool), reported in order.
+      const found = await Promise.all(pre.files.map((f) => this.controllerFile(host, layers, f)));
+      for (const f of found) problems.push(...f);
     }
     return { problems, vars };
   }
@@ -208,11 +214,15 @@ export const validateRun = async (
   const vars = new Map<string, unknown>();
   const notes = new Map<string, readonly string[]>();
   const orders = new Map<string, string>();
-  for (const host of needed) {
-    const r = await checker.check(host);
-    if (selection.hosts.includes(host)) orders.set(host, JSON.stringify(orderOf(selection, host) ?? null));
+  // Hosts are checked CHECK_CONCURRENCY at a time, so their file checks overlap (one by one, a
+  // fleet's run waited on each host's stats in turn); the results are taken in inventory order.
+  const checked = await mapBounded(needed, CHECK_CONCURRENCY, (host) => checker.check(host));
+  const isSelected = new Set(selection.hosts);
+  for (const [i, host] of needed.entries()) {
+    const r = checked[i]!;
+    if (isSelected.has(host)) orders.set(host, JSON.stringify(orderOf(selection, host) ?? null));
     if (r.vars !== undefined && r.problems.length === 0) vars.set(host, r.vars);
-    if (selection.hosts.includes(host)) problems.push(...r.problems);
+    if (isSelected.has(host)) problems.push(...r.problems);
     else if (r.problems.length > 0)
       notes.set(
         host,

@@ -15,6 +15,15 @@ const defined = (u: AnyProps): AnyProps =>
   Object.fromEntries(Object.entries(u).filter(([, v]) => v !== undefined));
 
 /**
+ * What `{ ...defaults, ...defined(u) }` gives, without the copy `defined` makes
+ * when there is nothing to drop (the usual props: no `undefined`, no symbol key).
+ */
+const withDefaultsOf = (defaults: AnyProps, u: AnyProps): AnyProps =>
+  Object.getOwnPropertySymbols(u).length === 0 && !Object.values(u).includes(undefined)
+    ? { ...defaults, ...u }
+    : { ...defaults, ...defined(u) };
+
+/**
  * Wraps a codec so that missing (or undefined) keys of an object input take
  * the given defaults before decoding; the output type is the codec's own.
  */
@@ -25,15 +34,24 @@ export const withDefaults = <A, O>(
   new t.Type<A, O, unknown>(
     codec.name,
     codec.is,
-    (u, c) => codec.validate(isRecord(u) ? { ...defaults, ...defined(u) } : u, c),
+    (u, c) => codec.validate(isRecord(u) ? withDefaultsOf(defaults as AnyProps, u) : u, c),
     codec.encode,
   );
+
+/** Whether every string in `v` (at any depth, as impureStrings walks it) is plain. */
+const allPlain = (v: unknown): boolean => {
+  if (typeof v === "string") return isPlain(v);
+  if (Array.isArray(v)) return v.every(allPlain);
+  return isRecord(v) ? Object.values(v).every(allPlain) : true;
+};
 
 /**
  * Strings that no target can carry (a NUL, a lone surrogate), anywhere in
  * decoded props but the top-level text `content`, which travels as a blob.
  */
 const impureStrings = (props: AnyProps, c: t.Context): t.ValidationError[] => {
+  // Nearly all props are plain: say so without building a context per value walked.
+  if (Object.entries(props).every(([k, v]) => k === "content" || allPlain(v))) return [];
   const out: t.ValidationError[] = [];
   const walk = (v: unknown, ctx: t.Context): void => {
     if (typeof v === "string") {
