@@ -52,7 +52,21 @@ const hostile = fc.constantFrom(
   "/etc/kubernetes/cert-worker0001.pem",
   "x".repeat(200),
 );
-const text = fc.oneof(hostile, fc.string(), fc.string({ unit: "binary" }), fc.string({ unit: "grapheme" }));
+/** Strings near the plain fast path's edge: names, paths, addresses, numbers, keywords. */
+const plainish = fc.oneof(
+  fc.stringMatching(/^[A-Za-z0-9_./:+~-]{0,12}$/),
+  fc.ipV4(),
+  fc.tuple(fc.ipV4(), fc.integer({ min: 0, max: 999999 })).map(([ip, port]) => `${ip}:${port}`),
+  fc.constantFrom("True", "FALSE", "Null", "NULL", "nan", ".nan", "_", "/", "a.", "e5", "0o17", "1.2.3.4.5"),
+);
+const text = fc.oneof(
+  hostile,
+  plainish,
+  plainish,
+  fc.string(),
+  fc.string({ unit: "binary" }),
+  fc.string({ unit: "grapheme" }),
+);
 const key = fc.oneof(hostile, fc.string({ maxLength: 8 }), fc.constantFrom("__proto__", "0", "10", "k"));
 
 /** JSON-like documents whose leaves include strings, numbers (also -0 and NaN), booleans and null. */

@@ -114,8 +114,18 @@ const split = (text: string, places: readonly Place[]): Rendered | null => {
   return parts.some((p) => p.includes("tendSlot7q3x")) ? null : { parts, places };
 };
 
+/**
+ * Strings the `yaml` package writes as they are (plain) in any place: a name
+ * or path starting with a letter, `_` or `/`, or an IPv4 address with an
+ * optional port; but not the words the core schema reads as a boolean or
+ * null. Property-tested against the package, and what most configs hold.
+ */
+const PLAIN = /^(?:[A-Za-z_/][\w./-]*|\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?)$/;
+const NOT_STRING = /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE|[Nn]ull|NULL)$/;
+
 /** How the `yaml` package writes `text` at `place`, or null when not on one line. */
 const scalar = (text: string, place: Place): string | null => {
+  if (PLAIN.test(text) && !NOT_STRING.test(text)) return text;
   const key = `${place}:${text}`;
   let r = scalars.get(key);
   if (r === undefined) {
