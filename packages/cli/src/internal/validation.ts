@@ -7,8 +7,7 @@
  * selected host comes back together; when there is one, the caller connects
  * to nothing, so a typo never half-rolls a fleet.
  */
-import { constants } from "node:fs";
-import { access, stat } from "node:fs/promises";
+import { accessSync, constants, statSync } from "node:fs";
 import { mapBounded } from "@tend/core";
 import { type Either, isLeft, left, right } from "fp-ts/lib/Either.js";
 import type { ControllerFile, Deps } from "./facade.js";
@@ -55,13 +54,17 @@ const errnoWhy = (e: unknown): string => {
   }
 };
 
-/** Why a controller file cannot be read, or undefined when it can. */
+/**
+ * Why a controller file cannot be read, or undefined when it can. Synchronous:
+ * a local stat and access take µs, where their async forms cost ~50 µs each
+ * of promises, thousands of times for a fleet.
+ */
 const fileProblem = async (path: string): Promise<string | undefined> => {
   try {
-    const s = await stat(path);
+    const s = statSync(path);
     if (s.isDirectory()) return "is a directory, not a file";
     if (!s.isFile()) return "is not a regular file";
-    await access(path, constants.R_OK);
+    accessSync(path, constants.R_OK);
     return undefined;
   } catch (e) {
     return errnoWhy(e);
