@@ -22,6 +22,11 @@ export interface BindEnv {
   readonly home: string;
 }
 
+/** Sets an own property as Object.fromEntries does (a `__proto__` key too). */
+const own = (o: Record<string, unknown>, k: string, x: unknown): void => {
+  Object.defineProperty(o, k, { value: x, enumerable: true, writable: true, configurable: true });
+};
+
 /**
  * Replaces markers in every string of `value`. A marker for an interface
  * without an address stays in place, so that only a value some module
@@ -35,17 +40,32 @@ export const bindDeferred = <A>(value: A, env: BindEnv): A => {
         )
       : s;
   // A value with no marker in it comes back as it is (shared, not copied): most
-  // variables of a fleet's hosts are the same group-level values.
+  // variables of a fleet's hosts are the same group-level values. So a copy is
+  // only started at the first value that changed, and nothing is allocated before.
   const walk = (v: unknown): unknown => {
     if (typeof v === "string") return bindString(v);
     if (Array.isArray(v)) {
-      const out = v.map(walk);
-      return out.some((x, i) => x !== v[i]) ? out : v;
+      let out: unknown[] | undefined;
+      for (let i = 0; i < v.length; i++) {
+        const x = walk(v[i]);
+        if (out === undefined && x !== v[i]) out = v.slice(0, i);
+        out?.push(x);
+      }
+      return out ?? v;
     }
     if (v !== null && typeof v === "object") {
-      const entries = Object.entries(v);
-      const bound = entries.map(([k, x]) => [k, walk(x)] as const);
-      return bound.some(([, x], i) => x !== entries[i]![1]) ? Object.fromEntries(bound) : v;
+      const keys = Object.keys(v);
+      const values = keys.map((k) => (v as Record<string, unknown>)[k]);
+      let out: Record<string, unknown> | undefined;
+      for (let i = 0; i < keys.length; i++) {
+        const x = walk(values[i]);
+        if (out === undefined && x !== values[i]) {
+          out = {};
+          for (let j = 0; j < i; j++) own(out, keys[j]!, values[j]);
+        }
+        if (out !== undefined) own(out, keys[i]!, x);
+      }
+      return out ?? v;
     }
     return v;
   };
