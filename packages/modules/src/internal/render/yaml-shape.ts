@@ -81,12 +81,15 @@ const hollow = (doc: unknown): { shape: unknown; slots: Slot[] } | undefined => 
     for (const [k, x] of Object.entries(v)) {
       // The slot token must not be mistaken for text already in the shape.
       if (k.includes("tendSlot7q3x")) throw hollowed;
-      Object.defineProperty(out, k, {
-        value: walk(x, "value"),
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
+      // `=` would set the prototype for a `__proto__` key instead of a key of the document.
+      if (k === "__proto__")
+        Object.defineProperty(out, k, {
+          value: walk(x, "value"),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      else out[k] = walk(x, "value");
     }
     return out;
   };

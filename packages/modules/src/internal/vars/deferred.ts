@@ -22,9 +22,11 @@ export interface BindEnv {
   readonly home: string;
 }
 
-/** Sets an own property as Object.fromEntries does (a `__proto__` key too). */
+/** Sets an own property as Object.fromEntries does (a `__proto__` key too, which `=` would not). */
 const own = (o: Record<string, unknown>, k: string, x: unknown): void => {
-  Object.defineProperty(o, k, { value: x, enumerable: true, writable: true, configurable: true });
+  if (k === "__proto__")
+    Object.defineProperty(o, k, { value: x, enumerable: true, writable: true, configurable: true });
+  else o[k] = x;
 };
 
 /**
