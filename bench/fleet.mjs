@@ -327,7 +327,12 @@ const TARGET_CALLS = ["hostFacts", "probe", "observe", "run", "close"];
 
 /** The SimHosts on a worker thread: openTarget hands out a Target that forwards each call there. */
 const threadSims = async (workers) => {
-  const worker = new Worker(new URL(import.meta.url), { workerData: { workers } });
+  // A small young generation: the SimHosts stand for remote hosts, so their thread should add little to the
+  // peak RSS measured for tend (it collects more often instead, off tend's thread).
+  const worker = new Worker(new URL(import.meta.url), {
+    workerData: { workers },
+    resourceLimits: { maxYoungGenerationSizeMb: 8 },
+  });
   const pending = new Map();
   let next = 0;
   const call = (host, method, args = []) =>
