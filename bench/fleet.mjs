@@ -206,14 +206,16 @@ const child = async (n) => {
       ? ["--concurrency", process.env.TEND_BENCH_CONCURRENCY]
       : [];
     const phase = async (label, args, want) => {
-      // Output is counted, not kept (a terminal or a log keeps it, not tend): only its tail, for errors.
-      let out = "";
+      // Output is counted, not kept (a terminal or a log keeps it, not tend): only its last
+      // chunks, for errors (joined only then: a string per chunk would be the bench's own garbage).
+      const tail = [];
       let outLines = 0;
       let errLines = 0;
       const io = {
         stdout: (t) => {
           outLines += newlines(t);
-          out = (out + t).slice(-3000);
+          tail.push(t);
+          if (tail.length > 64) tail.splice(0, 32);
         },
         stderr: (t) => {
           errLines += newlines(t);
@@ -240,7 +242,7 @@ const child = async (n) => {
       const threadMs = threadCpuMs() - thread0;
       const rt = (await sim.roundTrips()) - rt0;
       if (code !== want)
-        throw new Error(`${label} of ${n} hosts exited ${code}, not ${want}:\n${out.slice(-3000)}`);
+        throw new Error(`${label} of ${n} hosts exited ${code}, not ${want}:\n${tail.join("").slice(-3000)}`);
       return {
         hosts: n,
         phase: label,

@@ -56,6 +56,18 @@ describe("bindDeferred", () => {
     );
   });
 
+  it("binds a value again under another env: one bound first with no address known binds once one is", () => {
+    fc.assert(
+      fc.property(value, (v) => {
+        const none: BindEnv = { ipOf: () => undefined, home: "/nowhere" };
+        bindDeferred(v, none);
+        bindDeferred(v, none);
+        expect(bindDeferred(v, env)).toEqual(expected(v));
+      }),
+      { numRuns },
+    );
+  });
+
   it("returns a value with nothing to bind as it is, not a copy, and never changes its input", () => {
     fc.assert(
       fc.property(value, (v) => {

@@ -30,22 +30,41 @@ const own = (o: Record<string, unknown>, k: string, x: unknown): void => {
 };
 
 /**
+ * Objects and arrays already walked and found without a marker at any depth.
+ * Variables are data nobody changes once resolved, and a fleet's hosts share
+ * most of them (group values), each walked several times per host (modules,
+ * health gates, controller sources): a value found clean is not walked again.
+ */
+const clean = new WeakSet<object>();
+
+/**
  * Replaces markers in every string of `value`. A marker for an interface
  * without an address stays in place, so that only a value some module
  * actually declares turns it into an error (see `unboundInterfaces`).
  */
 export const bindDeferred = <A>(value: A, env: BindEnv): A => {
-  const bindString = (s: string): string =>
-    s.includes(MARK)
-      ? s.replace(MARKER_RE, (m, what: string) =>
-          what === "home" ? env.home : (env.ipOf(what.slice("ip:".length)) ?? m),
-        )
-      : s;
+  // Strings with a marker seen so far, bound or not (one left unbound may bind under another env).
+  let marked = 0;
+  const bindString = (s: string): string => {
+    if (!s.includes(MARK)) return s;
+    marked++;
+    return s.replace(MARKER_RE, (m, what: string) =>
+      what === "home" ? env.home : (env.ipOf(what.slice("ip:".length)) ?? m),
+    );
+  };
   // A value with no marker in it comes back as it is (shared, not copied): most
   // variables of a fleet's hosts are the same group-level values. So a copy is
   // only started at the first value that changed, and nothing is allocated before.
   const walk = (v: unknown): unknown => {
     if (typeof v === "string") return bindString(v);
+    if (v === null || typeof v !== "object") return v;
+    if (clean.has(v)) return v;
+    const before = marked;
+    const bound = bindObject(v);
+    if (marked === before) clean.add(v);
+    return bound;
+  };
+  const bindObject = (v: object): unknown => {
     if (Array.isArray(v)) {
       let out: unknown[] | undefined;
       for (let i = 0; i < v.length; i++) {
@@ -55,21 +74,18 @@ export const bindDeferred = <A>(value: A, env: BindEnv): A => {
       }
       return out ?? v;
     }
-    if (v !== null && typeof v === "object") {
-      const keys = Object.keys(v);
-      const values = keys.map((k) => (v as Record<string, unknown>)[k]);
-      let out: Record<string, unknown> | undefined;
-      for (let i = 0; i < keys.length; i++) {
-        const x = walk(values[i]);
-        if (out === undefined && x !== values[i]) {
-          out = {};
-          for (let j = 0; j < i; j++) own(out, keys[j]!, values[j]);
-        }
-        if (out !== undefined) own(out, keys[i]!, x);
+    const keys = Object.keys(v as object);
+    const values = keys.map((k) => (v as Record<string, unknown>)[k]);
+    let out: Record<string, unknown> | undefined;
+    for (let i = 0; i < keys.length; i++) {
+      const x = walk(values[i]);
+      if (out === undefined && x !== values[i]) {
+        out = {};
+        for (let j = 0; j < i; j++) own(out, keys[j]!, values[j]);
       }
-      return out ?? v;
+      if (out !== undefined) own(out, keys[i]!, x);
     }
-    return v;
+    return out ?? v;
   };
   return walk(value) as A;
 };
