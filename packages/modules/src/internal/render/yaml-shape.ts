@@ -41,8 +41,12 @@ const MAX_ENTRIES = 4096;
 const shapes = new Map<string, Rendered | null>();
 const scalars = new Map<string, string | null>();
 
-/** Tokens only letters and digits make (so a plain scalar), unlike anything a config says. */
-const token = (i: number): string => `tendSlot7q3x${i}z`;
+/** What every slot token starts with: letters and digits (a plain scalar), unlike anything a config says. */
+const SLOT = "tendSlot7q3x";
+const token = (i: number): string => `${SLOT}${i}z`;
+
+/** Thrown inside `hollow` for a document whose shape cannot be reused. */
+const hollowed = new Error("not a reusable shape");
 
 const isPlainObject = (v: object): boolean => {
   const proto = Object.getPrototypeOf(v);
@@ -80,7 +84,7 @@ const hollow = (doc: unknown): { shape: unknown; slots: Slot[] } | undefined => 
     const out: Record<string, unknown> = {};
     for (const [k, x] of Object.entries(v)) {
       // The slot token must not be mistaken for text already in the shape.
-      if (k.includes("tendSlot7q3x")) throw hollowed;
+      if (k.includes(SLOT)) throw hollowed;
       // `=` would set the prototype for a `__proto__` key instead of a key of the document.
       if (k === "__proto__")
         Object.defineProperty(out, k, {
@@ -100,8 +104,6 @@ const hollow = (doc: unknown): { shape: unknown; slots: Slot[] } | undefined => 
     throw e;
   }
 };
-const hollowed = new Error("not a reusable shape");
-
 /** Splits the shape's text at its slot tokens; null unless each occurs once, in order. */
 const split = (text: string, places: readonly Place[]): Rendered | null => {
   const parts: string[] = [];
@@ -114,7 +116,7 @@ const split = (text: string, places: readonly Place[]): Rendered | null => {
     from = at + t.length;
   }
   parts.push(text.slice(from));
-  return parts.some((p) => p.includes("tendSlot7q3x")) ? null : { parts, places };
+  return parts.some((p) => p.includes(SLOT)) ? null : { parts, places };
 };
 
 /**
