@@ -7,20 +7,27 @@
 //
 // Each size runs in its own child process (`fleet.mjs --child N`, with
 // --expose-gc), so peak memory is per size. The SimHosts live in that process
-// too: "SimHosts' heap" is what they hold before tend starts, for scale.
+// too, but on a worker thread of their own: they stand for remote hosts, whose
+// answering costs a real controller nothing, so their CPU stays off tend's
+// thread (TEND_BENCH_SIM_THREAD=0 keeps them on it, as before 2026-12-02).
+// Every call tend makes on a host is a message to that thread and back.
+// "SimHosts' heap" is what they hold before tend starts, for scale; peak RSS
+// and CPU are the whole process's, "tend thread CPU" the main thread's alone.
 //
 //   npm run bench fleet             TEND_BENCH_FLEET="10 100 1000" (default)
 //   TEND_BENCH_CONCURRENCY=n        pass --concurrency n (default: the CLI's default)
 //   TEND_BENCH_HEAP_CAP_MB=n        the largest size's apply once more with --max-old-space-size=n
 //                                   (default 256; 0: not)
 //   TEND_BENCH_CPU_PROF=dir         a V8 CPU profile of each child
+//   TEND_BENCH_SIM_THREAD=0         the SimHosts on tend's own thread
 //   TEND_BENCH_PHASE=plan|apply     measure only the phases starting so (to profile one); the
 //                                   apply still runs, unmeasured, before a converged plan
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 
 const MIRROR = "http://mirror.test";
 const sha = (algo, b) => createHash(algo).update(b).digest("hex");
@@ -143,6 +150,21 @@ const startProfile = async () => {
   };
 };
 
+/**
+ * CPU time of this process's main thread (tend's) so far, in ms, from Linux's
+ * /proc (utime + stime, in clock ticks of 10 ms): unlike process.cpuUsage() it
+ * leaves out the SimHosts' thread and V8's helper threads. NaN elsewhere.
+ */
+const threadCpuMs = () => {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return Number.NaN;
+  }
+};
+
 /** The number of line ends in `t`, without making garbage the measured heap would show. */
 const newlines = (t) => {
   let n = 0;
@@ -162,29 +184,16 @@ const quietIo = {
 
 const child = async (n) => {
   const { main } = await import("@tend/cli");
-  const { freshDebianHost, SimHost, tarArchive } = await import("@tend/core/testing");
+  const { tarArchive } = await import("@tend/core/testing");
   const dir = mkdtempSync(join(tmpdir(), "tend-bench-fleet-"));
   try {
     const { files, vars } = mirror(tarArchive);
     const { inv, workers } = controller(dir, n, vars);
-    const random = prng(9);
-    const latencyMs = () => 20 + random() * 30;
-    const available = {
-      packages: { iptables: "1.8.9-2", iptstate: "2.2.7-1", netbase: "6.4", "netstat-nat": "1.4.10-4" },
-    };
-    const hosts = new Map();
-    const addHost = (name, ip) =>
-      hosts.set(
-        name,
-        new SimHost(freshDebianHost({ host: { hostname: name }, wg0: ip, available }), { name, latencyMs }),
-      );
-    addHost("etcd1", "10.8.0.1");
-    for (const [i, w] of workers.entries()) addHost(w, `10.9.${Math.floor(i / 250)}.${(i % 250) + 1}`);
-    globalThis.gc?.();
-    const hostsHeap = process.memoryUsage().heapUsed;
+    const sim =
+      process.env.TEND_BENCH_SIM_THREAD === "0" ? await localSims(workers) : await threadSims(workers);
     const deps = {
       openTarget: async (c) => {
-        const h = hosts.get(c.host);
+        const h = sim.target(c.host);
         return h ? { _tag: "Right", right: h } : { _tag: "Left", left: `${c.host}: no such SimHost` };
       },
       fetch: async (url) => {
@@ -197,14 +206,16 @@ const child = async (n) => {
       ? ["--concurrency", process.env.TEND_BENCH_CONCURRENCY]
       : [];
     const phase = async (label, args, want) => {
-      // Output is counted, not kept (a terminal or a log keeps it, not tend): only its tail, for errors.
-      let out = "";
+      // Output is counted, not kept (a terminal or a log keeps it, not tend): only its last
+      // chunks, for errors (joined only then: a string per chunk would be the bench's own garbage).
+      const tail = [];
       let outLines = 0;
       let errLines = 0;
       const io = {
         stdout: (t) => {
           outLines += newlines(t);
-          out = (out + t).slice(-3000);
+          tail.push(t);
+          if (tail.length > 64) tail.splice(0, 32);
         },
         stderr: (t) => {
           errLines += newlines(t);
@@ -217,7 +228,8 @@ const child = async (n) => {
         prompt: async () => undefined,
       };
       globalThis.gc?.();
-      const rt0 = [...hosts.values()].reduce((s, h) => s + h.roundTrips, 0);
+      const rt0 = await sim.roundTrips();
+      const thread0 = threadCpuMs();
       const cpu0 = process.cpuUsage();
       const stop = sampler();
       const profiler = await startProfile();
@@ -227,14 +239,16 @@ const child = async (n) => {
       await profiler?.(`fleet-${n}-${label.split(/[ ,(]/)[0]}`);
       const peak = stop();
       const cpu = process.cpuUsage(cpu0);
-      const rt = [...hosts.values()].reduce((s, h) => s + h.roundTrips, 0) - rt0;
+      const threadMs = threadCpuMs() - thread0;
+      const rt = (await sim.roundTrips()) - rt0;
       if (code !== want)
-        throw new Error(`${label} of ${n} hosts exited ${code}, not ${want}:\n${out.slice(-3000)}`);
+        throw new Error(`${label} of ${n} hosts exited ${code}, not ${want}:\n${tail.join("").slice(-3000)}`);
       return {
         hosts: n,
         phase: label,
         wallMs,
         cpuMs: (cpu.user + cpu.system) / 1000,
+        threadMs,
         peakRss: peak.rss,
         peakHeap: peak.heap,
         roundTripsPerHost: rt / n,
@@ -259,16 +273,126 @@ const child = async (n) => {
       }
       rows.push(await phase(label, args, want));
     }
-    const converged =
-      !measured[1] ||
-      workers.every((w) => hosts.get(w).state.services["kubelet.service"]?.active === "active");
+    const converged = !measured[1] || (await sim.converged());
     if (!converged) throw new Error("a worker's kubelet is not running after apply");
+    const hostsHeap = sim.heap;
     process.stdout.write(
       `${JSON.stringify({ rows, hostsHeap, maxRss: process.resourceUsage().maxRSS * 1024 })}\n`,
     );
+    await sim.stop();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+};
+
+/** The SimHosts of etcd1 and the workers, each answering a round trip after a drawn 20–50 ms. */
+const simHosts = async (workers) => {
+  const { freshDebianHost, SimHost } = await import("@tend/core/testing");
+  const random = prng(9);
+  const latencyMs = () => 20 + random() * 30;
+  const available = {
+    packages: { iptables: "1.8.9-2", iptstate: "2.2.7-1", netbase: "6.4", "netstat-nat": "1.4.10-4" },
+  };
+  const hosts = new Map();
+  const addHost = (name, ip) =>
+    hosts.set(
+      name,
+      new SimHost(freshDebianHost({ host: { hostname: name }, wg0: ip, available }), { name, latencyMs }),
+    );
+  addHost("etcd1", "10.8.0.1");
+  for (const [i, w] of workers.entries()) addHost(w, `10.9.${Math.floor(i / 250)}.${(i % 250) + 1}`);
+  globalThis.gc?.();
+  const heap = process.memoryUsage().heapUsed;
+  return {
+    hosts,
+    heap,
+    roundTrips: () => [...hosts.values()].reduce((s, h) => s + h.roundTrips, 0),
+    converged: () =>
+      workers.every((w) => hosts.get(w).state.services["kubelet.service"]?.active === "active"),
+  };
+};
+
+/** The SimHosts on tend's thread: openTarget hands out the SimHosts themselves. */
+const localSims = async (workers) => {
+  const s = await simHosts(workers);
+  return {
+    heap: s.heap,
+    target: (name) => s.hosts.get(name),
+    roundTrips: async () => s.roundTrips(),
+    converged: async () => s.converged(),
+    stop: async () => {},
+  };
+};
+
+/** The Target methods a host answers; their arguments and answers are data (structured-cloned). */
+const TARGET_CALLS = ["hostFacts", "probe", "observe", "run", "close"];
+
+/** The SimHosts on a worker thread: openTarget hands out a Target that forwards each call there. */
+const threadSims = async (workers) => {
+  // A small young generation: the SimHosts stand for remote hosts, so their thread should add little to the
+  // peak RSS measured for tend (it collects more often instead, off tend's thread).
+  const worker = new Worker(new URL(import.meta.url), {
+    workerData: { workers },
+    resourceLimits: { maxYoungGenerationSizeMb: 8 },
+  });
+  const pending = new Map();
+  let next = 0;
+  const call = (host, method, args = []) =>
+    new Promise((resolve, reject) => {
+      const id = next++;
+      // The thread keeps this process alive only while a call waits on it (an error exits).
+      if (pending.size === 0) worker.ref();
+      pending.set(id, { resolve, reject });
+      worker.postMessage({ id, host, method, args });
+    });
+  worker.on("message", ({ id, result, error }) => {
+    const p = pending.get(id);
+    pending.delete(id);
+    if (pending.size === 0) worker.unref();
+    if (error === undefined) p.resolve(result);
+    else p.reject(new Error(error));
+  });
+  worker.on("error", (e) => {
+    for (const p of pending.values()) p.reject(e);
+    pending.clear();
+  });
+  const { names, heap } = await call("", "ready");
+  const known = new Set(names);
+  const targets = new Map();
+  return {
+    heap,
+    target: (host) => {
+      if (!known.has(host)) return undefined;
+      let t = targets.get(host);
+      if (!t) {
+        t = { host };
+        for (const m of TARGET_CALLS) t[m] = (...args) => call(host, m, args);
+        targets.set(host, t);
+      }
+      return t;
+    },
+    roundTrips: () => call("", "roundTrips"),
+    converged: () => call("", "converged"),
+    stop: () => worker.terminate(),
+  };
+};
+
+/** The worker thread of threadSims: answers each call with the named SimHost's. */
+const simThread = async ({ workers }) => {
+  const s = await simHosts(workers);
+  const answer = async ({ host, method, args }) => {
+    if (method === "ready") return { names: [...s.hosts.keys()], heap: s.heap };
+    if (method === "roundTrips") return s.roundTrips();
+    if (method === "converged") return s.converged();
+    if (!TARGET_CALLS.includes(method)) throw new Error(`no such call: ${method}`);
+    return s.hosts.get(host)[method](...args);
+  };
+  parentPort.on("message", (m) => {
+    answer(m).then(
+      (result) => parentPort.postMessage({ id: m.id, result }),
+      (e) => parentPort.postMessage({ id: m.id, error: String(e?.stack ?? e) }),
+    );
+  });
 };
 
 const measure = (n, flags = [], env = {}) =>
@@ -321,6 +445,7 @@ const parent = async () => {
         phase: `${row.phase}${note}`,
         wall: s(row.wallMs),
         cpu: s(row.cpuMs),
+        thread: Number.isNaN(row.threadMs) ? "?" : s(row.threadMs),
         rss: mb(row.peakRss),
         heap: mb(row.peakHeap),
         hostsHeap: mb(r.hostsHeap),
@@ -332,6 +457,7 @@ const parent = async () => {
     ["phase", "phase"],
     ["wall", "wall"],
     ["cpu", "CPU"],
+    ["thread", "tend thread CPU"],
     ["rss", "peak RSS"],
     ["heap", "peak heap+external"],
     ["hostsHeap", "SimHosts' heap"],
@@ -349,5 +475,6 @@ const parent = async () => {
   for (const r of rows) console.log(line(cols.map(([k]) => r[k])));
 };
 
-if (process.argv[2] === "--child") await child(Number(process.argv[3]));
+if (!isMainThread) await simThread(workerData);
+else if (process.argv[2] === "--child") await child(Number(process.argv[3]));
 else await parent();

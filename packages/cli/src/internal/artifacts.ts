@@ -12,7 +12,7 @@
  * hashing again; any difference means verifying again.
  */
 import { createHash } from "node:crypto";
-import { createReadStream, createWriteStream, type Stats } from "node:fs";
+import { createReadStream, createWriteStream, type Stats, statSync } from "node:fs";
 import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { basename, join } from "node:path";
@@ -126,10 +126,25 @@ const statOf = async (path: string): Promise<Stats | undefined> => {
   }
 };
 
+/**
+ * Whether `path` may have a sidecar: a stat that returns instead of throwing when
+ * there is none. A fleet reads thousands of files without one (each worker's
+ * certificates), and a failed async open costs an Error with its stack each.
+ */
+const hasSidecar = (path: string): boolean => {
+  try {
+    return statSync(sidecarOf(path), { throwIfNoEntry: false }) !== undefined;
+  } catch {
+    // Any other error (EACCES…): the read below is tried and decides, as before.
+    return true;
+  }
+};
+
 /** The file's sidecar if it still describes the file as it is now. */
 const currentSidecar = async (path: string): Promise<Verified | undefined> => {
   // The sidecar first: most files read from the controller (certificates,
   // kubeconfigs) have none, and then the file itself needs no stat here.
+  if (!hasSidecar(path)) return undefined;
   let v: Verified;
   try {
     v = JSON.parse(await readFile(sidecarOf(path), "utf8")) as Verified;

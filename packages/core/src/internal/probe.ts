@@ -145,5 +145,34 @@ export const factCodecs: { readonly [K in Probe["type"]]: t.Type<FactOf[K], unkn
   check: CheckFact,
 };
 
-/** Stable key of a probe, used to deduplicate probes across resources. */
-export const probeKey = (p: Probe): string => JSON.stringify(p, Object.keys(p).sort());
+/**
+ * Stable key of a probe, used to deduplicate probes across resources: its JSON
+ * with keys sorted (`JSON.stringify(p, sortedKeys)`). Probes of flat fields
+ * (strings, numbers, booleans, string arrays: all of today's) are written field
+ * by field, which a plan does for every probe of every host, without the
+ * replacer path's garbage; anything else takes the replacer path.
+ */
+export const probeKey = (p: Probe): string => {
+  const keys = Object.keys(p);
+  // Insertion sort: a probe has a handful of keys, and Array#sort allocates.
+  for (let i = 1; i < keys.length; i++)
+    for (let j = i; j > 0 && keys[j - 1]! > keys[j]!; j--) {
+      const k = keys[j]!;
+      keys[j] = keys[j - 1]!;
+      keys[j - 1] = k;
+    }
+  let out = "";
+  for (const k of keys) {
+    const v = (p as unknown as Record<string, unknown>)[k];
+    if (v === undefined) continue;
+    const flat =
+      v === null ||
+      typeof v === "string" ||
+      typeof v === "boolean" ||
+      typeof v === "number" ||
+      (Array.isArray(v) && v.every((x) => typeof x === "string"));
+    if (!flat) return JSON.stringify(p, keys);
+    out += `${out === "" ? "" : ","}${JSON.stringify(k)}:${JSON.stringify(v)}`;
+  }
+  return `{${out}}`;
+};

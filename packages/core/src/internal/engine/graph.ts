@@ -149,6 +149,13 @@ const findCycles = (ids: readonly string[], after: ReadonlyMap<string, readonly 
   return cycles.sort((a, b) => (a[0]! < b[0]! ? -1 : 1));
 };
 
+/** Swaps two items in place (a destructuring swap allocates an array per swap). */
+const swap = (a: string[], i: number, j: number): void => {
+  const x = a[i]!;
+  a[i] = a[j]!;
+  a[j] = x;
+};
+
 /** A binary min-heap of ids: the ready set of Kahn's algorithm, smallest id first. */
 class IdHeap {
   private readonly items: string[] = [];
@@ -162,7 +169,7 @@ class IdHeap {
     while (i > 0) {
       const p = (i - 1) >> 1;
       if (a[p]! <= a[i]!) break;
-      [a[p], a[i]] = [a[i]!, a[p]!];
+      swap(a, p, i);
       i = p;
     }
   }
@@ -180,7 +187,7 @@ class IdHeap {
         if (l < a.length && a[l]! < a[m]!) m = l;
         if (r < a.length && a[r]! < a[m]!) m = r;
         if (m === i) break;
-        [a[m], a[i]] = [a[i]!, a[m]!];
+        swap(a, m, i);
         i = m;
       }
     }

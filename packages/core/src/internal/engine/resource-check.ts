@@ -35,8 +35,42 @@ const at = (path: string, key: string | number): string =>
       ? `${path}.${key}`
       : `${path}[${JSON.stringify(key)}]`;
 
+/**
+ * Whether `u` is JSON as jsonProblem means it, without naming where it is not:
+ * no path strings built for every value of every resource (nearly all are JSON).
+ */
+const isJson = (u: unknown): boolean => {
+  const open: object[] = [];
+  const walk = (v: unknown, depth: number): boolean => {
+    if (v === null || typeof v === "string" || typeof v === "boolean") return true;
+    if (typeof v === "number") return Number.isFinite(v);
+    if (typeof v !== "object" || depth > MAX_DEPTH || open.includes(v)) return false;
+    if (!Array.isArray(v) && !isPlainObject(v)) return false;
+    if (Object.getOwnPropertySymbols(v).length > 0) return false;
+    open.push(v);
+    let ok = true;
+    if (Array.isArray(v)) {
+      for (let i = 0; ok && i < v.length; i++) ok = v[i] !== undefined && walk(v[i], depth + 1);
+    } else {
+      for (const x of Object.values(v))
+        if (x !== undefined && !walk(x, depth + 1)) {
+          ok = false;
+          break;
+        }
+    }
+    open.pop();
+    return ok;
+  };
+  try {
+    return walk(u, 0);
+  } catch {
+    return false;
+  }
+};
+
 /** Where `u` stops being JSON (e.g. "props.size is a bigint"), or undefined when it is JSON. */
 export const jsonProblem = (u: unknown, path = "props"): string | undefined => {
+  if (isJson(u)) return undefined;
   const open = new Set<object>();
   const walk = (v: unknown, p: string, depth: number): string | undefined => {
     if (v === null || typeof v === "string" || typeof v === "boolean") return undefined;

@@ -15,6 +15,15 @@ const defined = (u: AnyProps): AnyProps =>
   Object.fromEntries(Object.entries(u).filter(([, v]) => v !== undefined));
 
 /**
+ * What `{ ...defaults, ...defined(u) }` gives, without the copy `defined` makes
+ * when there is nothing to drop (the usual props: no `undefined`, no symbol key).
+ */
+const withDefaultsOf = (defaults: AnyProps, u: AnyProps): AnyProps =>
+  Object.getOwnPropertySymbols(u).length === 0 && !Object.values(u).includes(undefined)
+    ? { ...defaults, ...u }
+    : { ...defaults, ...defined(u) };
+
+/**
  * Wraps a codec so that missing (or undefined) keys of an object input take
  * the given defaults before decoding; the output type is the codec's own.
  */
@@ -25,15 +34,24 @@ export const withDefaults = <A, O>(
   new t.Type<A, O, unknown>(
     codec.name,
     codec.is,
-    (u, c) => codec.validate(isRecord(u) ? { ...defaults, ...defined(u) } : u, c),
+    (u, c) => codec.validate(isRecord(u) ? withDefaultsOf(defaults as AnyProps, u) : u, c),
     codec.encode,
   );
+
+/** Whether every string in `v` (at any depth, as impureStrings walks it) is plain. */
+const allPlain = (v: unknown): boolean => {
+  if (typeof v === "string") return isPlain(v);
+  if (Array.isArray(v)) return v.every(allPlain);
+  return isRecord(v) ? Object.values(v).every(allPlain) : true;
+};
 
 /**
  * Strings that no target can carry (a NUL, a lone surrogate), anywhere in
  * decoded props but the top-level text `content`, which travels as a blob.
  */
 const impureStrings = (props: AnyProps, c: t.Context): t.ValidationError[] => {
+  // Nearly all props are plain: say so without building a context per value walked.
+  if (Object.entries(props).every(([k, v]) => k === "content" || allPlain(v))) return [];
   const out: t.ValidationError[] = [];
   const walk = (v: unknown, ctx: t.Context): void => {
     if (typeof v === "string") {
@@ -46,6 +64,45 @@ const impureStrings = (props: AnyProps, c: t.Context): t.ValidationError[] => {
   for (const [k, v] of Object.entries(props))
     if (k !== "content") walk(v, [...c, { key: k, type: t.string, actual: v }]);
   return out;
+};
+
+/** The context of a fast decode: codecs read their context only to describe a failure, which goes the slow way. */
+const NO_CONTEXT: t.Context = [];
+
+/**
+ * io-ts's t.type (`partial` false) or t.partial validation of `keys` of
+ * `input` on success, without a context per key: the same object (nothing
+ * changed) or a copy with the decoded values; undefined when a key fails.
+ */
+const validateKeys = (
+  input: AnyProps,
+  props: t.Props,
+  keys: readonly string[],
+  partial: boolean,
+): AnyProps | undefined => {
+  let a = input;
+  for (const k of keys) {
+    const ak = a[k];
+    const r = props[k]!.validate(ak, NO_CONTEXT);
+    if (r._tag === "Left") {
+      if (partial && ak === undefined) continue;
+      return undefined;
+    }
+    const vak = r.right;
+    if (vak !== ak || (!partial && vak === undefined && !Object.hasOwn(a, k))) {
+      if (a === input) a = Object.assign({}, input);
+      a[k] = vak;
+    }
+  }
+  return a;
+};
+
+/** io-ts's merge of an intersection's results (its `mergeAll`, for records). */
+const mergeRecords = (base: AnyProps, us: readonly AnyProps[]): AnyProps => {
+  if (us.every((u) => u === base)) return base;
+  const r: AnyProps = {};
+  for (const u of us) for (const k in u) if (!Object.hasOwn(r, k) || u[k] !== base[k]) r[k] = u[k];
+  return r;
 };
 
 /**
@@ -89,6 +146,18 @@ export const propsCodec = <
   type A = t.TypeOf<t.TypeC<R>> & t.TypeOf<t.PartialC<P>>;
   const base = withDefaults(t.intersection([t.type(required), t.partial(optional)]), defaults as Partial<A>);
   const known = new Set([...Object.keys(required), ...Object.keys(optional)]);
+  const [requiredKeys, optionalKeys] = [Object.keys(required), Object.keys(optional)];
+  /**
+   * What `base.validate(u)` gives when it succeeds, computed without io-ts's
+   * per-key contexts and intersection (most of decoding's time and garbage);
+   * undefined when any key fails, and then base.validate runs for the errors.
+   */
+  const decodeFast = (u: AnyProps): AnyProps | undefined => {
+    const input = withDefaultsOf(defaults as AnyProps, u);
+    const typed = validateKeys(input, required, requiredKeys, false);
+    const partial = typed && validateKeys(input, optional, optionalKeys, true);
+    return typed && partial && mergeRecords(input, [typed, partial]);
+  };
   const codec = new t.Type<A, unknown, unknown>(
     name,
     (u): u is A => base.is(u) && (check === undefined || check(u) === undefined),
@@ -103,7 +172,8 @@ export const propsCodec = <
             message: `${name}: unknown prop "${k}" (known: ${[...known].join(", ")})`,
           })),
         );
-      const r = base.validate(u, c);
+      const fast = decodeFast(u);
+      const r = fast === undefined ? base.validate(u, c) : t.success(fast as A);
       if (r._tag === "Left") return r;
       const bad = impureStrings(r.right, c);
       if (bad.length > 0) return t.failures(bad);

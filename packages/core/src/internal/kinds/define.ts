@@ -40,8 +40,16 @@ export const defineKind = <P>(k: ResourceKind<P>, rules: KindRules = {}): Resour
   // Every name is a non-empty plain string; then the kind's own grammar (rules or checkName) applies.
   const checkName = (name: string): string | undefined =>
     problem(label, name) ?? (rules.name ? problem(rules.name, name) : k.checkName?.(name));
-  const mismatch = (p: P, facts: readonly ProbeResult[], ctx: KindContext) =>
-    checkName(ctx.name) ?? factsMismatch(k.probes(p, ctx), facts);
+  // The engine hands diff, derivedBlobs and ops of one resource the same props, facts and
+  // context: the check runs once for them (facts are readonly, so the answer cannot change).
+  const checked = new WeakMap<readonly ProbeResult[], { p: P; ctx: KindContext; why: string | undefined }>();
+  const mismatch = (p: P, facts: readonly ProbeResult[], ctx: KindContext): string | undefined => {
+    const hit = checked.get(facts);
+    if (hit && hit.p === p && hit.ctx === ctx) return hit.why;
+    const why = checkName(ctx.name) ?? factsMismatch(k.probes(p, ctx), facts);
+    checked.set(facts, { p, ctx, why });
+    return why;
+  };
   const refused = (why: string): Diff => refusedDiff("update", [], { reason: why });
   return {
     ...k,

@@ -22,32 +22,70 @@ export interface BindEnv {
   readonly home: string;
 }
 
+/** Sets an own property as Object.fromEntries does (a `__proto__` key too, which `=` would not). */
+const own = (o: Record<string, unknown>, k: string, x: unknown): void => {
+  if (k === "__proto__")
+    Object.defineProperty(o, k, { value: x, enumerable: true, writable: true, configurable: true });
+  else o[k] = x;
+};
+
+/**
+ * Objects and arrays already walked and found without a marker at any depth.
+ * Variables are data nobody changes once resolved, and a fleet's hosts share
+ * most of them (group values), each walked several times per host (modules,
+ * health gates, controller sources): a value found clean is not walked again.
+ */
+const clean = new WeakSet<object>();
+
 /**
  * Replaces markers in every string of `value`. A marker for an interface
  * without an address stays in place, so that only a value some module
  * actually declares turns it into an error (see `unboundInterfaces`).
  */
 export const bindDeferred = <A>(value: A, env: BindEnv): A => {
-  const bindString = (s: string): string =>
-    s.includes(MARK)
-      ? s.replace(MARKER_RE, (m, what: string) =>
-          what === "home" ? env.home : (env.ipOf(what.slice("ip:".length)) ?? m),
-        )
-      : s;
+  // Strings with a marker seen so far, bound or not (one left unbound may bind under another env).
+  let marked = 0;
+  const bindString = (s: string): string => {
+    if (!s.includes(MARK)) return s;
+    marked++;
+    return s.replace(MARKER_RE, (m, what: string) =>
+      what === "home" ? env.home : (env.ipOf(what.slice("ip:".length)) ?? m),
+    );
+  };
   // A value with no marker in it comes back as it is (shared, not copied): most
-  // variables of a fleet's hosts are the same group-level values.
+  // variables of a fleet's hosts are the same group-level values. So a copy is
+  // only started at the first value that changed, and nothing is allocated before.
   const walk = (v: unknown): unknown => {
     if (typeof v === "string") return bindString(v);
+    if (v === null || typeof v !== "object") return v;
+    if (clean.has(v)) return v;
+    const before = marked;
+    const bound = bindObject(v);
+    if (marked === before) clean.add(v);
+    return bound;
+  };
+  const bindObject = (v: object): unknown => {
     if (Array.isArray(v)) {
-      const out = v.map(walk);
-      return out.some((x, i) => x !== v[i]) ? out : v;
+      let out: unknown[] | undefined;
+      for (let i = 0; i < v.length; i++) {
+        const x = walk(v[i]);
+        if (out === undefined && x !== v[i]) out = v.slice(0, i);
+        out?.push(x);
+      }
+      return out ?? v;
     }
-    if (v !== null && typeof v === "object") {
-      const entries = Object.entries(v);
-      const bound = entries.map(([k, x]) => [k, walk(x)] as const);
-      return bound.some(([, x], i) => x !== entries[i]![1]) ? Object.fromEntries(bound) : v;
+    const keys = Object.keys(v as object);
+    const values = keys.map((k) => (v as Record<string, unknown>)[k]);
+    let out: Record<string, unknown> | undefined;
+    for (let i = 0; i < keys.length; i++) {
+      const x = walk(values[i]);
+      if (out === undefined && x !== values[i]) {
+        out = {};
+        for (let j = 0; j < i; j++) own(out, keys[j]!, values[j]);
+      }
+      if (out !== undefined) own(out, keys[i]!, x);
     }
-    return v;
+    return out ?? v;
   };
   return walk(value) as A;
 };
