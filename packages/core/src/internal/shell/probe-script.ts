@@ -55,9 +55,11 @@ export const probeHeader = (boundary: string, runDir: string): string =>
     // A login user without become may not make the run dir: its own home serves a plan's temp files
     // (reaped there the same way), so what it may read is still answered.
     `tend_want=$tend_run/tmp`,
-    `{ mkdir -p -- "$tend_run/tmp" 2>/dev/null && [ -w "$tend_run/tmp" ]; } || { [ "$(id -u 2>/dev/null)" != 0 ] && [ -d "\${HOME:-/nonexistent}" ] && tend_run=$HOME/.cache/tend/run; }`,
+    // A run dir that is already there and writable costs no process (the usual plan).
+    `tend_tmp=1; { [ -d "$tend_run/tmp" ] || mkdir -p -- "$tend_run/tmp" 2>/dev/null; } && [ -w "$tend_run/tmp" ] || { tend_tmp=; [ "$(id -u 2>/dev/null)" != 0 ] && [ -d "\${HOME:-/nonexistent}" ] && tend_run=$HOME/.cache/tend/run; }`,
     // Else a user other than root that may not make the temp dir says so (see DeniedAnswer), rather than answering nothing.
-    `{ mkdir -p -- "$tend_run/tmp" && T=$tend_run/tmp/probe.$$ && rm -rf -- "$T" && mkdir -- "$T"; } ||`,
+    // A dir of this pid left by a killed exec is removed first (only then is rm run).
+    `{ { [ -n "$tend_tmp" ] || mkdir -p -- "$tend_run/tmp"; } && T=$tend_run/tmp/probe.$$ && { { [ ! -e "$T" ] && [ ! -L "$T" ]; } || rm -rf -- "$T"; } && mkdir -- "$T"; } ||`,
     `{ tend_u=$(id -u 2>/dev/null) && [ "$tend_u" != 0 ] && printf '%s %s\n' "$B" "$(tend_denied "$tend_want")"; exit 1; }`,
     `trap 'rm -rf -- "$T"' EXIT`,
     `trap 'exit 1' HUP INT TERM`,
