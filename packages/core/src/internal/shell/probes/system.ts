@@ -70,14 +70,18 @@ tend_kmod() {
   printf 'loaded %s\nbuiltin %s\npersisted %s\navailable %s\n' "$l" "$b" "$p" "$a"
 }
 tend_user() {
-  e=$(getent passwd -- "$1" 2>/dev/null | head -n 1)
+  # Its first line, cut with a builtin rather than a head process.
+  e=$(getent passwd -- "$1" 2>/dev/null); e=\${e%%"
+"*}
   if [ -z "$e" ]; then echo 'absent'; return 0; fi
   printf 'passwd '; printf '%s' "$e" | base64 -w0; echo
   printf 'groups %s\n' "$(id -Gn -- "$1" 2>/dev/null)"
   printf 'primary %s\n' "$(id -gn -- "$1" 2>/dev/null)"
 }
 tend_group() {
-  e=$(getent group -- "$1" 2>/dev/null | head -n 1)
+  # Its first line, cut with a builtin rather than a head process.
+  e=$(getent group -- "$1" 2>/dev/null); e=\${e%%"
+"*}
   if [ -z "$e" ]; then echo 'absent'; return 0; fi
   printf 'entry '; printf '%s' "$e" | base64 -w0; echo
 }
