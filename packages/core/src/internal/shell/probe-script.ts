@@ -7,7 +7,7 @@
 import { CONTENT_LIMIT, type Probe } from "../probe.js";
 import { sh } from "./frame.js";
 import { batchByBytes, type ScriptCall } from "./probes/batch.js";
-import { BULK_FUNCTIONS, type BulkCall, bulkCalls, isBatchedPackage } from "./probes/bulk.js";
+import { BULK_FUNCTIONS, type BulkCall, bulkCalls, bulkFamily } from "./probes/bulk.js";
 import { FILE_FUNCTIONS, type FileCall, type FileGroup, fileCalls, groupFileProbes } from "./probes/files.js";
 import { KMOD_FUNCTIONS, kmodName, SYSTEM_FUNCTIONS, sysctlPath } from "./probes/system.js";
 import { isBatchedUnit, UNIT_FUNCTIONS, type UnitCall, unitCalls } from "./probes/units.js";
@@ -171,12 +171,7 @@ export const compileProbes = (probes: readonly Probe[]): CompiledProbes => {
       frameOf.push(i);
       continue;
     }
-    const family =
-      p.type === "package" && p.manager === "apt" && isBatchedPackage(p.name)
-        ? { kind: "pkgs" as const, word: p.name }
-        : p.type === "manifest"
-          ? { kind: "manifests" as const, word: p.path }
-          : undefined;
+    const family = bulkFamily(p);
     if (family !== undefined) {
       const seen = bulkFrame[family.kind].get(family.word);
       if (seen !== undefined) {

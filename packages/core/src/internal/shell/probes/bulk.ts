@@ -5,6 +5,7 @@
  * member. Each frame says exactly what the single-probe function would
  * (tend_pkg_apt, tend_manifest in system.ts), which stays the fallback.
  */
+import type { Probe } from "../../probe.js";
 import { sh } from "../frame.js";
 import { shellArgv } from "../quote.js";
 import { batchByBytes, type ScriptCall } from "./batch.js";
@@ -96,6 +97,16 @@ const PLAIN_PACKAGE = /^[a-z0-9][a-z0-9+.-]+$/;
 
 /** Whether an apt package may go in a `tend_pkgs_apt` call (see PLAIN_PACKAGE). */
 export const isBatchedPackage = (name: string): boolean => name.length < 256 && PLAIN_PACKAGE.test(name);
+
+/** The bulk call a probe may join (`pkgs`: tend_pkgs_apt, `manifests`: tend_manifests) and its word there. */
+export const bulkFamily = (
+  p: Probe,
+): { readonly kind: "pkgs" | "manifests"; readonly word: string } | undefined => {
+  if (p.type === "package" && p.manager === "apt" && isBatchedPackage(p.name))
+    return { kind: "pkgs", word: p.name };
+  if (p.type === "manifest") return { kind: "manifests", word: p.path };
+  return undefined;
+};
 
 /** Names or paths per bulk call are capped by bytes, well under the one-argument limit. */
 const BULK_BATCH_BYTES = 16 * 1024;
