@@ -192,11 +192,14 @@ describe("ShellTarget carries arbitrary values byte-exact and never runs them", 
       const source = anyText.filter((s) => !/[\n\r\u2028\u2029]/.test(s));
       await fc.assert(
         fc.asyncProperty(
-          fc.array(manifest, { minLength: 1, maxLength: 3 }),
+          fc.array(fc.tuple(manifest, segment), { minLength: 1, maxLength: 3 }),
           source,
           async (manifests, src) => {
             const { dir, target } = fresh();
-            const expected = manifests.map((members, m) => {
+            // Hostile manifest names too, each in a dir of its own.
+            const at = (m: number) => `${dir}/manifests${m}/${manifests[m]?.[1]}`;
+            const expected = manifests.map(([members], m) => {
+              mkdirSync(`${dir}/manifests${m}`);
               if (members === undefined) return { exists: false };
               const listed = members.map(([name, st, bytes], k) => {
                 mkdirSync(`${dir}/m${m}/${k}`, { recursive: true });
@@ -208,12 +211,10 @@ describe("ShellTarget carries arbitrary values byte-exact and never runs them", 
                 return { path, sha256: sha256(bytes), ok: st === "ok" };
               });
               const text = listed.map((e) => `${e.sha256}  ${e.path}\n`).join("");
-              writeFileSync(`${dir}/manifest ${m}`, `# source ${src}\n${text}`);
+              writeFileSync(at(m), `# source ${src}\n${text}`);
               return { exists: true, source: Buffer.from(src).toString(), members: listed };
             });
-            const r = await target.probe(
-              manifests.map((_, m) => ({ type: "manifest", path: `${dir}/manifest ${m}` })),
-            );
+            const r = await target.probe(manifests.map((_, m) => ({ type: "manifest", path: at(m) })));
             expect(r).toEqual(E.right(expected));
             noSentinel(dir);
           },
