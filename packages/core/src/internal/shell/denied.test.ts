@@ -4,6 +4,7 @@
  * no digest) nor a parser complaint about a missing line. The scripts run
  * with this machine's /bin/sh as `nobody` (through setpriv) and as root.
  */
+import { createHash } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import * as E from "fp-ts/lib/Either.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -90,6 +91,36 @@ describe.runIf(rootOnly)("probes a user may not answer", () => {
   it("an archive manifest the user may not read is refused, not read as empty", async () => {
     const r = await asNobody().probe([{ type: "manifest", path: `${dir}/secret` }]);
     expect(r).toEqual(E.left(expect.objectContaining({ _tag: "PermissionDenied", path: `${dir}/secret` })));
+  });
+
+  it("manifests in one batch: an unreadable one is refused by its path, and a readable one's root-only member reads as not ok", async () => {
+    const sum = (text: string) => createHash("sha256").update(text).digest("hex");
+    const listed = `# source s\n${sum("anyone\n")}  ${dir}/open\n${sum("root only\n")}  ${dir}/secret\n`;
+    writeFileSync(`${dir}/listed`, listed, { mode: 0o644 });
+    const both = await asNobody().probe([
+      { type: "manifest", path: `${dir}/listed` },
+      { type: "manifest", path: `${dir}/secret` },
+    ]);
+    expect(both).toEqual(
+      E.left(expect.objectContaining({ _tag: "PermissionDenied", path: `${dir}/secret` })),
+    );
+    const one = await asNobody().probe([
+      { type: "manifest", path: `${dir}/listed` },
+      { type: "manifest", path: `${dir}/no-such-manifest` },
+    ]);
+    expect(one).toEqual(
+      E.right([
+        {
+          exists: true,
+          source: "s",
+          members: [
+            { path: `${dir}/open`, sha256: sum("anyone\n"), ok: true },
+            { path: `${dir}/secret`, sha256: sum("root only\n"), ok: false },
+          ],
+        },
+        { exists: false },
+      ]),
+    );
   });
 
   it("a probe temp dir the user may not create is PermissionDenied (create) on that dir", async () => {

@@ -41,7 +41,10 @@ export const holderPath = (lockPath: string): string => `${lockPath}.holder`;
  */
 export const DIGEST_FUNCTIONS = sh`
 tend_swap() {
-  if [ -r /proc/swaps ]; then printf 'swaps '; awk '{ print $1 }' /proc/swaps | base64 -w0; echo; fi
+  if [ -r /proc/swaps ]; then
+    printf 'swaps '
+    while read -r tend_d tend_x || [ -n "$tend_d" ]; do printf '%s\n' "$tend_d"; done < /proc/swaps | base64 -w0; echo
+  fi
 }
 tend_facts_view() {
   printf 'uname %s\n' "$(uname -nrm)"
@@ -53,8 +56,11 @@ tend_facts_view() {
     fi
   done
   ip -o link show 2>/dev/null
-  ip -o -4 addr show 2>/dev/null | awk '{ print "addr", $2, $4 }'
-  if [ -r /proc/swaps ]; then awk 'NR > 1 { print "swap", $1 }' /proc/swaps; fi
+  # Fields split by read, as awk would ('addr $2 $4', 'swap $1'), without a process.
+  ip -o -4 addr show 2>/dev/null | while read -r tend_x tend_a tend_x tend_b tend_x || [ -n "$tend_a" ]; do printf 'addr %s %s\n' "$tend_a" "$tend_b"; done
+  if [ -r /proc/swaps ]; then
+    { read -r tend_x; while read -r tend_d tend_x || [ -n "$tend_d" ]; do printf 'swap %s\n' "$tend_d"; done; } < /proc/swaps
+  fi
   if [ -d /run/systemd/system ]; then echo 'systemd 1'; fi
   tend_l=; { IFS= read -r tend_l < /proc/1/comm; } 2>/dev/null
   printf 'pid1 %s\nuser %s\n' "$tend_l" "$(id -un)"

@@ -7,6 +7,7 @@
 import { CONTENT_LIMIT, type Probe } from "../probe.js";
 import { sh } from "./frame.js";
 import { batchByBytes, type ScriptCall } from "./probes/batch.js";
+import { BULK_FUNCTIONS, type BulkCall, bulkCalls, bulkFamily } from "./probes/bulk.js";
 import { FILE_FUNCTIONS, type FileCall, type FileGroup, fileCalls, groupFileProbes } from "./probes/files.js";
 import { KMOD_FUNCTIONS, kmodName, SYSTEM_FUNCTIONS, sysctlPath } from "./probes/system.js";
 import { isBatchedUnit, UNIT_FUNCTIONS, type UnitCall, unitCalls } from "./probes/units.js";
@@ -36,7 +37,7 @@ tend_denied() { printf 'denied %s ' "$(id -un 2>/dev/null || id -u)"; printf '%s
  * is dropped: an unreadable or missing thing is reported as a fact, not noise.
  * KMOD_FUNCTIONS comes first because the kmod probe calls it.
  */
-export const PROBE_PRELUDE = `${KMOD_FUNCTIONS}${FRAME_FUNCTION}${FILE_FUNCTIONS}${UNIT_FUNCTIONS}${SYSTEM_FUNCTIONS}\n`;
+export const PROBE_PRELUDE = `${KMOD_FUNCTIONS}${FRAME_FUNCTION}${FILE_FUNCTIONS}${UNIT_FUNCTIONS}${SYSTEM_FUNCTIONS}${BULK_FUNCTIONS}\n`;
 
 /**
  * Prepares the variables the prelude uses: the boundary `B`, a private temp
@@ -54,9 +55,11 @@ export const probeHeader = (boundary: string, runDir: string): string =>
     // A login user without become may not make the run dir: its own home serves a plan's temp files
     // (reaped there the same way), so what it may read is still answered.
     `tend_want=$tend_run/tmp`,
-    `{ mkdir -p -- "$tend_run/tmp" 2>/dev/null && [ -w "$tend_run/tmp" ]; } || { [ "$(id -u 2>/dev/null)" != 0 ] && [ -d "\${HOME:-/nonexistent}" ] && tend_run=$HOME/.cache/tend/run; }`,
+    // A run dir that is already there and writable costs no process (the usual plan).
+    `tend_tmp=1; { [ -d "$tend_run/tmp" ] || mkdir -p -- "$tend_run/tmp" 2>/dev/null; } && [ -w "$tend_run/tmp" ] || { tend_tmp=; [ "$(id -u 2>/dev/null)" != 0 ] && [ -d "\${HOME:-/nonexistent}" ] && tend_run=$HOME/.cache/tend/run; }`,
     // Else a user other than root that may not make the temp dir says so (see DeniedAnswer), rather than answering nothing.
-    `{ mkdir -p -- "$tend_run/tmp" && T=$tend_run/tmp/probe.$$ && rm -rf -- "$T" && mkdir -- "$T"; } ||`,
+    // A dir of this pid left by a killed exec is removed first (only then is rm run).
+    `{ { [ -n "$tend_tmp" ] || mkdir -p -- "$tend_run/tmp"; } && T=$tend_run/tmp/probe.$$ && { { [ ! -e "$T" ] && [ ! -L "$T" ]; } || rm -rf -- "$T"; } && mkdir -- "$T"; } ||`,
     `{ tend_u=$(id -u 2>/dev/null) && [ "$tend_u" != 0 ] && printf '%s %s\n' "$B" "$(tend_denied "$tend_want")"; exit 1; }`,
     `trap 'rm -rf -- "$T"' EXIT`,
     `trap 'exit 1' HUP INT TERM`,
@@ -120,16 +123,20 @@ export interface CompiledProbes {
  * call stats and hashes once, with content if any of them wants it, and each
  * probe's parser reads only what it asked for. Units answerable by one
  * `systemctl show` share a `tend_units` call (placed where the first of them
- * was). Identical calls of other types are made once. Throws UnquotableProbe
- * for a value no shell word can carry.
+ * was); so do apt packages with plain names (one `dpkg-query`, see
+ * isBatchedPackage) and manifests (one `sha256sum` for all their members).
+ * Identical calls of other types are made once. Throws UnquotableProbe for a
+ * value no shell word can carry.
  */
 export const compileProbes = (probes: readonly Probe[]): CompiledProbes => {
   const frameOf: number[] = [];
   const groupOf = groupFileProbes(probes);
-  const slots: (ScriptCall | "units" | "files")[] = [];
+  const slots: (ScriptCall | "units" | "files" | "pkgs" | "manifests")[] = [];
   const files: FileCall[] = [];
   const units: UnitCall[] = [];
   const unitFrame = new Map<string, number>();
+  const bulk = { pkgs: [] as BulkCall[], manifests: [] as BulkCall[] };
+  const bulkFrame = { pkgs: new Map<string, number>(), manifests: new Map<string, number>() };
   const callFrame = new Map<string, number>();
   const at = <A>(index: number, f: () => A): A => {
     try {
@@ -164,6 +171,21 @@ export const compileProbes = (probes: readonly Probe[]): CompiledProbes => {
       frameOf.push(i);
       continue;
     }
+    const family = bulkFamily(p);
+    if (family !== undefined) {
+      const seen = bulkFrame[family.kind].get(family.word);
+      if (seen !== undefined) {
+        frameOf.push(seen);
+        continue;
+      }
+      // Checked here so the error names this probe; the batch call quotes it again.
+      at(i, () => shellQuote(family.word));
+      if (bulk[family.kind].length === 0) slots.push(family.kind);
+      bulk[family.kind].push({ index: i, word: family.word });
+      bulkFrame[family.kind].set(family.word, i);
+      frameOf.push(i);
+      continue;
+    }
     const call = at(i, () => probeCall(p));
     const seen = callFrame.get(call);
     if (seen !== undefined) {
@@ -174,9 +196,20 @@ export const compileProbes = (probes: readonly Probe[]): CompiledProbes => {
     frameOf.push(i);
     slots.push({ text: framedCall(i, call), frames: [i] });
   }
-  const calls = slots.flatMap((s) =>
-    s === "units" ? unitCalls(units) : s === "files" ? fileCalls(files) : [s],
-  );
+  const calls = slots.flatMap((s) => {
+    switch (s) {
+      case "units":
+        return unitCalls(units);
+      case "files":
+        return fileCalls(files);
+      case "pkgs":
+        return bulkCalls("tend_pkgs_apt", bulk.pkgs);
+      case "manifests":
+        return bulkCalls("tend_manifests", bulk.manifests);
+      default:
+        return [s];
+    }
+  });
   return { calls, frameOf };
 };
 

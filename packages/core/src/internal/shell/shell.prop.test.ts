@@ -3,9 +3,12 @@
  * (any code point but NUL) as file names, contents, argv values and unit
  * names arrive byte-exact, and text that would run a command if it were
  * spliced unquoted (`; touch X`, `$(touch X)`, backticks) never runs.
+ * Probes the host answers in bulk (manifest members hashed by one
+ * sha256sum, apt packages by one dpkg-query) answer as one probe alone would.
  */
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import * as E from "fp-ts/lib/Either.js";
@@ -169,6 +172,81 @@ describe("ShellTarget carries arbitrary values byte-exact and never runs them", 
           // One unit probe per run: systemctl is slow without a running systemd.
           const p = await target.probe([{ type: "unit", name: first }]);
           expect(E.isRight(p) && p.right.length).toBe(1);
+          noSentinel(dir);
+        }),
+        { numRuns },
+      );
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "manifests with any member names, batched: each reports every member it lists, ok exactly when that member is a regular file with the listed digest",
+    async () => {
+      // A manifest line holds one path: no line breaks (the parser splits on \n and its `.` stops at \r, U+2028, U+2029).
+      const member = segment.filter((s) => !/[\n\r\u2028\u2029]/.test(s));
+      const state = fc.constantFrom("ok", "altered", "missing", "dir");
+      const listing = fc.array(fc.tuple(member, state, fc.uint8Array({ maxLength: 64 })), { maxLength: 4 });
+      // undefined: no manifest file at that path.
+      const manifest = fc.option(listing, { nil: undefined });
+      const source = anyText.filter((s) => !/[\n\r\u2028\u2029]/.test(s));
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.tuple(manifest, segment), { minLength: 1, maxLength: 3 }),
+          source,
+          async (manifests, src) => {
+            const { dir, target } = fresh();
+            // Hostile manifest names too, each in a dir of its own.
+            const at = (m: number) => `${dir}/manifests${m}/${manifests[m]?.[1]}`;
+            const expected = manifests.map(([members], m) => {
+              mkdirSync(`${dir}/manifests${m}`);
+              if (members === undefined) return { exists: false };
+              const listed = members.map(([name, st, bytes], k) => {
+                mkdirSync(`${dir}/m${m}/${k}`, { recursive: true });
+                // What the parser reads back: the name as it is stored (utf-8).
+                const path = Buffer.from(`${dir}/m${m}/${k}/${name}`).toString();
+                if (st === "ok") writeFileSync(path, bytes);
+                if (st === "altered") writeFileSync(path, Buffer.concat([bytes, Buffer.from("x")]));
+                if (st === "dir") mkdirSync(path);
+                return { path, sha256: sha256(bytes), ok: st === "ok" };
+              });
+              const text = listed.map((e) => `${e.sha256}  ${e.path}\n`).join("");
+              writeFileSync(at(m), `# source ${src}\n${text}`);
+              return { exists: true, source: Buffer.from(src).toString(), members: listed };
+            });
+            const r = await target.probe(manifests.map((_, m) => ({ type: "manifest", path: at(m) })));
+            expect(r).toEqual(E.right(expected));
+            noSentinel(dir);
+          },
+        ),
+        { numRuns },
+      );
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "apt packages in one batch: each name's version is what dpkg-query says of that name alone (first 'install ok installed' line), or null",
+    async () => {
+      // dpkg-query's format fields, written with "$" apart so no one reads them as placeholders.
+      const field = (f: string) => `$\{${f}}`;
+      const q = (args: string[]) => spawnSync("dpkg-query", ["-W", "-f", ...args], { encoding: "utf8" });
+      const installed = (q([`${field("Package")}\n`]).stdout ?? "").split("\n").filter((n) => n !== "");
+      const alone = (name: string): string | null => {
+        const lines = (q([`${field("Status")} ${field("Version")}\n`, "--", name]).stdout ?? "").split("\n");
+        const hit = lines.find((l) => l.startsWith("install ok installed "));
+        return hit === undefined ? null : hit.slice("install ok installed ".length);
+      };
+      const name = fc.oneof(
+        ...(installed.length > 0 ? [fc.constantFrom(...installed.slice(0, 40))] : []),
+        fc.stringMatching(/^[a-z0-9][a-z0-9+.-]{1,12}$/),
+        hostile.filter((s) => s !== ""),
+      );
+      await fc.assert(
+        fc.asyncProperty(fc.array(name, { minLength: 1, maxLength: 6 }), async (names) => {
+          const { dir, target } = fresh();
+          const r = await target.probe(names.map((n) => ({ type: "package", name: n, manager: "apt" })));
+          expect(r).toEqual(E.right(names.map((n) => ({ version: alone(n) }))));
           noSentinel(dir);
         }),
         { numRuns },

@@ -12,6 +12,8 @@ import { sh } from "../frame.js";
  */
 export const KMOD_FUNCTIONS = sh`
 tend_kmod_name() { case $1 in ''|*/*|.*) return 1 ;; esac; }
+# The running kernel's release in $tend_kr, asked once per script (uname is a process).
+tend_kernel() { [ -n "\${tend_kr-}" ] || tend_kr=$(uname -r); }
 # Whether a line of the input ($3 or stdin), cut down by $2 (w: up to the
 # first space, l: last field, p: module path to its name, x: whole line) and
 # with - read as _, is exactly $1. One awk instead of a cut|sed|grep pipeline.
@@ -30,7 +32,7 @@ tend_kmod_loaded() {
 }
 tend_kmod_builtin() {
   tend_kmod_name "$1" || return 1
-  f=/lib/modules/$(uname -r)/modules.builtin
+  tend_kernel; f=/lib/modules/$tend_kr/modules.builtin
   if [ -r "$f" ] && tend_kmod_has "$1" p "$f"; then return 0; fi
   if [ -d "/sys/module/$1" ] && ! tend_kmod_loaded "$1"; then return 0; fi
   # Some built-in modules show only through what they provide (no /sys/module entry without parameters).
@@ -54,7 +56,7 @@ tend_sysctl() {
 }
 tend_kmod_available() {
   tend_kmod_name "$1" || return 1
-  r=/lib/modules/$(uname -r)
+  tend_kernel; r=/lib/modules/$tend_kr
   [ -d "$r" ] || return 1
   if command -v modprobe >/dev/null 2>&1; then modprobe -n -q -- "$1" 2>/dev/null; return; fi
   find "$r" \( -name "$1.ko*" -o -name "$(printf '%s' "$1" | tr _ -).ko*" \) 2>/dev/null | grep -q .
@@ -68,14 +70,18 @@ tend_kmod() {
   printf 'loaded %s\nbuiltin %s\npersisted %s\navailable %s\n' "$l" "$b" "$p" "$a"
 }
 tend_user() {
-  e=$(getent passwd -- "$1" 2>/dev/null | head -n 1)
+  # Its first line, cut with a builtin rather than a head process.
+  e=$(getent passwd -- "$1" 2>/dev/null); e=\${e%%"
+"*}
   if [ -z "$e" ]; then echo 'absent'; return 0; fi
   printf 'passwd '; printf '%s' "$e" | base64 -w0; echo
   printf 'groups %s\n' "$(id -Gn -- "$1" 2>/dev/null)"
   printf 'primary %s\n' "$(id -gn -- "$1" 2>/dev/null)"
 }
 tend_group() {
-  e=$(getent group -- "$1" 2>/dev/null | head -n 1)
+  # Its first line, cut with a builtin rather than a head process.
+  e=$(getent group -- "$1" 2>/dev/null); e=\${e%%"
+"*}
   if [ -z "$e" ]; then echo 'absent'; return 0; fi
   printf 'entry '; printf '%s' "$e" | base64 -w0; echo
 }
