@@ -16,7 +16,9 @@ import {
   type Transport,
 } from "@tend/core";
 import { dockerTransport } from "@tend/transport-docker";
-import { startHosts, type TestHost } from "../hosts/hosts.js";
+import * as E from "fp-ts/lib/Either.js";
+import { afterAll, beforeAll, expect } from "vitest";
+import { startHosts, stopHosts, type TestHost } from "../hosts/hosts.js";
 import { onHost } from "../targets/real-host.js";
 
 /**
@@ -216,4 +218,25 @@ export const violations = async (h: CrashHost, v: number): Promise<string[]> => 
 /** Closes the transports. */
 export const closeCrashHost = async (h: CrashHost | undefined): Promise<void> => {
   await Promise.all((h?.transports ?? []).map((t) => t.close()));
+};
+
+/**
+ * Registers this suite's host: started and converged on version 1 of the
+ * scenario before its tests (the state every kill test starts from, handed
+ * to `up`), stopped after them.
+ */
+export const useConvergedCrashHost = (prefix: string, up: (h: CrashHost, facts: HostFacts) => void): void => {
+  let h: CrashHost | undefined;
+  beforeAll(async () => {
+    h = await startCrashHost(prefix);
+    const f = await h.plain.hostFacts();
+    if (E.isLeft(f)) throw new Error(JSON.stringify(f.left));
+    const first = await planAndApply(scenario(1), h.plain, f.right);
+    expect(first.report.hosts[0]).toMatchObject({ status: "applied", verdict: { converged: true } });
+    up(h, f.right);
+  });
+  afterAll(async () => {
+    await closeCrashHost(h);
+    await stopHosts(h ? [h.host] : []);
+  });
 };

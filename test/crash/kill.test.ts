@@ -14,33 +14,22 @@
  * what write-ahead intents fix (issue 8 item 1).
  */
 import { type HostFacts, isConverged, pendingOf } from "@tend/core";
-import * as E from "fp-ts/lib/Either.js";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { stopHosts } from "../hosts/hosts.js";
+import { describe, expect, it } from "vitest";
 import {
   arm,
   type CrashHost,
-  closeCrashHost,
   disarm,
   planAndApply,
   scenario,
-  startCrashHost,
+  useConvergedCrashHost,
   violations,
 } from "./crash-host.js";
 
 let h: CrashHost;
 let facts: HostFacts;
-beforeAll(async () => {
-  h = await startCrashHost("kill");
-  const f = await h.plain.hostFacts();
-  if (E.isLeft(f)) throw new Error(JSON.stringify(f.left));
-  facts = f.right;
-  const first = await planAndApply(scenario(1), h.plain, facts);
-  expect(first.report.hosts[0]).toMatchObject({ status: "applied", verdict: { converged: true } });
-});
-afterAll(async () => {
-  await closeCrashHost(h);
-  await stopHosts(h ? [h.host] : []);
+useConvergedCrashHost("kill", (host, f) => {
+  h = host;
+  facts = f;
 });
 
 /** Kills in the middle of an op: a declared file landing (its temp file written, not yet renamed) or a restart. */

@@ -8,34 +8,23 @@
  * is empty, and the plan after is empty.
  */
 import { apply, type HostFacts, plan, type Resource } from "@tend/core";
-import * as E from "fp-ts/lib/Either.js";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { stopHosts } from "../hosts/hosts.js";
+import { describe, expect, it } from "vitest";
 import { onHost } from "../targets/real-host.js";
 import {
   arm,
   type CrashHost,
-  closeCrashHost,
   disarm,
   planAndApply,
   scenario,
-  startCrashHost,
+  useConvergedCrashHost,
   violations,
 } from "./crash-host.js";
 
 let h: CrashHost;
 let facts: HostFacts;
-beforeAll(async () => {
-  h = await startCrashHost("orphan");
-  const f = await h.plain.hostFacts();
-  if (E.isLeft(f)) throw new Error(JSON.stringify(f.left));
-  facts = f.right;
-  const first = await planAndApply(scenario(1), h.plain, facts);
-  expect(first.report.hosts[0]).toMatchObject({ status: "applied", verdict: { converged: true } });
-});
-afterAll(async () => {
-  await closeCrashHost(h);
-  await stopHosts(h ? [h.host] : []);
+useConvergedCrashHost("orphan", (host, f) => {
+  h = host;
+  facts = f;
 });
 
 /** v2 without tkb: its unit and service are no longer declared. */

@@ -11,18 +11,15 @@
  * the plan of the previous state is empty.
  */
 import { apply, type HostFacts, plan, rollbackDirOf, withKeep } from "@tend/core";
-import * as E from "fp-ts/lib/Either.js";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { stopHosts } from "../hosts/hosts.js";
+import { describe, expect, it } from "vitest";
 import { onHost } from "../targets/real-host.js";
 import {
   arm,
   type CrashHost,
-  closeCrashHost,
   disarm,
   planAndApply,
   scenario,
-  startCrashHost,
+  useConvergedCrashHost,
   violations,
 } from "./crash-host.js";
 
@@ -30,17 +27,9 @@ const DIR = rollbackDirOf("rbkill");
 
 let h: CrashHost;
 let facts: HostFacts;
-beforeAll(async () => {
-  h = await startCrashHost("rbkill");
-  const f = await h.plain.hostFacts();
-  if (E.isLeft(f)) throw new Error(JSON.stringify(f.left));
-  facts = f.right;
-  const first = await planAndApply(scenario(1), h.plain, facts);
-  expect(first.report.hosts[0]).toMatchObject({ status: "applied", verdict: { converged: true } });
-});
-afterAll(async () => {
-  await closeCrashHost(h);
-  await stopHosts(h ? [h.host] : []);
+useConvergedCrashHost("rbkill", (host, f) => {
+  h = host;
+  facts = f;
 });
 
 describe("an apply with its rollback armed, killed anywhere, is rolled back by the next run", () => {
