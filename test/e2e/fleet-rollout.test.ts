@@ -19,26 +19,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { killHost } from "../hosts/hosts.js";
 import { type Cluster, startCluster } from "./cluster.js";
+import { hostOf, kubeletState, rolloutJson } from "./rollout-report.js";
 
 const WORKERS = ["worker1", "worker2", "worker3", "worker4"] as const;
 /** The gates the modules declare for a seed worker (flannel's healthz port unset). */
 const WORKER_GATES = ["flanneld subnet file", "docker ping", "kubelet healthz", "kube-proxy healthz"];
-
-/** The parts of the rollout JSON (format tend-rollout/1) this test reads. */
-interface RolloutJson {
-  readonly format: string;
-  readonly stopped: boolean;
-  readonly budget: number;
-  readonly failed: number;
-  readonly hosts: readonly {
-    readonly host: string;
-    readonly batch: number;
-    readonly outcome: "done" | "failed" | "untouched";
-    readonly reason?: string;
-    readonly apply?: { readonly status: string };
-    readonly gates: readonly { name: string; passed: boolean; reason?: string }[];
-  }[];
-}
 
 let cluster: Cluster;
 
@@ -49,52 +34,12 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-/** `tend apply --yes --batch 2 --json` plus `extra`, with its exit code and parsed report. */
-const rolloutJson = async (
-  extra: readonly string[],
-): Promise<{ code: number; report: RolloutJson; text: string }> => {
-  const r = await cluster.tend([
-    "apply",
-    "-i",
-    cluster.inventory,
-    "--yes",
-    "--batch",
-    "2",
-    "--json",
-    ...extra,
-  ]);
-  const text = `${r.stdout}\n${r.stderr}`;
-  let report: RolloutJson;
-  try {
-    report = JSON.parse(r.stdout) as RolloutJson;
-  } catch {
-    throw new Error(`tend apply --batch 2 --json printed no JSON (exit ${r.code}): ${text}`);
-  }
-  expect(report.format, text).toBe("tend-rollout/1");
-  return { code: r.code, report, text };
-};
-
-const hostOf = (report: RolloutJson, host: string) => {
-  const h = report.hosts.find((x) => x.host === host);
-  if (!h) throw new Error(`${host} is not in the rollout report: ${JSON.stringify(report)}`);
-  return h;
-};
-
-/** The kubelet unit file and the running kubelet's command line on a host. */
-const kubeletState = async (host: string): Promise<{ unit: string; cmdline: string }> => ({
-  unit: await cluster.out(host, "systemctl cat kubelet.service"),
-  cmdline: await cluster.out(
-    host,
-    "pid=$(systemctl show -p MainPID --value kubelet.service); [ \"$pid\" -gt 0 ] && tr '\\0' ' ' < /proc/$pid/cmdline",
-  ),
-});
-
 describe("tend apply --batch 2 on four workers: the failure budget counts failed gates and unreachable hosts", () => {
   it("--max-fail 1: worker2's sick kubelet fails its gate, the rollout goes on to worker3 and worker4, exit 1", async () => {
     cluster.setHostVars("worker2", {
       k8s_worker_kubelet_settings_user: { "standin-healthz-status": "500" },
     });
-    const { code, report, text } = await rolloutJson(["--max-fail", "1"]);
+    const { code, report, text } = await rolloutJson(cluster, 2, ["--max-fail", "1"]);
     // One failure is within the budget, yet not every host is done: exit 1.
     expect(code, text).toBe(1);
     expect(report.stopped, text).toBe(false);
@@ -136,13 +81,13 @@ describe("tend apply --batch 2 on four workers: the failure budget counts failed
   it("--max-fail 0: an unreachable worker3 spends the budget, the rollout stops after its batch, worker4 untouched, exit 1", async () => {
     // worker2 healthy again, and a kubelet change pending on every worker so "untouched" is observable.
     for (const w of WORKERS) cluster.setHostVars(w, { k8s_worker_kubelet_settings_user: { v: "3" } });
-    const before4 = await kubeletState("worker4");
-    const before1 = await kubeletState("worker1");
+    const before4 = await kubeletState(cluster, "worker4");
+    const before1 = await kubeletState(cluster, "worker1");
     const gone = cluster.hosts.get("worker3");
     if (!gone) throw new Error("no worker3 in the e2e cluster");
     await killHost(gone);
 
-    const { code, report, text } = await rolloutJson(["--max-fail", "0"]);
+    const { code, report, text } = await rolloutJson(cluster, 2, ["--max-fail", "0"]);
     expect(code, text).toBe(1);
     expect(report.stopped, text).toBe(true);
     expect([report.budget, report.failed], text).toEqual([0, 1]);
@@ -167,8 +112,8 @@ describe("tend apply --batch 2 on four workers: the failure budget counts failed
     expect(w4.gates, text).toEqual([]);
 
     // worker1 got the change; worker4 was never touched.
-    expect((await kubeletState("worker1")).unit).not.toEqual(before1.unit);
-    expect(await kubeletState("worker4")).toEqual(before4);
+    expect((await kubeletState(cluster, "worker1")).unit).not.toEqual(before1.unit);
+    expect(await kubeletState(cluster, "worker4")).toEqual(before4);
     // worker2's kubelet, sick in the previous run, passes its gate again.
     const g2 = hostOf(report, "worker2").gates.find((g) => g.name === "kubelet healthz");
     expect(g2?.passed, text).toBe(true);

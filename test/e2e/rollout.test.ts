@@ -11,6 +11,7 @@
 import type { Plan } from "@tend/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Cluster, startCluster } from "./cluster.js";
+import { hostOf, kubeletState, rolloutJson } from "./rollout-report.js";
 
 const WORKERS = ["worker1", "worker2"] as const;
 /** The gates the modules declare for a seed worker with flannel's healthz on. */
@@ -23,20 +24,6 @@ const WORKER_GATES = [
 ];
 const FLANNEL_HEALTHZ = { "healthz-port": "10267" };
 
-/** The parts of the rollout JSON (format tend-rollout/1) this test reads. */
-interface RolloutJson {
-  readonly format: string;
-  readonly stopped: boolean;
-  readonly hosts: readonly {
-    readonly host: string;
-    readonly batch: number;
-    readonly outcome: "done" | "failed" | "untouched";
-    readonly reason?: string;
-    readonly gates: readonly { name: string; passed: boolean; reason?: string }[];
-    readonly rollback?: { restored: boolean; detail: string; notRestorable: readonly string[] };
-  }[];
-}
-
 let cluster: Cluster;
 
 beforeAll(async () => {
@@ -44,45 +31,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await cluster?.stop();
-});
-
-const rolloutJson = async (
-  extra: readonly string[],
-): Promise<{ code: number; report: RolloutJson; text: string }> => {
-  const r = await cluster.tend([
-    "apply",
-    "-i",
-    cluster.inventory,
-    "--yes",
-    "--batch",
-    "1",
-    "--json",
-    ...extra,
-  ]);
-  const text = `${r.stdout}\n${r.stderr}`;
-  let report: RolloutJson;
-  try {
-    report = JSON.parse(r.stdout) as RolloutJson;
-  } catch {
-    throw new Error(`tend apply --batch 1 --json printed no JSON (exit ${r.code}): ${text}`);
-  }
-  expect(report.format, text).toBe("tend-rollout/1");
-  return { code: r.code, report, text };
-};
-
-const hostOf = (report: RolloutJson, host: string) => {
-  const h = report.hosts.find((x) => x.host === host);
-  if (!h) throw new Error(`${host} is not in the rollout report: ${JSON.stringify(report)}`);
-  return h;
-};
-
-/** The kubelet unit file and the running kubelet's command line on a host. */
-const kubeletState = async (host: string): Promise<{ unit: string; cmdline: string }> => ({
-  unit: await cluster.out(host, "systemctl cat kubelet.service"),
-  cmdline: await cluster.out(
-    host,
-    "pid=$(systemctl show -p MainPID --value kubelet.service); [ \"$pid\" -gt 0 ] && tr '\\0' ' ' < /proc/$pid/cmdline",
-  ),
 });
 
 /** The HTTP status the kubelet's healthz answers on the host (from the host, as the gate asks). */
@@ -96,7 +44,7 @@ const kubeletHealthz = async (host: string): Promise<string> =>
 describe("tend apply --batch on the seed's workers, gated by the modules' health checks", () => {
   it("apply --batch 1 --max-fail 0 converges etcd1, worker1 and worker2 and every module gate passes", async () => {
     for (const w of WORKERS) cluster.setHostVars(w, { flannel_settings_user: FLANNEL_HEALTHZ });
-    const { code, report, text } = await rolloutJson(["--max-fail", "0"]);
+    const { code, report, text } = await rolloutJson(cluster, 1, ["--max-fail", "0"]);
     expect(code, text).toBe(0);
     expect(report.stopped, text).toBe(false);
     expect(report.hosts.map((h) => [h.host, h.batch, h.outcome])).toEqual([
@@ -137,8 +85,8 @@ describe("tend apply --batch on the seed's workers, gated by the modules' health
   });
 
   it("a sick kubelet on worker1 stops the rollout there: failed gate named, worker2 untouched, exit 1, worker1 rolled back and verified", async () => {
-    const before1 = await kubeletState("worker1");
-    const before2 = await kubeletState("worker2");
+    const before1 = await kubeletState(cluster, "worker1");
+    const before2 = await kubeletState(cluster, "worker2");
     expect(await kubeletHealthz("worker1")).toBe("200");
     cluster.setHostVars("worker1", {
       flannel_settings_user: FLANNEL_HEALTHZ,
@@ -150,7 +98,7 @@ describe("tend apply --batch on the seed's workers, gated by the modules' health
       k8s_worker_kubelet_settings_user: { v: "2" },
     });
 
-    const { code, report, text } = await rolloutJson(["--max-fail", "0", "--rollback-on-fail"]);
+    const { code, report, text } = await rolloutJson(cluster, 1, ["--max-fail", "0", "--rollback-on-fail"]);
     expect(code, text).toBe(1);
     expect(report.stopped, text).toBe(true);
     expect(report.hosts.map((h) => [h.host, h.outcome])).toEqual([
@@ -169,10 +117,10 @@ describe("tend apply --batch on the seed's workers, gated by the modules' health
     expect(hostOf(report, "worker2").gates).toEqual([]);
 
     // worker1 is back: the previous unit, the previous command line, healthy again.
-    expect(await kubeletState("worker1")).toEqual(before1);
+    expect(await kubeletState(cluster, "worker1")).toEqual(before1);
     expect(await kubeletHealthz("worker1")).toBe("200");
     // worker2 was never touched.
-    expect(await kubeletState("worker2")).toEqual(before2);
+    expect(await kubeletState(cluster, "worker2")).toEqual(before2);
     // Both changes are pending again.
     const r = await cluster.tend(["plan", "-i", cluster.inventory, "--json"]);
     expect(r.code, r.stderr).toBe(0);
