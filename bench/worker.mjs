@@ -240,10 +240,13 @@ const sshInventory = async (cluster, helpers, route, routes) => {
 // Runs inside a container's network namespace (nsenter -n, the host's
 // filesystem): relays each connection on a unix socket to the container's
 // 127.0.0.1:22. Unix sockets are named in the filesystem, so this one
-// bridges the two namespaces.
+// bridges the two namespaces. Like a wire, it holds nothing back: Nagle's
+// algorithm is off on its TCP socket (with it on, each reply of sshd's that
+// follows another unacknowledged one waited for this relay's delayed ACK,
+// ~40 ms per exec round trip that a direct connection does not pay).
 const INNER_RELAY = `const net = require("node:net");
 const server = net.createServer((c) => {
-  const s = net.connect(22, "127.0.0.1");
+  const s = net.connect({ port: 22, host: "127.0.0.1", noDelay: true });
   c.on("error", () => s.destroy());
   s.on("error", () => c.destroy());
   c.pipe(s).pipe(c);
@@ -278,7 +281,8 @@ const loopbackRoute = async (host, dir) => {
     inner.on("exit", (code) => reject(new Error(`the loopback relay for ${host.container} exited ${code}`)));
     inner.stdout.once("data", resolve);
   });
-  const server = createServer((c) => {
+  // noDelay: the accepted TCP socket to tend sends each chunk at once (see INNER_RELAY).
+  const server = createServer({ noDelay: true }, (c) => {
     const s = connect(sock);
     c.on("error", () => s.destroy());
     s.on("error", () => c.destroy());
