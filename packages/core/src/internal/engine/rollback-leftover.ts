@@ -85,7 +85,7 @@ const stillNeeded = (o: Systemctl, answer: Answer): boolean => {
 
 /**
  * A rollback left over in the intent record (the apply or its rollback was
- * killed or cut off): one action that finishes it (what the units file says
+ * killed or cut off), the newest when there are several: one action that finishes it (what the units file says
  * to undo, as far as still needed; the restore; a daemon-reload; the
  * restarts), instead of the host's other actions: plan again afterwards.
  * Undefined when no rollback is due; `ignore` is a dir whose rollback is not
@@ -96,7 +96,11 @@ export const leftOverRollback = (
   answer: Answer = () => undefined,
   ignore?: string,
 ): Action[] | undefined => {
-  const dirs = [...(intents.rollbacks ?? [])].filter(([dir]) => dir !== ignore);
+  // Only the newest (the record lists them as they were added): a later apply may have changed what
+  // an earlier rollback restores (it may even have been finishing it), so it is undone first, and the
+  // earlier one is planned afresh by the next run, from what the host answers then. Two at once would
+  // both be decided from the same answers, before either ran.
+  const dirs = [...(intents.rollbacks ?? [])].filter(([dir]) => dir !== ignore).slice(-1);
   if (dirs.length === 0) return undefined;
   return dirs.map(([dir, origin]) => {
     const undo = undoIn(dir, answer) ?? { before: [], restarts: [] };

@@ -38,8 +38,18 @@ type Systemctl = Extract<Op, { op: "systemctl" }>;
 
 const isDirAction = (a: Action): boolean => a.id.startsWith("directory[");
 
-/** Paths an action's ops replace, remove or create, which a keep op can bring back. */
-const keptPaths = (a: Action): string[] =>
+/** Where every apply keeps what it replaces; its contents belong to the rollbacks, not to the host's state. */
+const ROLLBACK_ROOT = `${STATE_DIR}/rollback/`;
+
+/**
+ * Paths an action's ops replace, remove or create, which a keep op can bring
+ * back. Never an earlier rollback's dir (finishing an owed rollback removes
+ * it): bringing that back on a rollback of this apply would leave kept copies
+ * that no intent covers.
+ */
+const keptPaths = (a: Action): string[] => actionPaths(a).filter((p) => !`${p}/`.startsWith(ROLLBACK_ROOT));
+
+const actionPaths = (a: Action): string[] =>
   a.ops.flatMap((op): string[] => {
     switch (op.op) {
       case "writeFile":
@@ -86,7 +96,20 @@ export const notRestorable = (hp: ReadyHostPlan): string[] => {
 };
 
 /**
- * The plan with, first on every host that has actions (dir per host from
+ * Whether a host plan only finishes a rollback an earlier apply owes (the
+ * plan then holds nothing else; see rollback-leftover.ts). Such an apply keeps
+ * nothing and records no rollback of its own: its owed rollback's intent
+ * stays until it is done, so a failed or killed finish is finished by the next
+ * run. Undoing it instead would put back the half-changed state the owed
+ * rollback is there to remove, from copies that do not hold what its restore
+ * changed (found by rollback-pending.prop.test.ts: such an undo could name a
+ * unit whose file the restore had removed, and never succeed).
+ */
+export const finishesOwedRollback = (hp: ReadyHostPlan): boolean =>
+  hp.actions.length > 0 && hp.actions.every((a) => a.id.startsWith("rollback["));
+
+/**
+ * The plan with, first on every host that has actions (except those that only finish an owed rollback) (dir per host from
  * `dirOf`): the rollback intent, the keep op and the units file (what the
  * rollback does to units), all before the first change (write-ahead):
  * an apply that is killed or cut off anywhere after it is rolled back by
@@ -95,7 +118,7 @@ export const notRestorable = (hp: ReadyHostPlan): string[] => {
 const keepFirst = (plan: Plan, dirOf: (host: string) => string): Plan => ({
   ...plan,
   hosts: plan.hosts.map((hp) => {
-    if (hp.status !== "ready" || hp.actions.length === 0) return hp;
+    if (hp.status !== "ready" || hp.actions.length === 0 || finishesOwedRollback(hp)) return hp;
     const paths = [...new Set(hp.actions.flatMap(keptPaths))];
     const dir = dirOf(hp.host);
     const bytes = new TextEncoder().encode(formatUnitUndo(unitUndo(hp)));
@@ -252,6 +275,13 @@ export const rollbackWith =
   async (host: string, target: Target, report: HostApplyReport | undefined): Promise<RollbackResult> => {
     const hp = plan.hosts.find((h): h is ReadyHostPlan => h.host === host && h.status === "ready");
     if (!hp) return { restored: false, detail: "no plan of this host to roll back", notRestorable: [] };
+    if (finishesOwedRollback(hp))
+      return {
+        restored: false,
+        detail:
+          "not rolled back: this apply was finishing an earlier rollback, which stays recorded; the next run finishes it",
+        notRestorable: [],
+      };
     return rollbackHost(hp, target, dirOf(host), run, report);
   };
 

@@ -56,7 +56,11 @@ export const keepOp = (draft: Draft<SimState>, op: OpOf<"keep">, step: Step = no
 
 export const restoreOp = (draft: Draft<SimState>, op: OpOf<"restore">, step: Step = noStep): undefined => {
   const prefix = `${op.dir}/`;
-  const records = Object.keys(draft.files).filter((k) => k.startsWith(prefix) && k.endsWith(".path"));
+  // Only the dir's own records (tend_restore's "$d"/*.path): a kept tree may hold records of its own
+  // (another rollback dir, kept because this apply removes it), which are that rollback's to restore.
+  const records = Object.keys(draft.files).filter(
+    (k) => k.startsWith(prefix) && k.endsWith(".path") && !k.slice(prefix.length).includes("/"),
+  );
   for (const record of records.sort()) {
     const entry = draft.files[record];
     if (entry?.type !== "file") continue;
