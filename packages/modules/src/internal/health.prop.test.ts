@@ -4,9 +4,10 @@
  * configuration hold, every gate is well-formed data: an http gate's URL is
  * a parsed http URL in its own spelling on a host name or IP literal, a
  * socket and a file are absolute paths, and no value carries a NUL or starts
- * with "-" (where a tool would read an option).
+ * with "-" (where a tool would read an option); and a plan file holding
+ * the gate reads it back.
  */
-import { isGateHost, type Resource } from "@tend/core";
+import { HealthGateCodec, isGateHost, type Resource } from "@tend/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { healthGatesFor } from "./health.js";
@@ -60,6 +61,8 @@ describe("modules' health gates under hostile variables", () => {
           for (const g of healthGatesFor(vars, ip, services)) {
             const c = g.check;
             const why = JSON.stringify(g);
+            // A plan file keeps the gates: what tend writes there, it reads back (tend apply PLAN --batch).
+            expect(HealthGateCodec.decode(JSON.parse(JSON.stringify(g)))._tag, why).toBe("Right");
             if (c.kind === "http") {
               expect(URL.canParse(c.url), why).toBe(true);
               const u = new URL(c.url);

@@ -9,6 +9,7 @@ import {
   type ApplyEvent,
   type ApplyReport,
   apply,
+  bareRun,
   type HostApplyReport,
   isConverged,
   type Plan,
@@ -23,6 +24,7 @@ import { closeAll, type Reached, reachHosts, selectTargets } from "../hosts.js";
 import { idleHint } from "../idle-hosts.js";
 import { connectionProblems } from "../key-file.js";
 import { readPlanFile } from "../plan-file.js";
+import { savedRollout } from "../plan-gates.js";
 import { planRun, type readSource, readSourceOnce } from "../planning.js";
 import {
   changedHosts,
@@ -178,12 +180,6 @@ const fromPlanFile = async (
   o: ApplyOptions,
   lockWaitMs: number,
 ): Promise<number> => {
-  if (rolloutSettingsOf(o) !== undefined) {
-    printErrors(ctx, [
-      "--batch, --max-fail and --rollback-on-fail roll out from the inventory (its modules declare the health gates); run tend apply -i INVENTORY with them",
-    ]);
-    return EXIT.error;
-  }
   if (o.limit && o.limit.length > 0) {
     printErrors(ctx, ["--limit cannot narrow a saved plan; make a new plan with --limit instead"]);
     return EXIT.error;
@@ -240,6 +236,16 @@ const fromPlanFile = async (
     printErrors(ctx, [...badConnections, "no host was contacted"]);
     return EXIT.error;
   }
+  // A rollout waits for the gates the plan holds, in the inventory's order: both checked before any connection.
+  const rolling = rolloutSettingsOf(o);
+  const saved =
+    rolling === undefined || "errors" in rolling
+      ? undefined
+      : savedRollout(file, plan, selection.inventory, (h) => selection.layers.get(h) ?? []);
+  if (saved && "errors" in saved) {
+    printErrors(ctx, [...saved.errors, "no host was contacted"]);
+    return EXIT.error;
+  }
   const groups = hostGroupsOf(selection.inventory, ready);
   // What is about to happen, once, before any progress: the plan as reviewed.
   if (!o.json)
@@ -255,6 +261,11 @@ const fromPlanFile = async (
   try {
     const unreachable = [...reached.values()].flatMap((r) => (r.ok ? [] : [r.error]));
     printErrors(ctx, unreachable);
+    // An unreachable host is one more failure against the rollout's budget (its report says so).
+    if (saved && rolling && !("errors" in rolling)) {
+      const inputs = { ...saved, resources: new Map(), readSource: readSourceOnce() };
+      return await carryOutRollout(ctx, bareRun(plan), reached, inputs, rolling, lockWaitMs, o.json === true);
+    }
     const code = await carryOut(
       ctx,
       plan,

@@ -3,6 +3,7 @@ import { writeFile } from "node:fs/promises";
 import { encodePlan, planIsEmpty, renderGates } from "@tend/core";
 import { closeAll } from "../hosts.js";
 import { idleHint } from "../idle-hosts.js";
+import { withGates } from "../plan-gates.js";
 import { planRun } from "../planning.js";
 import { changedHosts, planSummaryChunks } from "../summary.js";
 import { stopwatch, timedPlan } from "../timing.js";
@@ -27,8 +28,9 @@ export const planCommand = async (ctx: CommandContext, o: PlanOptions): Promise<
     return EXIT.error;
   }
   await closeAll(run.reached);
-  // Each host's time and the whole plan's go into the plan: text, --json, --out and --html alike.
-  const plan = timedPlan(run.plan, ctx.progress.lap(), elapsed());
+  // Each host's time and the whole plan's go into the plan: text, --json, --out and --html alike;
+  // so do its health gates, which a rollout of the saved plan waits for.
+  const plan = withGates(timedPlan(run.plan, ctx.progress.lap(), elapsed()), run.gates);
   // A host declared nothing because it is in none of the modules' groups: say so (stderr with --json).
   const idle = idleHint(run, ctx.deps.modules.groups, o.inventory);
   if (o.json) {

@@ -6,6 +6,7 @@
  * quotes the argv with shellArgv like any other check probe).
  */
 import * as t from "io-ts";
+import { isPlain } from "../names.js";
 import type { Probe } from "../probe.js";
 
 /** How long one try may take, how often to retry, and how long to wait between tries. */
@@ -184,7 +185,10 @@ export const isGateHost = (s: string): boolean =>
 
 /** Why a decoded user check cannot be run, or undefined. */
 export const userCheckProblem = (c: UserHealthCheck): string | undefined => {
-  if (c.name.trim() === "" || /[\n\r]/.test(c.name)) return "its name is empty or spans lines";
+  if (c.name.trim() === "" || /[\n\r\u2028\u2029]/.test(c.name) || !isPlain(c.name))
+    return "its name is empty, spans lines or holds a NUL";
+  if ("http" in c && c.status !== undefined && c.status < 100)
+    return `status ${c.status} is no HTTP status (give 100 to 599)`;
   if ("http" in c) {
     if (!URL.canParse(c.http)) return `http ${JSON.stringify(c.http)} is not a URL`;
     const p = new URL(c.http).protocol;

@@ -11,5 +11,6 @@ export {
   userCheckProblem,
   userGate,
 } from "./gate.js";
+export { HealthGateCodec } from "./gate-codec.js";
 export type { GateResult, Sleep } from "./run.js";
 export { realSleep, runGates } from "./run.js";

@@ -9,6 +9,7 @@
  * saved from.
  */
 import * as t from "io-ts";
+import { HealthGateCodec } from "../health/gate-codec.js";
 import { Op } from "../op.js";
 import { Probe } from "../probe.js";
 import type { FieldValue } from "../resource.js";
@@ -142,6 +143,12 @@ export const ReadyHostPlan = t.intersection([
   }),
   /** How long connecting, gathering facts and planning this host took. */
   Timing,
+  /**
+   * The health gates a rollout of this plan waits for on this host (the
+   * modules' and tend_health_checks). Absent in plans saved before they were
+   * kept: such a plan applies, but a rollout refuses it.
+   */
+  t.partial({ gates: t.array(HealthGateCodec) }),
 ]);
 export type ReadyHostPlan = t.TypeOf<typeof ReadyHostPlan>;
 

@@ -1,0 +1,178 @@
+/**
+ * A saved plan rolled out as reviewed: `tend plan --out PLAN` keeps each
+ * host's health gates in the plan, and `tend apply PLAN --batch` waits for
+ * them in the inventory's order, with the same budget, report and rollback
+ * as a rollout from the inventory. A plan saved without gates, a gate in a
+ * plan file that could steer a command, and a bad rollout variable are
+ * refused before any host is contacted.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { DEFAULT_GATE_POLICY, type HealthGate } from "@tend/core";
+import { freshDebianHost, SimHost as Sim, type SimHost } from "@tend/core/testing";
+import { describe, expect, it } from "vitest";
+import { main } from "./index.js";
+import { inventoryFile, motdModules, recordingIo, simDeps, simHost, tempDir } from "./test-support.js";
+
+const FLEET = [
+  "all:",
+  "  children:",
+  "    k8s_worker:",
+  "      hosts:",
+  "        w2: {}",
+  "        w1: {}",
+  "        w3: {}",
+  "    k8s_etcd:",
+  "      hosts:",
+  "        etcd1: {}",
+  "",
+].join("\n");
+
+const gated = motdModules({
+  healthGates: (): HealthGate[] => [
+    {
+      name: "motd",
+      origin: "test",
+      ...DEFAULT_GATE_POLICY,
+      retries: 1,
+      check: { kind: "file", path: "/etc/motd" },
+    },
+  ],
+});
+
+const fleet = (unhealthy: readonly string[] = []): Record<string, SimHost> =>
+  Object.fromEntries(
+    ["etcd1", "w1", "w2", "w3"].map((h) => [
+      h,
+      unhealthy.includes(h)
+        ? new Sim(freshDebianHost({ host: { hostname: h } }), { name: h, unhealthy: ["/etc/motd"] })
+        : simHost(h),
+    ]),
+  );
+
+/** Plans the fleet into a file (with these hosts) and returns its path and the inventory's. */
+const savePlan = async (
+  hosts: Record<string, SimHost>,
+  inv = FLEET,
+): Promise<{ file: string; inv: string }> => {
+  const inventory = inventoryFile("hosts.yml", inv);
+  const file = join(tempDir("plan-"), "plan.json");
+  const io = recordingIo();
+  const code = await main(["plan", "-i", inventory, "--out", file], io, simDeps(hosts, gated));
+  expect(code, io.err()).toBe(0);
+  return { file, inv: inventory };
+};
+
+const rollOut = async (file: string, inv: string, hosts: Record<string, SimHost>, args: string[]) => {
+  const io = recordingIo();
+  const code = await main(["apply", file, "-i", inv, "--json", ...args], io, simDeps(hosts, gated));
+  return { code, io };
+};
+
+interface Report {
+  hosts: { host: string; batch: number; outcome: string; reason?: string; gates: { passed: boolean }[] }[];
+  stopped: boolean;
+}
+
+describe("tend apply PLAN --batch: a saved plan rolled out with the gates it holds", () => {
+  it("the saved plan holds every ready host's gates", async () => {
+    const { file } = await savePlan(fleet());
+    const plan = JSON.parse(readFileSync(file, "utf8")) as { hosts: { host: string; gates: HealthGate[] }[] };
+    expect(plan.hosts.map((h) => [h.host, h.gates.map((g) => g.name)])).toEqual([
+      ["w2", ["motd"]],
+      ["w1", ["motd"]],
+      ["w3", ["motd"]],
+      ["etcd1", ["motd"]],
+    ]);
+  });
+
+  it("goes in the inventory's order (etcd first), waits for each gate, and stops at a failed one: later hosts untouched, exit 1", async () => {
+    const { file, inv } = await savePlan(fleet());
+    // The hosts the plan is applied to: same state as when planned, but w2's gate fails now.
+    const hosts = fleet(["w2"]);
+    const { code, io } = await rollOut(file, inv, hosts, ["--batch", "1", "--max-fail", "0"]);
+    expect(code).toBe(1);
+    const report = JSON.parse(io.out()) as Report;
+    expect(report.hosts.map((h) => [h.host, h.batch, h.outcome])).toEqual([
+      ["etcd1", 1, "done"],
+      ["w1", 2, "done"],
+      ["w2", 3, "failed"],
+      ["w3", 4, "untouched"],
+    ]);
+    expect(report.hosts[2]!.reason).toContain("health gate motd failed after 2 tries");
+    expect(report.stopped).toBe(true);
+    expect(hosts.w3!.opLog).toEqual([]);
+    expect(hosts.w1!.opLog.length).toBeGreaterThan(0);
+  });
+
+  it("--rollback-on-fail puts the failed host back as it was before the apply", async () => {
+    const { file, inv } = await savePlan(fleet());
+    const hosts = fleet(["w2"]);
+    const before = structuredClone(hosts.w2!.state.files);
+    const { code, io } = await rollOut(file, inv, hosts, ["--batch", "1", "--rollback-on-fail"]);
+    expect(code).toBe(1);
+    const w2 = (JSON.parse(io.out()) as Report & { hosts: { rollback?: { restored: boolean } }[] }).hosts[2]!;
+    expect(w2.rollback?.restored).toBe(true);
+    const files = (s: Record<string, unknown>) =>
+      Object.keys(s).filter((p) => !p.startsWith("/var/lib/tend"));
+    expect(files(hosts.w2!.state.files).sort()).toEqual(files(before).sort());
+  });
+
+  it("a plan saved without gates is refused, naming the file and how to make one; no host is contacted", async () => {
+    const { file, inv } = await savePlan(fleet());
+    const plan = JSON.parse(readFileSync(file, "utf8")) as { hosts: Record<string, unknown>[] };
+    for (const h of plan.hosts) delete h.gates;
+    writeFileSync(file, JSON.stringify(plan));
+    const hosts = fleet();
+    const { code, io } = await rollOut(file, inv, hosts, ["--batch", "1"]);
+    expect(code).toBe(1);
+    expect(io.err()).toContain(`${file}: saved without health gates (for w2, w1, w3, etcd1)`);
+    expect(io.err()).toContain(`tend plan -i INVENTORY --out ${file}`);
+    expect(Object.values(hosts).every((h) => h.roundTrips === 0)).toBe(true);
+    // Without a rollout flag the same file still applies as reviewed.
+    const plain = recordingIo();
+    expect(await main(["apply", file, "-i", inv], plain, simDeps(fleet(), gated))).toBe(0);
+  });
+
+  it.each([
+    [
+      { kind: "tcp", host: "-e/bin/sh", port: 22 },
+      'check.host: expected a host name or an IP address, got "-e/bin/sh"',
+    ],
+    [{ kind: "command", argv: [] }, "check.argv: expected a non-empty argv list without NUL, got []"],
+    [
+      { kind: "command", argv: ["sh", "-c", "x\u0000y"] },
+      "check.argv: expected a non-empty argv list without NUL",
+    ],
+    [{ kind: "http", url: "file:///etc/shadow", status: 200 }, "check.url: expected an http(s) URL"],
+    [
+      { kind: "unix-http", socket: "/run/docker.sock", path: "/_ping\r\nX: y", status: 200 },
+      "check.path: expected a request path like /_ping",
+    ],
+    [{ kind: "file", path: "relative/motd" }, "check.path: expected an absolute normalised path"],
+  ])(
+    "a gate in a plan file that could steer a command is refused (%j); no host contacted",
+    async (check, where) => {
+      const { file, inv } = await savePlan(fleet());
+      const plan = JSON.parse(readFileSync(file, "utf8")) as { hosts: { gates: { check: unknown }[] }[] };
+      plan.hosts[0]!.gates[0]!.check = check;
+      writeFileSync(file, JSON.stringify(plan));
+      const hosts = fleet();
+      const { code, io } = await rollOut(file, inv, hosts, ["--batch", "1"]);
+      expect(code).toBe(1);
+      expect(io.err()).toContain(`${file}: hosts[0].gates[0].${where}`);
+      expect(Object.values(hosts).every((h) => h.roundTrips === 0)).toBe(true);
+    },
+  );
+
+  it("a bad tend_rollout_order in the inventory is refused before any host is contacted", async () => {
+    const { file } = await savePlan(fleet());
+    const bad = inventoryFile("bad.yml", `${FLEET}  vars:\n    tend_rollout_order: [k8s_workers]\n`);
+    const hosts = fleet();
+    const { code, io } = await rollOut(file, bad, hosts, ["--batch", "1"]);
+    expect(code).toBe(1);
+    expect(io.err()).toContain("tend_rollout_order: names no group of");
+    expect(io.err()).toContain("no host was contacted");
+    expect(Object.values(hosts).every((h) => h.roundTrips === 0)).toBe(true);
+  });
+});

@@ -1,0 +1,79 @@
+/**
+ * The codec of a HealthGate as a plan file holds it. A saved plan is rolled
+ * out later (`tend apply PLAN --batch`), and its gates then run on hosts, so
+ * a gate read back from a file is host input like any op: every value is
+ * checked against the grammar of where it goes (a tcp host never reads as an
+ * option, a URL is http(s), a command is an argv without NUL, names span one
+ * line) before anything connects.
+ */
+import * as t from "io-ts";
+import { AbsPath, isPlain, UnitName } from "../names.js";
+import type { GateCheck, HealthGate } from "./gate.js";
+import { isGateHost } from "./gate.js";
+
+const refined = <A>(name: string, ok: (u: unknown) => u is A): t.Type<A, A, unknown> =>
+  new t.Type<A, A, unknown>(
+    name,
+    ok,
+    (u, c) => (ok(u) ? t.success(u) : t.failure(u, c)),
+    (a) => a,
+  );
+
+const intIn = (min: number, max: number) =>
+  refined<number>(
+    `an integer from ${min} to ${max}`,
+    (u): u is number => typeof u === "number" && Number.isInteger(u) && u >= min && u <= max,
+  );
+
+/** A name shown in plans and reports: one line of plain text. */
+const OneLine = refined<string>(
+  "a non-empty line of text",
+  (u): u is string => typeof u === "string" && u.trim() !== "" && isPlain(u) && !/[\n\r\u2028\u2029]/.test(u),
+);
+
+const HttpUrl = refined<string>("an http(s) URL", (u): u is string => {
+  if (typeof u !== "string" || !isPlain(u) || !URL.canParse(u)) return false;
+  const p = new URL(u).protocol;
+  return p === "http:" || p === "https:";
+});
+
+/** A request path for a unix-socket GET: starts with /, no spaces or control characters. */
+const RequestPath = refined<string>(
+  "a request path like /_ping",
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
+  (u): u is string => typeof u === "string" && u.startsWith("/") && !/[\s\u0000-\u001f\u007f]/.test(u),
+);
+
+const GateHost = refined<string>(
+  "a host name or an IP address",
+  (u): u is string => typeof u === "string" && isGateHost(u),
+);
+
+const Argv = refined<readonly string[]>(
+  "a non-empty argv list without NUL",
+  (u): u is readonly string[] =>
+    Array.isArray(u) && u.length > 0 && u.every((a) => typeof a === "string" && !a.includes("\0")),
+);
+
+const Status = intIn(100, 599);
+
+const GateCheckCodec: t.Type<GateCheck, GateCheck, unknown> = t.union([
+  t.strict({ kind: t.literal("file"), path: AbsPath }),
+  t.strict({ kind: t.literal("http"), url: HttpUrl, status: Status }),
+  t.strict({ kind: t.literal("unix-http"), socket: AbsPath, path: RequestPath, status: Status }),
+  t.strict({ kind: t.literal("tcp"), host: GateHost, port: intIn(1, 65535) }),
+  t.strict({ kind: t.literal("command"), argv: Argv }),
+]) as unknown as t.Type<GateCheck, GateCheck, unknown>;
+
+/** A health gate read back from a plan file (bounds as tend_health_checks takes them). */
+export const HealthGateCodec: t.Type<HealthGate, HealthGate, unknown> = t.intersection([
+  t.type({
+    name: OneLine,
+    origin: OneLine,
+    check: GateCheckCodec,
+    timeoutSeconds: intIn(0, 300),
+    retries: intIn(0, 100),
+    backoffMs: intIn(0, 600_000),
+  }),
+  t.partial({ service: UnitName }),
+]) as unknown as t.Type<HealthGate, HealthGate, unknown>;
