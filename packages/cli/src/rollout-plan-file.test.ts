@@ -8,11 +8,18 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { DEFAULT_GATE_POLICY, type HealthGate } from "@tend/core";
-import { freshDebianHost, SimHost as Sim, type SimHost } from "@tend/core/testing";
+import type { HealthGate } from "@tend/core";
+import type { SimHost } from "@tend/core/testing";
 import { describe, expect, it } from "vitest";
 import { main } from "./index.js";
-import { inventoryFile, motdModules, recordingIo, simDeps, simHost, tempDir } from "./test-support.js";
+import {
+  gatedHosts,
+  inventoryFile,
+  motdGatedModules,
+  recordingIo,
+  simDeps,
+  tempDir,
+} from "./test-support.js";
 
 const FLEET = [
   "all:",
@@ -28,27 +35,11 @@ const FLEET = [
   "",
 ].join("\n");
 
-const gated = motdModules({
-  healthGates: (): HealthGate[] => [
-    {
-      name: "motd",
-      origin: "test",
-      ...DEFAULT_GATE_POLICY,
-      retries: 1,
-      check: { kind: "file", path: "/etc/motd" },
-    },
-  ],
-});
+/** Modules whose one gate per host is "/etc/motd exists", tried twice. */
+const gated = motdGatedModules(1);
 
 const fleet = (unhealthy: readonly string[] = []): Record<string, SimHost> =>
-  Object.fromEntries(
-    ["etcd1", "w1", "w2", "w3"].map((h) => [
-      h,
-      unhealthy.includes(h)
-        ? new Sim(freshDebianHost({ host: { hostname: h } }), { name: h, unhealthy: ["/etc/motd"] })
-        : simHost(h),
-    ]),
-  );
+  gatedHosts(["etcd1", "w1", "w2", "w3"], unhealthy);
 
 /** Plans the fleet into a file (with these hosts) and returns its path and the inventory's. */
 const savePlan = async (

@@ -5,11 +5,10 @@
  * report accounts for every host, and bad flags or variables stop the run
  * before any host is contacted.
  */
-import { DEFAULT_GATE_POLICY, type HealthGate } from "@tend/core";
-import { freshDebianHost, SimHost as Sim, type SimHost } from "@tend/core/testing";
+import type { SimHost } from "@tend/core/testing";
 import { describe, expect, it } from "vitest";
 import { main } from "./index.js";
-import { inventoryFile, motdModules, recordingIo, simDeps, simHost } from "./test-support.js";
+import { gatedHosts, inventoryFile, motdGatedModules, recordingIo, simDeps } from "./test-support.js";
 
 const FLEET = [
   "all:",
@@ -29,30 +28,11 @@ const FLEET = [
   "",
 ].join("\n");
 
-/** Modules whose one gate per host is "/etc/motd exists" (SimHost fails it when the host lists the path as unhealthy). */
-const gated = motdModules({
-  healthGates: (): HealthGate[] => [
-    {
-      name: "motd",
-      origin: "test",
-      ...DEFAULT_GATE_POLICY,
-      retries: 2,
-      check: { kind: "file", path: "/etc/motd" },
-    },
-  ],
-});
+/** Modules whose one gate per host is "/etc/motd exists", tried 3 times. */
+const gated = motdGatedModules(2);
 
 const fleet = (unhealthy: readonly string[] = [], missing: readonly string[] = []): Record<string, SimHost> =>
-  Object.fromEntries(
-    ["etcd1", "ctl1", "w1", "w2", "w3", "w4"]
-      .filter((h) => !missing.includes(h))
-      .map((h) => [
-        h,
-        unhealthy.includes(h)
-          ? new Sim(freshDebianHost({ host: { hostname: h } }), { name: h, unhealthy: ["/etc/motd"] })
-          : simHost(h),
-      ]),
-  );
+  gatedHosts(["etcd1", "ctl1", "w1", "w2", "w3", "w4"], unhealthy, missing);
 
 interface JsonReport {
   format: string;

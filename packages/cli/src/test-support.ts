@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Target } from "@tend/core";
+import { DEFAULT_GATE_POLICY, type HealthGate, type Target } from "@tend/core";
 import { freshDebianHost, SimHost } from "@tend/core/testing";
 import { left, right } from "fp-ts/lib/Either.js";
 import { afterAll } from "vitest";
@@ -94,6 +94,41 @@ export const simDeps = (hosts: Record<string, SimHost>, modules: Modules = motdM
 /** A fresh Debian SimHost named `name`. */
 export const simHost = (name: string): SimHost =>
   new SimHost(freshDebianHost({ host: { hostname: name } }), { name });
+
+/**
+ * Modules of motdModules whose one health gate per host is "/etc/motd
+ * exists", tried `retries` times more (SimHost fails it on a host that lists
+ * the path as unhealthy).
+ */
+export const motdGatedModules = (retries: number): Modules =>
+  motdModules({
+    healthGates: (): HealthGate[] => [
+      {
+        name: "motd",
+        origin: "test",
+        ...DEFAULT_GATE_POLICY,
+        retries,
+        check: { kind: "file", path: "/etc/motd" },
+      },
+    ],
+  });
+
+/** Fresh SimHosts by name (but those `missing`, which are unreachable); the `unhealthy` ones fail the motd gate. */
+export const gatedHosts = (
+  names: readonly string[],
+  unhealthy: readonly string[] = [],
+  missing: readonly string[] = [],
+): Record<string, SimHost> =>
+  Object.fromEntries(
+    names
+      .filter((h) => !missing.includes(h))
+      .map((h) => [
+        h,
+        unhealthy.includes(h)
+          ? new SimHost(freshDebianHost({ host: { hostname: h } }), { name: h, unhealthy: ["/etc/motd"] })
+          : simHost(h),
+      ]),
+  );
 
 /** Writes an inventory file into a fresh directory and returns its path. */
 export const inventoryFile = (name: string, text: string, extra: Record<string, string> = {}): string => {

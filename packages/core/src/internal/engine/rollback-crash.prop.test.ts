@@ -10,93 +10,26 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { STATE_DIR } from "../probe.js";
-import type { Resource } from "../resource.js";
-import { SimHost, type SimHostOptions } from "../sim/simhost.js";
+import { SimHost } from "../sim/simhost.js";
 import type { SimState } from "../sim/state.js";
 import { apply } from "./apply.js";
 import { leftIntents, owed, ready } from "./crash.fixture.js";
 import { numRuns } from "./engine.fixture.js";
 import { plan } from "./plan.js";
+import { type ApplyFault, applyFault, declared, keptUnder, shape } from "./rollback.fixture.js";
 import { rollbackDirOf, rollbackHost, rollbackOps, withKeep } from "./rollback.js";
 
 const DIR = rollbackDirOf("t1");
 const TIMEOUT = 600_000;
 
-const unitText = (exec: string): string =>
-  `[Service]\nExecStart=${exec}\n\n[Install]\nWantedBy=multi-user.target\n`;
-
-/** The worker-like set the rollback tests use: a changed mtu, plus (in the change) a new service and file. */
-const declared = (mtu: number, extra: boolean): Resource[] => [
-  {
-    kind: "unit",
-    name: "docker.service",
-    props: { content: unitText(`/usr/bin/dockerd --mtu=${mtu}`) },
-    notify: ["service[docker]"],
-  },
-  {
-    kind: "file",
-    name: "/etc/kubernetes/kubelet.yaml",
-    props: { content: `mtu: ${mtu}\n`, mode: 0o640 },
-    notify: ["service[kubelet]"],
-  },
-  {
-    kind: "unit",
-    name: "kubelet.service",
-    props: { content: unitText("/usr/bin/kubelet --config=/etc/kubernetes/kubelet.yaml") },
-    notify: ["service[kubelet]"],
-  },
-  { kind: "service", name: "docker", props: { enabled: true, state: "running" } },
-  { kind: "service", name: "kubelet", props: { enabled: true, state: "running" }, deps: ["service[docker]"] },
-  ...(extra
-    ? ([
-        { kind: "file", name: "/etc/tend-new.conf", props: { content: "new\n" }, notify: ["service[extra]"] },
-        { kind: "unit", name: "extra.service", props: { content: unitText("/bin/true") } },
-        {
-          kind: "service",
-          name: "extra",
-          props: { enabled: true, state: "running" },
-          deps: ["unit[extra.service]"],
-        },
-      ] satisfies Resource[])
-    : []),
-];
-
-/** The host as a rollback must leave it: files (tend's own records aside), services, loaded units. */
-const shape = (s: SimState) => ({
-  files: Object.fromEntries(
-    Object.entries(s.files).filter(([p]) => p !== STATE_DIR && !p.startsWith(`${STATE_DIR}/`)),
-  ),
-  // A unit that is stopped and disabled is as good as none (SimHost keeps its record after its file is gone).
-  services: Object.fromEntries(
-    Object.entries(s.services)
-      .filter(([, v]) => v.active !== "inactive" || v.enabled !== "disabled")
-      .map(([u, v]) => [u, [v.active, v.enabled]]),
-  ),
-  loaded: s.loadedUnits,
-});
-
 /** What is left under the rollback dir. */
-const kept = (s: SimState): string[] =>
-  Object.keys(s.files).filter((p) => p === DIR || p.startsWith(`${DIR}/`));
+const kept = (s: SimState): string[] => keptUnder(s, DIR);
 
 const rollbackDue = (s: SimState): boolean => leftIntents(s).some((l) => l.startsWith("rollback "));
 
-type ApplyFault =
-  | { readonly kind: "fail" }
-  | { readonly kind: "drop" }
-  | { readonly kind: "kill"; readonly phase: "before" | "after" }
-  | { readonly kind: "kill"; readonly step: number };
 type RollbackKill =
   | { readonly op: number; readonly phase: "before" | "after" }
   | { readonly op: number; readonly step: number };
-
-const applyFault = (f: ApplyFault, op: number): SimHostOptions =>
-  f.kind === "fail"
-    ? { failAtOp: op }
-    : f.kind === "drop"
-      ? { dropAfterOp: op }
-      : { killAtOp: "step" in f ? { op, step: f.step } : { op, phase: f.phase } };
 
 /**
  * Applies the change with `fault` at apply op `at`, rolls the host back with

@@ -11,77 +11,20 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { STATE_DIR } from "../probe.js";
-import type { Resource } from "../resource.js";
-import { SimHost, type SimHostOptions } from "../sim/simhost.js";
+import { SimHost } from "../sim/simhost.js";
 import type { SimState } from "../sim/state.js";
 import { apply } from "./apply.js";
 import { leftIntents, owed, ready } from "./crash.fixture.js";
 import { numRuns } from "./engine.fixture.js";
 import { plan } from "./plan.js";
+import { type ApplyFault, applyFault, declared, keptUnder, shape } from "./rollback.fixture.js";
 import { releaseKept, rollbackDirOf, rollbackWith, withKeep } from "./rollback.js";
 
 const DIR1 = rollbackDirOf("t1");
 const DIR2 = rollbackDirOf("t2");
 const TIMEOUT = 600_000;
 
-const unitText = (exec: string): string =>
-  `[Service]\nExecStart=${exec}\n\n[Install]\nWantedBy=multi-user.target\n`;
-
-/** A changed mtu; the change also adds a file, a unit and a running service. */
-const declared = (mtu: number, extra: boolean): Resource[] => [
-  {
-    kind: "unit",
-    name: "docker.service",
-    props: { content: unitText(`/usr/bin/dockerd --mtu=${mtu}`) },
-    notify: ["service[docker]"],
-  },
-  { kind: "file", name: "/etc/docker/mtu", props: { content: `${mtu}\n` }, notify: ["service[docker]"] },
-  { kind: "service", name: "docker", props: { enabled: true, state: "running" } },
-  ...(extra
-    ? ([
-        { kind: "file", name: "/etc/tend-new.conf", props: { content: "new\n" }, notify: ["service[extra]"] },
-        { kind: "unit", name: "extra.service", props: { content: unitText("/bin/true") } },
-        {
-          kind: "service",
-          name: "extra",
-          props: { enabled: true, state: "running" },
-          deps: ["unit[extra.service]"],
-        },
-      ] satisfies Resource[])
-    : []),
-];
-
-/** Files (tend's records aside), services that run or are enabled, and loaded units. */
-const shape = (s: SimState) => ({
-  files: Object.fromEntries(
-    Object.entries(s.files).filter(([p]) => p !== STATE_DIR && !p.startsWith(`${STATE_DIR}/`)),
-  ),
-  services: Object.fromEntries(
-    Object.entries(s.services)
-      .filter(([, v]) => v.active !== "inactive" || v.enabled !== "disabled")
-      .map(([u, v]) => [u, [v.active, v.enabled]]),
-  ),
-  loaded: s.loadedUnits,
-});
-
-const keptUnder = (s: SimState, dir: string): string[] =>
-  Object.keys(s.files).filter((p) => p === dir || p.startsWith(`${dir}/`));
-
-type Stop =
-  | { readonly kind: "fail" }
-  | { readonly kind: "drop" }
-  | { readonly kind: "kill"; readonly phase: "before" | "after" }
-  | { readonly kind: "kill"; readonly step: number };
-
-const stopAt = (f: Stop, op: number): SimHostOptions =>
-  f.kind === "fail"
-    ? { failAtOp: op }
-    : f.kind === "drop"
-      ? { dropAfterOp: op }
-      : { killAtOp: "step" in f ? { op, step: f.step } : { op, phase: f.phase } };
-
-const STOPS: readonly Stop[] = [
+const STOPS: readonly ApplyFault[] = [
   { kind: "fail" },
   { kind: "drop" },
   { kind: "kill", phase: "before" },
@@ -112,12 +55,12 @@ const cutOff = async (before: SimState, at: number): Promise<SimState | undefine
  */
 const secondRun = async (
   owing: SimState,
-  stop: Stop | undefined,
+  stop: ApplyFault | undefined,
   at: number,
   kill: number | undefined,
 ): Promise<SimHost> => {
   const change = withKeep(await plan(declared(1450, true), new SimHost(owing)), () => DIR2);
-  const host = new SimHost(owing, stop === undefined ? {} : stopAt(stop, at));
+  const host = new SimHost(owing, stop === undefined ? {} : applyFault(stop, at));
   const report = (await apply(change, host, { recheckFacts: false })).hosts[0]!;
   const after = new SimHost(host.state, kill === undefined ? {} : { killAtOp: { op: kill, phase: "after" } });
   const name = ready(change.plan).host;

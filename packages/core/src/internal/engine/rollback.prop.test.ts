@@ -9,71 +9,21 @@
  */
 import { describe, expect, it } from "vitest";
 import { STATE_DIR } from "../probe.js";
-import type { Resource } from "../resource.js";
 import { SimHost } from "../sim/simhost.js";
 import type { SimState } from "../sim/state.js";
 import { apply } from "./apply.js";
 import { owed, ready } from "./crash.fixture.js";
 import { plan } from "./plan.js";
+import { shape, declared as workerLike } from "./rollback.fixture.js";
 import { notRestorable, rollbackDirOf, rollbackHost, rollbackOps, withKeep } from "./rollback.js";
+
+/** The file the change adds notifies nothing here. */
+const declared = (mtu: number, extra: boolean) => workerLike(mtu, extra, false);
 
 const DIR = rollbackDirOf("t1");
 
-const declared = (mtu: number, extra: boolean): Resource[] => [
-  {
-    kind: "unit",
-    name: "docker.service",
-    props: {
-      content: `[Service]\nExecStart=/usr/bin/dockerd --mtu=${mtu}\n\n[Install]\nWantedBy=multi-user.target\n`,
-    },
-    notify: ["service[docker]"],
-  },
-  {
-    kind: "file",
-    name: "/etc/kubernetes/kubelet.yaml",
-    props: { content: `mtu: ${mtu}\n`, mode: 0o640 },
-    notify: ["service[kubelet]"],
-  },
-  {
-    kind: "unit",
-    name: "kubelet.service",
-    props: {
-      content:
-        "[Service]\nExecStart=/usr/bin/kubelet --config=/etc/kubernetes/kubelet.yaml\n\n[Install]\nWantedBy=multi-user.target\n",
-    },
-    notify: ["service[kubelet]"],
-  },
-  { kind: "service", name: "docker", props: { enabled: true, state: "running" } },
-  { kind: "service", name: "kubelet", props: { enabled: true, state: "running" }, deps: ["service[docker]"] },
-  ...(extra
-    ? ([
-        { kind: "file", name: "/etc/tend-new.conf", props: { content: "new\n" } },
-        {
-          kind: "unit",
-          name: "extra.service",
-          props: { content: "[Service]\nExecStart=/bin/true\n\n[Install]\nWantedBy=multi-user.target\n" },
-        },
-        {
-          kind: "service",
-          name: "extra",
-          props: { enabled: true, state: "running" },
-          deps: ["unit[extra.service]"],
-        },
-      ] satisfies Resource[])
-    : []),
-];
-
-/** The host as a rollback must leave it: files (tend's rollback dirs aside), services, loaded units. */
-const shape = (s: SimState) => ({
-  files: Object.fromEntries(Object.entries(s.files).filter(([p]) => !p.startsWith(`${STATE_DIR}/rollback`))),
-  // A unit that is stopped and disabled is as good as none (SimHost keeps its record after its file is gone).
-  services: Object.fromEntries(
-    Object.entries(s.services)
-      .filter(([, v]) => v.active !== "inactive" || v.enabled !== "disabled")
-      .map(([u, v]) => [u, [v.active, v.enabled]]),
-  ),
-  loaded: s.loadedUnits,
-});
+/** The host as a rollback must leave it (tend's records aside but for the rollback dirs). */
+const hostShape = (s: SimState) => shape(s, `${STATE_DIR}/rollback`);
 
 const setUp = async () => {
   const base = new SimHost();
@@ -93,7 +43,7 @@ describe("rollback on SimHost", () => {
       const host = new SimHost(before, i < n ? { failAtOp: i } : {});
       const applied = await apply(kept, host, { recheckFacts: false });
       const r = await rollbackHost(ready(kept.plan), host, DIR, {}, applied.hosts[0]);
-      expect(shape(host.state), `fail at ${i}: ${r.detail}`).toEqual(shape(before));
+      expect(hostShape(host.state), `fail at ${i}: ${r.detail}`).toEqual(hostShape(before));
       expect(r, `fail at ${i}`).toMatchObject({ restored: true });
       expect(
         owed(host, declared(1500, false)),
@@ -127,7 +77,7 @@ describe("rollback on SimHost", () => {
         if (tookEffect(clearedAt, k, phase)) {
           // Killed after the intent was cleared (removing the kept copies): the rollback is done.
           expect(r.restored, `kill at ${k} ${phase}`).toBe(false);
-          expect(shape(host.state), `kill at ${k} ${phase}`).toEqual(shape(before));
+          expect(hostShape(host.state), `kill at ${k} ${phase}`).toEqual(hostShape(before));
           continue;
         }
         // Killed before the rollback's own intent: the apply's (recorded before its first change) is there.
@@ -142,7 +92,7 @@ describe("rollback on SimHost", () => {
         // Then the previous declared state: nothing left to do, the host as before.
         const again = await plan(declared(1500, false), host);
         if (ready(again).actions.length > 0) await apply(again, host, { recheckFacts: false });
-        expect(shape(host.state), `kill at ${k} ${phase}`).toEqual(shape(before));
+        expect(hostShape(host.state), `kill at ${k} ${phase}`).toEqual(hostShape(before));
       }
     expect(intentAt).toBeGreaterThan(0);
     // Every kill before the intent is cleared: at each op before it (both phases), and at it before it took effect.
