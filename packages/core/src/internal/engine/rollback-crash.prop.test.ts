@@ -13,10 +13,18 @@ import { describe, expect, it } from "vitest";
 import { SimHost } from "../sim/simhost.js";
 import type { SimState } from "../sim/state.js";
 import { apply } from "./apply.js";
-import { leftIntents, owed, ready } from "./crash.fixture.js";
+import { leftIntents, ready } from "./crash.fixture.js";
 import { numRuns } from "./engine.fixture.js";
 import { plan } from "./plan.js";
-import { type ApplyFault, applyFault, declared, keptUnder, shape } from "./rollback.fixture.js";
+import {
+  type ApplyFault,
+  afterNextRuns,
+  applyFault,
+  declared,
+  keptUnder,
+  settled,
+  shape,
+} from "./rollback.fixture.js";
 import { rollbackDirOf, rollbackHost, rollbackOps, withKeep } from "./rollback.js";
 
 const DIR = rollbackDirOf("t1");
@@ -53,15 +61,7 @@ const scenario = async (before: SimState, fault: ApplyFault, at: number, kill: R
     expect(kept(host.state), why).toEqual([]);
   }
   // The next runs (with the previous declared state) finish it.
-  for (let i = 0; i < 3; i++) {
-    const next = await plan(declared(1500, false), host);
-    if (ready(next).actions.length === 0) break;
-    await apply(next, host, { recheckFacts: false });
-  }
-  expect(shape(host.state), why).toEqual(shape(before));
-  expect(owed(host, declared(1500, false)), why).toEqual([]);
-  expect(leftIntents(host.state), why).toEqual([]);
-  expect(kept(host.state), why).toEqual([]);
+  expect(await afterNextRuns(host, [DIR], 3), why).toEqual(settled(before));
   return { restored: r?.restored ?? false };
 };
 

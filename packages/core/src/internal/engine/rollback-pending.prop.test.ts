@@ -14,10 +14,10 @@ import { describe, expect, it } from "vitest";
 import { SimHost } from "../sim/simhost.js";
 import type { SimState } from "../sim/state.js";
 import { apply } from "./apply.js";
-import { leftIntents, owed, ready } from "./crash.fixture.js";
+import { leftIntents, ready } from "./crash.fixture.js";
 import { numRuns } from "./engine.fixture.js";
 import { plan } from "./plan.js";
-import { type ApplyFault, applyFault, declared, keptUnder, shape } from "./rollback.fixture.js";
+import { type ApplyFault, afterNextRuns, applyFault, declared, settled } from "./rollback.fixture.js";
 import { releaseKept, rollbackDirOf, rollbackWith, withKeep } from "./rollback.js";
 
 const DIR1 = rollbackDirOf("t1");
@@ -88,15 +88,7 @@ describe("--rollback-on-fail while an earlier rollback is still owed (SimHost)",
             fc.pre(owing !== undefined);
             const host = await secondRun(owing!, stop, at, kill);
             const why = JSON.stringify({ first, stop, at, kill, intents: leftIntents(host.state) });
-            for (let i = 0; i < 4; i++) {
-              const next = await plan(declared(1500, false), host);
-              if (ready(next).actions.length === 0) break;
-              await apply(next, host, { recheckFacts: false });
-            }
-            expect(shape(host.state), why).toEqual(shape(before));
-            expect(owed(host, declared(1500, false)), why).toEqual([]);
-            expect(leftIntents(host.state), why).toEqual([]);
-            expect([...keptUnder(host.state, DIR1), ...keptUnder(host.state, DIR2)], why).toEqual([]);
+            expect(await afterNextRuns(host, [DIR1, DIR2], 4), why).toEqual(settled(before));
           },
         ),
         { numRuns: numRuns * 2 },

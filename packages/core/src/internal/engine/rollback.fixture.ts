@@ -6,8 +6,11 @@
  */
 import { STATE_DIR } from "../probe.js";
 import type { Resource } from "../resource.js";
-import type { SimHostOptions } from "../sim/simhost.js";
+import type { SimHost, SimHostOptions } from "../sim/simhost.js";
 import type { SimState } from "../sim/state.js";
+import { apply } from "./apply.js";
+import { leftIntents, owed, ready } from "./crash.fixture.js";
+import { plan } from "./plan.js";
 
 const unitText = (exec: string): string =>
   `[Service]\nExecStart=${exec}\n\n[Install]\nWantedBy=multi-user.target\n`;
@@ -92,3 +95,26 @@ export const applyFault = (f: ApplyFault, op: number): SimHostOptions =>
     : f.kind === "drop"
       ? { dropAfterOp: op }
       : { killAtOp: "step" in f ? { op, step: f.step } : { op, phase: f.phase } };
+
+/**
+ * What a user does after a failed or killed run: plan and apply the
+ * previous declared state until its plan is empty (at most `runs` applies);
+ * then the host's shape, what it owes, and what it keeps under `dirs`, as
+ * data for one toEqual with `settled`.
+ */
+export const afterNextRuns = async (host: SimHost, dirs: readonly string[], runs: number) => {
+  for (let i = 0; i < runs; i++) {
+    const next = await plan(declared(1500, false), host);
+    if (ready(next).actions.length === 0) break;
+    await apply(next, host, { recheckFacts: false });
+  }
+  return {
+    shape: shape(host.state),
+    owed: owed(host, declared(1500, false)),
+    intents: leftIntents(host.state),
+    kept: dirs.flatMap((d) => keptUnder(host.state, d)),
+  };
+};
+
+/** afterNextRuns of a host that is back as it was in `before`, owing and keeping nothing. */
+export const settled = (before: SimState) => ({ shape: shape(before), owed: [], intents: [], kept: [] });
