@@ -22,7 +22,15 @@ describe("scriptArgv", () => {
     expect(scriptArgv("true", { A: "x y", B: "$(z)\n'q'" }, become)).toEqual(
       becomeArgv(become.spec, become.tokens, inner),
     );
-    expect(scriptArgv("true", {}, become).slice(0, 5)).toEqual(["sudo", "-n", "-u", "root", "--"]);
+    expect(scriptArgv("true", {}, become).slice(0, 7)).toEqual([
+      "env",
+      "LC_ALL=C",
+      "sudo",
+      "-n",
+      "-u",
+      "root",
+      "--",
+    ]);
   });
 
   it("rejects variable names that env would read as a command or an option", () => {

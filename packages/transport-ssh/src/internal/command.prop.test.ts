@@ -55,13 +55,13 @@ describe("buildCommand", () => {
       shellJoin(becomeArgv({ method: "sudo", user: "root", withPassword: false }, tokens, inner)),
     );
     expect(buildCommand("id", { A: "1" }, deploy, undefined, tokens)).toMatch(
-      /^'sudo' '-n' '-u' 'root' '--' /,
+      /^'env' 'LC_ALL=C' 'sudo' '-n' '-u' 'root' '--' /,
     );
     expect(buildCommand("id", { A: "1" }, { ...deploy, withPassword: true }, undefined, tokens)).toMatch(
-      new RegExp(`^'sudo' '-S' '-p' '${tokens.prompt}' '-u' 'root' '--' `),
+      new RegExp(`^'env' 'LC_ALL=C' 'sudo' '-S' '-p' '${tokens.prompt}' '-u' 'root' '--' `),
     );
     expect(buildCommand("id", { A: "1" }, { ...deploy, becomeMethod: "su" }, undefined, tokens)).toMatch(
-      /^'su' '-s' '\/bin\/sh' 'root' '-c' /,
+      /^'env' 'LC_ALL=C' 'su' '-s' '\/bin\/sh' 'root' '-c' /,
     );
     expect(() => buildCommand("id", undefined, deploy)).toThrow(RangeError);
   });

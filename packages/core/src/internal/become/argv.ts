@@ -72,11 +72,19 @@ shift 2
 exec "$@"`;
 
 /**
+ * sudo and su speak the host's language (LANG from the login's PAM
+ * environment, say de_DE): the handshake tells a wrong or missing password
+ * from their words, so they run in the C locale, where those words are the
+ * ones it knows. The command they run gets LC_ALL=C too (where sudo keeps it).
+ */
+const C_LOCALE = ["env", "LC_ALL=C"] as const;
+
+/**
  * The argv that runs `inner` (an argv, e.g. `env K=V sh -c SCRIPT`) as the
  * become user, through the wrapper:
- * - sudo, no password: `sudo -n -u USER -- sh -c WRAPPER tend-become MARKER '' inner...`
- * - sudo, password: `sudo -S -p PROMPT -u USER -- sh -c WRAPPER tend-become MARKER SENTINEL inner...`
- * - su: `su -s /bin/sh USER -c 'sh' '-c' WRAPPER ... inner...` (su takes one command
+ * - sudo, no password: `env LC_ALL=C sudo -n -u USER -- sh -c WRAPPER tend-become MARKER '' inner...`
+ * - sudo, password: `env LC_ALL=C sudo -S -p PROMPT -u USER -- sh -c WRAPPER tend-become MARKER SENTINEL inner...`
+ * - su: `env LC_ALL=C su -s /bin/sh USER -c 'sh' '-c' WRAPPER ... inner...` (su takes one command
  *   string; it is quoted by shellArgv, the one quoting function).
  * Throws UnquotableError (su) for an inner word holding NUL.
  */
@@ -86,10 +94,10 @@ export const becomeArgv = (spec: BecomeSpec, tokens: BecomeTokens, inner: readon
   switch (spec.method) {
     case "sudo":
       return spec.withPassword
-        ? ["sudo", "-S", "-p", tokens.prompt, "-u", spec.user, "--", ...wrapped]
-        : ["sudo", "-n", "-u", spec.user, "--", ...wrapped];
+        ? [...C_LOCALE, "sudo", "-S", "-p", tokens.prompt, "-u", spec.user, "--", ...wrapped]
+        : [...C_LOCALE, "sudo", "-n", "-u", spec.user, "--", ...wrapped];
     case "su":
-      return ["su", "-s", "/bin/sh", spec.user, "-c", shellArgv(wrapped)];
+      return [...C_LOCALE, "su", "-s", "/bin/sh", spec.user, "-c", shellArgv(wrapped)];
   }
 };
 
