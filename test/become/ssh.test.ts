@@ -7,10 +7,10 @@
  */
 import type { ExecResult, TransportError } from "@tend/core";
 import { describeError } from "@tend/core";
-import type { SshTransport } from "@tend/transport-ssh";
+import { commandSocket, type SshTransport } from "@tend/transport-ssh";
 import * as E from "fp-ts/lib/Either.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { execOnHost } from "../hosts/hosts.js";
+import { execOnHost, sshdCommand } from "../hosts/hosts.js";
 import {
   type BecomeHost,
   fileOnHost,
@@ -172,5 +172,23 @@ describe("become over SSH", () => {
       E.right(undefined),
     );
     expect((await fileOnHost(h.host, "/home/app/app.bin")).endsWith(" app 640")).toBe(true);
+  });
+
+  it("a link that drops during the become handshake (sudo still judging a password, before the marker) ends the command as ConnectionLost at once, the password nowhere, no sudo left on the host", async () => {
+    const wrong = `wrong 'pw' cut ${Date.now()}`;
+    const [file, ...args] = sshdCommand(h.host);
+    const sock = commandSocket([file!, ...args]);
+    const t = await h.connect({ username: "ops", become: true, becomePassword: wrong, sock });
+    const pending = t.exec({ script: "id -un", stdin: Buffer.from("data") });
+    // sudo got the wrong password and sits in PAM's failure delay (~2 s): the marker has not come.
+    await new Promise((r) => setTimeout(r, 700));
+    sock.destroy();
+    const e = left(await pending);
+    expect(e._tag).toBe("ConnectionLost");
+    expectNoPassword(JSON.stringify(e), [wrong]);
+    expectNoPassword(describeError(e), [wrong]);
+    // The transport knows the link is gone: the next command fails at once, the same way.
+    expect(left(await t.exec({ script: "true" }))._tag).toBe("ConnectionLost");
+    await untilNoProcess(h.host, "sudo");
   });
 });
