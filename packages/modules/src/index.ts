@@ -52,6 +52,7 @@ export {
 } from "./internal/vars/host-vars.js";
 export { connectionVariables, knownVariables } from "./internal/vars/resolve.js";
 export { type ControllerSource, controllerSources } from "./internal/vars/sources.js";
+export { ansibleBool } from "./internal/vars/types.js";
 
 import type { ModuleError, VarError } from "./internal/errors.js";
 import { describeModuleError, describeVarError } from "./internal/errors.js";

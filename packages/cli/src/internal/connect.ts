@@ -11,6 +11,7 @@
  * transports.ts's job.
  */
 
+import { ansibleBool } from "@tend/modules";
 import { hostAddressProblem, userNameProblem } from "@tend/transport-ssh/names";
 import type { Either } from "fp-ts/lib/Either.js";
 import { left, right } from "fp-ts/lib/Either.js";
@@ -108,16 +109,9 @@ export const lookupIn =
     return undefined;
   };
 
-/** Ansible's boolean filter: true/yes/on/1 and false/no/off/0, any case. */
-export const ansibleBool = (v: unknown): boolean | undefined => {
-  if (typeof v === "boolean") return v;
-  if (typeof v === "number") return v === 1 ? true : v === 0 ? false : undefined;
-  if (typeof v !== "string") return undefined;
-  const s = v.trim().toLowerCase();
-  if (["true", "yes", "on", "1", "y", "t"].includes(s)) return true;
-  if (["false", "no", "off", "0", "n", "f", ""].includes(s)) return false;
-  return undefined;
-};
+/** A connection boolean (ansible_become): Ansible's spellings, and an empty value as false, as Ansible reads it. */
+const connectionBool = (v: unknown): boolean | undefined =>
+  typeof v === "string" && v.trim() === "" ? false : ansibleBool(v);
 
 const KINDS: Readonly<Record<string, Connection["type"]>> = {
   ssh: "ssh",
@@ -313,7 +307,7 @@ const sshConnection = (
   const becomeName = get("ansible_become") !== undefined ? "ansible_become" : "ansible_sudo";
   const becomeVar = get(becomeName);
   if (becomeVar !== undefined) {
-    const b = ansibleBool(becomeVar.value);
+    const b = connectionBool(becomeVar.value);
     if (b === undefined) {
       const got =
         typeof becomeVar.value === "string" || typeof becomeVar.value === "number"

@@ -20,6 +20,7 @@ import {
   Str,
   Url,
 } from "./codec.js";
+import { ansibleBool } from "./types.js";
 
 /** A file mode as the roles write it ("0755"), or a YAML integer read as octal digits. */
 export const FileMode = leaf<number>("an octal file mode like 0755", (u) => {
@@ -27,13 +28,8 @@ export const FileMode = leaf<number>("an octal file mode like 0755", (u) => {
   return typeof s === "string" && /^0?[0-7]{3,4}$/.test(s.trim()) ? Number.parseInt(s.trim(), 8) : undefined;
 });
 
-/** A boolean, or its usual YAML spellings as text. */
-export const Bool = leaf<boolean>("true or false", (u) => {
-  if (typeof u === "boolean") return u;
-  if (typeof u !== "string") return undefined;
-  const s = u.trim().toLowerCase();
-  return ["true", "yes", "on"].includes(s) ? true : ["false", "no", "off"].includes(s) ? false : undefined;
-});
+/** A boolean, in any of Ansible's spellings (see ansibleBool). */
+export const Bool = leaf<boolean>("true or false", ansibleBool);
 
 /** A Kubernetes or containerd release: major.minor.patch, optionally with a suffix. */
 export const Release = leaf<string>("a version like 1.34.4", (u) => {

@@ -106,11 +106,23 @@ export const Limit = leaf<string>("a limit (a count, soft:hard, or infinity)", (
 
 const TRUE = ["true", "yes", "on", "1", "y", "t"];
 const FALSE = ["false", "no", "off", "0", "n", "f"];
-/** Ansible's spellings of a boolean, any case; the daemons get `true`/`false`. */
-export const AnsibleBool = leaf<string>("a boolean (true/false, yes/no, on/off, 1/0)", (u) => {
-  if (typeof u === "boolean") return u ? "true" : "false";
+
+/**
+ * Ansible's boolean (its `bool` filter and boolean options): true, yes, on,
+ * 1, y, t and false, no, off, 0, n, f, in any case, a YAML boolean, or the
+ * number 1 or 0; undefined for anything else. The one reading of a boolean
+ * variable, for the modules and the CLI's connection variables alike.
+ */
+export const ansibleBool = (u: unknown): boolean | undefined => {
+  if (typeof u === "boolean") return u;
   const s = typeof u === "number" ? String(u) : typeof u === "string" ? u.trim().toLowerCase() : undefined;
-  return s === undefined ? undefined : TRUE.includes(s) ? "true" : FALSE.includes(s) ? "false" : undefined;
+  return s === undefined ? undefined : TRUE.includes(s) ? true : FALSE.includes(s) ? false : undefined;
+};
+
+/** Ansible's spellings of a boolean (see ansibleBool); the daemons get `true`/`false`. */
+export const AnsibleBool = leaf<string>("a boolean (true/false, yes/no, on/off, 1/0)", (u) => {
+  const b = ansibleBool(u);
+  return b === undefined ? undefined : String(b);
 });
 
 /** Why `path` is not a clean absolute path, or undefined. */
