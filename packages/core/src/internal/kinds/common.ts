@@ -3,8 +3,8 @@
  * FieldChanges, the path/owner dependency tokens, and how a content change is
  * shown (text with a format, or digests only).
  */
-import { createHash } from "node:crypto";
 import { posix } from "node:path";
+import { sha256Hex } from "../hash.js";
 import type { Op } from "../op.js";
 import { STATE_DIR } from "../probe.js";
 import type {
@@ -18,9 +18,7 @@ import type {
   Refusal,
 } from "../resource.js";
 
-/** Hex sha256 of bytes or a utf-8 string. */
-export const sha256Hex = (data: Uint8Array | string): string =>
-  createHash("sha256").update(data).digest("hex");
+export { sha256Hex };
 
 /** The first 16 hex digits of sha256(s): names tend's own record files. */
 export const shortHash = (s: string): string => sha256Hex(s).slice(0, 16);

@@ -16,7 +16,7 @@
  * the probe output with the exec's boundary replaced, so the same host state
  * gives the same digest in the probe exec at plan time and here.
  */
-import { createHash } from "node:crypto";
+import { sha256Hex } from "../hash.js";
 import type { Op } from "../op.js";
 import { CONTENT_LIMIT } from "../probe.js";
 import type { LockHolder } from "../target.js";
@@ -248,9 +248,7 @@ export const observeScript = (calls: readonly string[], boundary: string, runDir
 
 /** The digest of a whole batch from the per-exec digests, as `sha256sum` of their lines computes it on the host. */
 export const combineDigests = (parts: readonly string[]): string =>
-  createHash("sha256")
-    .update(parts.map((p) => `${p}\n`).join(""))
-    .digest("hex");
+  sha256Hex(parts.map((p) => `${p}\n`).join(""));
 
 /**
  * The stale check, sent on stdin ahead of the blobs and sourced in a

@@ -2,12 +2,12 @@
  * Blob helpers for tests: writeFile ops reference content by sha256, and a
  * run gets the bytes from a BlobStore keyed the same way.
  */
-import { createHash } from "node:crypto";
+import { sha256Hex } from "../hash.js";
 
 /** `[sha256, bytes]` of a content (utf-8 when a string): an entry for `new Map([...])` as a BlobStore. */
 export const blob = (content: string | Uint8Array): [string, Uint8Array] => {
   const bytes = typeof content === "string" ? new TextEncoder().encode(content) : content;
-  return [createHash("sha256").update(bytes).digest("hex"), bytes];
+  return [sha256Hex(bytes), bytes];
 };
 
 /** A BlobStore holding the given contents. */
