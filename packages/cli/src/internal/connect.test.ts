@@ -118,6 +118,14 @@ describe("connection variables map to a transport like Ansible's", () => {
       "ansible_ssh_common_args (from hosts.yml (host w1)): unterminated single quote",
     ],
     [
+      { ansible_ssh_common_args: "-J jump@bastion:70000" },
+      'jump host port: expected a TCP port, an integer from 1 to 65535, got "70000"',
+    ],
+    [
+      { ansible_ssh_common_args: "-J jump@bastion:22x" },
+      'jump host port: expected a TCP port, an integer from 1 to 65535, got "22x"',
+    ],
+    [
       { ansible_become: true, ansible_become_method: "doas" },
       'ansible_become_method (from hosts.yml (host w1)): tend becomes another user through sudo or su, got "doas"',
     ],

@@ -17,7 +17,7 @@ import type { Either } from "fp-ts/lib/Either.js";
 import { left, right } from "fp-ts/lib/Either.js";
 import { type BecomeSettings, becomeSettingsOf } from "./become.js";
 import type { VarLayer } from "./inventory/index.js";
-import { parseSshArgs, proxyCommandProblem, proxyJumpCommand, type SshArgs } from "./ssh-args.js";
+import { parseSshArgs, portOf, proxyCommandProblem, proxyJumpCommand, type SshArgs } from "./ssh-args.js";
 
 export { parseSshArgs, type SshArgs, shellWords } from "./ssh-args.js";
 
@@ -147,16 +147,6 @@ const connectionKindProblem = (kind: string): string => {
 
 // Docker's own rule for container names (an id is hex, so it matches too).
 const CONTAINER = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
-
-/** A TCP port as Ansible reads it: an integer, or a string of digits, from 1 to 65535. */
-export const portOf = (v: unknown): number | { readonly problem: string } => {
-  const n =
-    typeof v === "number" ? v : typeof v === "string" && /^\s*\d+\s*$/.test(v) ? Number(v) : Number.NaN;
-  if (Number.isInteger(n) && n >= 1 && n <= 65535) return n;
-  const got =
-    typeof v === "string" || typeof v === "number" ? JSON.stringify(v) : "a value that is not a number";
-  return { problem: `expected a TCP port, an integer from 1 to 65535, got ${got}` };
-};
 
 /** Reads one host's connection variables, collecting every problem. */
 const readerOf = (host: string, layers: readonly VarLayer[]) => {

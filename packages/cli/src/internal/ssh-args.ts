@@ -129,6 +129,16 @@ interface Hop {
   readonly port?: number;
 }
 
+/** A TCP port as Ansible reads it: an integer, or a string of digits, from 1 to 65535. */
+export const portOf = (v: unknown): number | { readonly problem: string } => {
+  const n =
+    typeof v === "number" ? v : typeof v === "string" && /^\s*\d+\s*$/.test(v) ? Number(v) : Number.NaN;
+  if (Number.isInteger(n) && n >= 1 && n <= 65535) return n;
+  const got =
+    typeof v === "string" || typeof v === "number" ? JSON.stringify(v) : "a value that is not a number";
+  return { problem: `expected a TCP port, an integer from 1 to 65535, got ${got}` };
+};
+
 const HOP = /^(?:ssh:\/\/)?(?:([^@]*)@)?(\[[^\]]*\]|[^:]*)(?::([^:]*))?$/;
 
 const readHop = (text: string): Hop | string => {
@@ -139,13 +149,12 @@ const readHop = (text: string): Hop | string => {
   if (hostProblem !== undefined) return `jump host: ${hostProblem}`;
   if (user !== undefined && userNameProblem(user) !== undefined)
     return `jump host user: ${userNameProblem(user)}`;
-  if (port !== undefined && (!/^\d+$/.test(port) || Number(port) < 1 || Number(port) > 65535)) {
-    return `jump host port: expected an integer from 1 to 65535, got ${JSON.stringify(port)}`;
-  }
+  const p = port === undefined ? undefined : portOf(port);
+  if (p !== undefined && typeof p !== "number") return `jump host port: ${p.problem}`;
   return {
     host: host!,
     ...(user !== undefined ? { user } : {}),
-    ...(port !== undefined ? { port: Number(port) } : {}),
+    ...(p !== undefined ? { port: p } : {}),
   };
 };
 
