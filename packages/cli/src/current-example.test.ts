@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { decodePlan, type Plan } from "@tend/core";
 import { freshDebianHost, SimHost, tarArchive } from "@tend/core/testing";
+import { WORKER_PACKAGES } from "@tend/modules";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "./index.js";
 import { workerModules } from "./internal/engine-bridge.js";
@@ -89,19 +90,7 @@ const upstream = () => {
 const fleet = () => {
   const { artifacts, checksums } = upstream();
   const available = {
-    packages: Object.fromEntries(
-      [
-        "ebtables",
-        "ethtool",
-        "ipset",
-        "conntrack",
-        "iptables",
-        "iptstate",
-        "netstat-nat",
-        "socat",
-        "netbase",
-      ].map((p) => [p, "1.0"]),
-    ),
+    packages: Object.fromEntries((WORKER_PACKAGES.debian ?? []).map((p) => [p, "1.0"])),
     urls: Object.fromEntries([...artifacts].map(([u, b]) => [u, Buffer.from(b).toString("base64")])),
   };
   const hosts = Object.fromEntries(

@@ -25,6 +25,8 @@ export {
   checksumUrlsFor as requiredChecksumUrls,
 } from "./internal/generations.js";
 export { hostNameProblem, K8S_GROUPS, resourcesForHost } from "./internal/host.js";
+// The packages a worker installs, per OS family (e.g. for an image that has them already).
+export { WORKER_PACKAGES } from "./internal/modules/base.js";
 // Module registration: a role (generation) and its modules, run by resourcesForHost.
 export {
   type AnyRole,

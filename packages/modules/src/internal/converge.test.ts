@@ -11,23 +11,15 @@ import * as E from "fp-ts/lib/Either.js";
 import { describe, expect, it } from "vitest";
 import { artifactsFor, checksumUrl } from "./downloads.js";
 import { resourcesForHost } from "./host.js";
+import { WORKER_PACKAGES } from "./modules/base.js";
 import { clusterOf, SEED_GROUP_VARS, seedContext, seedFacts, varsFor } from "./testing/seed-cluster.js";
 
 const hex = (algo: "sha256" | "sha512", b: Uint8Array) => createHash(algo).update(b).digest("hex");
 const b64 = (b: Uint8Array) => Buffer.from(b).toString("base64");
 const bytes = (s: string) => new TextEncoder().encode(s);
 
-const WORKER_PACKAGES = [
-  "ebtables",
-  "ethtool",
-  "ipset",
-  "conntrack",
-  "iptables",
-  "iptstate",
-  "netstat-nat",
-  "socat",
-  "netbase",
-];
+/** Packages the simulated Debian worker can install: the base module's own list. */
+const PACKAGES = WORKER_PACKAGES.debian ?? [];
 
 /** Generated artifacts, a fresh simulated worker1 serving them, and a way to declare its resources. */
 const setup = () => {
@@ -84,7 +76,7 @@ const setup = () => {
     freshDebianHost({
       host: { hostname: "worker1" },
       wg0: "10.8.0.121",
-      available: { packages: Object.fromEntries(WORKER_PACKAGES.map((p) => [p, "1.0"])), urls },
+      available: { packages: Object.fromEntries(PACKAGES.map((p) => [p, "1.0"])), urls },
       kmods: {
         builtin: ["overlay", "br_netfilter", "nf_conntrack"],
         loadable: ["ip_vs", "ip_vs_rr", "ip_vs_wrr", "ip_vs_sh"],

@@ -13,6 +13,7 @@ import { describe, expect, it } from "vitest";
 import { currentArtifacts } from "./current-downloads.js";
 import { checksumUrlsFor } from "./generations.js";
 import { resourcesForHost } from "./host.js";
+import { WORKER_PACKAGES } from "./modules/base.js";
 import { CURRENT_GROUP_VARS, hostVarsFor } from "./testing/current-cluster.js";
 import { clusterOf, seedContext, seedFacts } from "./testing/seed-cluster.js";
 import { isCurrent } from "./vars/host-vars.js";
@@ -20,17 +21,8 @@ import { isCurrent } from "./vars/host-vars.js";
 const hex = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 const b64 = (b: Uint8Array) => Buffer.from(b).toString("base64");
 const bytes = (s: string) => new TextEncoder().encode(s);
-const PACKAGES = [
-  "ebtables",
-  "ethtool",
-  "ipset",
-  "conntrack",
-  "iptables",
-  "iptstate",
-  "netstat-nat",
-  "socat",
-  "netbase",
-];
+/** Packages the simulated Debian worker can install: the base module's own list. */
+const PACKAGES = WORKER_PACKAGES.debian ?? [];
 
 const setup = () => {
   const tgz = (files: string[], prefix: string, tag: string) =>
