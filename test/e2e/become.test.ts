@@ -226,6 +226,32 @@ describe("become on a real host, as a non-root login user", () => {
     expect(await motdOnHost()).toBe("absent");
   });
 
+  it("a saved plan applied where sudo now needs a password (none, or a wrong one) says what to set, as plan does, and changes nothing", async () => {
+    await prepare("nopasswd");
+    const planFile = join(mkdtempSync(join(work, "plan-")), "plan.json");
+    const planned = await tend(["plan", "-i", inventory({ ansible_become: true }), "--out", planFile]);
+    expect(planned, planned.stderr).toMatchObject({ code: 0 });
+    await prepare("password");
+    const none = await tend(["apply", planFile, "-i", inventory({ ansible_become: true }), "--yes"]);
+    expect(none.code).toBe(1);
+    expect(none.stdout + none.stderr).toContain(
+      "sudo on worker1 needs a password: set ansible_become_password or use --ask-become-pass",
+    );
+    const wrong = await tend([
+      "apply",
+      planFile,
+      "-i",
+      inventory({ ansible_become: true, ansible_become_password: WRONG }),
+      "--yes",
+    ]);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stdout + wrong.stderr).toContain(
+      "sudo on worker1: incorrect password (ansible_become_password)",
+    );
+    expect(leaks(wrong, WRONG)).toBe(false);
+    expect(await motdOnHost()).toBe("absent");
+  });
+
   it("no become as deploy: a root-only file is 'cannot read /usr/local/sbin/flanneld as deploy (permission denied): set ansible_become', no probe JSON", async () => {
     await prepare("nopasswd");
     const r = await tend(["plan", "-i", inventory({})]);

@@ -19,7 +19,7 @@ export interface RolloutJson {
     readonly outcome: "done" | "failed" | "untouched";
     readonly reason?: string;
     readonly apply?: { readonly status: string };
-    readonly gates: readonly { name: string; passed: boolean; reason?: string }[];
+    readonly gates: readonly { name: string; passed: boolean; tries: number; reason?: string }[];
     readonly rollback?: { restored: boolean; detail: string; notRestorable: readonly string[] };
   }[];
 }

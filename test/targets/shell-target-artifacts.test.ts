@@ -4,7 +4,7 @@
  * (right, wrong and no checksum), and `extract` of an uploaded .tgz with the
  * manifest probe seeing members intact, altered and removed.
  */
-import type { Op } from "@tend/core";
+import { apply, type Op, plan, type Resource } from "@tend/core";
 import { sha256, tarArchive } from "@tend/core/testing";
 import * as E from "fp-ts/lib/Either.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -155,4 +155,58 @@ describe("extract and manifests", () => {
     ]);
     expect(await onHost(h.host, "cd /opt/only && find . -type f")).toBe("./etc/tool.conf\n");
   });
+});
+
+describe("an archive whose member names hold a CR, U+2028 or U+2029 (line ends to JavaScript, plain characters to sh and tar)", () => {
+  const odd: Record<string, string> = {
+    "bin/cr\rtool": "carriage return\n",
+    "doc/ls\u2028note": "line separator\n",
+    "doc/ps\u2029note": "paragraph separator\n",
+  };
+  const oddArchive = tarArchive(
+    Object.entries(odd).map(([p, content]) => ({ path: `pkg/${p}`, content })),
+    { gzip: true },
+  );
+  const declared = (members?: string[]): Resource[] => [
+    {
+      kind: "archive",
+      name: "/opt/odd",
+      props: { dest: "/opt/odd", archive: "/root/odd.tgz", strip: 1, ...(members ? { members } : {}) },
+    },
+  ];
+
+  it.each([
+    ["every member", undefined],
+    ["declared members", Object.keys(odd)],
+  ])(
+    "%s: plans, applies, and plans again with no changes; an altered member is planned again by its name",
+    async (_, members) => {
+      await onHost(h.host, "rm -rf /opt/odd");
+      const up = await h.transport.upload("/root/odd.tgz", oddArchive, 0o644);
+      if (E.isLeft(up)) throw new Error(JSON.stringify(up.left));
+      const first = await plan(declared(members), h.target);
+      const p = first.plan.hosts[0];
+      expect(p?.status, JSON.stringify(p)).toBe("ready");
+      const applied = await apply(first, h.target);
+      expect(applied.hosts[0], JSON.stringify(applied)).toMatchObject({
+        status: "applied",
+        verdict: { converged: true },
+      });
+      for (const [path, content] of Object.entries(odd))
+        expect(await onHost(h.host, `cat "/opt/odd/$(printf '${path.replaceAll("\r", "\\r")}')"`)).toBe(
+          content,
+        );
+      const again = await plan(declared(members), h.target);
+      expect(again.plan.hosts[0]).toMatchObject({ status: "ready", actions: [] });
+
+      await onHost(h.host, `echo tampered > "/opt/odd/$(printf 'bin/cr\\rtool')"`);
+      const altered = await plan(declared(members), h.target);
+      const host = altered.plan.hosts[0];
+      if (host?.status !== "ready") throw new Error(JSON.stringify(host));
+      expect(JSON.stringify(host.actions)).toContain(JSON.stringify("/opt/odd/bin/cr\rtool").slice(1, -1));
+      // Only the altered member: the two intact ones (U+2028, U+2029) are not named.
+      for (const intact of ["/opt/odd/doc/ls\u2028note", "/opt/odd/doc/ps\u2029note"])
+        expect(JSON.stringify(host.actions)).not.toContain(intact);
+    },
+  );
 });

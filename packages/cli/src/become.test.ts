@@ -6,7 +6,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import type { TransportError } from "@tend/core";
+import type { Target, TransportError } from "@tend/core";
 import { isLeft, isRight, left, right } from "fp-ts/lib/Either.js";
 import { describe, expect, it } from "vitest";
 import { main } from "./index.js";
@@ -376,4 +376,65 @@ describe("the become password appears in no output", () => {
     expect(io2.err()).toContain("sudo on w1: incorrect password (ansible_become_password)");
     expect(io2.out() + io2.err()).not.toContain(MARKER);
   });
+});
+
+describe("a become refused while applying a saved plan gets the same advice as while planning", () => {
+  const INV = ["all:", "  hosts:", "    w1:", "      ansible_become: true"].join("\n");
+  /** w1 as a host whose sudo refuses every command (as SSH finds it): each exec fails with BecomeFailed. */
+  const refusingHost = (problem: "password-required" | "wrong-password"): Target => {
+    const sim = simHost("w1");
+    const refused = async () =>
+      left({
+        _tag: "Transport" as const,
+        host: "w1",
+        error: {
+          _tag: "BecomeFailed" as const,
+          host: "w1",
+          method: "sudo" as const,
+          user: "root",
+          problem,
+          detail: "",
+        },
+      });
+    return {
+      host: "w1",
+      hostFacts: refused,
+      probe: refused,
+      observe: refused,
+      run: refused,
+      close: () => sim.close(),
+    };
+  };
+
+  it.each<[string, "password-required" | "wrong-password", string[], string]>([
+    [
+      "no password",
+      "password-required",
+      [],
+      "sudo on w1 needs a password: set ansible_become_password or use --ask-become-pass",
+    ],
+    [
+      "a wrong asked password",
+      "wrong-password",
+      ["-K"],
+      "sudo on w1: incorrect password (--ask-become-pass)",
+    ],
+  ])(
+    "%s: tend apply PLANFILE says what to set, changes nothing, exits 1",
+    async (_, problem, flags, advice) => {
+      const inv = inventoryFile("hosts.yml", INV);
+      const file = join(tempDir("become-plan-"), "plan.json");
+      expect(
+        await main(["plan", "-i", inv, "--out", file], recordingIo(), simDeps({ w1: simHost("w1") })),
+      ).toBe(0);
+      const io = ttyIo(MARKER);
+      const deps: Deps = { ...simDeps({}), openTarget: async () => right(refusingHost(problem)) };
+      expect(await main(["apply", file, "-i", inv, "--yes", ...flags], io, deps)).toBe(1);
+      const shown = io.out() + io.err();
+      expect(shown).toContain(advice);
+      // Core's bare words (without the advice) appear nowhere, nor does the password.
+      expect(shown).not.toMatch(/w1: sudo to root/);
+      expect(shown).not.toContain(MARKER);
+    },
+  );
 });

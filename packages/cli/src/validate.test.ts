@@ -104,6 +104,66 @@ const cases: readonly Case[] = [
       "host: worker1",
     ],
   },
+  // the modules' health gates: retries, backoff and timeout, each bounded and bounded together
+  {
+    name: "negative tend_health_retries",
+    vars: "tend_health_retries: -1\n",
+    argv: ["apply", "--yes", "--batch", "1"],
+    says: ["tend_health_retries", "an integer from 0 to 10", "-1 is out of range"],
+  },
+  {
+    name: "huge tend_health_retries",
+    vars: "tend_health_retries: 1000000000000000000000\n",
+    argv: ["apply", "--yes", "--batch", "1"],
+    says: ["tend_health_retries", "an integer from 0 to 10"],
+  },
+  {
+    name: "tend_health_retries that is a word",
+    vars: "tend_health_retries: forever\n",
+    says: ["tend_health_retries", 'got "forever"'],
+  },
+  {
+    name: "tend_health_retries from a template that runs a command",
+    vars: "tend_health_retries: \"{{ lookup('pipe', 'touch MARKER') }}\"\n",
+    argv: ["apply", "--yes", "--batch", "1"],
+    says: ["tend_health_retries", "unsupported expression"],
+  },
+  {
+    name: "an empty template as tend_health_timeout",
+    vars: 'tend_health_timeout: "{{ }}"\n',
+    says: ["tend_health_timeout"],
+  },
+  {
+    name: "tend_health_backoff of a year",
+    vars: "tend_health_backoff: 365d\n",
+    says: ["tend_health_backoff", "a duration from 0 to 1min", "out of range"],
+  },
+  {
+    name: "a negative tend_health_backoff",
+    vars: "tend_health_backoff: -5s\n",
+    says: ["tend_health_backoff", 'got "-5s"'],
+  },
+  {
+    name: "tend_health_timeout of a second and a half",
+    vars: "tend_health_timeout: 1500ms\n",
+    says: ["tend_health_timeout", "not a whole number of seconds"],
+  },
+  {
+    name: "tend_health_timeout infinity",
+    vars: "tend_health_timeout: infinity\n",
+    says: ["tend_health_timeout", "whole seconds from 1s to 5min"],
+  },
+  {
+    name: "retries and backoff that together would wait hours",
+    vars: "tend_health_retries: 10\ntend_health_backoff: 1min\n",
+    argv: ["apply", "--yes", "--batch", "1"],
+    says: ["tend_health_retries", "could wait", "lower tend_health_retries or tend_health_backoff"],
+  },
+  {
+    name: "a misspelt tend_health_retries",
+    vars: "tend_health_retry: 2\n",
+    says: ["tend_health_retry", "did you mean tend_health_retries?"],
+  },
   // types and ranges
   {
     name: "a port above 65535",

@@ -81,7 +81,13 @@ export const RollbackDir = grammarCodec("RollbackDir", {
 
 /** Codec of every op; plan files are decoded through it. */
 export const Op = t.union([
-  t.type({ op: t.literal("mkdir"), path: AbsPath, ...ownership }),
+  /**
+   * mkdir -p with mode and owner. With `skel` (a home the user kind makes,
+   * as useradd -m would): only when nothing is at `path`, the directory is
+   * built beside it with skel's contents copied in, everything owned as
+   * the directory, then renamed into place whole.
+   */
+  opt({ op: t.literal("mkdir"), path: AbsPath, ...ownership }, { skel: AbsPath }),
   /** Atomic: temp file in the same directory, mode and owner set, then rename. */
   t.type({ op: t.literal("writeFile"), path: AbsPath, blob: Hex, ...ownership }),
   opt({ op: t.literal("setAttrs"), path: AbsPath }, { mode: Mode, owner: OwnerName, group: OwnerName }),
@@ -270,6 +276,7 @@ export const describeOp = (op: Op): string => (Op.is(op) ? describeValid(op) : `
 const describeValid = (op: Op): string => {
   switch (op.op) {
     case "mkdir":
+      return `mkdir ${op.path}${op.skel !== undefined ? ` (from ${op.skel})` : ""}`;
     case "writeFile":
     case "setAttrs":
     case "remove":

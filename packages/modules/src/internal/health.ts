@@ -8,10 +8,13 @@
  * - kubelet: `/healthz` on its healthz port (10248 unless set);
  * - kube-proxy: its healthz (10256 unless set);
  * - containerd (current generation): `ctr version` answers on its socket.
+ * How long each waits is the host's `tend_health_retries`, `tend_health_backoff`
+ * and `tend_health_timeout` (core's default policy when unset).
  */
 import { posix } from "node:path";
-import { DEFAULT_GATE_POLICY, type HealthGate, isGateHost, type Resource, resourceId } from "@tend/core";
+import { type HealthGate, isGateHost, type Resource, resourceId } from "@tend/core";
 import { bindDeferred } from "./vars/deferred.js";
+import { gatePolicyOf, type HealthVars } from "./vars/health.js";
 
 const record = (v: unknown): Readonly<Record<string, unknown>> =>
   v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
@@ -43,6 +46,16 @@ const healthzUrl = (address: string, port: string, fallback: string): string => 
 const absolute = (path: string, fallback: string): string =>
   path.includes("\0") ? fallback : posix.resolve("/", path);
 
+/** The decoded health variables among `v` (resolveVars made them numbers; anything else is unset). */
+const numbers = (v: Readonly<Record<string, unknown>>): Partial<HealthVars> => {
+  const out: Partial<Record<keyof HealthVars, number>> = {};
+  for (const k of ["tend_health_retries", "tend_health_backoff", "tend_health_timeout"] as const) {
+    const n = v[k];
+    if (typeof n === "number" && Number.isFinite(n)) out[k] = n;
+  }
+  return out;
+};
+
 const splitHostPort = (hp: string, port: string): [string, string] => {
   const i = hp.lastIndexOf(":");
   return i > 0 && /^\d+$/.test(hp.slice(i + 1)) ? [hp.slice(0, i), hp.slice(i + 1)] : [hp, port];
@@ -71,11 +84,12 @@ export const healthGatesFor = (
 ): HealthGate[] => {
   const v = record(bindDeferred(vars, { ipOf: () => ip, home }));
   const has = new Set(resources.map(resourceId));
+  const policy = gatePolicyOf(numbers(v));
   const gate = (name: string, origin: string, service: string, check: HealthGate["check"]): HealthGate => ({
     name,
     origin,
     service,
-    ...DEFAULT_GATE_POLICY,
+    ...policy,
     check,
   });
   const out: HealthGate[] = [];

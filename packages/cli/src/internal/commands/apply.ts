@@ -17,9 +17,11 @@ import {
   type Resource,
   renderGates,
   type Target,
+  type TargetError,
 } from "@tend/core";
 import { isLeft } from "fp-ts/lib/Either.js";
-import { describeConnectionVarError } from "../connect.js";
+import { describeHostFailure } from "../become-messages.js";
+import { type Connection, describeConnectionVarError } from "../connect.js";
 import { closeAll, type Reached, reachHosts, selectTargets } from "../hosts.js";
 import { idleHint } from "../idle-hosts.js";
 import { connectionProblems } from "../key-file.js";
@@ -91,6 +93,7 @@ const carryOut = async (
   json: boolean,
   groups: HostGroups,
   read: typeof readSource,
+  connectionOf: (host: string) => Connection | undefined = () => undefined,
 ): Promise<number> => {
   const targets = new Map<string, Target>();
   for (const [host, r] of reached) if (r.ok) targets.set(host, r.target);
@@ -106,6 +109,8 @@ const carryOut = async (
     lockHolder: { controller: hostname(), pid: process.pid },
     lockWaitMs,
     ...(resources ? { resources } : {}),
+    // A become refused by the op batch reads as one refused while planning: with what to set.
+    describeError: (e: TargetError) => describeHostFailure(e, connectionOf(e.host)),
   });
   const report = timedApplyReport(applied, ctx.progress.lap(), elapsed());
   ctx.io.stdout(
@@ -275,6 +280,10 @@ const fromPlanFile = async (
       o.json === true,
       groups,
       readSourceOnce(),
+      (h) => {
+        const c = connections.get(h);
+        return c && !isLeft(c) ? c.right : undefined;
+      },
     );
     return unreachable.length > 0 || plan.hosts.some((h) => h.status === "error") ? EXIT.error : code;
   } finally {

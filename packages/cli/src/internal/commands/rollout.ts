@@ -25,6 +25,7 @@ import {
   type TimedRolloutReport,
   withKeep,
 } from "@tend/core";
+import { describeHostFailure } from "../become-messages.js";
 import type { Reached } from "../hosts.js";
 import type { readSource } from "../planning.js";
 import { stopwatch, timedRolloutReport } from "../timing.js";
@@ -119,6 +120,7 @@ export const carryOutRollout = async (
     lockHolder: holder,
     lockWaitMs,
     resources: inputs.resources,
+    describeError: (e) => describeHostFailure(e),
     onEvent: (e) => {
       if (e.phase !== "done") ctx.progress.state(e.host, e.phase);
     },

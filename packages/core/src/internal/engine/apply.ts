@@ -59,7 +59,7 @@ export type HostApplyReport =
   | { readonly host: string; readonly status: "locked"; readonly error: string }
   /** The content some op writes is not at hand (unreadable, changed, or sensitive in a plan file): no op ran. */
   | { readonly host: string; readonly status: "blocked"; readonly error: string }
-  /** The host's plan failed, or there is no connection to it: not attempted. */
+  /** The host's plan failed, there is no connection to it, or its become was refused: no op ran. */
   | { readonly host: string; readonly status: "skipped"; readonly error: string };
 
 export type ApplyStatus = HostApplyReport["status"];
@@ -102,6 +102,12 @@ export interface ApplyOptions {
   readonly lockHolder?: Pick<LockHolder, "controller" | "pid">;
   /** How long to wait for another apply's lock on a host before refusing (default 0). */
   readonly lockWaitMs?: number;
+  /**
+   * How a target error reads in the report (default describeTargetError).
+   * The CLI passes its own, so that a become refused during apply gets the
+   * same advice (which variable to set) as one refused while planning.
+   */
+  readonly describeError?: (e: TargetError) => string;
 }
 
 /** Blob bytes for a host's ops: in memory (a planned run), inline in the plan, or re-read from their source. */
@@ -167,14 +173,16 @@ export const batchOps = (actions: readonly Action[]): BatchEntry[] => {
 
 /**
  * The report of a batch the host refused before op 0: a held lock (failed,
- * naming the holder), no lock, or a stale plan. Stale after some chunks ran
- * is a failure with ops done, reported like any other.
+ * naming the holder), no lock, a stale plan, or a refused become (sudo or su
+ * ran none of the batch, and a re-plan would be refused the same way). Stale
+ * after some chunks ran is a failure with ops done, reported like any other.
  */
-const refusal = (e: TargetError): HostApplyReport | undefined => {
+const refusal = (e: TargetError, say: (e: TargetError) => string): HostApplyReport | undefined => {
   if (e._tag === "Locked" || e._tag === "LockUnavailable")
-    return { host: e.host, status: "locked", error: describeTargetError(e) };
-  if (e._tag === "Stale" && e.completed === 0)
-    return { host: e.host, status: "stale", error: describeTargetError(e) };
+    return { host: e.host, status: "locked", error: say(e) };
+  if (e._tag === "Stale" && e.completed === 0) return { host: e.host, status: "stale", error: say(e) };
+  if (e._tag === "Transport" && e.error._tag === "BecomeFailed")
+    return { host: e.host, status: "skipped", error: say(e) };
   return undefined;
 };
 
@@ -227,7 +235,8 @@ const applyHost = async (
     blobs.right,
     runOptions,
   );
-  const refused = E.isLeft(ran) ? refusal(ran.left) : undefined;
+  const say = options.describeError ?? describeTargetError;
+  const refused = E.isLeft(ran) ? refusal(ran.left, say) : undefined;
   // Refused before op 0: nothing changed, so there is nothing to verify.
   if (refused) return refused;
   emit({ host, phase: "verifying" });
@@ -245,7 +254,7 @@ const applyHost = async (
       host,
       status: "failed",
       opsRun: index,
-      error: `${host}: ${where}${what}${describeTargetError(e).replace(`${host}: `, "")}`,
+      error: `${host}: ${where}${what}${say(e).replace(`${host}: `, "")}`,
       ...(action ? { failedAction: action.id } : {}),
       verdict,
     };

@@ -8,7 +8,8 @@
  * usermod -G cannot make it a supplementary one. A declared `home` exists:
  * useradd -m makes it; when the account exists without it (a kill between
  * useradd's account and its home, or usermod -d, which moves nothing), it is
- * made as useradd makes it, 0755 and the user's, without /etc/skel's files.
+ * made as useradd makes it: 0755, the user's, with /etc/skel's files (the
+ * user's too), put in place whole so a kill leaves no half-made home.
  */
 import * as t from "io-ts";
 import { AccountName, accountName, problem } from "../names.js";
@@ -18,6 +19,9 @@ import type { FieldChange } from "../resource.js";
 import { AbsPath, Id, propsCodec } from "./codec.js";
 import { diffOf, field, fieldsOf } from "./common.js";
 import { defineKind } from "./define.js";
+
+/** Where useradd -m copies a new home's files from (Debian's SKEL). */
+const SKEL = "/etc/skel";
 
 /** Props of `user[<name>]`. */
 export const UserProps = propsCodec(
@@ -104,7 +108,16 @@ export const userKind = defineKind<UserProps>({
     // After usermod: its primary group may have changed.
     const home: Op[] =
       changed.has("home directory") && p.home !== undefined
-        ? [{ op: "mkdir", path: p.home, mode: 0o755, owner: ctx.name, group: p.group ?? String(u.gid) }]
+        ? [
+            {
+              op: "mkdir",
+              path: p.home,
+              mode: 0o755,
+              owner: ctx.name,
+              group: p.group ?? String(u.gid),
+              skel: SKEL,
+            },
+          ]
         : [];
     return [...usermod, ...home];
   },

@@ -150,3 +150,57 @@ describe("extract", () => {
     );
   });
 });
+
+describe("member names with a carriage return, U+2028 or U+2029 (line ends to JavaScript, not to sh)", () => {
+  const odd: Record<string, string> = {
+    "cr\rname": "carriage return\n",
+    "ls\u2028name": "line separator\n",
+    "ps\u2029name": "paragraph separator\n",
+    "dir\r/inner": "under a dir whose name ends in CR\n",
+  };
+  const oddArchive = () => {
+    for (const [p, c] of Object.entries(odd)) {
+      mkdirSync(`${d}/odd/pkg/${p.includes("/") ? p.slice(0, p.lastIndexOf("/")) : ""}`, { recursive: true });
+      writeFileSync(`${d}/odd/pkg/${p}`, c);
+    }
+    execFileSync("tar", ["-czf", `${d}/a.tgz`, "-C", `${d}/odd`, "pkg"]);
+  };
+  const sorted = Object.keys(odd).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+
+  it.each([
+    ["every member (members null)", null],
+    ["declared members", Object.keys(odd)],
+  ])(
+    "%s: extracted, and the manifest probe decodes each member by its exact name, all ok",
+    async (_, members) => {
+      oddArchive();
+      expect(await target().run([extract(members)], new Map())).toEqual(E.right({ completed: 1 }));
+      for (const [p, c] of Object.entries(odd)) expect(readFileSync(`${d}/opt/${p}`, "utf8")).toBe(c);
+      const r = await manifestProbe();
+      expect(r).toEqual(
+        E.right([
+          {
+            exists: true,
+            source: "abc123",
+            members: sorted.map((p) => ({
+              path: `${d}/opt/${p}`,
+              sha256: sha256(odd[p] as string),
+              ok: true,
+            })),
+          },
+        ]),
+      );
+    },
+  );
+
+  it("an altered member with a CR in its name reads as not ok, the others as ok", async () => {
+    oddArchive();
+    await target().run([extract(null)], new Map());
+    writeFileSync(`${d}/opt/cr\rname`, "tampered\n");
+    const r = await manifestProbe();
+    if (E.isLeft(r)) throw new Error(JSON.stringify(r.left));
+    const fact = r.right[0] as { members: { path: string; ok: boolean }[] };
+    expect(fact.members.filter((m) => !m.ok).map((m) => m.path)).toEqual([`${d}/opt/cr\rname`]);
+    expect(fact.members).toHaveLength(sorted.length);
+  });
+});

@@ -45,8 +45,21 @@ tend_install() {
   tend_attrs "$1" "$3" "$4" "$5" && mv -fT -- "$1" "$2" || { rm -f -- "$1"; return 1; }
 }
 tend_mkdir() {
+  if [ "$#" -gt 4 ]; then tend_mkhome "$@"; return; fi
   mkdir -p -- "$1"
   tend_attrs "$1" "$2" "$3" "$4"
+}
+# A home as useradd -m makes it ($5 skel, $6 a temp dir beside $1, $7 the prefix of such temp dirs):
+# skel's files copied in, all of it the user's, renamed into place whole, so a kill leaves no home
+# (planned again) rather than one without skel's files. A home that is there is left as it is.
+tend_mkhome() {
+  for o in "$7"[0-9a-f][0-9a-f][0-9a-f][0-9a-f]*; do if [ -d "$o" ] && [ ! -L "$o" ]; then rm -rf -- "$o"; fi; done
+  if [ -e "$1" ] || [ -L "$1" ]; then tend_attrs "$1" "$2" "$3" "$4"; return; fi
+  pd=\${6%/*}
+  mkdir -p -- "\${pd:-/}"
+  mkdir -- "$6" || return 1
+  if [ -d "$5" ]; then cp -RPp -- "$5/." "$6/" || { rm -rf -- "$6"; return 1; }; fi
+  chown -R -h -- "$3:$4" "$6" && tend_attrs "$6" "$2" "$3" "$4" && mv -T -- "$6" "$1" || { rm -rf -- "$6"; return 1; }
 }
 tend_write() {
   tend_not_dir "$1"

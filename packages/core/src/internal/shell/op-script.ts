@@ -8,6 +8,7 @@
 import { intentEntries, type Op } from "../op.js";
 import { PENDING_RESTARTS_PATH, STATE_DIR } from "../probe.js";
 import { splitPath, tempBeside } from "./frame.js";
+import { tempPrefix } from "./lock.js";
 import { kmodName, sysctlPath } from "./probe-script.js";
 import { shellArgv, shellQuote, UnquotableError } from "./quote.js";
 
@@ -48,7 +49,14 @@ const userFlags = (op: Extract<Op, { op: "useradd" | "usermod" }>): string[] => 
 const opArgv = (op: Op, rand: string, paths: OpPaths): string[] => {
   switch (op.op) {
     case "mkdir":
-      return ["tend_mkdir", op.path, octal(op.mode), op.owner, op.group];
+      return [
+        "tend_mkdir",
+        op.path,
+        octal(op.mode),
+        op.owner,
+        op.group,
+        ...(op.skel !== undefined ? [op.skel, tempBeside(op.path, rand), tempPrefix(op.path)] : []),
+      ];
     case "writeFile":
       throw new Error("writeFile is compiled with its blob size");
     case "setAttrs":

@@ -129,8 +129,12 @@ export const swapDevices = (procSwaps: string): string[] =>
     // /proc/swaps escapes blanks in paths as octal (\040), like /proc/mounts.
     .map((d) => d.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8))));
 
-/** The line format the extract op writes: `<sha256>  <absolute path>`. */
-export const MANIFEST_LINE = /^([0-9a-f]{64}) {2}(\/.*)$/;
+/**
+ * The line format the extract op writes: `<sha256>  <absolute path>`. The
+ * path is everything up to the newline: `.` would stop at a CR, U+2028 or
+ * U+2029, which sh and tar take as plain characters of a member name.
+ */
+export const MANIFEST_LINE = /^([0-9a-f]{64}) {2}(\/[^\n]*)$/;
 
 const parseManifest = (body: FrameBody): unknown => {
   refuseDenied(body);

@@ -88,6 +88,59 @@ const rows: OpRow[] = [
     },
   },
   {
+    promise:
+      "mkdir with skel (a home the user kind makes after useradd -M) is made as useradd -m makes it: skel's files, the user's",
+    ops: [
+      { op: "useradd", name: "ada" },
+      { op: "mkdir", path: "/srv/home/ada", mode: 0o755, owner: "ada", group: "1000", skel: "/etc/skel" },
+    ],
+    after: (s) => {
+      expect(answerProbe(s, { type: "file", path: "/srv/home/ada" })).toEqual({
+        type: "dir",
+        mode: 0o755,
+        owner: "ada",
+        group: "ada",
+      });
+      for (const f of [".profile", ".bashrc", ".bash_logout"])
+        expect(answerProbe(s, { type: "file", path: `/srv/home/ada/${f}` })).toMatchObject({
+          type: "file",
+          owner: "ada",
+          group: "ada",
+        });
+    },
+  },
+  {
+    promise: "mkdir with skel of a home that exists sets its attributes and copies nothing into it",
+    ops: [
+      { op: "useradd", name: "ada" },
+      { op: "mkdir", path: "/srv/ada", mode: 0o750, owner: "root", group: "root" },
+      { op: "mkdir", path: "/srv/ada", mode: 0o755, owner: "ada", group: "ada", skel: "/etc/skel" },
+    ],
+    after: (s) => {
+      expect(answerProbe(s, { type: "file", path: "/srv/ada" })).toMatchObject({ mode: 0o755, owner: "ada" });
+      expect(answerProbe(s, { type: "file", path: "/srv/ada/.profile" })).toEqual({ type: "absent" });
+    },
+  },
+  {
+    promise:
+      "mkdir with skel and an unknown owner fails and leaves no home (its parent stays, as mkdir -p made it)",
+    ops: [
+      {
+        op: "mkdir",
+        path: "/srv/home/nobody2",
+        mode: 0o755,
+        owner: "nobody2",
+        group: "root",
+        skel: "/etc/skel",
+      },
+    ],
+    fails: { index: 0, stderr: "invalid user" },
+    after: (s) => {
+      expect(answerProbe(s, { type: "file", path: "/srv/home/nobody2" })).toEqual({ type: "absent" });
+      expect(answerProbe(s, { type: "file", path: "/srv/home" })).toMatchObject({ type: "dir" });
+    },
+  },
+  {
     promise: "useradd with a home that exists leaves it alone",
     ops: [{ op: "useradd", name: "ada", home: "/tmp" }],
     after: (s) =>

@@ -97,7 +97,21 @@ const createHome = (draft: Draft<SimState>, home: string, owner: string, group: 
   if (lookup(files, home, true) !== undefined) return;
   const canonical = mkdirP(files, home);
   files[canonical] = { type: "dir", mode: 0o755, owner, group };
-  const skel = resolvePath(files, SKEL, true);
+  copySkel(draft, SKEL, canonical, owner, group);
+};
+
+const SKEL = "/etc/skel";
+
+/** Copies what is under `skel` (if it is a directory) into the directory `canonical`, owned as given (links as they are). */
+export const copySkel = (
+  draft: Draft<SimState>,
+  skelPath: string,
+  canonical: string,
+  owner: string,
+  group: string,
+): void => {
+  const files = draft.files;
+  const skel = resolvePath(files, skelPath, true);
   if (files[skel]?.type !== "dir") return;
   for (const key of Object.keys(files)
     .filter((k) => k.startsWith(`${skel}/`))
@@ -108,8 +122,6 @@ const createHome = (draft: Draft<SimState>, home: string, owner: string, group: 
     files[target] = e.type === "link" ? { ...e } : { ...e, owner, group };
   }
 };
-
-const SKEL = "/etc/skel";
 
 /**
  * useradd [-r] [-u] [-g] [-G] [-s] [-d] NAME. ShellTarget passes -m when a

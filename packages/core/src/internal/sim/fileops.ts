@@ -10,6 +10,7 @@ import type { Draft } from "immer";
 import { intentEntries, type Op } from "../op.js";
 import { PENDING_RESTARTS_PATH, STATE_DIR } from "../probe.js";
 import type { BlobStore } from "../target.js";
+import { copySkel } from "./accounts.js";
 import { formatManifest } from "./manifest.js";
 import type { SimState } from "./state.js";
 import { readArchive, type TarEntry } from "./tar.js";
@@ -50,11 +51,29 @@ const notDir = (draft: Draft<SimState>, path: string): void => {
 };
 
 /**
+ * A home as the real op makes it: whole (skel's files copied in, all of it
+ * the user's, mode set) or not at all, so an unknown owner leaves nothing.
+ */
+const mkhome = (draft: Draft<SimState>, op: OpOf<"mkdir">, skel: string, step: Step): OpResult => {
+  // The parents are made first (mkdir -p), as on a host, and stay if the owner is unknown.
+  mkdirP(draft.files, posix.dirname(normalizePath(op.path)));
+  step();
+  return failsAfter(() => {
+    const [owner, group] = [ownerName(draft, op.owner), groupName(draft, op.group)];
+    const canonical = mkdirP(draft.files, op.path);
+    draft.files[canonical] = { type: "dir", mode: op.mode & 0o7777, owner, group };
+    copySkel(draft, skel, canonical, owner, group);
+  });
+};
+
+/**
  * mkdir -p, then chmod, then chown of the final directory only. The real op
  * runs these as separate commands, so an unknown owner leaves the
  * directories made and the mode set.
  */
 export const mkdirOp = (draft: Draft<SimState>, op: OpOf<"mkdir">, step: Step = noStep): OpResult => {
+  if (op.skel !== undefined && lookup(draft.files, op.path, true) === undefined)
+    return mkhome(draft, op, op.skel, step);
   const canonical = mkdirP(draft.files, op.path);
   const dir = draft.files[canonical];
   if (dir?.type !== "dir") throw new SimError(`mkdir: cannot create directory '${op.path}'`);

@@ -23,10 +23,11 @@ export const formatManifest = (m: Manifest): string => {
  */
 export const parseManifest = (text: string): Manifest => {
   const lines = text.split("\n");
-  const header = /^# source (.*)$/.exec(lines[0] ?? "");
+  // [^\n], not ".": a CR, U+2028 or U+2029 is a character of a name here, as it is to sh (see MANIFEST_LINE).
+  const header = /^# source ([^\n]*)$/.exec(lines[0] ?? "");
   const members: { path: string; sha256: string }[] = [];
   for (const line of lines.slice(header ? 1 : 0)) {
-    const m = /^([0-9a-f]{64}) {2}(\/.*)$/.exec(line);
+    const m = /^([0-9a-f]{64}) {2}(\/[^\n]*)$/.exec(line);
     if (m?.[1] !== undefined && m[2] !== undefined) members.push({ sha256: m[1], path: m[2] });
   }
   return { source: header?.[1] ?? "", members };

@@ -7,6 +7,7 @@
 import * as E from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
 import { parse as parseYaml } from "yaml";
+import { HealthBackoff, HealthRetries, HealthTimeout } from "./health.js";
 import {
   AbsPath,
   AccountName,
@@ -275,6 +276,9 @@ export const DecodedVars = t.type({
   tend_kernel_modules: list(KernelModule, "a list of kernel module names"),
   tend_download_mode: DownloadMode,
   tend_download_mirror: optional(Url),
+  tend_health_retries: HealthRetries,
+  tend_health_backoff: HealthBackoff,
+  tend_health_timeout: HealthTimeout,
 });
 /** The decoded variables, before the `*_settings_user` maps are merged in. */
 export type DecodedVars = t.TypeOf<typeof DecodedVars>;

@@ -20,6 +20,7 @@ import {
   Str,
   Url,
 } from "./codec.js";
+import { HealthBackoff, HealthRetries, HealthTimeout } from "./health.js";
 import { ansibleBool } from "./types.js";
 
 /** A file mode as the roles write it ("0755"), or a YAML integer read as octal digits. */
@@ -159,6 +160,9 @@ export const CurrentDecodedVars = t.type({
   tend_download_mode: DownloadMode,
   tend_download_mirror: optional(Url),
   tend_worker_generation: Current,
+  tend_health_retries: HealthRetries,
+  tend_health_backoff: HealthBackoff,
+  tend_health_timeout: HealthTimeout,
 });
 /** The decoded current variables, before the `*_settings_user` maps are merged in. */
 export type CurrentDecodedVars = t.TypeOf<typeof CurrentDecodedVars>;

@@ -6,6 +6,7 @@
  * comment says why.
  */
 import type { VarLayer } from "./defaults.js";
+import { HEALTH_DEFAULTS } from "./health.js";
 
 /** The current roles' expression for "the IPv4 address of k8s_interface on this host". */
 const HOST_IP = "{{ hostvars[inventory_hostname]['ansible_facts'][k8s_interface]['ipv4']['address'] }}";
@@ -165,6 +166,7 @@ export const currentRoleDefaults: VarLayer = {
     tend_kernel_modules: ["ip_vs", "ip_vs_rr", "ip_vs_wrr", "ip_vs_sh", "nf_conntrack", "br_netfilter"],
     tend_download_mode: "host",
     tend_worker_generation: "current",
+    ...HEALTH_DEFAULTS,
   },
 };
 

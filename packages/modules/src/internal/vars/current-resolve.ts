@@ -8,6 +8,7 @@ import type { VarError } from "../errors.js";
 import { CurrentDecodedVars, type CurrentVars } from "./current-codec.js";
 import { CURRENT_PREFIXES, currentOptionalVariables, currentRoleDefaults } from "./current-defaults.js";
 import type { VarLayer } from "./defaults.js";
+import { gateWaitProblems } from "./health.js";
 import { combine, resolveLayers, type VarScheme } from "./resolve.js";
 
 /** Every variable name the current modules understand. */
@@ -22,6 +23,7 @@ const currentScheme: VarScheme<CurrentDecodedVars> = {
   isOurs: (name) => CURRENT_PREFIXES.some((p) => name.startsWith(p)),
   codec: CurrentDecodedVars,
   whyInExpected: true,
+  together: gateWaitProblems,
 };
 
 /** Resolves a current-generation host's variables; `layers` lowest precedence first. */

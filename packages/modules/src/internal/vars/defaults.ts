@@ -4,6 +4,7 @@
  * stripped filled in from SPEC.md, and `{{ }}` templates kept as the roles
  * write them so that a user who overrides one variable sees the others follow.
  */
+import { HEALTH_DEFAULTS } from "./health.js";
 
 /** One layer of variables, e.g. the contents of `group_vars/all.yml`. */
 export interface VarLayer {
@@ -161,6 +162,7 @@ export const roleDefaults: VarLayer = {
     // (as in test containers) drops them here.
     tend_kernel_modules: ["ip_vs", "ip_vs_rr", "ip_vs_wrr", "ip_vs_sh", "nf_conntrack", "br_netfilter"],
     tend_download_mode: "host",
+    ...HEALTH_DEFAULTS,
   },
 };
 

@@ -7,6 +7,7 @@ import type * as t from "io-ts";
 import type { VarError } from "../errors.js";
 import { DecodedVars, type SettingsUserKey, type WorkerVars } from "./codec.js";
 import { OWN_PREFIXES, optionalVariables, roleDefaults, type VarLayer } from "./defaults.js";
+import { gateWaitProblems } from "./health.js";
 import { Interpolator } from "./interpolate.js";
 import { suggest } from "./suggest.js";
 
@@ -35,6 +36,7 @@ const seedScheme: VarScheme<DecodedVars> = {
   known: knownVariables,
   isOurs: (name) => OURS_RE.test(name),
   codec: DecodedVars,
+  together: gateWaitProblems,
 };
 
 const SETTINGS_USER_KEYS: readonly SettingsUserKey[] = [
@@ -90,6 +92,11 @@ export interface VarScheme<A> {
   readonly codec: t.Decoder<unknown, A>;
   /** A codec's reason goes in `expected` ("X (why)") rather than `why`: the current generation's messages. */
   readonly whyInExpected?: boolean;
+  /**
+   * Problems of several variables together (each variable decoded alone
+   * first); `originOf` is undefined for a variable only the defaults set.
+   */
+  readonly together?: (a: A, host: string, originOf: (name: string) => string | undefined) => VarError[];
 }
 
 /**
@@ -146,7 +153,12 @@ export const resolveLayers = <A>(
     errors.push(...badValues(bad, host, origins, defaults.origin, scheme.whyInExpected ?? false));
   }
   if (errors.length > 0 || E.isLeft(decoded)) return E.left(errors);
-  return E.right(decoded.right);
+  const setBy = (n: string) => {
+    const o = origins.get(n);
+    return o === defaults.origin ? undefined : o;
+  };
+  const joint = scheme.together?.(decoded.right, host, setBy) ?? [];
+  return joint.length > 0 ? E.left(joint) : E.right(decoded.right);
 };
 
 /** Ansible's `combine`: the user's keys win, new keys are added. */

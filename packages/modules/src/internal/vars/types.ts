@@ -93,6 +93,52 @@ export const Duration = leaf<string>("a duration (5, 500ms, 1min 30s)", (u) => {
   return typeof s === "string" && (SPAN_RE.test(s.trim()) || s.trim() === "infinity") ? s.trim() : undefined;
 });
 
+const UNIT_MS: Readonly<Record<string, number>> = {
+  "": 1000,
+  us: 0.001,
+  usec: 0.001,
+  ms: 1,
+  msec: 1,
+  s: 1000,
+  sec: 1000,
+  second: 1000,
+  seconds: 1000,
+  m: 60_000,
+  min: 60_000,
+  minute: 60_000,
+  minutes: 60_000,
+  h: 3_600_000,
+  hr: 3_600_000,
+  hour: 3_600_000,
+  hours: 3_600_000,
+  d: 86_400_000,
+  day: 86_400_000,
+  days: 86_400_000,
+  w: 604_800_000,
+  week: 604_800_000,
+  weeks: 604_800_000,
+};
+// Longest unit first, so "5min" is 5 minutes by its whole unit, not by "m" and a stray "in".
+const SPAN_PART = new RegExp(
+  `(\\d+(?:\\.\\d+)?)\\s*(${Object.keys(UNIT_MS)
+    .filter((u) => u !== "")
+    .sort((a, b) => b.length - a.length)
+    .join("|")})?`,
+  "g",
+);
+
+/**
+ * Milliseconds of a finite systemd time span (the Duration grammar: a bare
+ * number is seconds), rounded to whole ms; undefined for anything else.
+ */
+export const spanMs = (u: unknown): number | undefined => {
+  const s = typeof u === "number" && Number.isFinite(u) && u >= 0 ? String(u) : u;
+  if (typeof s !== "string" || !SPAN_RE.test(s.trim())) return undefined;
+  let ms = 0;
+  for (const m of s.trim().matchAll(SPAN_PART)) ms += Number(m[1]) * (UNIT_MS[m[2] ?? ""] ?? Number.NaN);
+  return Number.isFinite(ms) ? Math.round(ms) : undefined;
+};
+
 /** A Go duration, as kubelet and kube-proxy flags take it: 2m, 1h30m, 500ms. */
 export const GoDuration = leaf<string>("a Go duration (2m, 1h30m, 500ms)", (u) =>
   typeof u === "string" && /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(u.trim()) ? u.trim() : undefined,
