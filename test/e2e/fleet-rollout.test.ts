@@ -4,18 +4,22 @@
  * worker2+worker3, worker4), gated by the modules' own health checks as the
  * stand-in daemons answer them.
  *
- * - A sick kubelet on worker2 with `--max-fail 1`: one failure stays within
- *   the budget, so worker3 and worker4 are still rolled out; the report names
- *   worker2's failed gate and the exit code is 1 (the CLI exits 0 only when
- *   every host is done).
+ * - A sick kubelet on worker2 with `--max-fail 1`, rolled out from a saved
+ *   plan (`tend plan --out`, then `tend apply PLAN --batch 2`: the gates and
+ *   their policy come from the plan): one failure stays within the budget,
+ *   so worker3 and worker4 are still rolled out; the report names worker2's
+ *   failed gate and the exit code is 1 (the CLI exits 0 only when every host
+ *   is done).
  * - An unreachable worker spends the budget like a failed one (Ansible's
  *   serial lets it slip, ansible/ansible#18782): with `--max-fail 0` the
  *   rollout stops after its batch and worker4 is left untouched, exit 1.
  *
- * The modules' gate policy is fixed (5 retries, backoff from 1 s doubling;
- * tend_health_checks only adds gates), so the sick kubelet costs one
- * failing-gate wait of about 31 s.
+ * worker2's tend_health_retries and tend_health_backoff cut the sick
+ * kubelet's wait from the default ~31 s to 1.5 s.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { killHost } from "../hosts/hosts.js";
 import { type Cluster, startCluster } from "./cluster.js";
@@ -26,20 +30,25 @@ const WORKERS = ["worker1", "worker2", "worker3", "worker4"] as const;
 const WORKER_GATES = ["flanneld subnet file", "docker ping", "kubelet healthz", "kube-proxy healthz"];
 
 let cluster: Cluster;
+const planDir = mkdtempSync(join(tmpdir(), "tend-e2f-"));
 
 beforeAll(async () => {
   cluster = await startCluster({ prefix: "e2f", workers: WORKERS.length });
 });
 afterAll(async () => {
   await cluster?.stop();
+  rmSync(planDir, { recursive: true, force: true });
 });
 
 describe("tend apply --batch 2 on four workers: the failure budget counts failed gates and unreachable hosts", () => {
   it("--max-fail 1: worker2's sick kubelet fails its gate, the rollout goes on to worker3 and worker4, exit 1", async () => {
     cluster.setHostVars("worker2", {
       k8s_worker_kubelet_settings_user: { "standin-healthz-status": "500" },
+      tend_health_retries: 2,
+      tend_health_backoff: "500ms",
     });
-    const { code, report, text } = await rolloutJson(cluster, 2, ["--max-fail", "1"]);
+    const saved = join(planDir, "plan.json");
+    const { code, report, text } = await rolloutJson(cluster, 2, ["--max-fail", "1"], saved);
     // One failure is within the budget, yet not every host is done: exit 1.
     expect(code, text).toBe(1);
     expect(report.stopped, text).toBe(false);
@@ -59,6 +68,8 @@ describe("tend apply --batch 2 on four workers: the failure budget counts failed
     const kubelet = w2.gates.find((g) => g.name === "kubelet healthz");
     expect(kubelet?.passed, text).toBe(false);
     expect(kubelet?.reason, text).toMatch(/500/);
+    // The policy the saved plan holds for worker2's gate: 1 + 2 tries.
+    expect(kubelet?.tries, text).toBe(3);
     for (const g of w2.gates.filter((x) => x.name !== "kubelet healthz"))
       expect(g.passed, `worker2: ${JSON.stringify(g)}`).toBe(true);
     expect(w2.reason, text).toMatch(/worker2: health gate kubelet healthz failed/);

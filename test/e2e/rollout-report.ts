@@ -24,14 +24,24 @@ export interface RolloutJson {
   }[];
 }
 
-/** `tend apply --yes --batch <batch> --json` plus `extra`, with its exit code and parsed report. */
+/**
+ * `tend apply --yes --batch <batch> --json` plus `extra`, with its exit code
+ * and parsed report. With `savedPlan`, the rollout goes from a plan saved
+ * there first (`tend plan --out`), as a reviewed plan is rolled out.
+ */
 export const rolloutJson = async (
   cluster: Cluster,
   batch: number,
   extra: readonly string[],
+  savedPlan?: string,
 ): Promise<{ code: number; report: RolloutJson; text: string }> => {
+  if (savedPlan !== undefined) {
+    const planned = await cluster.tend(["plan", "-i", cluster.inventory, "--out", savedPlan]);
+    expect(planned.code, `${planned.stdout}\n${planned.stderr}`).toBe(0);
+  }
   const r = await cluster.tend([
     "apply",
+    ...(savedPlan !== undefined ? [savedPlan] : []),
     "-i",
     cluster.inventory,
     "--yes",
