@@ -168,6 +168,40 @@ describe("the sha256 cache", () => {
     expect(hashOf(await s.observe([fileProbe(p)]), 0)).toBe(sum("value = 2\n"));
   });
 
+  it("does not store what a path reached when a link was swapped between the key and the hash", async () => {
+    const s = setup("swap");
+    for (const v of ["v1", "v2"]) {
+      mkdirSync(join(s.root, v));
+      writeFileSync(join(s.root, v, "f"), `${v}\n`);
+    }
+    symlinkSync("v1", join(s.root, "cur"));
+    const p = join(s.root, "cur", "f");
+    await age(join(s.root, "v1", "f"), join(s.root, "v2", "f"));
+    // A sha256sum that, the first time it hashes files, swaps cur to v2 first (a deploy racing the probe).
+    const swapBin = join(s.root, "bin");
+    mkdirSync(swapBin);
+    const real = execFileSync("sh", ["-c", "command -v sha256sum"], { encoding: "utf8" }).trim();
+    const flag = join(s.root, "swap-once");
+    writeFileSync(flag, "");
+    writeFileSync(
+      join(swapBin, "sha256sum"),
+      `#!/bin/sh\nif [ "$#" -gt 0 ] && [ -e ${shellQuote(flag)} ]; then rm -f ${shellQuote(flag)}; ln -sfn v2 ${shellQuote(join(s.root, "cur"))}; fi\nexec ${shellQuote(real)} "$@"\n`,
+    );
+    chmodSync(join(swapBin, "sha256sum"), 0o755);
+    const racing = new ShellTarget(
+      new ShTransport("hc", s.root, ["env", `PATH=${swapBin}:${process.env.PATH ?? "/usr/bin:/bin"}`]),
+      { stateDir: s.state },
+    );
+    // What plain hashing answers in that race: the file the path reached when it was read.
+    expect(await racing.probe([fileProbe(p)])).toEqual(
+      E.right([expect.objectContaining({ hash: sum("v2\n") })]),
+    );
+    expect(existsSync(flag)).toBe(false);
+    // Swapped back: v1's file is unchanged (same key as before the race), and must not answer v2's digest.
+    execFileSync("ln", ["-sfn", "v1", join(s.root, "cur")]);
+    expect(hashOf(await s.observe([fileProbe(p)]), 0)).toBe(sum("v1\n"));
+  });
+
   it("does not store a file written in the last 2 s, and stores it once it aged", async () => {
     const s = setup("racy");
     const old = join(s.root, "old");
