@@ -8,7 +8,7 @@
  * replaced on the host by a wrapper that logs its argument count, so every
  * run (by PATH or by absolute path) is counted.
  */
-import { type Observation, type Probe, shellArgv, shellQuote } from "@tend/core";
+import { type Observation, type Op, type Probe, shellArgv, shellQuote } from "@tend/core";
 import * as E from "fp-ts/lib/Either.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stopHosts } from "../hosts/hosts.js";
@@ -59,6 +59,7 @@ const observe = async (probes: readonly Probe[]): Promise<{ o: Observation; hash
 };
 
 const fileProbe = (path: string): Probe => ({ type: "file", path, hash: "sha256" });
+const mkdirOp = (path: string): Op => ({ op: "mkdir", path, mode: 0o755, owner: "root", group: "root" });
 const hashOf = (o: Observation, i: number) => (o.results[i] as { hash?: string }).hash;
 
 describe("the host's sha256 cache", () => {
@@ -102,6 +103,12 @@ describe("the host's sha256 cache", () => {
     const second = await observe(probes);
     expect(second.o).toEqual(first.o);
     expect(second.hashed).toBe(0);
+    // The apply's stale check (answered from the record too) agrees with the plan's digest.
+    expect(
+      await h.target.run([mkdirOp(`${DIR}/applied`)], new Map(), {
+        expect: { probes, digest: second.o.digest },
+      }),
+    ).toEqual(E.right({ completed: 1 }));
     // Nothing a name held ran: no file "pwned" where the script or a tool could have made it.
     expect(await onHost(h.host, `ls -d /pwned /root/pwned /tmp/pwned ${DIR}/pwned 2>/dev/null; true`)).toBe(
       "",
@@ -113,7 +120,8 @@ describe("the host's sha256 cache", () => {
     await write([p], () => "value = 1\n");
     await age();
     const before = (await keyOf(p)).split(" ");
-    expect(hashOf((await observe([fileProbe(p)])).o, 0)).toBe(await realSum(p));
+    const planned = (await observe([fileProbe(p)])).o;
+    expect(hashOf(planned, 0)).toBe(await realSum(p));
     expect(await onHost(h.host, `cat ${RECORD}`)).toContain(before.join(" "));
 
     await write([p], () => "value = 2\n");
@@ -121,6 +129,12 @@ describe("the host's sha256 cache", () => {
     const after = (await keyOf(p)).split(" ");
     expect(after.slice(0, 4)).toEqual(before.slice(0, 4));
     expect(after[4]).not.toBe(before[4]);
+    // The apply's stale check sees the change too.
+    expect(
+      await h.target.run([mkdirOp(`${DIR}/stale`)], new Map(), {
+        expect: { probes: [fileProbe(p)], digest: planned.digest },
+      }),
+    ).toMatchObject(E.left({ _tag: "Stale" }));
     const { o, hashed } = await observe([fileProbe(p)]);
     expect(hashOf(o, 0)).toBe(await realSum(p));
     expect(hashOf(o, 0)).not.toBe(before[5]);

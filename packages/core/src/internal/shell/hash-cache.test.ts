@@ -289,6 +289,48 @@ describe("the sha256 cache", () => {
     expect(readFileSync(s.record, "utf8")).toBe(`v1 ${keyOf(p)} ${sum("real\n")}\n`);
   });
 
+  it("keeps the entries of every exec of a batch split past the script limit, so none is hashed again", async () => {
+    const s = setup("split");
+    // 700 paths of ~190 bytes: more than one exec's 96 KiB of script.
+    const files = Array.from({ length: 700 }, (_, i) =>
+      join(s.root, `${String(i).padStart(4, "0")}${"x".repeat(180)}`),
+    );
+    for (const [i, p] of files.entries()) writeFileSync(p, `file ${i}\n`);
+    await age(...files);
+    const transport = new ShTransport("hc", s.root, [
+      "env",
+      `PATH=${bin}:${process.env.PATH ?? "/usr/bin:/bin"}`,
+    ]);
+    const target = new ShellTarget(transport, { stateDir: s.state });
+    const probe = async () => {
+      writeFileSync(join(dir, "sha.log"), "");
+      const r = await target.probe(files.map(fileProbe));
+      if (E.isLeft(r)) throw new Error(JSON.stringify(r.left));
+      return r.right;
+    };
+    const before = transport.roundTrips;
+    const first = await probe();
+    expect(transport.roundTrips - before).toBeGreaterThan(1);
+    expect(first.map((r) => (r as { hash?: string }).hash)).toEqual(files.map((_, i) => sum(`file ${i}\n`)));
+    expect(readFileSync(s.record, "utf8").trim().split("\n")).toHaveLength(files.length);
+    expect(await probe()).toEqual(first);
+    expect(s.filesHashed()).toBe(0);
+  });
+
+  it("removes the temp records killed execs left, not those of a live one", async () => {
+    const s = setup("reap");
+    const p = join(s.root, "f");
+    writeFileSync(p, "f");
+    await age(p);
+    await s.observe([fileProbe(p)]);
+    const gone = spawnSync("sh", ["-c", "echo $$"], { encoding: "utf8" }).stdout.trim();
+    writeFileSync(join(s.state, `.sha256-cache.${gone}`), "v1 half");
+    writeFileSync(join(s.state, `.sha256-cache.${process.pid}`), "v1 half");
+    await s.observe([fileProbe(p)]);
+    expect(existsSync(join(s.state, `.sha256-cache.${gone}`))).toBe(false);
+    expect(existsSync(join(s.state, `.sha256-cache.${process.pid}`))).toBe(true);
+  });
+
   it("keeps only the entries of the last exec's files, and none when it cannot make its state dir", async () => {
     const s = setup("bounded");
     const a = join(s.root, "a");
