@@ -231,18 +231,42 @@ export const lockWaitArg = (ms: number | undefined): string =>
 export const PROBE_FIXED_BYTES =
   Buffer.byteLength(PROBE_PRELUDE) + Buffer.byteLength(DIGEST_FUNCTIONS) + 1024;
 
+/**
+ * Where a probe exec keeps its sha256 cache (see hash-cache.ts): `dir` is
+ * the state dir ("" for none); `split` says the exec is one of several of a
+ * batch, so it keeps the entries the others used.
+ */
+export interface HashCacheSetting {
+  readonly dir: string;
+  readonly split: boolean;
+}
+
+/** The lines setting up the hash cache of one exec (its record is written by tend_hc_save). */
+const hashCacheLines = (cache: HashCacheSetting): string[] => [
+  `tend_hc_dir=${shellQuote(cache.dir)}`,
+  `tend_hc_merge=${cache.split ? "1" : "0"}`,
+  "tend_hc_done=",
+];
+
 /** A probe exec: the calls' frames, then `<B> digest <sha256>` of them (see tend_digest). */
-export const observeScript = (calls: readonly string[], boundary: string, runDir: string): string =>
+export const observeScript = (
+  calls: readonly string[],
+  boundary: string,
+  runDir: string,
+  cache: HashCacheSetting = { dir: "", split: false },
+): string =>
   [
     PROBE_PRELUDE,
     DIGEST_FUNCTIONS,
     probeHeader(boundary, runDir),
+    ...hashCacheLines(cache),
     `tend_reap "$tend_run/tmp"`,
     "{",
     ...calls,
     `} > "$T/a"`,
     `cat "$T/a"`,
     `printf '%s digest %s\n' "$B" "$(tend_digest "$T/a")"`,
+    "tend_hc_save",
     "",
   ].join("\n");
 
@@ -255,17 +279,19 @@ export const combineDigests = (parts: readonly string[]): string =>
  * subshell under the lock: the calls of every probe exec (`chunks`, split as
  * observe split them), each digested, and the combined digest printed.
  */
-export const staleCheckScript = (chunks: readonly (readonly string[])[]): string => {
+export const staleCheckScript = (chunks: readonly (readonly string[])[], cacheDir = ""): string => {
   const lines = [
     PROBE_PRELUDE,
     DIGEST_FUNCTIONS,
     `B=${shellQuote(newBoundary())}`,
     `tend_limit=${shellQuote(String(CONTENT_LIMIT))}`,
     `T=$T/c; mkdir -- "$T" || exit 1`,
+    // All the batch's probes run in this one exec: its record replaces the one before.
+    ...hashCacheLines({ dir: cacheDir, split: false }),
     `: > "$T/ds"`,
   ];
   for (const calls of chunks)
     lines.push("{", ...calls, `} > "$T/a"`, `tend_digest "$T/a" >> "$T/ds" || exit 1`);
-  lines.push(`tend_h=$(sha256sum < "$T/ds") && printf '%s\n' "\${tend_h%% *}"`, "");
+  lines.push(`tend_h=$(sha256sum < "$T/ds") && printf '%s\n' "\${tend_h%% *}"`, "tend_hc_save", "");
   return lines.join("\n");
 };

@@ -9,6 +9,7 @@ import { sh } from "./frame.js";
 import { batchByBytes, type ScriptCall } from "./probes/batch.js";
 import { BULK_FUNCTIONS, type BulkCall, bulkCalls, bulkFamily } from "./probes/bulk.js";
 import { FILE_FUNCTIONS, type FileCall, type FileGroup, fileCalls, groupFileProbes } from "./probes/files.js";
+import { HASH_CACHE_FUNCTIONS } from "./probes/hash-cache.js";
 import { KMOD_FUNCTIONS, kmodName, SYSTEM_FUNCTIONS, sysctlPath } from "./probes/system.js";
 import { isBatchedUnit, UNIT_FUNCTIONS, type UnitCall, unitCalls } from "./probes/units.js";
 import { shellArgv, shellQuote, UnquotableError } from "./quote.js";
@@ -37,7 +38,7 @@ tend_denied() { printf 'denied %s ' "$(id -un 2>/dev/null || id -u)"; printf '%s
  * is dropped: an unreadable or missing thing is reported as a fact, not noise.
  * KMOD_FUNCTIONS comes first because the kmod probe calls it.
  */
-export const PROBE_PRELUDE = `${KMOD_FUNCTIONS}${FRAME_FUNCTION}${FILE_FUNCTIONS}${UNIT_FUNCTIONS}${SYSTEM_FUNCTIONS}${BULK_FUNCTIONS}\n`;
+export const PROBE_PRELUDE = `${KMOD_FUNCTIONS}${FRAME_FUNCTION}${HASH_CACHE_FUNCTIONS}${FILE_FUNCTIONS}${UNIT_FUNCTIONS}${SYSTEM_FUNCTIONS}${BULK_FUNCTIONS}\n`;
 
 /**
  * Prepares the variables the prelude uses: the boundary `B`, a private temp

@@ -46,8 +46,9 @@ export interface ShellTargetOptions {
   /** Passed to every exec; the transport kills the command and reports Timeout. */
   readonly timeoutMs?: number;
   /**
-   * Where `extract` makes temp dirs (`<stateDir>/tmp`) and where the pending
-   * restarts live (`<stateDir>/pending-restarts`). Default STATE_DIR; tests
+   * Where `extract` makes temp dirs (`<stateDir>/tmp`), where the pending
+   * restarts live (`<stateDir>/pending-restarts`) and where probes keep their
+   * sha256 cache (`<stateDir>/sha256-cache`, see probes/hash-cache.ts). Default STATE_DIR; tests
    * point it elsewhere so they never touch the machine's own record.
    */
   readonly stateDir?: string;
@@ -78,6 +79,8 @@ export class ShellTarget implements Target {
   private readonly paths: OpPaths;
   private readonly lockPath: string;
   private readonly runDir: string;
+  /** Where probes keep their sha256 cache (see probes/hash-cache.ts). */
+  private readonly stateDir: string;
 
   constructor(
     private readonly transport: Transport,
@@ -91,6 +94,7 @@ export class ShellTarget implements Target {
     this.lockPath =
       options.lockPath ?? (options.stateDir === undefined ? LOCK_PATH : `${options.stateDir}/lock/tend.lock`);
     this.runDir = options.runDir ?? (options.stateDir === undefined ? RUN_DIR : `${options.stateDir}/run`);
+    this.stateDir = this.paths.stateDir;
   }
 
   private async exec(script: string, command: string, stdin?: readonly Uint8Array[]): Promise<Exec> {
@@ -166,6 +170,7 @@ export class ShellTarget implements Target {
         calls.map((c) => c.text),
         boundary,
         this.runDir,
+        { dir: this.stateDir, split: chunks.length > 1 },
       );
       const r = await this.exec(script, `probes (${calls.reduce((n, c) => n + c.frames.length, 0)})`);
       if (E.isLeft(r)) return r;
@@ -209,7 +214,10 @@ export class ShellTarget implements Target {
   private staleCheck(probes: readonly Probe[]): E.Either<TargetError, Uint8Array> {
     const split = this.chunkProbes(probes);
     if (E.isLeft(split)) return split;
-    const script = staleCheckScript(split.right.chunks.map((calls) => calls.map((c) => c.text)));
+    const script = staleCheckScript(
+      split.right.chunks.map((calls) => calls.map((c) => c.text)),
+      this.stateDir,
+    );
     return E.right(new TextEncoder().encode(script));
   }
 

@@ -12,8 +12,8 @@ import { batchByBytes, type ScriptCall } from "./batch.js";
 
 /**
  * The bulk functions of the probe prelude (starting with a newline, ending
- * without one). They rely on SYSTEM_FUNCTIONS (tend_manifest) and the frame
- * functions.
+ * without one). They rely on SYSTEM_FUNCTIONS (tend_manifest), the frame
+ * functions and HASH_CACHE_FUNCTIONS (tend_sha256).
  */
 export const BULK_FUNCTIONS = sh`
 # Frames for many apt packages from one dpkg-query: $1 their frame indices
@@ -38,8 +38,9 @@ tend_pkgs_apt() {
 # $1 their frame indices (space-separated), the rest their paths. A member
 # line is what tend_manifest's sed takes ('<64 hex>  /<path>'), read with
 # builtins; a member that is a readable regular file is listed (NUL-ended)
-# for sha256sum, whose lines come back in list order (only their digest is
-# read; a name sha256sum escapes is still one line). If the hash run fails
+# for sha256sum (through the hash cache, tend_sha256), whose lines come back
+# in list order (only their digest is read; a name sha256sum escapes is still
+# one line). If the hash run fails
 # or falls short (a member vanished or changed between the steps), every
 # manifest is answered by tend_manifest alone.
 tend_manifests() {
@@ -61,7 +62,7 @@ tend_manifests() {
   done 5> "$T/ml" 6> "$T/mspec"
   tend_ok=1
   : > "$T/mh"
-  if [ -s "$T/ml" ]; then xargs -0 sha256sum -- < "$T/ml" > "$T/mh" 2>/dev/null || tend_ok=; fi
+  if [ -s "$T/ml" ]; then tend_sha256 "$T/ml" "$T/mh" || tend_ok=; fi
   if [ -n "$tend_ok" ]; then {
     tend_s=$tend_ix
     for tend_p; do

@@ -49,7 +49,8 @@ tend_file() {
   fi
 }
 # Many file probes with one stat, one sha256sum, one sha512sum and one cat for
-# all of them (per xargs batch), instead of 4-5 processes per path. $1 holds a
+# all of them (per xargs batch), instead of 4-5 processes per path; sha256
+# digests go through the hash cache (tend_sha256, hash-cache.ts). $1 holds a
 # word "<frame>,<digest>,<content>" (each followed by a space) per path in $2…
 # Links, other and absent paths are answered at once by tend_file (builtins
 # only, but readlink for links). Regular files and dirs are listed (NUL-ended)
@@ -86,7 +87,7 @@ tend_files() {
   if [ -s "$T/fs" ]; then
     xargs -0 stat -c '%a %s %U %G' -- < "$T/fs" > "$T/fst" 2>/dev/null || tend_ok=
   fi
-  if [ -n "$tend_ok" ] && [ -s "$T/f256" ]; then xargs -0 sha256sum -- < "$T/f256" > "$T/fh256" 2>/dev/null || tend_ok=; fi
+  if [ -n "$tend_ok" ] && [ -s "$T/f256" ]; then tend_sha256 "$T/f256" "$T/fh256" || tend_ok=; fi
   if [ -n "$tend_ok" ] && [ -s "$T/f512" ]; then xargs -0 sha512sum -- < "$T/f512" > "$T/fh512" 2>/dev/null || tend_ok=; fi
   tend_off=0
   if [ -n "$tend_ok" ]; then
