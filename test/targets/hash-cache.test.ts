@@ -1,5 +1,5 @@
 /**
- * The probe script's sha256 cache (`/var/lib/tend/sha256-cache`) on a real
+ * The probe script's sha256 cache (`/run/tend/cache/sha256-cache`) on a real
  * systemd Debian host through the Docker transport: a second probe of
  * unchanged files answers identically (answers and stale-check digest) without
  * running sha256sum on them, a same-size rewrite with the mtime set back is
@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stopHosts } from "../hosts/hosts.js";
 import { onHost, type RealHost, startRealHost } from "./real-host.js";
 
-const RECORD = "/var/lib/tend/sha256-cache";
+const RECORD = "/run/tend/cache/sha256-cache";
 const LOG = "/tmp/sha256sum.log";
 const DIR = "/srv/hc";
 
@@ -160,7 +160,7 @@ describe("the host's sha256 cache", () => {
     it.each([
       ["owned by another user", `chown nobody ${RECORD}`],
       ["group-writable", `chmod 660 ${RECORD}`],
-      ["under a dir others may write", "chmod 777 /var/lib/tend"],
+      ["under a dir others may write", "chmod 777 /run/tend/cache"],
     ])("is ignored in a record %s: the file is hashed", async (name, spoil) => {
       const p = await forge(name.replaceAll(" ", "-"));
       await onHost(h.host, spoil);
@@ -169,7 +169,7 @@ describe("the host's sha256 cache", () => {
         expect(hashOf(o, 0)).toBe(await realSum(p));
         expect(hashed).toBe(1);
       } finally {
-        await onHost(h.host, `chmod 755 /var/lib/tend && rm -f ${RECORD}`);
+        await onHost(h.host, `chmod 700 /run/tend/cache && rm -f ${RECORD}`);
       }
     });
   });

@@ -46,16 +46,20 @@ beforeAll(() => {
 });
 afterAll(() => cleanup());
 
-/** A target with its own state dir (so its own record) whose shell finds the logging sha256sum first. */
+/**
+ * A target with its own state and run dirs (so its own record, in `state`:
+ * `<runDir>/cache`) whose shell finds the logging sha256sum first.
+ */
 const setup = (name: string) => {
   const root = join(dir, name);
-  const state = join(root, "state");
+  const options = { stateDir: join(root, "var"), runDir: join(root, "run") };
+  const state = join(options.runDir, "cache");
   mkdirSync(root);
   const transport = new ShTransport("hc", root, [
     "env",
     `PATH=${bin}:${process.env.PATH ?? "/usr/bin:/bin"}`,
   ]);
-  const target = new ShellTarget(transport, { stateDir: state });
+  const target = new ShellTarget(transport, options);
   const record = join(state, "sha256-cache");
   const observe = async (probes: readonly Probe[]): Promise<Observation> => {
     writeFileSync(join(dir, "sha.log"), "");
@@ -68,7 +72,7 @@ const setup = (name: string) => {
     readFileSync(join(dir, "sha.log"), "utf8")
       .split("\n")
       .filter((l) => l !== "" && l !== "0").length;
-  return { root, state, record, observe, filesHashed };
+  return { root, options, state, record, observe, filesHashed };
 };
 
 /** Waits until every path's mtime and ctime are more than 2 s old in whole seconds (the cache's rule). */
@@ -190,7 +194,7 @@ describe("the sha256 cache", () => {
     chmodSync(join(swapBin, "sha256sum"), 0o755);
     const racing = new ShellTarget(
       new ShTransport("hc", s.root, ["env", `PATH=${swapBin}:${process.env.PATH ?? "/usr/bin:/bin"}`]),
-      { stateDir: s.state },
+      s.options,
     );
     // What plain hashing answers in that race: the file the path reached when it was read.
     expect(await racing.probe([fileProbe(p)])).toEqual(
@@ -301,7 +305,7 @@ describe("the sha256 cache", () => {
       "env",
       `PATH=${bin}:${process.env.PATH ?? "/usr/bin:/bin"}`,
     ]);
-    const target = new ShellTarget(transport, { stateDir: s.state });
+    const target = new ShellTarget(transport, s.options);
     const probe = async () => {
       writeFileSync(join(dir, "sha.log"), "");
       const r = await target.probe(files.map(fileProbe));
@@ -331,7 +335,7 @@ describe("the sha256 cache", () => {
     expect(existsSync(join(s.state, `.sha256-cache.${process.pid}`))).toBe(true);
   });
 
-  it("keeps only the entries of the last exec's files, and none when it cannot make its state dir", async () => {
+  it("keeps only the entries of the last exec's files, and none when it cannot make its dir", async () => {
     const s = setup("bounded");
     const a = join(s.root, "a");
     const b = join(s.root, "b");
@@ -342,10 +346,12 @@ describe("the sha256 cache", () => {
     expect(readFileSync(s.record, "utf8").trim().split("\n")).toHaveLength(2);
     await s.observe([fileProbe(b)]);
     expect(readFileSync(s.record, "utf8")).toBe(`v1 ${keyOf(b)} ${sum("b")}\n`);
-    // A state dir that cannot be made (its parent is a file): the probe hashes and answers.
+    // A cache dir that cannot be made (a file is in its place): the probe hashes and answers.
+    mkdirSync(join(s.root, "run2"));
+    writeFileSync(join(s.root, "run2", "cache"), "");
     const blocked = new ShellTarget(new ShTransport("hc", s.root), {
-      stateDir: join(a, "state"),
-      runDir: join(s.root, "run"),
+      stateDir: join(s.root, "var2"),
+      runDir: join(s.root, "run2"),
     });
     const r = await blocked.probe([fileProbe(b)]);
     expect(r).toEqual(E.right([expect.objectContaining({ hash: sum("b") })]));

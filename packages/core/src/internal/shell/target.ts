@@ -47,14 +47,16 @@ export interface ShellTargetOptions {
   readonly timeoutMs?: number;
   /**
    * Where `extract` makes temp dirs (`<stateDir>/tmp`), where the pending
-   * restarts live (`<stateDir>/pending-restarts`) and where probes keep their
-   * sha256 cache (`<stateDir>/sha256-cache`, see probes/hash-cache.ts). Default STATE_DIR; tests
+   * restarts live (`<stateDir>/pending-restarts`) and rollbacks keep what they replace. Default STATE_DIR; tests
    * point it elsewhere so they never touch the machine's own record.
    */
   readonly stateDir?: string;
   /** The apply lock (default LOCK_PATH, or `<stateDir>/lock/tend.lock` when stateDir is set). */
   readonly lockPath?: string;
-  /** Per-exec temp dirs go under `<runDir>/tmp` (default RUN_DIR, or `<stateDir>/run`). */
+  /**
+   * Per-exec temp dirs go under `<runDir>/tmp` and the probes' sha256 cache in
+   * `<runDir>/cache` (default RUN_DIR, or `<stateDir>/run`).
+   */
   readonly runDir?: string;
   /**
    * The setting, in the caller's terms, that would let the host grant what
@@ -81,6 +83,11 @@ export class ShellTarget implements Target {
   private readonly runDir: string;
   /** Where probes keep their sha256 cache (see probes/hash-cache.ts). */
   private readonly stateDir: string;
+  /**
+   * The probes' sha256 cache (probes/hash-cache.ts): under the run dir, so a
+   * plan writes nothing that outlives a reboot, as it keeps its temp dirs.
+   */
+  private readonly cacheDir: string;
 
   constructor(
     private readonly transport: Transport,
@@ -95,6 +102,7 @@ export class ShellTarget implements Target {
       options.lockPath ?? (options.stateDir === undefined ? LOCK_PATH : `${options.stateDir}/lock/tend.lock`);
     this.runDir = options.runDir ?? (options.stateDir === undefined ? RUN_DIR : `${options.stateDir}/run`);
     this.stateDir = this.paths.stateDir;
+    this.cacheDir = `${this.runDir}/cache`;
   }
 
   private async exec(script: string, command: string, stdin?: readonly Uint8Array[]): Promise<Exec> {
@@ -170,7 +178,7 @@ export class ShellTarget implements Target {
         calls.map((c) => c.text),
         boundary,
         this.runDir,
-        { dir: this.stateDir, split: chunks.length > 1 },
+        { dir: this.cacheDir, split: chunks.length > 1 },
       );
       const r = await this.exec(script, `probes (${calls.reduce((n, c) => n + c.frames.length, 0)})`);
       if (E.isLeft(r)) return r;
@@ -216,7 +224,7 @@ export class ShellTarget implements Target {
     if (E.isLeft(split)) return split;
     const script = staleCheckScript(
       split.right.chunks.map((calls) => calls.map((c) => c.text)),
-      this.stateDir,
+      this.cacheDir,
     );
     return E.right(new TextEncoder().encode(script));
   }

@@ -3,7 +3,10 @@
  * probe and unchanged since is answered from a record instead of being read
  * again, so a no-op plan does not re-hash every file and archive member.
  *
- * The record is `<stateDir>/sha256-cache`, one line per file:
+ * The record is `<runDir>/cache/sha256-cache` (`/run/tend/cache`: tend's
+ * volatile run dir, where probes already keep their temp dirs, so a plan
+ * writes nothing on a host that outlives a reboot; the first plan after one
+ * hashes everything again), one line per file:
  * `v1 <dev> <ino> <size> <mtime s.ns> <ctime s.ns> <sha256>` (`stat -L -c
  * '%d %i %s %.9Y %.9Z'`). Lines hold no path: a hit is a file whose key is
  * equal in every field, whatever name reached it, so no name is ever parsed.
@@ -31,7 +34,7 @@
  */
 import { sh } from "../frame.js";
 
-/** The record's name in the state dir. */
+/** The record's name in its dir. */
 export const HASH_CACHE_FILE = "sha256-cache";
 
 /**
@@ -111,7 +114,7 @@ BEGIN {
 
 /**
  * The cache functions of the probe prelude (starting with a newline, ending
- * without one). They read `tend_hc_dir` (the state dir; empty: no cache),
+ * without one). They read `tend_hc_dir` (the record's dir; empty: no cache),
  * `tend_hc_merge` (1 in a part of a split batch) and `T`.
  */
 export const HASH_CACHE_FUNCTIONS = `
@@ -123,7 +126,7 @@ tend_hc_init() {
   [ -z "$tend_hc_done" ] || return 0
   tend_hc_done=1; tend_hc=; tend_hc_now=0
   [ -n "$tend_hc_dir" ] || return 0
-  { [ -d "$tend_hc_dir" ] || mkdir -p -m 755 -- "$tend_hc_dir"; } 2>/dev/null || return 0
+  { [ -d "$tend_hc_dir" ] || mkdir -p -m 700 -- "$tend_hc_dir"; } 2>/dev/null || return 0
   if [ -L "$tend_hc_dir" ] || [ ! -d "$tend_hc_dir" ]; then return 0; fi
   tend_hq=$tend_hc_dir/sha256-cache
   { : > "$T/hnow"; } 2>/dev/null || return 0
