@@ -14,8 +14,9 @@
  *   serial lets it slip, ansible/ansible#18782): with `--max-fail 0` the
  *   rollout stops after its batch and worker4 is left untouched, exit 1.
  *
- * worker2's tend_health_retries and tend_health_backoff cut the sick
- * kubelet's wait from the default ~31 s to 1.5 s.
+ * worker2's tend_health_retries and tend_health_backoff cut its sick
+ * kubelet's failing-gate wait to 7 s (the modules' default policy, 5
+ * retries from 1 s doubling, waits about 31 s).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -44,8 +45,8 @@ describe("tend apply --batch 2 on four workers: the failure budget counts failed
   it("--max-fail 1: worker2's sick kubelet fails its gate, the rollout goes on to worker3 and worker4, exit 1", async () => {
     cluster.setHostVars("worker2", {
       k8s_worker_kubelet_settings_user: { "standin-healthz-status": "500" },
-      tend_health_retries: 2,
-      tend_health_backoff: "500ms",
+      tend_health_retries: 3,
+      tend_health_backoff: "1s",
     });
     const saved = join(planDir, "plan.json");
     const { code, report, text } = await rolloutJson(cluster, 2, ["--max-fail", "1"], saved);
@@ -68,8 +69,8 @@ describe("tend apply --batch 2 on four workers: the failure budget counts failed
     const kubelet = w2.gates.find((g) => g.name === "kubelet healthz");
     expect(kubelet?.passed, text).toBe(false);
     expect(kubelet?.reason, text).toMatch(/500/);
-    // The policy the saved plan holds for worker2's gate: 1 + 2 tries.
-    expect(kubelet?.tries, text).toBe(3);
+    // worker2's tend_health_retries reached the modules' gate through the saved plan: 1 + 3 tries.
+    expect(kubelet?.tries, text).toBe(4);
     for (const g of w2.gates.filter((x) => x.name !== "kubelet healthz"))
       expect(g.passed, `worker2: ${JSON.stringify(g)}`).toBe(true);
     expect(w2.reason, text).toMatch(/worker2: health gate kubelet healthz failed/);

@@ -91,9 +91,10 @@ describe("tend apply --batch on the seed's workers, gated by the modules' health
     cluster.setHostVars("worker1", {
       flannel_settings_user: FLANNEL_HEALTHZ,
       k8s_worker_kubelet_settings_user: { "standin-healthz-status": "500" },
-      // The sick kubelet fails after 3 tries (1.5 s of backoff) instead of the default 6 (31 s).
-      tend_health_retries: 2,
-      tend_health_backoff: "500ms",
+      // The sick kubelet fails after 4 tries (7 s of backoff) instead of the default 6 (31 s); the
+      // healthy gates still have 7 s to pass after their restarts.
+      tend_health_retries: 3,
+      tend_health_backoff: "1s",
     });
     // worker2 has a change pending too, so "untouched" is observable on it.
     cluster.setHostVars("worker2", {
@@ -113,8 +114,8 @@ describe("tend apply --batch on the seed's workers, gated by the modules' health
     const kubelet = w1.gates.find((g) => g.name === "kubelet healthz");
     expect(kubelet?.passed, text).toBe(false);
     expect(kubelet?.reason, text).toMatch(/500/);
-    // worker1's tend_health_retries reached the modules' gate: it gave up after 1 + 2 tries.
-    expect(kubelet?.tries, text).toBe(3);
+    // worker1's tend_health_retries reached the modules' gate: it gave up after 1 + 3 tries.
+    expect(kubelet?.tries, text).toBe(4);
     for (const g of w1.gates.filter((x) => x.name !== "kubelet healthz"))
       expect(g.passed, `${JSON.stringify(g)}`).toBe(true);
     expect(w1.reason, text).toMatch(/kubelet healthz/);
