@@ -22,6 +22,8 @@ export class Tracked<T> {
     this.promise = promise.finally(() => {
       this.settled = true;
     });
+    // Whoever awaits it gets a failure; nobody awaiting it is not an unhandled rejection.
+    this.promise.catch(() => {});
   }
 
   /** Whether `promise` has settled. */
