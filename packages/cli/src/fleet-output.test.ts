@@ -45,7 +45,11 @@ describe("plan and apply output at 200 hosts", () => {
     expect(out).toMatch(
       new RegExp(`✗ web100: cannot plan \\(${DUR}\\)\n\\s+web100: cannot connect: connection refused`),
     );
-    for (const quiet of ["web000", "web119", "db00", "db79"]) expect(out).not.toContain(quiet);
+    // Named nowhere but, by chance of timing, as a group's slowest host (each host is
+    // planned as soon as it is reached, so the first one started is often the slowest).
+    const detail = lines(out).filter((l) => !/; slowest \S+ \(/.test(l));
+    for (const quiet of ["web000", "web119", "db00", "db79"])
+      expect(detail.filter((l) => l.includes(quiet))).toEqual([]);
     // Each group names its slowest host: the one to look at in a fleet.
     expect(out).toMatch(
       new RegExp(

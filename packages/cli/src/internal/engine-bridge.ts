@@ -28,10 +28,32 @@ import { defaultCacheDir } from "./artifacts.js";
 import { describeTransportFailure } from "./become-messages.js";
 import type { Connection } from "./connect.js";
 import type { Deps, Modules } from "./facade.js";
-import { groupsOfHost, hostsOfGroup } from "./inventory/index.js";
+import { groupsOfHost, hostsOfGroup, type Inventory } from "./inventory/index.js";
 
 const expandHome = (path: string): string =>
   path === "~" || path.startsWith("~/") ? join(homedir(), path.slice(1)) : path;
+
+/**
+ * The hosts of the groups factHosts looks at, once per inventory: planning
+ * asks factHosts once per host, and each lookup walks the whole inventory.
+ */
+const clusterGroups = new WeakMap<
+  Inventory,
+  { readonly etcd: readonly string[]; readonly controller?: string; readonly workers: ReadonlySet<string> }
+>();
+const clusterGroupsOf = (inventory: Inventory) => {
+  let g = clusterGroups.get(inventory);
+  if (!g) {
+    const controller = hostsOfGroup(inventory, "k8s_controller")[0];
+    g = {
+      etcd: hostsOfGroup(inventory, "k8s_etcd"),
+      ...(controller !== undefined ? { controller } : {}),
+      workers: new Set(hostsOfGroup(inventory, "k8s_worker")),
+    };
+    clusterGroups.set(inventory, g);
+  }
+  return g;
+};
 
 /** The worker modules behind the Modules interface. */
 export const workerModules: Modules = {
@@ -67,9 +89,7 @@ export const workerModules: Modules = {
   // flanneld's etcd endpoints are the addresses of every k8s_etcd host; a current-generation
   // worker's API endpoint defaults to the first k8s_controller's address (unless it is set).
   factHosts: (inventory, hosts, layersOf) => {
-    const etcd = hostsOfGroup(inventory, "k8s_etcd");
-    const controller = hostsOfGroup(inventory, "k8s_controller")[0];
-    const workers = new Set(hostsOfGroup(inventory, "k8s_worker"));
+    const { etcd, controller, workers } = clusterGroupsOf(inventory);
     const needsController = hosts.some((h) => {
       if (!workers.has(h)) return false;
       const layers = layersOf(h);

@@ -144,9 +144,40 @@ export const selectTargets = async (
 };
 
 /**
- * Opens targets and gathers facts for `hosts`, at most `concurrency` at
- * once. Hosts whose connection variables are bad fail without a connection.
+ * Opens the target of one host and gathers its facts (unless `gatherFacts`
+ * is false). A host whose connection variables are bad fails without a
+ * connection; one whose facts cannot be gathered is closed again.
  */
+export const reachHost = async (
+  selection: Selection,
+  host: string,
+  deps: Deps,
+  progress: Progress,
+  gatherFacts = true,
+): Promise<Reached> => {
+  const conn = selection.connections.get(host);
+  if (!conn) return { ok: false, error: `${host}: not in the inventory` };
+  if (isLeft(conn)) return { ok: false, error: conn.left.map(describeConnectionVarError).join("\n") };
+  progress.state(host, "connecting");
+  let opened: Either<string, Target>;
+  try {
+    opened = await deps.openTarget(conn.right);
+  } catch (e) {
+    opened = left(`${host}: cannot connect: ${(e as Error).message}`);
+  }
+  if (isLeft(opened)) return { ok: false, error: opened.left };
+  const target = opened.right;
+  if (!gatherFacts) return { ok: true, target };
+  progress.state(host, "gathering facts");
+  const facts = await target.hostFacts();
+  if (isLeft(facts)) {
+    await target.close().catch(() => {});
+    return { ok: false, error: describeHostFailure(facts.left, conn.right) };
+  }
+  return { ok: true, target, facts: facts.right };
+};
+
+/** reachHost for each of `hosts`, at most `concurrency` at once. */
 export const reachHosts = async (
   selection: Selection,
   hosts: readonly string[],
@@ -155,29 +186,14 @@ export const reachHosts = async (
   concurrency: number,
   gatherFacts = true,
 ): Promise<Map<string, Reached>> => {
-  const reached = await mapBounded(hosts, concurrency, async (host): Promise<[string, Reached]> => {
-    const conn = selection.connections.get(host);
-    if (!conn) return [host, { ok: false, error: `${host}: not in the inventory` }];
-    if (isLeft(conn))
-      return [host, { ok: false, error: conn.left.map(describeConnectionVarError).join("\n") }];
-    progress.state(host, "connecting");
-    let opened: Either<string, Target>;
-    try {
-      opened = await deps.openTarget(conn.right);
-    } catch (e) {
-      opened = left(`${host}: cannot connect: ${(e as Error).message}`);
-    }
-    if (isLeft(opened)) return [host, { ok: false, error: opened.left }];
-    const target = opened.right;
-    if (!gatherFacts) return [host, { ok: true, target }];
-    progress.state(host, "gathering facts");
-    const facts = await target.hostFacts();
-    if (isLeft(facts)) {
-      await target.close().catch(() => {});
-      return [host, { ok: false, error: describeHostFailure(facts.left, conn.right) }];
-    }
-    return [host, { ok: true, target, facts: facts.right }];
-  });
+  const reached = await mapBounded(
+    hosts,
+    concurrency,
+    async (host): Promise<[string, Reached]> => [
+      host,
+      await reachHost(selection, host, deps, progress, gatherFacts),
+    ],
+  );
   return new Map(reached);
 };
 

@@ -1,35 +1,21 @@
 /**
- * The plan pipeline behind `tend plan` and `tend apply -i`:
- * hosts → vars → connect + facts → checksums and controller downloads →
- * resources (with cluster facts) → planHost per host → one Plan. A host that
- * fails at any step becomes a failed host plan; the others go on.
+ * The plan pipeline behind `tend plan` and `tend apply -i`: hosts → vars →
+ * per host, as soon as it can: connect + facts → checksums and controller
+ * downloads → resources (with the facts of the hosts it needs) → planHost →
+ * one Plan. A host that fails at any step becomes a failed host plan; the
+ * others go on.
  */
 
 import { closeSync, constants, fstatSync, openSync, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { join } from "node:path";
-import type {
-  PlannedRun as CorePlannedRun,
-  HealthGate,
-  HostFacts,
-  HostPlan,
-  HostPlanned,
-  Plan,
-  Resource,
-  SourceContent,
-  Target,
-} from "@tend/core";
-import { mapBounded, planHost, plannedRun } from "@tend/core";
-import { type Either, isLeft } from "fp-ts/lib/Either.js";
-import {
-  type Artifact,
-  checksumFileDigest,
-  ensureArtifact,
-  fetchTexts,
-  verifiedSha256,
-} from "./artifacts.js";
-import type { ClusterInput, Deps } from "./facade.js";
-import { closeAll, type HostOptions, type Reached, reachHosts } from "./hosts.js";
+import type { PlannedRun as CorePlannedRun, HealthGate, Plan, Resource, SourceContent } from "@tend/core";
+import { plannedRun } from "@tend/core";
+import { isLeft } from "fp-ts/lib/Either.js";
+import { fetchTexts, verifiedSha256 } from "./artifacts.js";
+import { ControllerInputs, connecting } from "./controller-inputs.js";
+import type { Deps } from "./facade.js";
+import { planHosts } from "./host-pipeline.js";
+import type { HostOptions, Reached } from "./hosts.js";
 import { groupsOfHost } from "./inventory/index.js";
 import { problemSummary, renderProblems } from "./problems.js";
 import type { Progress } from "./progress.js";
@@ -119,86 +105,12 @@ export const readSourceOnce = (): typeof readSource => {
   };
 };
 
-const failed = (host: string, errors: readonly string[]): HostPlanned => ({
-  plan: { host, status: "error", errors: [...errors] } satisfies HostPlan,
-});
-
-/** The progress line of a failed host: its first error, shortened; the plan output has them all. */
-const failedLine = (host: string, errors: readonly string[], what = "failed"): string => {
-  const line = (errors[0] ?? "").split("\n")[0]!;
-  // The progress line already names the host: drop it only where the message starts with it.
-  const first = line.startsWith(`${host}: `) ? line.slice(host.length + 2) : line;
-  const more = errors.length > 1 ? ` (+${errors.length - 1} more)` : "";
-  return `${what}: ${first.length > 120 ? `${first.slice(0, 117)}...` : first}${more}`;
-};
-
-/**
- * How long after the first connection attempt the work that can wait for
- * the hosts (fetching checksum files) starts at the latest. Loading the SSH
- * transport and reading keys take ~0.05 s; the handshake then waits on the
- * host (its sshd forks, exchanges keys, opens a session) for longer than that.
- */
-const HEADSTART_MS = 100;
-
-/**
- * Wraps openTarget so that `started` resolves once the connections are under
- * way: when the first host has connected (or failed to), or HEADSTART_MS after
- * the first attempt began, whichever comes first. Work started then runs while
- * this process waits on the hosts instead of before it connects.
- */
-const connecting = (
-  open: Deps["openTarget"],
-): {
-  readonly started: Promise<void>;
-  readonly openTarget: Deps["openTarget"];
-  /** Resolves `started` now (idempotent): nothing is left to wait for. */
-  readonly start: () => void;
-} => {
-  let start = (): void => {};
-  const started = new Promise<void>((resolve) => {
-    start = resolve;
-  });
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const openTarget: Deps["openTarget"] = (c) => {
-    timer ??= setTimeout(start, HEADSTART_MS);
-    const opened = open(c);
-    void opened.then(start, start);
-    return opened;
-  };
-  void started.then(() => clearTimeout(timer));
-  return { started, openTarget, start: () => start() };
-};
-
-interface DownloadFailure {
-  readonly artifact: Artifact;
-  readonly error: string;
-}
-
-/**
- * One line per failed controller download, naming the host and the resources
- * that would have been made from it (those whose `source` is its cache path),
- * so the user sees which resource a bad checksum or a missing file stops.
- */
-const describeDownloadFailures = (
-  host: string,
-  failures: readonly DownloadFailure[],
-  declared: Either<readonly string[], readonly Resource[]>,
-  cacheDir: string,
-): string[] =>
-  failures.map(({ artifact, error }) => {
-    const path = join(cacheDir, artifact.cacheName);
-    const ids = isLeft(declared)
-      ? []
-      : declared.right
-          .filter((r) => (r.props as { source?: unknown } | undefined)?.source === path)
-          .map((r) => `${r.kind}[${r.name}]`);
-    return `${host}: ${ids.length > 0 ? `${ids.join(", ")}: ` : ""}cannot download ${error}`;
-  });
-
 /**
  * Runs the plan pipeline. The validation phase comes first: when it finds
  * any problem (a bad inventory, a variable of any selected host, a missing
  * controller file), the problems come back as lines and nothing connects.
+ * Then each host is planned as soon as it and the hosts it needs are
+ * reached (see planHosts); the plan lists the hosts in selection order.
  */
 export const planRun = async (
   options: HostOptions,
@@ -210,7 +122,6 @@ export const planRun = async (
   if (isLeft(validated))
     return { errors: [...renderProblems(validated.left), problemSummary(validated.left)] };
   const { selection, vars, needed, notes } = validated.right;
-  const hostErrors = new Map<string, readonly string[]>();
 
   // Each host's groups once: groupsOfHost walks every group's host list, which grows with the fleet.
   const groupNames = new Map<string, string[]>();
@@ -222,132 +133,42 @@ export const planRun = async (
     }
     return g;
   };
-  const urlsOf = (hosts: readonly string[]): string[] =>
-    hosts.flatMap((h) => deps.modules.checksumUrls(vars.get(h), groupsOf(h)));
   // The checksum files depend on variables only, and are first needed with the
   // facts: fetch them while the hosts connect, once the connections are under
   // way (see connecting), so that loading fetch itself does not delay them.
   const { started, openTarget, start } = connecting(deps.openTarget);
-  const urls = urlsOf(selection.hosts);
+  const urls = selection.hosts.flatMap((h) => deps.modules.checksumUrls(vars.get(h), groupsOf(h)));
   const texts = started.then(() => fetchTexts(urls, deps.fetch));
-
-  // A set, not the list: these checks run per reached host (the fleet squared otherwise).
-  const isSelected = new Set(selection.hosts);
-  // Connect to the selected hosts, and to the hosts whose facts they need.
-  const reached = await reachHosts(selection, needed, { ...deps, openTarget }, progress, concurrency);
-  start(); // when no host was opened at all
-  for (const [host, r] of reached) if (!r.ok && isSelected.has(host)) hostErrors.set(host, [r.error]);
-  // A host outside --limit whose facts others need: say why they are missing, or the
-  // resulting "no facts gathered" would hide the cause.
-  for (const host of needed) {
-    if (isSelected.has(host)) continue;
-    const r = reached.get(host);
-    const why = notes.get(host)?.join("; ") ?? (r && !r.ok ? r.error : undefined);
-    if (why !== undefined) progress.note(`${host} (needed for its facts): ${why}`);
-  }
-  const needVars = new Set(needed);
-
-  // Checksums and controller downloads, each url once for all hosts.
-  const planned = selection.hosts.filter((h) => !hostErrors.has(h));
-  // Only the planned hosts' urls count: one needed by an unreachable host alone is not reported.
-  const checksumUrls = new Set(urlsOf(planned));
-  const checksums = new Map<string, string>();
-  if (checksumUrls.size > 0) {
-    for (const h of planned) progress.state(h, "fetching checksums");
-    for (const [url, r] of await texts) {
-      if (!checksumUrls.has(url)) continue;
-      const digest = "text" in r ? checksumFileDigest(r.text, url) : undefined;
-      if (digest !== undefined) checksums.set(url, digest);
-      else progress.note(`cannot use ${url}: ${"error" in r ? r.error : "no sha256 digest in it"}`);
-    }
-  }
-  const artifacts = new Map<string, string>();
-  const wanted = new Map<string, Artifact>();
-  const artifactsOf = new Map(
-    planned.map((h) => [h, deps.modules.controllerArtifacts(vars.get(h), checksums, groupsOf(h))]),
-  );
-  for (const list of artifactsOf.values()) for (const a of list) wanted.set(a.url, a);
-  const artifactErrors = new Map<string, string>();
-  const downloadFailures = new Map<string, readonly DownloadFailure[]>();
-  if (wanted.size > 0) {
-    for (const h of planned) progress.state(h, "downloading");
-    // One at a time: the bar shows one download, and the upstream hosts see one client.
-    for (const a of wanted.values()) {
-      const r = await ensureArtifact(a, deps.cacheDir, deps.fetch, progress);
-      if ("path" in r) artifacts.set(a.url, r.path);
-      else artifactErrors.set(a.url, r.error);
-    }
-    for (const h of planned) {
-      const missing = (artifactsOf.get(h) ?? []).flatMap((artifact) => {
-        const error = artifactErrors.get(artifact.url);
-        return error === undefined ? [] : [{ artifact, error }];
-      });
-      if (missing.length > 0) downloadFailures.set(h, missing);
-    }
-  }
-
-  const cluster: ClusterInput = {
-    inventory: selection.inventory,
-    hosts: new Map(
-      [...needVars].map((h) => {
-        const r = reached.get(h);
-        const facts: HostFacts | undefined = r?.ok ? r.facts : undefined;
-        return [h, { vars: vars.get(h), ...(facts ? { facts } : {}) }];
-      }),
-    ),
-    checksums,
-    artifacts,
-    cacheDir: deps.cacheDir,
-  };
-
-  // Hosts reached only for their facts are not part of the run: their facts
-  // are in `cluster`, so they close now, while the selected hosts are probed.
-  const onlyFacts = new Map([...reached].filter(([h]) => !isSelected.has(h)));
-  const closingOnlyFacts = closeAll(onlyFacts);
-
-  const resources = new Map<string, readonly Resource[]>();
   const read = readSourceOnce();
-  const hostPlans = await mapBounded(selection.hosts, concurrency, async (host): Promise<HostPlanned> => {
-    const early = hostErrors.get(host);
-    if (early) {
-      progress.done(host, false, failedLine(host, early));
-      return failed(host, early);
-    }
-    const r = reached.get(host);
-    if (!r?.ok) return failed(host, [r ? r.error : `${host}: not connected`]);
-    const declared = deps.modules.resources(host, cluster);
-    const downloads = downloadFailures.get(host);
-    if (downloads) {
-      const errors = describeDownloadFailures(host, downloads, declared, deps.cacheDir);
-      progress.done(host, false, failedLine(host, errors));
-      return failed(host, errors);
-    }
-    if (isLeft(declared)) {
-      progress.done(host, false, failedLine(host, declared.left));
-      return failed(host, declared.left);
-    }
-    resources.set(host, declared.right);
-    progress.state(host, "planning");
-    const planned = await planHost(declared.right, r.target as Target, { facts: r.facts, readSource: read });
-    const hp = planned.plan;
-    if (hp.status === "error") progress.done(host, false, failedLine(host, hp.errors, "cannot plan"));
-    else progress.done(host, true, hp.actions.length === 0 ? "no changes" : `${hp.actions.length} to do`);
-    return planned;
+  const outcomes = await planHosts({
+    selection,
+    vars,
+    needed,
+    notes,
+    deps: { ...deps, openTarget },
+    progress,
+    concurrency,
+    inputs: new ControllerInputs(texts, deps.cacheDir, deps.fetch, progress),
+    groupsOf,
+    readSource: read,
+    allReached: start, // when no host was opened at all
   });
 
-  await closingOnlyFacts;
-  const kept = new Map([...reached].filter(([h]) => isSelected.has(h)));
+  const resources = new Map<string, readonly Resource[]>();
   const gates = new Map<string, readonly HealthGate[]>();
   let rolloutOrder: readonly string[] | undefined;
-  for (const [host, declared] of resources) {
+  for (const [i, o] of outcomes.entries()) {
+    if (o.resources === undefined) continue;
+    const host = selection.hosts[i]!;
+    resources.set(host, o.resources);
     const own = rolloutVarsOf(selection.layers.get(host) ?? [], selection.inventory);
-    gates.set(host, [...(deps.modules.healthGates?.(host, cluster, declared) ?? []), ...own.gates]);
+    gates.set(host, [...(o.gates ?? []), ...own.gates]);
     rolloutOrder ??= own.order;
   }
   const groups = new Map(selection.hosts.map((h) => [h, groupsOf(h)]));
   return {
-    ...plannedRun(hostPlans),
-    reached: kept,
+    ...plannedRun(outcomes.map((o) => o.planned)),
+    reached: new Map(outcomes.map((o, i) => [selection.hosts[i]!, o.reached])),
     resources,
     gates,
     groups,
