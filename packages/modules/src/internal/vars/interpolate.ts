@@ -86,6 +86,9 @@ export class Interpolator {
   }
 
   private template(s: string, variable: string, stack: readonly string[]): Result {
+    // Most values hold no template at all: without a "{" (and the reserved mark) nothing below
+    // can match, and a fleet's validation runs this for every string of every host.
+    if (!s.includes("{") && !s.includes(MARK)) return { ok: true, value: s };
     const base = { variable, origin: this.origin(variable), host: this.vars.host };
     if (s.includes(MARK)) {
       this.errors.push({
