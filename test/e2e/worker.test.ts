@@ -68,6 +68,32 @@ const expectEmptyPlan = async (args: readonly string[] = []): Promise<void> => {
 };
 
 describe("tend on the seed's cluster (etcd1, worker1, worker2)", () => {
+  it("plan of the fresh hosts changes nothing on them: no path is new or changed but in tend's run dir (/run/tend)", async () => {
+    for (const h of ALL) await cluster.out(h, ": > /tmp/.tend-before-plan");
+    // Past the marker's second: some file systems keep whole seconds.
+    await new Promise((r) => setTimeout(r, 1100));
+    const plan = await planJson();
+    expect(actionsOf(plan, "worker1").length).toBeGreaterThan(0);
+    for (const h of ALL) {
+      const changed = await cluster.out(
+        h,
+        "find / -xdev \\( -path /proc -o -path /sys -o -path /dev \\) -prune -o -newer /tmp/.tend-before-plan -print; find /run -newer /tmp/.tend-before-plan -print",
+      );
+      // /run itself changes when /run/tend is made in it; journald's own file records whatever
+      // the system logged meanwhile (it is not a path tend writes).
+      const outside = changed
+        .split("\n")
+        .filter(
+          (p) =>
+            p !== "" &&
+            p !== "/run" &&
+            !`${p}/`.startsWith("/run/tend/") &&
+            !p.startsWith("/var/log/journal/"),
+        );
+      expect(outside, h).toEqual([]);
+    }
+  });
+
   it("apply -i INV --yes converges a fresh etcd host and two workers and says so", async () => {
     const r = await cluster.tend(["apply", "-i", cluster.inventory, "--yes"]);
     expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
