@@ -8,6 +8,7 @@
 
 import { closeSync, constants, fstatSync, openSync, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { resolve, sep } from "node:path";
 import type { PlannedRun as CorePlannedRun, HealthGate, Plan, Resource, SourceContent } from "@tend/core";
 import { plannedRun } from "@tend/core";
 import { isLeft } from "fp-ts/lib/Either.js";
@@ -69,8 +70,11 @@ const readBytes = async (path: string): Promise<Uint8Array> => {
  * sha256 its sidecar recorded and reads its bytes only if the engine asks
  * (a plan that uploads nothing never reads them); any other file is read.
  */
-export const readSource = async (path: string): Promise<Uint8Array | SourceContent> => {
-  const sha256 = await verifiedSha256(path);
+export const readSource = async (path: string, cacheDir?: string): Promise<Uint8Array | SourceContent> => {
+  // Sidecars are the controller cache's own: outside it (certificates, kubeconfigs: thousands of
+  // them for a fleet) there is none to look for.
+  const cached = cacheDir === undefined || resolve(path).startsWith(`${resolve(cacheDir)}${sep}`);
+  const sha256 = cached ? await verifiedSha256(path) : undefined;
   if (sha256 === undefined) return readBytes(path);
   // Every host that uploads this artifact asks for its bytes (readSourceOnce shares this answer): read once, keep no failure.
   let read: Promise<Uint8Array> | undefined;
@@ -89,14 +93,15 @@ export const readSource = async (path: string): Promise<Uint8Array | SourceConte
 /**
  * readSource with one read per path for the whole run: a fleet's hosts share
  * the controller's artifacts and certificates, and a run reads each file (and
- * its cache sidecar) once instead of once per host.
+ * its cache sidecar) once instead of once per host. With `cacheDir`, only
+ * files under it are looked up as verified artifacts.
  */
-export const readSourceOnce = (): typeof readSource => {
+export const readSourceOnce = (cacheDir?: string): typeof readSource => {
   const seen = new Map<string, Promise<Uint8Array | SourceContent>>();
   return (path) => {
     let r = seen.get(path);
     if (!r) {
-      r = readSource(path);
+      r = readSource(path, cacheDir);
       seen.set(path, r);
       // A failed read is not remembered: the next host tries again and gets its own error.
       r.catch(() => seen.delete(path));
@@ -139,7 +144,7 @@ export const planRun = async (
   const { started, openTarget, start } = connecting(deps.openTarget);
   const urls = selection.hosts.flatMap((h) => deps.modules.checksumUrls(vars.get(h), groupsOf(h)));
   const texts = started.then(() => fetchTexts(urls, deps.fetch));
-  const read = readSourceOnce();
+  const read = readSourceOnce(deps.cacheDir);
   const outcomes = await planHosts({
     selection,
     vars,

@@ -268,7 +268,7 @@ const fromPlanFile = async (
     printErrors(ctx, unreachable);
     // An unreachable host is one more failure against the rollout's budget (its report says so).
     if (saved && rolling && !("errors" in rolling)) {
-      const inputs = { ...saved, resources: new Map(), readSource: readSourceOnce() };
+      const inputs = { ...saved, resources: new Map(), readSource: readSourceOnce(ctx.deps.cacheDir) };
       return await carryOutRollout(ctx, bareRun(plan), reached, inputs, rolling, lockWaitMs, o.json === true);
     }
     const code = await carryOut(
@@ -279,7 +279,7 @@ const fromPlanFile = async (
       lockWaitMs,
       o.json === true,
       groups,
-      readSourceOnce(),
+      readSourceOnce(ctx.deps.cacheDir),
       (h) => {
         const c = connections.get(h);
         return c && !isLeft(c) ? c.right : undefined;
