@@ -82,7 +82,8 @@ type Downloaded = { path: string } | { error: string };
 export class ControllerInputs {
   /** The fetched checksum files, by url. */
   readonly texts: Tracked<Texts>;
-  private readonly noted = new Set<string>();
+  /** Each url's digest (undefined: none, noted once), read from its file once per run. */
+  private readonly digests = new Map<string, string | undefined>();
   private readonly downloads = new Map<string, Tracked<Downloaded>>();
   /** The last download asked for: the next one starts after it (the bar shows one, the mirror sees one client). */
   private queue: Promise<unknown> = Promise.resolve();
@@ -105,13 +106,16 @@ export class ControllerInputs {
     const texts = await this.texts.promise;
     const out = new Map<string, string>();
     for (const url of urls) {
-      const r = texts.get(url);
-      const digest = r && "text" in r ? checksumFileDigest(r.text, url) : undefined;
-      if (digest !== undefined) out.set(url, digest);
-      else if (!this.noted.has(url)) {
-        this.noted.add(url);
-        this.progress.note(`cannot use ${url}: ${r && "error" in r ? r.error : "no sha256 digest in it"}`);
+      // Read once per run: a fleet's hosts ask for the same few files.
+      if (!this.digests.has(url)) {
+        const r = texts.get(url);
+        const digest = r && "text" in r ? checksumFileDigest(r.text, url) : undefined;
+        this.digests.set(url, digest);
+        if (digest === undefined)
+          this.progress.note(`cannot use ${url}: ${r && "error" in r ? r.error : "no sha256 digest in it"}`);
       }
+      const digest = this.digests.get(url);
+      if (digest !== undefined) out.set(url, digest);
     }
     return out;
   }

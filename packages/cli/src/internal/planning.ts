@@ -69,11 +69,13 @@ const readBytes = async (path: string): Promise<Uint8Array> => {
  * artifacts). A verified artifact of the controller cache answers with the
  * sha256 its sidecar recorded and reads its bytes only if the engine asks
  * (a plan that uploads nothing never reads them); any other file is read.
+ * `cacheRoot` (the resolved cache dir with a trailing separator) limits the
+ * sidecar lookup to files under it.
  */
-export const readSource = async (path: string, cacheDir?: string): Promise<Uint8Array | SourceContent> => {
+export const readSource = async (path: string, cacheRoot?: string): Promise<Uint8Array | SourceContent> => {
   // Sidecars are the controller cache's own: outside it (certificates, kubeconfigs: thousands of
   // them for a fleet) there is none to look for.
-  const cached = cacheDir === undefined || resolve(path).startsWith(`${resolve(cacheDir)}${sep}`);
+  const cached = cacheRoot === undefined || resolve(path).startsWith(cacheRoot);
   const sha256 = cached ? await verifiedSha256(path) : undefined;
   if (sha256 === undefined) return readBytes(path);
   // Every host that uploads this artifact asks for its bytes (readSourceOnce shares this answer): read once, keep no failure.
@@ -98,10 +100,12 @@ export const readSource = async (path: string, cacheDir?: string): Promise<Uint8
  */
 export const readSourceOnce = (cacheDir?: string): typeof readSource => {
   const seen = new Map<string, Promise<Uint8Array | SourceContent>>();
+  // Resolved once for the run: every controller file of every host is checked against it.
+  const cacheRoot = cacheDir === undefined ? undefined : `${resolve(cacheDir)}${sep}`;
   return (path) => {
     let r = seen.get(path);
     if (!r) {
-      r = readSource(path, cacheDir);
+      r = readSource(path, cacheRoot);
       seen.set(path, r);
       // A failed read is not remembered: the next host tries again and gets its own error.
       r.catch(() => seen.delete(path));

@@ -9,7 +9,7 @@
 import * as t from "io-ts";
 import { AbsPath, isPlain, UnitName } from "../names.js";
 import type { GateCheck, HealthGate } from "./gate.js";
-import { isGateHost } from "./gate.js";
+import { isGateHost, isGateName } from "./gate.js";
 
 const refined = <A>(name: string, ok: (u: unknown) => u is A): t.Type<A, A, unknown> =>
   new t.Type<A, A, unknown>(
@@ -28,7 +28,7 @@ const intIn = (min: number, max: number) =>
 /** A name shown in plans and reports: one line of plain text. */
 const OneLine = refined<string>(
   "a non-empty line of text",
-  (u): u is string => typeof u === "string" && u.trim() !== "" && isPlain(u) && !/[\n\r\u2028\u2029]/.test(u),
+  (u): u is string => typeof u === "string" && isGateName(u),
 );
 
 const HttpUrl = refined<string>("an http(s) URL", (u): u is string => {

@@ -183,10 +183,13 @@ export const isGateHost = (s: string): boolean =>
   (s.length <= 253 && HOST_NAME.test(s)) ||
   (/^[0-9A-Fa-f:.]+$/.test(s) && s.includes(":") && URL.canParse(`http://[${s}]/`));
 
+/** A gate's name (or origin) as plans and reports show it: one non-empty line of plain text. */
+export const isGateName = (s: string): boolean =>
+  s.trim() !== "" && isPlain(s) && !/[\n\r\u2028\u2029]/.test(s);
+
 /** Why a decoded user check cannot be run, or undefined. */
 export const userCheckProblem = (c: UserHealthCheck): string | undefined => {
-  if (c.name.trim() === "" || /[\n\r\u2028\u2029]/.test(c.name) || !isPlain(c.name))
-    return "its name is empty, spans lines or holds a NUL";
+  if (!isGateName(c.name)) return "its name is empty, spans lines or holds a NUL";
   if ("http" in c && c.status !== undefined && c.status < 100)
     return `status ${c.status} is no HTTP status (give 100 to 599)`;
   if ("http" in c) {
