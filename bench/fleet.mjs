@@ -22,6 +22,8 @@
 //   TEND_BENCH_SIM_THREAD=0         the SimHosts on tend's own thread
 //   TEND_BENCH_PHASE=plan|apply     measure only the phases starting so (to profile one); the
 //                                   apply still runs, unmeasured, before a converged plan
+//   TEND_BENCH_OUT=dir              also write each measured phase's whole stdout to dir/N-PHASE.out
+//                                   (to check a change leaves the output byte-identical)
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -209,11 +211,13 @@ const child = async (n) => {
       // Output is counted, not kept (a terminal or a log keeps it, not tend): only its last
       // chunks, for errors (joined only then: a string per chunk would be the bench's own garbage).
       const tail = [];
+      const whole = process.env.TEND_BENCH_OUT ? [] : undefined;
       let outLines = 0;
       let errLines = 0;
       const io = {
         stdout: (t) => {
           outLines += newlines(t);
+          whole?.push(t);
           tail.push(t);
           if (tail.length > 64) tail.splice(0, 32);
         },
@@ -237,6 +241,11 @@ const child = async (n) => {
       const code = await main([...args, ...concurrency], io, deps);
       const wallMs = performance.now() - t0;
       await profiler?.(`fleet-${n}-${label.split(/[ ,(]/)[0]}`);
+      if (whole)
+        writeFileSync(
+          join(process.env.TEND_BENCH_OUT, `${n}-${label.replace(/[^a-z]+/g, "-")}.out`),
+          whole.join(""),
+        );
       const peak = stop();
       const cpu = process.cpuUsage(cpu0);
       const threadMs = threadCpuMs() - thread0;
