@@ -7,10 +7,11 @@ import type { Deps } from "./internal/facade.js";
 import { type CliIo, processIo } from "./internal/io.js";
 import { run } from "./internal/main.js";
 
-export type { Artifact, ArtifactChecksum } from "./internal/artifacts.js";
+export type { Artifact, ArtifactChecksum, Fetch } from "./internal/artifacts.js";
 export type { Connection, DockerConnection, LocalConnection, SshConnection } from "./internal/connect.js";
 export { connectionOf, parseSshArgs } from "./internal/connect.js";
 export type { ClusterInput, Deps, Modules, OpenTarget } from "./internal/facade.js";
+export { type FetchResponse, httpGet } from "./internal/http-get.js";
 export {
   type Inventory,
   type InventoryGroup,

@@ -18,13 +18,23 @@ import { homedir } from "node:os";
 import { basename, join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import type { FetchResponse } from "./http-get.js";
 import type { Progress } from "./progress.js";
 
-/** The fetch this module uses (global fetch by default; injected in tests). */
-export type Fetch = (url: string, init?: { readonly signal?: AbortSignal }) => Promise<Response>;
+/**
+ * The fetch this module uses: httpGet (http-get.ts) by default; a global
+ * fetch also fits (tests and embedders inject one).
+ */
+export type Fetch = (url: string, init?: { readonly signal?: AbortSignal }) => Promise<FetchResponse>;
 
 /** A checksum file must answer within this time. */
 const TEXT_TIMEOUT_MS = 30_000;
+/**
+ * A checksum file larger than this is refused unread: real ones list a few
+ * hundred files at most (kubernetes' SHA256SUMS: ~40 KB), and a hostile or
+ * broken server must not make the controller hold gigabytes.
+ */
+export const TEXT_MAX_BYTES = 4 * 1024 * 1024;
 /** A download that receives nothing for this long is abandoned. */
 const STALL_TIMEOUT_MS = 60_000;
 
@@ -80,6 +90,23 @@ const why = (e: unknown, timeoutMs: number): string => {
 };
 
 /**
+ * The body as text (UTF-8, a leading BOM dropped, as Response.text()), or
+ * undefined once it is declared or found to be larger than `cap` bytes (the
+ * rest is not read: leaving the loop cancels the body).
+ */
+const textOf = async (res: FetchResponse, cap: number): Promise<string | undefined> => {
+  if (Number(res.headers.get("content-length") ?? "") > cap) return undefined;
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of res.body ?? []) {
+    size += chunk.length;
+    if (size > cap) return undefined;
+    chunks.push(chunk);
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks));
+};
+
+/**
  * Fetches small text files (the `.sha256` files), each url once, in parallel.
  * Returns text per url, or the reason it could not be fetched.
  */
@@ -93,7 +120,11 @@ export const fetchTexts = async (
       try {
         const res = await fetchFn(url, { signal: AbortSignal.timeout(TEXT_TIMEOUT_MS) });
         if (!res.ok) return [url, { error: `HTTP ${res.status}` }];
-        return [url, { text: await res.text() }];
+        const text = await textOf(res, TEXT_MAX_BYTES);
+        return [
+          url,
+          text === undefined ? { error: `larger than ${TEXT_MAX_BYTES / 1024 / 1024} MiB` } : { text },
+        ];
       } catch (e) {
         return [url, { error: why(e, TEXT_TIMEOUT_MS) }];
       }
@@ -269,7 +300,7 @@ export const ensureArtifact = async (
     const hash = checksum ? createHash(checksum.algo) : undefined;
     const sha = checksum?.algo === "sha256" ? undefined : createHash("sha256");
     let received = 0;
-    const body = Readable.fromWeb(res.body as import("node:stream/web").ReadableStream<Uint8Array>);
+    const body = Readable.from(res.body, { objectMode: false });
     body.on("data", (chunk: Buffer) => {
       received += chunk.length;
       alive();

@@ -28,6 +28,7 @@ import { defaultCacheDir } from "./artifacts.js";
 import { describeTransportFailure } from "./become-messages.js";
 import type { Connection } from "./connect.js";
 import type { Deps, Modules } from "./facade.js";
+import { httpGet } from "./http-get.js";
 import { groupsOfHost, hostsOfGroup, type Inventory } from "./inventory/index.js";
 
 const expandHome = (path: string): string =>
@@ -177,7 +178,7 @@ const transportFor = async (
   }
 };
 
-/** The real dependencies: worker modules, real transports under ShellTarget, global fetch. */
+/** The real dependencies: worker modules, real transports under ShellTarget, httpGet (not fetch: see http-get.ts). */
 export const defaultDeps = async (env: Readonly<Record<string, string | undefined>>): Promise<Deps> => ({
   modules: workerModules,
   openTarget: async (c): Promise<Either<string, Target>> => {
@@ -186,7 +187,7 @@ export const defaultDeps = async (env: Readonly<Record<string, string | undefine
     const advice = c.type === "ssh" && !c.become ? { permissionVariable: "ansible_become" } : {};
     return isLeft(t) ? t : right(new ShellTarget(t.right, advice));
   },
-  fetch: (url, init) => fetch(url, init),
+  fetch: httpGet,
   cacheDir: defaultCacheDir(env),
   user: env.USER ?? env.LOGNAME ?? userInfo().username,
   localHost: hostname(),
