@@ -251,7 +251,7 @@ export class SimHost implements Target {
       const gate = probe.type === "check" ? parseGateArgv(probe.argv) : undefined;
       const answer = gate
         ? answerGate(this.#state, gate, this.#options.unhealthy ?? [])
-        : thaw(answerProbe(this.#state, probe));
+        : answerProbe(this.#state, probe);
       // Same gate as ShellTarget: an answer that does not decode is an error, never passed on.
       const decoded = factCodecs[probe.type].decode(answer);
       if (E.isLeft(decoded)) {
@@ -264,7 +264,8 @@ export class SimHost implements Target {
       }
       out.push(decoded.right);
     }
-    return E.right(out);
+    // Answers may share frozen parts of the state: one copy of them all (not one per probe).
+    return E.right(thaw(out));
   }
 
   /**

@@ -42,8 +42,15 @@ type Files = Record<string, SimFile>;
 /** Linux gives up after 40 link hops (ELOOP); so do we. */
 const MAX_LINK_HOPS = 40;
 
+/** Whether an absolute path is already normal: no empty, "." or ".." component, no trailing slash. */
+const isNormal = (path: string): boolean =>
+  path === "/" ||
+  (path.startsWith("/") && !path.endsWith("/") && !path.includes("//") && !/\/\.\.?(?:\/|$)/.test(path));
+
 /** Normalises an absolute path ("//a/./b/" → "/a/b"); a relative path is an error, as ops only carry absolute ones. */
 export const normalizePath = (path: string): string => {
+  // Ops and probes carry normal paths; posix.normalize is then a costly no-op.
+  if (isNormal(path)) return path;
   if (!path.startsWith("/")) throw new SimError(`${path}: path must be absolute`);
   const n = posix.normalize(path);
   return n.length > 1 && n.endsWith("/") ? n.slice(0, -1) : n;
@@ -61,21 +68,29 @@ export const resolvePath = (
   followFinal: boolean,
   hops = 0,
 ): string => {
-  const parts = normalizePath(path)
-    .split("/")
-    .filter((p) => p !== "");
+  const norm = normalizePath(path);
   let cur = "/";
-  for (const [i, part] of parts.entries()) {
-    const next = cur === "/" ? `/${part}` : `${cur}/${part}`;
+  // While no link was followed, the resolved prefix is the path's own prefix (no string building).
+  let straight = true;
+  for (let start = 1; start < norm.length; ) {
+    let end = norm.indexOf("/", start);
+    if (end === -1) end = norm.length;
+    const next = straight
+      ? norm.slice(0, end)
+      : cur === "/"
+        ? `/${norm.slice(start, end)}`
+        : `${cur}/${norm.slice(start, end)}`;
     const entry = files[next];
-    const last = i === parts.length - 1;
+    const last = end === norm.length;
     if (entry?.type === "link" && (!last || followFinal)) {
       if (hops >= MAX_LINK_HOPS) throw new SimError(`${path}: Too many levels of symbolic links`);
       const target = entry.target.startsWith("/") ? entry.target : posix.join(cur, entry.target);
       cur = resolvePath(files, target, true, hops + 1);
+      straight = false;
     } else {
       cur = next;
     }
+    start = end + 1;
   }
   return cur;
 };
