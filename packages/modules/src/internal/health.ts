@@ -71,6 +71,17 @@ const socketOf = (dockerHost: unknown): string => {
     : "/var/run/docker.sock";
 };
 
+/** The variables healthGatesFor reads. */
+const GATE_VARIABLES = [
+  "tend_health_retries",
+  "tend_health_backoff",
+  "tend_health_timeout",
+  "flannel_settings",
+  "dockerd_settings",
+  "k8s_worker_kubelet_conf_yaml",
+  "k8s_worker_kubeproxy_conf_yaml",
+] as const;
+
 /**
  * The gates of a host whose resolved variables are `vars`, whose address on
  * k8s_interface is `ip` (undefined when unknown) and whose declared
@@ -82,7 +93,10 @@ export const healthGatesFor = (
   resources: readonly Resource[],
   home = "/root",
 ): HealthGate[] => {
-  const v = record(bindDeferred(vars, { ipOf: () => ip, home }));
+  // Only the variables read below are bound (the same values as binding them all).
+  const all = record(vars);
+  const v: Record<string, unknown> = {};
+  for (const k of GATE_VARIABLES) v[k] = bindDeferred(all[k], { ipOf: () => ip, home });
   const has = new Set(resources.map(resourceId));
   const policy = gatePolicyOf(numbers(v));
   const gate = (name: string, origin: string, service: string, check: HealthGate["check"]): HealthGate => ({

@@ -62,25 +62,42 @@ export class Interpolator {
     return result;
   }
 
+  /**
+   * A value with no template in it comes back as it is (shared, not copied):
+   * a fleet's hosts resolve the same group and default values, and sharing
+   * them lets later walks (bindDeferred's) skip what they already found
+   * clean. A copy starts only at the first element that changed. Variables
+   * are data nobody changes once loaded.
+   */
   private walk(v: unknown, variable: string, stack: readonly string[]): Result {
     if (typeof v === "string") return this.template(v, variable, stack);
     if (Array.isArray(v)) {
-      const out: unknown[] = [];
-      for (const x of v) {
-        const r = this.walk(x, variable, stack);
+      let out: unknown[] | undefined;
+      for (let i = 0; i < v.length; i++) {
+        const r = this.walk(v[i], variable, stack);
         if (!r.ok) return fail;
-        out.push(r.value);
+        if (out === undefined && r.value !== v[i]) out = v.slice(0, i);
+        out?.push(r.value);
       }
-      return { ok: true, value: out };
+      return { ok: true, value: out ?? v };
     }
     if (v !== null && typeof v === "object") {
-      const out: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(v)) {
+      const entries = Object.entries(v);
+      // Only a plain object can stand for its copy: anything else (a null prototype, an own
+      // `__proto__` key, which assigning below turns into a prototype) is copied as always.
+      const plain = Object.getPrototypeOf(v) === Object.prototype && !Object.hasOwn(v, "__proto__");
+      let out: Record<string, unknown> | undefined = plain ? undefined : {};
+      for (let i = 0; i < entries.length; i++) {
+        const [k, x] = entries[i]!;
         const r = this.walk(x, variable, stack);
         if (!r.ok) return fail;
-        out[k] = r.value;
+        if (out === undefined && r.value !== x) {
+          out = {};
+          for (let j = 0; j < i; j++) out[entries[j]![0]] = entries[j]![1];
+        }
+        if (out !== undefined) out[k] = r.value;
       }
-      return { ok: true, value: out };
+      return { ok: true, value: out ?? v };
     }
     return { ok: true, value: v };
   }

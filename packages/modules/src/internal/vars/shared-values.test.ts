@@ -1,0 +1,71 @@
+/**
+ * Resolving shares what it does not change: a value without a template comes
+ * back as the very object of its layer or of the role defaults, so a fleet's
+ * hosts hold the same group and default values. That is only safe while
+ * nothing downstream writes to them. These tests freeze the defaults and the
+ * layers (in strict mode a write then throws) and run everything a plan does
+ * with a host's variables, for two hosts in a row, of both generations.
+ */
+import * as E from "fp-ts/lib/Either.js";
+import { describe, expect, it } from "vitest";
+import { healthGatesFor } from "../health.js";
+import { K8S_GROUPS, resourcesForHost } from "../host.js";
+import { CURRENT_GROUP_VARS } from "../testing/current-cluster.js";
+import { seedContext } from "../testing/seed-cluster.js";
+import { currentRoleDefaults } from "./current-defaults.js";
+import { roleDefaults, type VarLayer } from "./defaults.js";
+import { resolveHostVars } from "./host-vars.js";
+import { controllerSources } from "./sources.js";
+
+const deepFreeze = <T>(v: T): T => {
+  if (v !== null && typeof v === "object" && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
+};
+
+deepFreeze(roleDefaults);
+deepFreeze(currentRoleDefaults);
+
+const seedLayer: VarLayer = deepFreeze({
+  origin: "group_vars/all.yml",
+  vars: {
+    k8s_interface: "wg0",
+    etcd_certificates: ["ca-etcd.pem", "cert-etcd.pem", "cert-etcd-key.pem"],
+    dockerd_settings_user: { "log-level": "warn" },
+    flannel_settings_user: { "healthz-port": "8471" },
+    k8s_worker_kubelet_conf_yaml: { healthzPort: 10248, clusterDNS: ["10.32.0.254"] },
+    tend_health_retries: 3,
+  },
+});
+const currentLayer: VarLayer = deepFreeze({ ...CURRENT_GROUP_VARS, vars: { ...CURRENT_GROUP_VARS.vars } });
+
+/** Everything a plan does with one host's variables; throws when something writes to a frozen value. */
+const planWith = (host: string, layers: readonly VarLayer[]) => {
+  const vars = resolveHostVars(layers, host);
+  if (E.isLeft(vars)) throw new Error(JSON.stringify(vars.left));
+  const ctx = seedContext(host, { vars: vars.right });
+  const files = controllerSources(host, ctx.groups, vars.right, "/home/da_user", K8S_GROUPS);
+  const resources = resourcesForHost(ctx);
+  if (E.isLeft(resources)) throw new Error(JSON.stringify(resources.left));
+  const gates = healthGatesFor(vars.right, "10.8.0.121", resources.right, "/home/da_user");
+  return JSON.stringify({ vars: vars.right, files, resources: resources.right, gates });
+};
+
+describe("shared variable values", () => {
+  for (const [generation, layer] of [
+    ["seed", seedLayer],
+    ["current", currentLayer],
+  ] as const) {
+    it(`are never written to by a ${generation} host's plan, and each host's result is its own`, () => {
+      const alone = planWith("worker2", [layer]);
+      const first = planWith("worker1", [layer]);
+      const second = planWith("worker2", [layer]);
+      expect(second).toBe(alone);
+      expect(first).not.toBe(second);
+      expect(first).toContain("cert-worker1.pem");
+      expect(second).toContain("cert-worker2.pem");
+    });
+  }
+});
