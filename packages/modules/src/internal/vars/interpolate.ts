@@ -19,7 +19,8 @@ export interface MergedVars {
   names(): Iterable<string>;
 }
 
-type Result = { readonly ok: true; readonly value: unknown } | { readonly ok: false };
+/** What resolving one variable gave: its value, or failure (its errors recorded once). */
+export type Result = { readonly ok: true; readonly value: unknown } | { readonly ok: false };
 const fail: Result = { ok: false };
 
 const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -40,9 +41,22 @@ const FACTS_IP_RE =
  */
 export class Interpolator {
   private readonly memo = new Map<string, Result>();
+  /** Variables whose value depends on the host (they use inventory_hostname, directly or not). */
+  private readonly dependent = new Set<string>();
+  /** Whether the variable being resolved has used the host so far. */
+  private usedHost = false;
   readonly errors: VarError[] = [];
 
-  constructor(private readonly vars: MergedVars) {}
+  /**
+   * `shared`: values resolved for other hosts with the very same layers. A
+   * variable that resolved without error and without using the host's name
+   * is the same for every such host: it is taken from there, or put there.
+   * Failures are never shared, so each host records its own errors.
+   */
+  constructor(
+    private readonly vars: MergedVars,
+    private readonly shared?: Map<string, Result>,
+  ) {}
 
   /** The interpolated value of `name`; `{ ok: false }` when it failed (errors recorded). */
   resolve(name: string): Result {
@@ -55,10 +69,23 @@ export class Interpolator {
 
   private resolveVar(name: string, stack: readonly string[]): Result {
     const done = this.memo.get(name);
-    if (done) return done;
+    if (done) {
+      if (this.dependent.has(name)) this.usedHost = true;
+      return done;
+    }
+    const common = this.shared?.get(name);
+    if (common) {
+      this.memo.set(name, common);
+      return common;
+    }
+    const outer = this.usedHost;
+    this.usedHost = false;
     const raw = this.vars.lookup(name)?.value;
     const result = this.walk(raw, name, [...stack, name]);
     this.memo.set(name, result);
+    if (this.usedHost) this.dependent.add(name);
+    else if (result.ok) this.shared?.set(name, result);
+    this.usedHost ||= outer;
     return result;
   }
 
@@ -193,7 +220,10 @@ export class Interpolator {
   }
 
   private reference(name: string, variable: string, stack: readonly string[]): Result {
-    if (name === "inventory_hostname") return { ok: true, value: this.vars.host };
+    if (name === "inventory_hostname") {
+      this.usedHost = true;
+      return { ok: true, value: this.vars.host };
+    }
     const at = stack.indexOf(name);
     if (at >= 0) {
       this.errors.push({

@@ -8,7 +8,7 @@ import type { VarError } from "../errors.js";
 import { DecodedVars, type SettingsUserKey, type WorkerVars } from "./codec.js";
 import { OWN_PREFIXES, optionalVariables, roleDefaults, type VarLayer } from "./defaults.js";
 import { gateWaitProblems } from "./health.js";
-import { Interpolator } from "./interpolate.js";
+import { Interpolator, type Result } from "./interpolate.js";
 import { suggest } from "./suggest.js";
 
 /** Every variable name the modules understand. */
@@ -100,6 +100,37 @@ export interface VarScheme<A> {
 }
 
 /**
+ * Interpolated values shared by the hosts whose layers hold the very same
+ * variables objects (a fleet's workers: group_vars/all, the group's vars),
+ * under one scheme. Keyed by object identity through weak maps: variables
+ * are data nobody changes once loaded, and the values go with their layers.
+ * Only what resolved without error and without the host's name is shared
+ * (see Interpolator).
+ */
+interface SharedNode {
+  readonly next: WeakMap<object, SharedNode>;
+  readonly results: WeakMap<object, Map<string, Result>>;
+}
+const sharedRoot: SharedNode = { next: new WeakMap(), results: new WeakMap() };
+const sharedResults = <A>(scheme: VarScheme<A>, layers: readonly VarLayer[]): Map<string, Result> => {
+  let node = sharedRoot;
+  for (const l of layers) {
+    let n = node.next.get(l.vars);
+    if (!n) {
+      n = { next: new WeakMap(), results: new WeakMap() };
+      node.next.set(l.vars, n);
+    }
+    node = n;
+  }
+  let results = node.results.get(scheme);
+  if (!results) {
+    results = new Map();
+    node.results.set(scheme, results);
+  }
+  return results;
+};
+
+/**
  * The resolution both generations share: `layers` (lowest precedence first)
  * over `scheme.defaults`, a later layer replacing a variable whole; unknown
  * names with our prefixes reported with a suggestion; every known variable
@@ -137,7 +168,7 @@ export const resolveLayers = <A>(
   };
   const names = () => new Set(all.flatMap((l) => Object.keys(l.vars)));
   const origins = { get: (name: string) => lookup(name)?.origin };
-  const interpolator = new Interpolator({ host, lookup, names });
+  const interpolator = new Interpolator({ host, lookup, names }, sharedResults(scheme, layers));
   const raw: Record<string, unknown> = {};
   const failed = new Set<string>();
   for (const name of known) {

@@ -1,7 +1,8 @@
 /**
  * Resolving shares what it does not change: a value without a template comes
- * back as the very object of its layer or of the role defaults, so a fleet's
- * hosts hold the same group and default values. That is only safe while
+ * back as the very object of its layer or of the role defaults, and a value
+ * that does not use the host's name is resolved once for every host with the
+ * same layers, so a fleet's hosts hold the same group and default values. That is only safe while
  * nothing downstream writes to them. These tests freeze the defaults and the
  * layers (in strict mode a write then throws) and run everything a plan does
  * with a host's variables, for two hosts in a row, of both generations.
@@ -45,6 +46,8 @@ const currentLayer: VarLayer = deepFreeze({ ...CURRENT_GROUP_VARS, vars: { ...CU
 const planWith = (host: string, layers: readonly VarLayer[]) => {
   const vars = resolveHostVars(layers, host);
   if (E.isLeft(vars)) throw new Error(JSON.stringify(vars.left));
+  // What resolving made is shared with the next host of the same layers (see resolve.ts): frozen too.
+  deepFreeze(vars.right);
   const ctx = seedContext(host, { vars: vars.right });
   const files = controllerSources(host, ctx.groups, vars.right, "/home/da_user", K8S_GROUPS);
   const resources = resourcesForHost(ctx);
@@ -68,4 +71,54 @@ describe("shared variable values", () => {
       expect(second).toContain("cert-worker2.pem");
     });
   }
+});
+
+describe("values resolved for hosts with the same layers", () => {
+  /** A layer object never seen before: nothing was resolved for it yet. */
+  const fresh = (l: VarLayer): VarLayer => structuredClone(l);
+  const outcome = (host: string, layers: readonly VarLayer[]) =>
+    JSON.stringify(resolveHostVars(layers, host));
+
+  const cases: Record<string, VarLayer> = {
+    "the host's name through a chain of references": {
+      origin: "group_vars/all.yml",
+      vars: {
+        k8s_interface: "wg0",
+        site_name: "n-{{ inventory_hostname }}",
+        site_via: "{{ site_name }}",
+        k8s_conf_dir: "/etc/{{ site_via }}",
+        k8s_config_directory: "/srv/{{ k8s_conf_dir }}/x",
+      },
+    },
+    "an error in a variable every host shares": {
+      origin: "group_vars/all.yml",
+      vars: { k8s_interface: "wg0", k8s_conf_dir: "{{ nowhere }}", etcd_client_port: "{{ k8s_interface }}" },
+    },
+    "a cycle": {
+      origin: "group_vars/all.yml",
+      vars: { k8s_interface: "{{ k8s_conf_dir }}", k8s_conf_dir: "/x/{{ k8s_interface }}" },
+    },
+  };
+  for (const [name, layer] of Object.entries(cases)) {
+    it(`are each host's own with ${name}`, () => {
+      const layers = [layer];
+      const first = outcome("worker1", layers);
+      const second = outcome("worker2", layers);
+      // The same as resolving each alone, and each host's errors name that host.
+      expect(first).toBe(outcome("worker1", [fresh(layer)]));
+      expect(second).toBe(outcome("worker2", [fresh(layer)]));
+      expect(second).toBe(outcome("worker2", layers));
+    });
+  }
+
+  it("use each host's name where a value depends on it", () => {
+    const layers = [fresh(cases["the host's name through a chain of references"]!)];
+    const dirOf = (host: string) => {
+      const r = resolveHostVars(layers, host);
+      if (E.isLeft(r)) throw new Error(JSON.stringify(r.left));
+      return (r.right as { k8s_config_directory: string }).k8s_config_directory;
+    };
+    expect(dirOf("worker1")).toBe("/srv/etc/n-worker1/x");
+    expect(dirOf("worker2")).toBe("/srv/etc/n-worker2/x");
+  });
 });
