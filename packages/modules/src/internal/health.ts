@@ -36,6 +36,20 @@ const local = (address: string): string =>
  * with whitespace or a user).
  */
 const healthzUrl = (address: string, port: string, fallback: string): string => {
+  // A fleet's hosts ask for the same few URLs (the same address and port variables); parsing one
+  // costs a URL each time. Pure, so a small table answers, bounded for a long-lived process.
+  const key = JSON.stringify([address, port, fallback]);
+  let url = healthzUrls.get(key);
+  if (url === undefined) {
+    url = parseHealthzUrl(address, port, fallback);
+    if (healthzUrls.size >= 256) healthzUrls.clear();
+    healthzUrls.set(key, url);
+  }
+  return url;
+};
+const healthzUrls = new Map<string, string>();
+
+const parseHealthzUrl = (address: string, port: string, fallback: string): string => {
   const bare = local(address).replace(/^\[(.*)\]$/, "$1");
   const host = isGateHost(bare) ? (bare.includes(":") ? `[${bare}]` : bare) : "127.0.0.1";
   const n = /^\d{1,5}$/.test(port) ? Number(port) : 0;

@@ -94,6 +94,10 @@ describe("values resolved for hosts with the same layers", () => {
       origin: "group_vars/all.yml",
       vars: { k8s_interface: "wg0", k8s_conf_dir: "{{ nowhere }}", etcd_client_port: "{{ k8s_interface }}" },
     },
+    "a bad map every host shares": {
+      origin: "group_vars/all.yml",
+      vars: { k8s_interface: "wg0", dockerd_settings_user: { mtu: "x" }, etcd_certificates: ["a/b"] },
+    },
     "a cycle": {
       origin: "group_vars/all.yml",
       vars: { k8s_interface: "{{ k8s_conf_dir }}", k8s_conf_dir: "/x/{{ k8s_interface }}" },
@@ -108,6 +112,7 @@ describe("values resolved for hosts with the same layers", () => {
       expect(first).toBe(outcome("worker1", [fresh(layer)]));
       expect(second).toBe(outcome("worker2", [fresh(layer)]));
       expect(second).toBe(outcome("worker2", layers));
+      expect(second).not.toContain("worker1");
     });
   }
 

@@ -25,6 +25,34 @@ export const checked = <A>(name: string, check: (u: unknown) => Checked<A>): t.T
     t.identity,
   );
 
+/**
+ * `codec`, answering at once for an object it already decoded. A fleet's
+ * hosts resolve to the very same objects for the variables they share (see
+ * resolve.ts), and decoding one (a settings map, a document) walks all of
+ * it: once per object is enough. Decoding is pure and variables are data
+ * nobody changes, so a success stays right; a failure is never kept (its
+ * errors name where it was found). Same name, so messages are unchanged.
+ */
+export const decodedOnce = <A, O>(codec: t.Type<A, O, unknown>): t.Type<A, O, unknown> => {
+  const done = new WeakMap<object, A>();
+  return new t.Type<A, O, unknown>(
+    codec.name,
+    codec.is,
+    (u, c) => {
+      if (u === null || typeof u !== "object") return codec.validate(u, c);
+      if (done.has(u)) return t.success(done.get(u) as A);
+      const r = codec.validate(u, c);
+      if (r._tag === "Right") done.set(u, r.right);
+      return r;
+    },
+    codec.encode,
+  );
+};
+
+/** Each of `props` decoded once per object (see decodedOnce); for the variables' `t.type`. */
+export const decodedOncePerObject = <P extends t.Props>(props: P): P =>
+  Object.fromEntries(Object.entries(props).map(([k, c]) => [k, decodedOnce(c)])) as P;
+
 /** A leaf whose check only accepts or refuses. */
 export const leaf = <A>(name: string, decode: (u: unknown) => A | undefined): t.Type<A, A, unknown> =>
   checked<A>(name, (u): Checked<A> => {
