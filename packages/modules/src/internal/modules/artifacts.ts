@@ -4,28 +4,28 @@
  */
 
 import type { ModuleInput } from "../context.js";
-import { type Artifact, artifactsFor, cachePath } from "../downloads.js";
+import { artifactUrls, cachePathOfUrl } from "../downloads.js";
 
 /**
- * The artifacts of each host's variables by url, listed once per variables
+ * The artifact URLs of each host's variables, listed once per variables
  * object: a worker's modules look up every binary they upload (a dozen
  * lookups), and the list does not change while they run. Variables are data
  * nobody changes once resolved; the memo goes with its variables.
  */
-const byUrl = new WeakMap<object, ReadonlyMap<string, Artifact>>();
-const artifactsByUrl = (vars: ModuleInput["vars"]): ReadonlyMap<string, Artifact> => {
-  let m = byUrl.get(vars);
-  if (!m) {
-    m = new Map(artifactsFor(vars).map((a) => [a.url, a]));
-    byUrl.set(vars, m);
+const urlsOf = new WeakMap<object, ReadonlySet<string>>();
+const artifactUrlSet = (vars: ModuleInput["vars"]): ReadonlySet<string> => {
+  let urls = urlsOf.get(vars);
+  if (!urls) {
+    urls = new Set(artifactUrls(vars));
+    urlsOf.set(vars, urls);
   }
-  return m;
+  return urls;
 };
 
 /** The controller cache path of the artifact downloaded from `url`. */
 export const cachePathFor = (input: Pick<ModuleInput, "vars" | "cacheDir">, url: string): string => {
-  const a = artifactsByUrl(input.vars).get(url);
   // Every URL a module downloads is listed by artifactsFor; a miss is a bug here.
-  if (!a) throw new Error(`internal: ${url} is not among artifactsFor(vars)`);
-  return cachePath(input.cacheDir, a);
+  if (!artifactUrlSet(input.vars).has(url))
+    throw new Error(`internal: ${url} is not among artifactsFor(vars)`);
+  return cachePathOfUrl(input.cacheDir, url);
 };
