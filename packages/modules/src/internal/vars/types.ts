@@ -26,7 +26,7 @@ export const checked = <A>(name: string, check: (u: unknown) => Checked<A>): t.T
   );
 
 /**
- * `codec`, answering at once for an object it already decoded. A fleet's
+ * `codec`, answering at once for an object (or a string or number) it already decoded. A fleet's
  * hosts resolve to the very same objects for the variables they share (see
  * resolve.ts), and decoding one (a settings map, a document) walks all of
  * it: once per object is enough. Decoding is pure and variables are data
@@ -35,14 +35,23 @@ export const checked = <A>(name: string, check: (u: unknown) => Checked<A>): t.T
  */
 export const decodedOnce = <A, O>(codec: t.Type<A, O, unknown>): t.Type<A, O, unknown> => {
   const done = new WeakMap<object, A>();
+  // Strings and numbers (paths, versions, ports) too, in a table bounded for a long-lived process.
+  const scalars = new Map<unknown, A>();
   return new t.Type<A, O, unknown>(
     codec.name,
     codec.is,
     (u, c) => {
-      if (u === null || typeof u !== "object") return codec.validate(u, c);
-      if (done.has(u)) return t.success(done.get(u) as A);
+      // -0 is left out: a Map holds it as 0, and the two may decode differently.
+      const scalar = typeof u === "string" || (typeof u === "number" && !Object.is(u, -0));
+      if (scalar ? scalars.has(u) : u !== null && typeof u === "object" && done.has(u))
+        return t.success((scalar ? scalars.get(u) : done.get(u as object)) as A);
       const r = codec.validate(u, c);
-      if (r._tag === "Right") done.set(u, r.right);
+      if (r._tag === "Right") {
+        if (scalar) {
+          if (scalars.size >= 256) scalars.clear();
+          scalars.set(u, r.right);
+        } else if (u !== null && typeof u === "object") done.set(u, r.right);
+      }
       return r;
     },
     codec.encode,
