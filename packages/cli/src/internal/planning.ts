@@ -6,7 +6,7 @@
  * others go on.
  */
 
-import { closeSync, constants, fstatSync, openSync, readFileSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readFileSync, readSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { resolve, sep } from "node:path";
 import type { PlannedRun as CorePlannedRun, HealthGate, Plan, Resource, SourceContent } from "@tend/core";
@@ -46,6 +46,24 @@ export interface PlannedRun extends CorePlannedRun {
 const SYNC_READ_MAX = 1 << 20;
 
 /**
+ * The bytes of an open regular file of `size` bytes (by its fstat), as
+ * readFileSync reads them: up to `size` (fewer if it shrank), read straight
+ * into the array returned, without readFileSync's second fstat and copy.
+ * A file that says 0 bytes (a /proc file) is read to its end by readFileSync.
+ */
+const readOpen = (fd: number, size: number): Uint8Array => {
+  if (size === 0) return new Uint8Array(readFileSync(fd));
+  const out = new Uint8Array(size);
+  let n = 0;
+  while (n < size) {
+    const got = readSync(fd, out, n, size - n, null);
+    if (got === 0) break;
+    n += got;
+  }
+  return n === size ? out : out.slice(0, n);
+};
+
+/**
  * A controller file's bytes. A small regular file (a certificate, a
  * kubeconfig) is read synchronously: a few µs of local I/O against ~50 µs of
  * an async read's promises and file handle, thousands of times for a fleet.
@@ -57,7 +75,7 @@ const readBytes = async (path: string): Promise<Uint8Array> => {
   const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     const s = fstatSync(fd);
-    if (s.isFile() && s.size <= SYNC_READ_MAX) return new Uint8Array(readFileSync(fd));
+    if (s.isFile() && s.size <= SYNC_READ_MAX) return readOpen(fd, s.size);
   } finally {
     closeSync(fd);
   }

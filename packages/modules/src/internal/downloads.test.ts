@@ -1,6 +1,14 @@
 /** Download URLs, checksum files and the controller cache names. */
 import { describe, expect, it } from "vitest";
-import { artifactsFor, k8sBinaryChecksum, parseChecksumFile, requiredChecksumUrls } from "./downloads.js";
+import {
+  artifactsFor,
+  artifactUrls,
+  cachePath,
+  cachePathOfUrl,
+  k8sBinaryChecksum,
+  parseChecksumFile,
+  requiredChecksumUrls,
+} from "./downloads.js";
 import { varsFor } from "./testing/seed-cluster.js";
 
 describe("downloads", () => {
@@ -35,6 +43,23 @@ describe("downloads", () => {
     const other = varsFor("w", [{ origin: "g.yml", vars: { tend_download_mirror: "http://127.0.0.1:1/m" } }]);
     expect(artifactsFor(other)[0]?.cacheName).not.toBe(names[0]);
     expect(artifactsFor(other)[0]?.cacheName.endsWith("-flanneld-amd64")).toBe(true);
+  });
+
+  it("artifactUrls and cachePathOfUrl agree with artifactsFor (the modules' cache paths come from them)", () => {
+    for (const layer of [
+      {},
+      { tend_download_mirror: "http://127.0.0.1:1/m/" },
+      {
+        flannel_download_url: "http://x/f?a#b",
+        k8s_release_url_base: "http://y/",
+        k8s_worker_binaries: ["kubelet"],
+      },
+    ]) {
+      const v = varsFor("w", [{ origin: "g.yml", vars: layer }]);
+      expect(artifactUrls(v)).toEqual(artifactsFor(v).map((a) => a.url));
+      for (const a of artifactsFor(v))
+        expect(cachePathOfUrl("/c/tend//", a.url)).toBe(cachePath("/c/tend//", a));
+    }
   });
 
   it("parses .sha256 files with or without a file name, and rejects anything else", () => {

@@ -154,6 +154,18 @@ export const artifactsFor = (v: WorkerVars, options: ArtifactOptions = {}): Arti
   ];
 };
 
+/** The URLs of artifactsFor(v) (every module's), without their checksums. */
+export const artifactUrls = (v: WorkerVars): string[] => [
+  flannelUrl(v),
+  dockerUrl(v),
+  cniUrl(v),
+  ...v.k8s_worker_binaries.map((b) => k8sBinaryUrl(v, b)),
+];
+
+/** Where the CLI keeps an artifact fetched from `url` on the controller (see Artifact.cacheName). */
+export const cachePathOfUrl = (cacheDir: string, url: string): string =>
+  `${cacheDir.replace(/\/+$/, "")}/${cacheName(url)}`;
+
 /** Where the CLI keeps a fetched artifact on the controller. */
 export const cachePath = (cacheDir: string, a: Artifact): string =>
   `${cacheDir.replace(/\/+$/, "")}/${a.cacheName}`;

@@ -36,6 +36,20 @@ const local = (address: string): string =>
  * with whitespace or a user).
  */
 const healthzUrl = (address: string, port: string, fallback: string): string => {
+  // A fleet's hosts ask for the same few URLs (the same address and port variables); parsing one
+  // costs a URL each time. Pure, so a small table answers, bounded for a long-lived process.
+  const key = JSON.stringify([address, port, fallback]);
+  let url = healthzUrls.get(key);
+  if (url === undefined) {
+    url = parseHealthzUrl(address, port, fallback);
+    if (healthzUrls.size >= 256) healthzUrls.clear();
+    healthzUrls.set(key, url);
+  }
+  return url;
+};
+const healthzUrls = new Map<string, string>();
+
+const parseHealthzUrl = (address: string, port: string, fallback: string): string => {
   const bare = local(address).replace(/^\[(.*)\]$/, "$1");
   const host = isGateHost(bare) ? (bare.includes(":") ? `[${bare}]` : bare) : "127.0.0.1";
   const n = /^\d{1,5}$/.test(port) ? Number(port) : 0;
@@ -71,6 +85,17 @@ const socketOf = (dockerHost: unknown): string => {
     : "/var/run/docker.sock";
 };
 
+/** The variables healthGatesFor reads. */
+const GATE_VARIABLES = [
+  "tend_health_retries",
+  "tend_health_backoff",
+  "tend_health_timeout",
+  "flannel_settings",
+  "dockerd_settings",
+  "k8s_worker_kubelet_conf_yaml",
+  "k8s_worker_kubeproxy_conf_yaml",
+] as const;
+
 /**
  * The gates of a host whose resolved variables are `vars`, whose address on
  * k8s_interface is `ip` (undefined when unknown) and whose declared
@@ -82,7 +107,10 @@ export const healthGatesFor = (
   resources: readonly Resource[],
   home = "/root",
 ): HealthGate[] => {
-  const v = record(bindDeferred(vars, { ipOf: () => ip, home }));
+  // Only the variables read below are bound (the same values as binding them all).
+  const all = record(vars);
+  const v: Record<string, unknown> = {};
+  for (const k of GATE_VARIABLES) v[k] = bindDeferred(all[k], { ipOf: () => ip, home });
   const has = new Set(resources.map(resourceId));
   const policy = gatePolicyOf(numbers(v));
   const gate = (name: string, origin: string, service: string, check: HealthGate["check"]): HealthGate => ({

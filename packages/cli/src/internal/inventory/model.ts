@@ -183,13 +183,61 @@ export class InventoryBuilder {
  * then `ansible_group_priority`, then name.
  */
 export const groupsOfHost = (inv: Inventory, host: string): InventoryGroup[] => {
+  const memo = memoOf(inv);
+  let groups = memo.groupsOf.get(host);
+  if (!groups) {
+    groups = computeGroupsOfHost(inv, host);
+    memo.groupsOf.set(host, groups);
+  }
+  return [...groups];
+};
+
+/**
+ * What groupsOfHost and hostsOfGroup answered for an inventory, kept with it:
+ * a run asks them for every host several times (variable layers, validation,
+ * planning, the modules' cluster view), and each answer walks the groups'
+ * host lists, which grow with the fleet. An Inventory is never changed once
+ * built, so an answer stays right; the memo goes with its inventory.
+ */
+interface InventoryMemo {
+  readonly groupsOf: Map<string, readonly InventoryGroup[]>;
+  readonly hostsOf: Map<string, readonly string[]>;
+  direct?: ReadonlyMap<string, readonly string[]>;
+}
+const memos = new WeakMap<Inventory, InventoryMemo>();
+const memoOf = (inv: Inventory): InventoryMemo => {
+  let m = memos.get(inv);
+  if (!m) {
+    m = { groupsOf: new Map(), hostsOf: new Map() };
+    memos.set(inv, m);
+  }
+  return m;
+};
+
+/** Host → the groups listing it directly, in the inventory's group order (built once per inventory). */
+const directGroupsOf = (inv: Inventory): ReadonlyMap<string, readonly string[]> => {
+  const memo = memoOf(inv);
+  if (!memo.direct) {
+    const direct = new Map<string, string[]>();
+    for (const g of inv.groups.values())
+      for (const h of new Set(g.hosts)) {
+        const list = direct.get(h);
+        if (list) list.push(g.name);
+        else direct.set(h, [g.name]);
+      }
+    memo.direct = direct;
+  }
+  return memo.direct;
+};
+
+const computeGroupsOfHost = (inv: Inventory, host: string): InventoryGroup[] => {
   const found = new Set<string>();
   const addWithParents = (name: string): void => {
     if (found.has(name)) return;
     found.add(name);
     for (const p of inv.groups.get(name)?.parents ?? []) addWithParents(p);
   };
-  for (const g of inv.groups.values()) if (g.hosts.includes(host)) addWithParents(g.name);
+  for (const name of directGroupsOf(inv).get(host) ?? []) addWithParents(name);
   addWithParents("all");
   const priority = (g: InventoryGroup): number => {
     const p = Number(g.vars.ansible_group_priority ?? 1);
@@ -205,6 +253,16 @@ export const groupsOfHost = (inv: Inventory, host: string): InventoryGroup[] => 
 
 /** Hosts of a group and of all its descendants, in inventory order. */
 export const hostsOfGroup = (inv: Inventory, group: string): string[] => {
+  const memo = memoOf(inv);
+  let hosts = memo.hostsOf.get(group);
+  if (!hosts) {
+    hosts = computeHostsOfGroup(inv, group);
+    memo.hostsOf.set(group, hosts);
+  }
+  return [...hosts];
+};
+
+const computeHostsOfGroup = (inv: Inventory, group: string): string[] => {
   const members = new Set<string>();
   const seen = new Set<string>();
   const walk = (name: string): void => {

@@ -38,39 +38,50 @@ const paintLine = (l: DiffLine, paint: Paint): string =>
 
 /** Lines of a new multi-line text, capped so a plan stays readable. */
 const MAX_NEW_LINES = 30;
-const newText = (text: string, paint: Paint): string[] => {
+// The renderers below add their lines to `out`: a fleet's plan has hundreds of thousands of
+// lines, and building an array per field and per action only to spread it is most of the work.
+
+const newText = (out: string[], text: string, paint: Paint): void => {
   const lines = text.replace(/\n$/, "").split("\n");
-  const shown = lines.slice(0, MAX_NEW_LINES).map((l) => `${FIELD_BODY}${paint(32, `+ ${l}`)}`);
-  if (lines.length > MAX_NEW_LINES) shown.push(`${FIELD_BODY}… ${lines.length - MAX_NEW_LINES} more lines`);
-  return shown;
+  const n = Math.min(lines.length, MAX_NEW_LINES);
+  for (let i = 0; i < n; i++) out.push(`${FIELD_BODY}${paint(32, `+ ${lines[i]}`)}`);
+  if (lines.length > MAX_NEW_LINES) out.push(`${FIELD_BODY}… ${lines.length - MAX_NEW_LINES} more lines`);
 };
 
-const renderField = (f: FieldDiff, paint: Paint): string[] => {
-  if (isSecretField(f)) return [`      ${paint(33, "~")} ${f.field}: (sensitive value changed)`];
+const renderField = (out: string[], f: FieldDiff, paint: Paint): void => {
+  if (isSecretField(f)) {
+    out.push(`      ${paint(33, "~")} ${f.field}: (sensitive value changed)`);
+    return;
+  }
   const { before, after, format } = f;
   // A value that did not exist before reads as an assignment, like terraform's `+ attr = value`.
   if (before === null && after !== null) {
     const head = `      ${paint(32, "+")} ${f.field}`;
-    if (typeof after === "string" && after.includes("\n")) return [`${head}:`, ...newText(after, paint)];
-    return [`${head} = ${show(after)}`];
+    if (typeof after === "string" && after.includes("\n")) {
+      out.push(`${head}:`);
+      newText(out, after, paint);
+    } else out.push(`${head} = ${show(after)}`);
+    return;
   }
   const head = `      ${paint(33, "~")} ${f.field}`;
   // Contents are diffed here, at render time, from the values the plan keeps.
-  if (typeof before === "string" && typeof after === "string" && format !== undefined && format !== "binary")
-    return [`${head}:`, ...contentDiff(format, before, after).map((l) => paintLine(l, paint))];
-  const nested = valueDiff(before, after);
-  if (nested) return [`${head}:`, ...nested.map((l) => paintLine(l, paint))];
-  return [`${head}: ${show(before)} → ${show(after)}`];
+  const lines =
+    typeof before === "string" && typeof after === "string" && format !== undefined && format !== "binary"
+      ? contentDiff(format, before, after)
+      : valueDiff(before, after);
+  if (lines) {
+    out.push(`${head}:`);
+    for (const l of lines) out.push(paintLine(l, paint));
+  } else out.push(`${head}: ${show(before)} → ${show(after)}`);
 };
 
-const renderAction = (a: Action, paint: Paint): string[] => {
+const renderAction = (out: string[], a: Action, paint: Paint): void => {
   const [sign, code, verb] = SIGN[a.action];
   const why = a.reasons.length > 0 ? ` (${a.reasons.join("; ")})` : "";
-  const lines = [`  ${paint(1, `# ${a.id}`)} ${verb}${why}`, `  ${paint(code, sign)} ${a.id}`];
-  for (const f of a.fields) lines.push(...renderField(f, paint));
-  for (const n of a.notes) lines.push(`      ${paint(35, "!")} ${n}`);
-  for (const u of a.unknown) lines.push(`      ${paint(2, `(${u})`)}`);
-  return lines;
+  out.push(`  ${paint(1, `# ${a.id}`)} ${verb}${why}`, `  ${paint(code, sign)} ${a.id}`);
+  for (const f of a.fields) renderField(out, f, paint);
+  for (const n of a.notes) out.push(`      ${paint(35, "!")} ${n}`);
+  for (const u of a.unknown) out.push(`      ${paint(2, `(${u})`)}`);
 };
 
 /**
@@ -110,7 +121,10 @@ export const renderPlan = (plan: Plan, options: RenderOptions): string => {
       continue;
     }
     out.push(`${paint(1, h.host)}: ${h.actions.length} action${h.actions.length === 1 ? "" : "s"}${took}`);
-    for (const a of h.actions) out.push(...renderAction(a, paint), "");
+    for (const a of h.actions) {
+      renderAction(out, a, paint);
+      out.push("");
+    }
   }
   out.push(renderPlanTotals(plan, options));
   return `${out.join("\n")}\n`;

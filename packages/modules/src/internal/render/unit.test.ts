@@ -1,4 +1,5 @@
 /** The unit renderer: layout, flag order and systemd quoting. */
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { quoteExecArg, renderFlags, renderUnit } from "./unit.js";
 
@@ -57,5 +58,43 @@ describe("flags", () => {
   it("quote arguments with whitespace, quotes or backslashes", () => {
     expect(quoteExecArg('--l=a "b"\\c')).toBe('"--l=a \\"b\\"\\\\c"');
     expect(quoteExecArg("--plain=/a/b")).toBe("--plain=/a/b");
+  });
+});
+
+describe("quoteExecArg", () => {
+  /** Its definition, without the shortcut for arguments that need nothing. */
+  const definition = (arg: string): string => {
+    const escaped = arg.replaceAll("%", "%%").replaceAll("$", "$$$$");
+    return /[\s"'\\;]/.test(escaped)
+      ? `"${escaped.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`
+      : escaped;
+  };
+  it("escapes and quotes any string as its definition does", () => {
+    const chars = fc.constantFrom(
+      "a",
+      "/",
+      "-",
+      "=",
+      "%",
+      "$",
+      " ",
+      "\t",
+      "\n",
+      '"',
+      "'",
+      "\\",
+      ";",
+      "é",
+      "\u2028",
+    );
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.string(), fc.string({ unit: "grapheme" }), fc.string({ unit: chars })),
+        (arg) => {
+          expect(quoteExecArg(arg)).toBe(definition(arg));
+        },
+      ),
+      { numRuns: 1000 },
+    );
   });
 });

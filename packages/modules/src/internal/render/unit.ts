@@ -30,12 +30,17 @@ export interface UnitSection {
 export const sortedKeys = (settings: Readonly<Record<string, string>>): string[] =>
   Object.keys(settings).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 
+/** What quoteExecArg changes or quotes for: `%`, `$`, whitespace, quotes, backslashes, `;`. */
+const NEEDS_QUOTING = /[%$\s"'\\;]/;
+
 /**
  * Escapes one argument for an Exec line: `%` and `$` are doubled so systemd
  * neither expands specifiers nor variables; arguments with spaces, quotes or
  * backslashes are double-quoted (systemd's own quoting).
  */
 export const quoteExecArg = (arg: string): string => {
+  // Most arguments (paths, addresses, plain flags) need neither: they come back as they are.
+  if (!NEEDS_QUOTING.test(arg)) return arg;
   const escaped = arg.replaceAll("%", "%%").replaceAll("$", "$$$$");
   return /[\s"'\\;]/.test(escaped) ? `"${escaped.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"` : escaped;
 };

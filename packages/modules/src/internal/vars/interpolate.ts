@@ -19,7 +19,8 @@ export interface MergedVars {
   names(): Iterable<string>;
 }
 
-type Result = { readonly ok: true; readonly value: unknown } | { readonly ok: false };
+/** What resolving one variable gave: its value, or failure (its errors recorded once). */
+export type Result = { readonly ok: true; readonly value: unknown } | { readonly ok: false };
 const fail: Result = { ok: false };
 
 const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -40,9 +41,22 @@ const FACTS_IP_RE =
  */
 export class Interpolator {
   private readonly memo = new Map<string, Result>();
+  /** Variables whose value depends on the host (they use inventory_hostname, directly or not). */
+  private readonly dependent = new Set<string>();
+  /** Whether the variable being resolved has used the host so far. */
+  private usedHost = false;
   readonly errors: VarError[] = [];
 
-  constructor(private readonly vars: MergedVars) {}
+  /**
+   * `shared`: values resolved for other hosts with the very same layers. A
+   * variable that resolved without error and without using the host's name
+   * is the same for every such host: it is taken from there, or put there.
+   * Failures are never shared, so each host records its own errors.
+   */
+  constructor(
+    private readonly vars: MergedVars,
+    private readonly shared?: Map<string, Result>,
+  ) {}
 
   /** The interpolated value of `name`; `{ ok: false }` when it failed (errors recorded). */
   resolve(name: string): Result {
@@ -55,32 +69,62 @@ export class Interpolator {
 
   private resolveVar(name: string, stack: readonly string[]): Result {
     const done = this.memo.get(name);
-    if (done) return done;
+    if (done) {
+      if (this.dependent.has(name)) this.usedHost = true;
+      return done;
+    }
+    const common = this.shared?.get(name);
+    if (common) {
+      this.memo.set(name, common);
+      return common;
+    }
+    const outer = this.usedHost;
+    this.usedHost = false;
     const raw = this.vars.lookup(name)?.value;
     const result = this.walk(raw, name, [...stack, name]);
     this.memo.set(name, result);
+    if (this.usedHost) this.dependent.add(name);
+    else if (result.ok) this.shared?.set(name, result);
+    this.usedHost ||= outer;
     return result;
   }
 
+  /**
+   * A value with no template in it comes back as it is (shared, not copied):
+   * a fleet's hosts resolve the same group and default values, and sharing
+   * them lets later walks (bindDeferred's) skip what they already found
+   * clean. A copy starts only at the first element that changed. Variables
+   * are data nobody changes once loaded.
+   */
   private walk(v: unknown, variable: string, stack: readonly string[]): Result {
     if (typeof v === "string") return this.template(v, variable, stack);
     if (Array.isArray(v)) {
-      const out: unknown[] = [];
-      for (const x of v) {
-        const r = this.walk(x, variable, stack);
+      let out: unknown[] | undefined;
+      for (let i = 0; i < v.length; i++) {
+        const r = this.walk(v[i], variable, stack);
         if (!r.ok) return fail;
-        out.push(r.value);
+        if (out === undefined && r.value !== v[i]) out = v.slice(0, i);
+        out?.push(r.value);
       }
-      return { ok: true, value: out };
+      return { ok: true, value: out ?? v };
     }
     if (v !== null && typeof v === "object") {
-      const out: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(v)) {
+      const entries = Object.entries(v);
+      // Only a plain object can stand for its copy: anything else (a null prototype, an own
+      // `__proto__` key, which assigning below turns into a prototype) is copied as always.
+      const plain = Object.getPrototypeOf(v) === Object.prototype && !Object.hasOwn(v, "__proto__");
+      let out: Record<string, unknown> | undefined = plain ? undefined : {};
+      for (let i = 0; i < entries.length; i++) {
+        const [k, x] = entries[i]!;
         const r = this.walk(x, variable, stack);
         if (!r.ok) return fail;
-        out[k] = r.value;
+        if (out === undefined && r.value !== x) {
+          out = {};
+          for (let j = 0; j < i; j++) out[entries[j]![0]] = entries[j]![1];
+        }
+        if (out !== undefined) out[k] = r.value;
       }
-      return { ok: true, value: out };
+      return { ok: true, value: out ?? v };
     }
     return { ok: true, value: v };
   }
@@ -176,7 +220,10 @@ export class Interpolator {
   }
 
   private reference(name: string, variable: string, stack: readonly string[]): Result {
-    if (name === "inventory_hostname") return { ok: true, value: this.vars.host };
+    if (name === "inventory_hostname") {
+      this.usedHost = true;
+      return { ok: true, value: this.vars.host };
+    }
     const at = stack.indexOf(name);
     if (at >= 0) {
       this.errors.push({

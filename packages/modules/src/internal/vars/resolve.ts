@@ -8,7 +8,7 @@ import type { VarError } from "../errors.js";
 import { DecodedVars, type SettingsUserKey, type WorkerVars } from "./codec.js";
 import { OWN_PREFIXES, optionalVariables, roleDefaults, type VarLayer } from "./defaults.js";
 import { gateWaitProblems } from "./health.js";
-import { Interpolator } from "./interpolate.js";
+import { Interpolator, type Result } from "./interpolate.js";
 import { suggest } from "./suggest.js";
 
 /** Every variable name the modules understand. */
@@ -100,6 +100,37 @@ export interface VarScheme<A> {
 }
 
 /**
+ * Interpolated values shared by the hosts whose layers hold the very same
+ * variables objects (a fleet's workers: group_vars/all, the group's vars),
+ * under one scheme. Keyed by object identity through weak maps: variables
+ * are data nobody changes once loaded, and the values go with their layers.
+ * Only what resolved without error and without the host's name is shared
+ * (see Interpolator).
+ */
+interface SharedNode {
+  readonly next: WeakMap<object, SharedNode>;
+  readonly results: WeakMap<object, Map<string, Result>>;
+}
+const sharedRoot: SharedNode = { next: new WeakMap(), results: new WeakMap() };
+const sharedResults = <A>(scheme: VarScheme<A>, layers: readonly VarLayer[]): Map<string, Result> => {
+  let node = sharedRoot;
+  for (const l of layers) {
+    let n = node.next.get(l.vars);
+    if (!n) {
+      n = { next: new WeakMap(), results: new WeakMap() };
+      node.next.set(l.vars, n);
+    }
+    node = n;
+  }
+  let results = node.results.get(scheme);
+  if (!results) {
+    results = new Map();
+    node.results.set(scheme, results);
+  }
+  return results;
+};
+
+/**
  * The resolution both generations share: `layers` (lowest precedence first)
  * over `scheme.defaults`, a later layer replacing a variable whole; unknown
  * names with our prefixes reported with a suggestion; every known variable
@@ -137,7 +168,7 @@ export const resolveLayers = <A>(
   };
   const names = () => new Set(all.flatMap((l) => Object.keys(l.vars)));
   const origins = { get: (name: string) => lookup(name)?.origin };
-  const interpolator = new Interpolator({ host, lookup, names });
+  const interpolator = new Interpolator({ host, lookup, names }, sharedResults(scheme, layers));
   const raw: Record<string, unknown> = {};
   const failed = new Set<string>();
   for (const name of known) {
@@ -161,11 +192,17 @@ export const resolveLayers = <A>(
   return joint.length > 0 ? E.left(joint) : E.right(decoded.right);
 };
 
-/** Ansible's `combine`: the user's keys win, new keys are added. */
+/**
+ * Ansible's `combine`: the user's keys win, new keys are added. Without a
+ * user key it is `base` itself (the same entries, not copied: a fleet's
+ * hosts then share their group's map; variables are never changed).
+ */
 export const combine = (
   base: Readonly<Record<string, string>>,
   user: Readonly<Record<string, string>>,
-): Record<string, string> => ({ ...base, ...user });
+): Record<string, string> => {
+  return Object.keys(user).length > 0 ? { ...base, ...user } : (base as Record<string, string>);
+};
 
 /**
  * Resolves a host's variables. `layers` come lowest precedence first (inventory
@@ -177,19 +214,32 @@ export const combine = (
  * be referenced from `{{ }}`.
  */
 export const resolveVars = (layers: readonly VarLayer[], host: string): E.Either<VarError[], WorkerVars> =>
-  E.map((d: DecodedVars) => ({
-    ...withoutUserKeys(d),
-    flannel_settings: combine(d.flannel_settings, d.flannel_settings_user),
-    dockerd_settings: combine(d.dockerd_settings, d.dockerd_settings_user),
-    k8s_worker_kubelet_settings: combine(d.k8s_worker_kubelet_settings, d.k8s_worker_kubelet_settings_user),
-    k8s_worker_kubeproxy_settings: combine(
-      d.k8s_worker_kubeproxy_settings,
-      d.k8s_worker_kubeproxy_settings_user,
-    ),
-  }))(resolveLayers(seedScheme, layers, host));
+  E.map((d: DecodedVars) =>
+    withoutUserKeys(d, {
+      flannel_settings: combine(d.flannel_settings, d.flannel_settings_user),
+      dockerd_settings: combine(d.dockerd_settings, d.dockerd_settings_user),
+      k8s_worker_kubelet_settings: combine(d.k8s_worker_kubelet_settings, d.k8s_worker_kubelet_settings_user),
+      k8s_worker_kubeproxy_settings: combine(
+        d.k8s_worker_kubeproxy_settings,
+        d.k8s_worker_kubeproxy_settings_user,
+      ),
+    }),
+  )(resolveLayers(seedScheme, layers, host));
 
-const withoutUserKeys = (d: DecodedVars): WorkerVars => {
-  const copy: Record<string, unknown> = { ...d };
-  for (const k of SETTINGS_USER_KEYS) delete copy[k];
-  return copy as WorkerVars;
+const USER_KEYS: ReadonlySet<string> = new Set(SETTINGS_USER_KEYS);
+
+/**
+ * `d` without the `*_settings_user` keys and with `merged` values in place,
+ * in `d`'s key order. Built key by key: deleting keys from a copy would turn
+ * the object every module reads into a slow dictionary.
+ */
+const withoutUserKeys = (d: DecodedVars, merged: Partial<WorkerVars>): WorkerVars => {
+  const out: Record<string, unknown> = {};
+  const src = d as unknown as Record<string, unknown>;
+  for (const k of Object.keys(src)) {
+    if (USER_KEYS.has(k)) continue;
+    out[k] = Object.hasOwn(merged, k) ? (merged as Record<string, unknown>)[k] : src[k];
+  }
+  for (const [k, v] of Object.entries(merged)) if (!Object.hasOwn(out, k)) out[k] = v;
+  return out as WorkerVars;
 };

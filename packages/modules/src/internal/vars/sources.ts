@@ -18,6 +18,22 @@ export interface ControllerSource {
   readonly listedIn?: string;
 }
 
+/**
+ * The variables `keys` of `vars` with their deferred values bound (no
+ * address known, the controller's home): the same values as binding every
+ * variable, for the few read here (a host has about a hundred, and a fleet
+ * checks every host's files).
+ */
+const bound = <V extends object, K extends keyof V>(
+  vars: V,
+  home: string,
+  keys: readonly K[],
+): Pick<V, K> => {
+  const out = {} as Pick<V, K>;
+  for (const k of keys) out[k] = bindDeferred(vars[k], { ipOf: () => undefined, home });
+  return out;
+};
+
 const under = (dir: string, name: string): string => `${dir.replace(/\/+$/, "")}/${name}`;
 
 /**
@@ -35,7 +51,14 @@ export const controllerSources = (
 ): ControllerSource[] => {
   if (!groups.some((g) => k8sGroups.includes(g))) return [];
   if (isCurrent(vars)) return currentSources(host, groups, vars, controllerHome);
-  const v = bindDeferred(vars, { ipOf: () => undefined, home: controllerHome });
+  const v = bound(vars, controllerHome, [
+    "k8s_ca_conf_directory",
+    "etcd_certificates",
+    "docker_ca_certificates_src_dir",
+    "docker_ca_certificates",
+    "k8s_worker_certificates",
+    "k8s_config_directory",
+  ]);
   const out: ControllerSource[] = [];
   const add = (dirVar: keyof WorkerVars, dir: string, names: readonly string[], listedIn?: string) => {
     for (const name of names)
@@ -75,7 +98,7 @@ const currentSources = (
   controllerHome: string,
 ): ControllerSource[] => {
   if (!groups.includes("k8s_worker")) return [];
-  const v = bindDeferred(vars, { ipOf: () => undefined, home: controllerHome });
+  const v = bound(vars, controllerHome, ["k8s_worker_certificates", "k8s_ca_conf_directory"]);
   const names = [...new Set([...v.k8s_worker_certificates, `cert-${host}.pem`, `cert-${host}-key.pem`])];
   return names.map((name) => ({
     path: under(v.k8s_ca_conf_directory, name),

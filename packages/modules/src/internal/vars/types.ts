@@ -25,6 +25,43 @@ export const checked = <A>(name: string, check: (u: unknown) => Checked<A>): t.T
     t.identity,
   );
 
+/**
+ * `codec`, answering at once for an object (or a string or number) it already decoded. A fleet's
+ * hosts resolve to the very same objects for the variables they share (see
+ * resolve.ts), and decoding one (a settings map, a document) walks all of
+ * it: once per object is enough. Decoding is pure and variables are data
+ * nobody changes, so a success stays right; a failure is never kept (its
+ * errors name where it was found). Same name, so messages are unchanged.
+ */
+export const decodedOnce = <A, O>(codec: t.Type<A, O, unknown>): t.Type<A, O, unknown> => {
+  const done = new WeakMap<object, A>();
+  // Strings and numbers (paths, versions, ports) too, in a table bounded for a long-lived process.
+  const scalars = new Map<unknown, A>();
+  return new t.Type<A, O, unknown>(
+    codec.name,
+    codec.is,
+    (u, c) => {
+      // -0 is left out: a Map holds it as 0, and the two may decode differently.
+      const scalar = typeof u === "string" || (typeof u === "number" && !Object.is(u, -0));
+      if (scalar ? scalars.has(u) : u !== null && typeof u === "object" && done.has(u))
+        return t.success((scalar ? scalars.get(u) : done.get(u as object)) as A);
+      const r = codec.validate(u, c);
+      if (r._tag === "Right") {
+        if (scalar) {
+          if (scalars.size >= 256) scalars.clear();
+          scalars.set(u, r.right);
+        } else if (u !== null && typeof u === "object") done.set(u, r.right);
+      }
+      return r;
+    },
+    codec.encode,
+  );
+};
+
+/** Each of `props` decoded once per object (see decodedOnce); for the variables' `t.type`. */
+export const decodedOncePerObject = <P extends t.Props>(props: P): P =>
+  Object.fromEntries(Object.entries(props).map(([k, c]) => [k, decodedOnce(c)])) as P;
+
 /** A leaf whose check only accepts or refuses. */
 export const leaf = <A>(name: string, decode: (u: unknown) => A | undefined): t.Type<A, A, unknown> =>
   checked<A>(name, (u): Checked<A> => {
