@@ -166,4 +166,19 @@ describe("tend apply PLAN --batch: a saved plan rolled out with the gates it hol
     expect(io.err()).toContain("no host was contacted");
     expect(Object.values(hosts).every((h) => h.roundTrips === 0)).toBe(true);
   });
+
+  it("hosts that disagree on tend_rollout_order are refused as a live rollout refuses them; no host contacted", async () => {
+    const { file } = await savePlan(fleet());
+    // w3 alone puts etcd last: the saved plan would otherwise follow the first host's order.
+    const inv = inventoryFile(
+      "split.yml",
+      FLEET.replace("        w3: {}", "        w3: { tend_rollout_order: [k8s_worker, k8s_etcd] }"),
+    );
+    const hosts = fleet();
+    const { code, io } = await rollOut(file, inv, hosts, ["--batch", "1"]);
+    expect(code).toBe(1);
+    expect(io.err()).toContain("tend_rollout_order: of w3 differs from w2's: a rollout has one order");
+    expect(io.err()).toContain("no host was contacted");
+    expect(Object.values(hosts).every((h) => h.roundTrips === 0)).toBe(true);
+  });
 });
