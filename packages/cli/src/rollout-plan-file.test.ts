@@ -8,7 +8,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { HealthGate } from "@tend/core";
+import { type HealthGate, MAX_USER_CHECKS } from "@tend/core";
 import type { SimHost } from "@tend/core/testing";
 import { describe, expect, it } from "vitest";
 import { main } from "./index.js";
@@ -155,6 +155,59 @@ describe("tend apply PLAN --batch: a saved plan rolled out with the gates it hol
       expect(Object.values(hosts).every((h) => h.roundTrips === 0)).toBe(true);
     },
   );
+
+  it.each([
+    [
+      "a 20 MB gate name",
+      (gates: unknown[]) => {
+        (gates[0] as { name: string }).name = "A".repeat(20 * 1024 * 1024);
+      },
+      "hosts[0].gates[0].name: expected a name of at most 256 UTF-8 bytes, got one of 20971520 bytes",
+    ],
+    [
+      "65 gates on one host",
+      (gates: unknown[]) => {
+        const one = gates[0] as { name: string };
+        gates.push(...Array.from({ length: 64 }, (_, i) => ({ ...one, name: `motd ${i}` })));
+      },
+      "hosts[0].gates: expected at most 64 health gates per host, got 65",
+    ],
+  ])(
+    "a plan file with %s is refused before any host is contacted; the value is not printed",
+    async (_, edit, where) => {
+      const { file, inv } = await savePlan(fleet());
+      const plan = JSON.parse(readFileSync(file, "utf8")) as { hosts: { gates: unknown[] }[] };
+      edit(plan.hosts[0]!.gates);
+      writeFileSync(file, JSON.stringify(plan));
+      const hosts = fleet();
+      const opened: string[] = [];
+      const deps = simDeps(hosts, gated);
+      const io = recordingIo();
+      const code = await main(["apply", file, "-i", inv, "--json", "--batch", "1"], io, {
+        ...deps,
+        openTarget: (c) => {
+          opened.push(c.host);
+          return deps.openTarget(c);
+        },
+      });
+      expect(code).toBe(1);
+      expect(io.err()).toContain(`${file}: ${where}`);
+      expect(io.err().length).toBeLessThan(2000);
+      expect(opened).toEqual([]);
+      expect(Object.values(hosts).every((h) => h.roundTrips === 0)).toBe(true);
+    },
+  );
+
+  it("a plan made with the most tend_health_checks a host may have (and the modules' gate) reads back and rolls out", async () => {
+    const checks = Array.from({ length: MAX_USER_CHECKS }, (_, i) => `{name: c${i}, command: ['true']}`);
+    const inv = `${FLEET}  vars:\n    tend_health_checks: [${checks.join(", ")}]\n`;
+    const { file, inv: path } = await savePlan(fleet(), inv);
+    const hosts = fleet();
+    const { code, io } = await rollOut(file, path, hosts, ["--batch", "2"]);
+    expect(code, io.err()).toBe(0);
+    const report = JSON.parse(io.out()) as Report;
+    expect(report.hosts.every((h) => h.gates.length === MAX_USER_CHECKS + 1)).toBe(true);
+  });
 
   it("a bad tend_rollout_order in the inventory is refused before any host is contacted", async () => {
     const { file } = await savePlan(fleet());

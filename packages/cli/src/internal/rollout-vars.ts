@@ -5,7 +5,14 @@
  * Decoded in the validation phase, so a typo stops the run before any
  * connection; read again when the rollout is built.
  */
-import { type HealthGate, UserHealthChecks, userCheckProblem, userGate } from "@tend/core";
+import {
+  gateCountProblem,
+  type HealthGate,
+  MAX_USER_CHECKS,
+  UserHealthChecks,
+  userCheckProblem,
+  userGate,
+} from "@tend/core";
 import * as t from "io-ts";
 import { groupsOfHost, type Inventory, type VarLayer } from "./inventory/index.js";
 
@@ -110,7 +117,10 @@ export const rolloutVarsOf = (
   const order = own.order;
   const gates: HealthGate[] = [];
   const c = lastSet(layers, CHECKS_VARIABLE);
-  if (c) {
+  // Counted before any check is decoded, by the function that bounds a plan file's gates.
+  const tooMany = c && Array.isArray(c.value) ? gateCountProblem(c.value.length, MAX_USER_CHECKS) : undefined;
+  if (c && tooMany) problems.push({ variable: CHECKS_VARIABLE, origin: c.origin, message: tooMany });
+  else if (c) {
     const d = UserHealthChecks.decode(c.value);
     if (d._tag === "Left") {
       const index = Array.isArray(c.value)
