@@ -209,6 +209,27 @@ describe("tend apply PLAN --batch: a saved plan rolled out with the gates it hol
     expect(report.hosts.every((h) => h.gates.length === MAX_USER_CHECKS + 1)).toBe(true);
   });
 
+  it("a failed host of the plan that the inventory no longer lists sets no order of its own: the rollout goes on", async () => {
+    const withGone = FLEET.replace("        etcd1: {}", "        etcd1: {}\n        gone: {}");
+    // gone is unreachable when the plan is made, then removed from the inventory; the order is set for all.
+    const file = join(tempDir("plan-"), "plan.json");
+    const before = inventoryFile("before.yml", `${withGone}  vars:\n    tend_rollout_order: [k8s_worker]\n`);
+    const planned = recordingIo();
+    expect(await main(["plan", "-i", before, "--out", file], planned, simDeps(fleet(), gated))).toBe(1);
+    expect(planned.err()).toContain("gone: failed");
+    const inv = inventoryFile("now.yml", `${FLEET}  vars:\n    tend_rollout_order: [k8s_worker]\n`);
+    const { code, io } = await rollOut(file, inv, fleet(), ["--batch", "1", "--max-fail", "1"]);
+    expect(code).toBe(1);
+    const report = JSON.parse(io.out()) as Report;
+    expect(report.hosts.map((h) => [h.host, h.outcome])).toEqual([
+      ["w1", "done"],
+      ["w2", "done"],
+      ["w3", "done"],
+      ["etcd1", "done"],
+      ["gone", "failed"],
+    ]);
+  });
+
   it("a bad tend_rollout_order in the inventory is refused before any host is contacted", async () => {
     const { file } = await savePlan(fleet());
     const bad = inventoryFile("bad.yml", `${FLEET}  vars:\n    tend_rollout_order: [k8s_workers]\n`);

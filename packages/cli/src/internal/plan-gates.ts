@@ -27,8 +27,9 @@ export type SavedRollout =
 
 /**
  * The gates the plan in `file` holds for its ready hosts, and the rollout
- * order of its hosts as rolloutOrderOf derives it for a live rollout. A plan saved without gates (by a tend that
- * did not keep them) is refused: rolling it out would wait for nothing.
+ * order of its hosts as rolloutOrderOf derives it for a live rollout. A
+ * plan saved without gates (by a tend that did not keep them) is refused:
+ * rolling it out would wait for nothing.
  */
 export const savedRollout = (
   file: string,
@@ -44,9 +45,11 @@ export const savedRollout = (
         `${file}: saved without health gates (for ${without.join(", ")}), so a rollout could not wait for them; make a new plan with tend plan -i INVENTORY --out ${file}`,
       ],
     };
-  // The order as a live rollout derives it, from every host of the plan (an unreachable one too).
+  // The order as a live rollout derives it, from every host of the plan (an unreachable one too) that
+  // the inventory still lists: a host it no longer has (only a failed one may) sets no order of its own.
+  const listed = new Set(inventory.hosts);
   const order = rolloutOrderOf(
-    plan.hosts.map((h) => h.host),
+    plan.hosts.map((h) => h.host).filter((h) => listed.has(h)),
     inventory,
     layersOf,
   );
