@@ -7,7 +7,9 @@
  * compared with a reference user that useradd -m made on the same host.
  * And it lands whole: the apply that makes it is SIGKILLed before and
  * after every mv, and after each kill the home is either absent or
- * complete, and one more apply leaves it complete with no temp dir beside.
+ * complete, and one more apply leaves it complete with no temp dir beside;
+ * and when the user is then dropped, the next apply of anything else
+ * removes the temp home a kill before its rename left.
  */
 import { apply, type HostFacts, isConverged, plan, type Resource } from "@tend/core";
 import * as E from "fp-ts/lib/Either.js";
@@ -96,5 +98,35 @@ describe("a home made after a kill between useradd's account and its home", () =
     expect(failures).toEqual([]);
     // At least the rename of the home was a kill point, both ways.
     expect(kills).toBeGreaterThanOrEqual(2);
+  }, 600_000);
+
+  it("killed before the home's rename, then the user dropped: the next apply (of anything else) removes the temp home", async () => {
+    // The user gone from what is declared: no op makes that home again, so tend_mkhome's own sweep never runs.
+    const dropped: Resource[] = [{ kind: "file", name: "/etc/tk-dropped", props: { content: "x\n" } }];
+    let leftByKill = 0;
+    const failures: string[] = [];
+    for (let at = 1; ; at++) {
+      await accountWithoutHome();
+      await onHost(h.host, "rm -f /etc/tk-dropped");
+      await arm(h, at, "before");
+      await applyWith(true);
+      const { killed, calls } = await disarm(h);
+      if (killed === "") break;
+      const left = await onHost(h.host, "find /home -maxdepth 1 -name '.*.tend-*'");
+      if (left === "") continue;
+      leftByKill++;
+      const p = await plan(dropped, h.plain, { facts });
+      const r = (await apply(p, h.plain, { resources: new Map([[h.plain.host, dropped]]) })).hosts[0];
+      if (!r || !isConverged(r))
+        failures.push(`killed before call ${at} (${calls[at - 1]}): ${JSON.stringify(r)}`);
+      const after = await onHost(
+        h.host,
+        "find /home -maxdepth 1 -name '.*.tend-*'; ls /var/lib/tend/tmp 2>/dev/null",
+      );
+      if (after !== "") failures.push(`killed before call ${at} (${calls[at - 1]}): left ${after.trim()}`);
+    }
+    expect(failures).toEqual([]);
+    // The kill before the home's rename left one: the case this is about happened.
+    expect(leftByKill).toBeGreaterThanOrEqual(1);
   }, 600_000);
 });

@@ -8,7 +8,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { HealthGate } from "@tend/core";
+import { type HealthGate, MAX_USER_CHECKS } from "@tend/core";
 import type { SimHost } from "@tend/core/testing";
 import { describe, expect, it } from "vitest";
 import { main } from "./index.js";
@@ -156,6 +156,80 @@ describe("tend apply PLAN --batch: a saved plan rolled out with the gates it hol
     },
   );
 
+  it.each([
+    [
+      "a 20 MB gate name",
+      (gates: unknown[]) => {
+        (gates[0] as { name: string }).name = "A".repeat(20 * 1024 * 1024);
+      },
+      "hosts[0].gates[0].name: expected a name of at most 256 UTF-8 bytes, got one of 20971520 bytes",
+    ],
+    [
+      "65 gates on one host",
+      (gates: unknown[]) => {
+        const one = gates[0] as { name: string };
+        gates.push(...Array.from({ length: 64 }, (_, i) => ({ ...one, name: `motd ${i}` })));
+      },
+      "hosts[0].gates: expected at most 64 health gates per host, got 65",
+    ],
+  ])(
+    "a plan file with %s is refused before any host is contacted; the value is not printed",
+    async (_, edit, where) => {
+      const { file, inv } = await savePlan(fleet());
+      const plan = JSON.parse(readFileSync(file, "utf8")) as { hosts: { gates: unknown[] }[] };
+      edit(plan.hosts[0]!.gates);
+      writeFileSync(file, JSON.stringify(plan));
+      const hosts = fleet();
+      const opened: string[] = [];
+      const deps = simDeps(hosts, gated);
+      const io = recordingIo();
+      const code = await main(["apply", file, "-i", inv, "--json", "--batch", "1"], io, {
+        ...deps,
+        openTarget: (c) => {
+          opened.push(c.host);
+          return deps.openTarget(c);
+        },
+      });
+      expect(code).toBe(1);
+      expect(io.err()).toContain(`${file}: ${where}`);
+      expect(io.err().length).toBeLessThan(2000);
+      expect(opened).toEqual([]);
+      expect(Object.values(hosts).every((h) => h.roundTrips === 0)).toBe(true);
+    },
+  );
+
+  it("a plan made with the most tend_health_checks a host may have (and the modules' gate) reads back and rolls out", async () => {
+    const checks = Array.from({ length: MAX_USER_CHECKS }, (_, i) => `{name: c${i}, command: ['true']}`);
+    const inv = `${FLEET}  vars:\n    tend_health_checks: [${checks.join(", ")}]\n`;
+    const { file, inv: path } = await savePlan(fleet(), inv);
+    const hosts = fleet();
+    const { code, io } = await rollOut(file, path, hosts, ["--batch", "2"]);
+    expect(code, io.err()).toBe(0);
+    const report = JSON.parse(io.out()) as Report;
+    expect(report.hosts.every((h) => h.gates.length === MAX_USER_CHECKS + 1)).toBe(true);
+  });
+
+  it("a failed host of the plan that the inventory no longer lists sets no order of its own: the rollout goes on", async () => {
+    const withGone = FLEET.replace("        etcd1: {}", "        etcd1: {}\n        gone: {}");
+    // gone is unreachable when the plan is made, then removed from the inventory; the order is set for all.
+    const file = join(tempDir("plan-"), "plan.json");
+    const before = inventoryFile("before.yml", `${withGone}  vars:\n    tend_rollout_order: [k8s_worker]\n`);
+    const planned = recordingIo();
+    expect(await main(["plan", "-i", before, "--out", file], planned, simDeps(fleet(), gated))).toBe(1);
+    expect(planned.err()).toContain("gone: failed");
+    const inv = inventoryFile("now.yml", `${FLEET}  vars:\n    tend_rollout_order: [k8s_worker]\n`);
+    const { code, io } = await rollOut(file, inv, fleet(), ["--batch", "1", "--max-fail", "1"]);
+    expect(code).toBe(1);
+    const report = JSON.parse(io.out()) as Report;
+    expect(report.hosts.map((h) => [h.host, h.outcome])).toEqual([
+      ["w1", "done"],
+      ["w2", "done"],
+      ["w3", "done"],
+      ["etcd1", "done"],
+      ["gone", "failed"],
+    ]);
+  });
+
   it("a bad tend_rollout_order in the inventory is refused before any host is contacted", async () => {
     const { file } = await savePlan(fleet());
     const bad = inventoryFile("bad.yml", `${FLEET}  vars:\n    tend_rollout_order: [k8s_workers]\n`);
@@ -163,6 +237,21 @@ describe("tend apply PLAN --batch: a saved plan rolled out with the gates it hol
     const { code, io } = await rollOut(file, bad, hosts, ["--batch", "1"]);
     expect(code).toBe(1);
     expect(io.err()).toContain("tend_rollout_order: names no group of");
+    expect(io.err()).toContain("no host was contacted");
+    expect(Object.values(hosts).every((h) => h.roundTrips === 0)).toBe(true);
+  });
+
+  it("hosts that disagree on tend_rollout_order are refused as a live rollout refuses them; no host contacted", async () => {
+    const { file } = await savePlan(fleet());
+    // w3 alone puts etcd last: the saved plan would otherwise follow the first host's order.
+    const inv = inventoryFile(
+      "split.yml",
+      FLEET.replace("        w3: {}", "        w3: { tend_rollout_order: [k8s_worker, k8s_etcd] }"),
+    );
+    const hosts = fleet();
+    const { code, io } = await rollOut(file, inv, hosts, ["--batch", "1"]);
+    expect(code).toBe(1);
+    expect(io.err()).toContain("tend_rollout_order: of w3 differs from w2's: a rollout has one order");
     expect(io.err()).toContain("no host was contacted");
     expect(Object.values(hosts).every((h) => h.roundTrips === 0)).toBe(true);
   });

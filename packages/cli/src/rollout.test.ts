@@ -183,6 +183,16 @@ describe("rollout flags and variables are checked before any host is contacted",
       "tend_health_checks[1]",
       "used twice",
     ],
+    [
+      `tend_health_checks: [{name: ${"é".repeat(129)}, command: ['true']}]`,
+      "tend_health_checks[0]",
+      "name: expected a name of at most 256 UTF-8 bytes, got one of 258 bytes",
+    ],
+    [
+      `tend_health_checks: [${Array.from({ length: 33 }, (_, i) => `{name: c${i}, command: ['true']}`).join(", ")}]`,
+      "tend_health_checks",
+      "expected at most 32 checks, got 33",
+    ],
   ])("%s is refused naming the variable", async (line, variable, message) => {
     const hosts = fleet();
     const io = recordingIo();

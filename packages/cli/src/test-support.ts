@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_GATE_POLICY, type HealthGate, type Target } from "@tend/core";
-import { freshDebianHost, SimHost } from "@tend/core/testing";
+import { freshDebianHost, type RolloutFault, SimHost } from "@tend/core/testing";
 import { left, right } from "fp-ts/lib/Either.js";
 import { afterAll } from "vitest";
 import type { Deps, Modules } from "./internal/facade.js";
@@ -113,22 +113,39 @@ export const motdGatedModules = (retries: number): Modules =>
     ],
   });
 
+/**
+ * Fresh SimHosts by name, each with its rollout fault: "unreachable" has
+ * no SimHost (it cannot be connected to), "gate" fails the motd gate, "op"
+ * fails its op number `failAtOp` (default 0, its first).
+ */
+export const faultyHosts = (
+  names: readonly string[],
+  faultOf: (host: string) => { readonly fault: RolloutFault; readonly failAtOp?: number } = () => ({
+    fault: "none",
+  }),
+): Record<string, SimHost> =>
+  Object.fromEntries(
+    names.flatMap((h) => {
+      const { fault, failAtOp = 0 } = faultOf(h);
+      if (fault === "unreachable") return [];
+      const options = {
+        name: h,
+        ...(fault === "gate" ? { unhealthy: ["/etc/motd"] } : {}),
+        ...(fault === "op" ? { failAtOp } : {}),
+      };
+      return [[h, new SimHost(freshDebianHost({ host: { hostname: h } }), options)]];
+    }),
+  );
+
 /** Fresh SimHosts by name (but those `missing`, which are unreachable); the `unhealthy` ones fail the motd gate. */
 export const gatedHosts = (
   names: readonly string[],
   unhealthy: readonly string[] = [],
   missing: readonly string[] = [],
 ): Record<string, SimHost> =>
-  Object.fromEntries(
-    names
-      .filter((h) => !missing.includes(h))
-      .map((h) => [
-        h,
-        unhealthy.includes(h)
-          ? new SimHost(freshDebianHost({ host: { hostname: h } }), { name: h, unhealthy: ["/etc/motd"] })
-          : simHost(h),
-      ]),
-  );
+  faultyHosts(names, (h) => ({
+    fault: missing.includes(h) ? "unreachable" : unhealthy.includes(h) ? "gate" : "none",
+  }));
 
 /** Writes an inventory file into a fresh directory and returns its path. */
 export const inventoryFile = (name: string, text: string, extra: Record<string, string> = {}): string => {

@@ -6,8 +6,7 @@
  */
 import type { HealthGate, Plan } from "@tend/core";
 import type { Inventory, VarLayer } from "./inventory/index.js";
-import { groupsOfHost } from "./inventory/index.js";
-import { rolloutVarsOf } from "./rollout-vars.js";
+import { rolloutOrderOf, rolloutVarsOf } from "./rollout-vars.js";
 
 /** The plan with each ready host's gates (none for a host without any). */
 export const withGates = (plan: Plan, gates: ReadonlyMap<string, readonly HealthGate[]>): Plan => ({
@@ -27,9 +26,10 @@ export type SavedRollout =
   | { readonly errors: readonly string[] };
 
 /**
- * The gates the plan in `file` holds for its ready hosts, their inventory
- * groups and tend_rollout_order. A plan saved without gates (by a tend that
- * did not keep them) is refused: rolling it out would wait for nothing.
+ * The gates the plan in `file` holds for its ready hosts, and the rollout
+ * order of its hosts as rolloutOrderOf derives it for a live rollout. A
+ * plan saved without gates (by a tend that did not keep them) is refused:
+ * rolling it out would wait for nothing.
  */
 export const savedRollout = (
   file: string,
@@ -45,17 +45,26 @@ export const savedRollout = (
         `${file}: saved without health gates (for ${without.join(", ")}), so a rollout could not wait for them; make a new plan with tend plan -i INVENTORY --out ${file}`,
       ],
     };
-  const errors: string[] = [];
-  let rolloutOrder: readonly string[] | undefined;
-  for (const h of ready) {
-    const own = rolloutVarsOf(layersOf(h.host), inventory);
-    errors.push(...own.problems.map((p) => `${p.origin}: ${p.variable}: ${p.message}`));
-    rolloutOrder ??= own.order;
-  }
+  // The order as a live rollout derives it, from every host of the plan (an unreachable one too) that
+  // the inventory still lists: a host it no longer has (only a failed one may) sets no order of its own.
+  const listed = new Set(inventory.hosts);
+  const order = rolloutOrderOf(
+    plan.hosts.map((h) => h.host).filter((h) => listed.has(h)),
+    inventory,
+    layersOf,
+  );
+  const errors = order.problems.map((p) => `${p.origin}: ${p.variable}: ${p.message}`);
+  // tend_health_checks is checked as a live rollout checks it, though the gates come from the plan.
+  for (const h of ready)
+    errors.push(
+      ...rolloutVarsOf(layersOf(h.host), inventory).problems.map(
+        (p) => `${p.origin}: ${p.variable}: ${p.message}`,
+      ),
+    );
   if (errors.length > 0) return { errors: [...new Set(errors)] };
   return {
     gates: new Map(ready.map((h) => [h.host, h.gates ?? []])),
-    groups: new Map(ready.map((h) => [h.host, groupsOfHost(inventory, h.host).map((g) => g.name)])),
-    ...(rolloutOrder ? { rolloutOrder } : {}),
+    groups: order.groups,
+    ...(order.rolloutOrder ? { rolloutOrder: order.rolloutOrder } : {}),
   };
 };

@@ -20,7 +20,7 @@ import type { HostOptions, Reached } from "./hosts.js";
 import { groupsOfHost } from "./inventory/index.js";
 import { problemSummary, renderProblems } from "./problems.js";
 import type { Progress } from "./progress.js";
-import { rolloutVarsOf } from "./rollout-vars.js";
+import { rolloutOrderOf, rolloutVarsOf } from "./rollout-vars.js";
 import { type HostGroups, hostGroupsOf } from "./summary.js";
 import { validateRun } from "./validation.js";
 
@@ -183,16 +183,16 @@ export const planRun = async (
 
   const resources = new Map<string, readonly Resource[]>();
   const gates = new Map<string, readonly HealthGate[]>();
-  let rolloutOrder: readonly string[] | undefined;
+  const layersOf = (h: string) => selection.layers.get(h) ?? [];
   for (const [i, o] of outcomes.entries()) {
     if (o.resources === undefined) continue;
     const host = selection.hosts[i]!;
     resources.set(host, o.resources);
-    const own = rolloutVarsOf(selection.layers.get(host) ?? [], selection.inventory);
+    const own = rolloutVarsOf(layersOf(host), selection.inventory);
     gates.set(host, [...(o.gates ?? []), ...own.gates]);
-    rolloutOrder ??= own.order;
   }
-  const groups = new Map(selection.hosts.map((h) => [h, groupsOf(h)]));
+  // Its problems (a bad order, hosts that disagree) stopped the run in validation.
+  const { groups, rolloutOrder } = rolloutOrderOf(selection.hosts, selection.inventory, layersOf, groupsOf);
   return {
     ...plannedRun(outcomes.map((o) => o.planned)),
     reached: new Map(outcomes.map((o, i) => [selection.hosts[i]!, o.reached])),

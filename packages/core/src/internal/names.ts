@@ -34,8 +34,8 @@ export const label: Grammar = {
 const PATH_MAX_BYTES = 4095;
 const NAME_MAX_BYTES = 255;
 const encoder = new TextEncoder();
-/** UTF-8 length, without encoding when even 3 bytes per unit stays under `limit`. */
-const fitsBytes = (s: string, limit: number): boolean =>
+/** Whether `s` is at most `limit` bytes in UTF-8, without encoding when even 3 bytes per unit stays under it. */
+export const fitsBytes = (s: string, limit: number): boolean =>
   s.length * 3 <= limit || (s.length <= limit && encoder.encode(s).length <= limit);
 
 /**

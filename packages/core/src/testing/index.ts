@@ -4,3 +4,4 @@
  * implementation lives in ../internal/sim (see its README).
  */
 export * from "../internal/sim/index.js";
+export { expectedOutcomes, type RolloutFault } from "./rollout-oracle.js";

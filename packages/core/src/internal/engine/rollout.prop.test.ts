@@ -7,6 +7,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { expectedOutcomes as expected, type RolloutFault } from "../../testing/rollout-oracle.js";
 import type { HealthGate } from "../health/gate.js";
 import { runGates } from "../health/run.js";
 import { combinePlans } from "../plan/codec.js";
@@ -38,7 +39,7 @@ const gate = (over: Partial<HealthGate> = {}): HealthGate => ({
   ...over,
 });
 
-type Fault = "none" | "op" | "unreachable" | "gate";
+type Fault = RolloutFault;
 
 /** Hosts h0..h(n-1) with their faults: a plan, the targets (none for an unreachable host), the SimHosts. */
 const fleet = async (faults: readonly Fault[]) => {
@@ -67,19 +68,6 @@ const fleet = async (faults: readonly Fault[]) => {
 };
 
 const noWait = async () => {};
-
-/** The outcomes the promise says, computed independently of rollout(). */
-const expected = (faults: readonly Fault[], size: number, budget: number) => {
-  let failed = 0;
-  return faults.map((f, i) => {
-    if (i % size === 0 && failed > budget) return "untouched";
-    const batchStart = i - (i % size);
-    const before = faults.slice(0, batchStart).filter((x) => x !== "none").length;
-    if (before > budget) return "untouched";
-    if (f !== "none") failed++;
-    return f === "none" ? "done" : "failed";
-  });
-};
 
 const shareArb: fc.Arbitrary<Share> = fc.oneof(
   fc.integer({ min: 1, max: 5 }).map((count) => ({ count })),

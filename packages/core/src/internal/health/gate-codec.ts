@@ -9,7 +9,13 @@
 import * as t from "io-ts";
 import { AbsPath, isPlain, UnitName } from "../names.js";
 import type { GateCheck, HealthGate } from "./gate.js";
-import { isGateHost, isGateName } from "./gate.js";
+import {
+  gateCountProblem,
+  gateNameProblem,
+  isGateHost,
+  MAX_GATE_NAME_BYTES,
+  MAX_GATES_PER_HOST,
+} from "./gate.js";
 
 const refined = <A>(name: string, ok: (u: unknown) => u is A): t.Type<A, A, unknown> =>
   new t.Type<A, A, unknown>(
@@ -25,10 +31,16 @@ const intIn = (min: number, max: number) =>
     (u): u is number => typeof u === "number" && Number.isInteger(u) && u >= min && u <= max,
   );
 
-/** A name shown in plans and reports: one line of plain text. */
-const OneLine = refined<string>(
-  "a non-empty line of text",
-  (u): u is string => typeof u === "string" && isGateName(u),
+/** A name shown in plans and reports: one line of plain text, bounded (gateNameProblem says why not). */
+const OneLine = new t.Type<string, string, unknown>(
+  `a non-empty line of text of at most ${MAX_GATE_NAME_BYTES} UTF-8 bytes`,
+  (u): u is string => typeof u === "string" && gateNameProblem(u) === undefined,
+  (u, c) => {
+    if (typeof u !== "string") return t.failure(u, c);
+    const why = gateNameProblem(u);
+    return why === undefined ? t.success(u) : t.failure(u, c, why);
+  },
+  (s) => s,
 );
 
 const HttpUrl = refined<string>("an http(s) URL", (u): u is string => {
@@ -77,3 +89,23 @@ export const HealthGateCodec: t.Type<HealthGate, HealthGate, unknown> = t.inters
   }),
   t.partial({ service: UnitName }),
 ]) as unknown as t.Type<HealthGate, HealthGate, unknown>;
+
+const GateList = t.array(HealthGateCodec);
+
+/**
+ * A host's gates in a plan file: at most MAX_GATES_PER_HOST (counted before
+ * any of them is decoded), each a HealthGateCodec.
+ */
+export const HealthGatesCodec: t.Type<HealthGate[], HealthGate[], unknown> = new t.Type<
+  HealthGate[],
+  HealthGate[],
+  unknown
+>(
+  `a list of at most ${MAX_GATES_PER_HOST} health gates`,
+  (u): u is HealthGate[] => GateList.is(u) && gateCountProblem(u.length) === undefined,
+  (u, c) => {
+    const why = Array.isArray(u) ? gateCountProblem(u.length) : undefined;
+    return why === undefined ? GateList.validate(u, c) : t.failure(u, c, why);
+  },
+  (gates) => gates,
+);

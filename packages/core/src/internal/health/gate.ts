@@ -6,7 +6,7 @@
  * quotes the argv with shellArgv like any other check probe).
  */
 import * as t from "io-ts";
-import { isPlain } from "../names.js";
+import { fitsBytes, isPlain } from "../names.js";
 import type { Probe } from "../probe.js";
 
 /** How long one try may take, how often to retry, and how long to wait between tries. */
@@ -183,26 +183,79 @@ export const isGateHost = (s: string): boolean =>
   (s.length <= 253 && HOST_NAME.test(s)) ||
   (/^[0-9A-Fa-f:.]+$/.test(s) && s.includes(":") && URL.canParse(`http://[${s}]/`));
 
-/** A gate's name (or origin) as plans and reports show it: one non-empty line of plain text. */
-export const isGateName = (s: string): boolean =>
-  s.trim() !== "" && isPlain(s) && !/[\n\r\u2028\u2029]/.test(s);
+/**
+ * Longest gate name (or origin), in UTF-8 bytes. Real names are a few words
+ * ("kubelet healthz", "flanneld subnet file", a user's "api answers on
+ * :6443"); 256 bytes leaves room for a long descriptive one in any script
+ * (64 characters of 4 bytes), while a plan file can no longer carry
+ * megabytes of name into every plan, progress line and report.
+ */
+export const MAX_GATE_NAME_BYTES = 256;
+
+/**
+ * Most health gates one host may wait for. The modules declare at most six
+ * on a host that runs every role (flannel's two, docker, containerd,
+ * kubelet, kube-proxy); 64 leaves room for tend_health_checks. Each
+ * gate costs a round trip per try and a line in plans and reports, so a
+ * plan file with a million of them would stall a rollout and flood its
+ * output.
+ */
+export const MAX_GATES_PER_HOST = 64;
+
+/**
+ * Why `s` is no gate name (or origin) as plans and reports show it, or
+ * undefined: one non-empty line of plain text of at most MAX_GATE_NAME_BYTES.
+ * Its message says what was expected, and never quotes the value.
+ */
+export const gateNameProblem = (s: string): string | undefined => {
+  if (!fitsBytes(s, MAX_GATE_NAME_BYTES))
+    return `expected a name of at most ${MAX_GATE_NAME_BYTES} UTF-8 bytes, got one of ${new TextEncoder().encode(s).length} bytes`;
+  if (s.trim() === "") return "expected a non-empty name, got a blank one";
+  if (!isPlain(s) || /[\n\r\u2028\u2029]/.test(s))
+    return "expected a name on one line of plain text, got one with a line break, NUL or lone surrogate";
+  return undefined;
+};
+
+/**
+ * Most checks tend_health_checks may add to a host: half MAX_GATES_PER_HOST,
+ * the other half left to the modules' own gates (six at most), so a
+ * plan made with every gate a host may have is a plan file tend reads back.
+ */
+export const MAX_USER_CHECKS = MAX_GATES_PER_HOST / 2;
+
+/**
+ * Why `count` gates are too many, or undefined: the one bound of a plan
+ * file's gates per host (HealthGatesCodec, max MAX_GATES_PER_HOST) and of
+ * tend_health_checks (max MAX_USER_CHECKS).
+ */
+export const gateCountProblem = (count: number, max = MAX_GATES_PER_HOST): string | undefined =>
+  count > max
+    ? `expected at most ${max} ${max === MAX_GATES_PER_HOST ? "health gates per host" : "checks"}, got ${count}`
+    : undefined;
+
+/** A user's value as a message quotes it: JSON, cut short (an inventory value may be megabytes). */
+const quote = (s: string): string => {
+  const j = JSON.stringify(s);
+  return j.length > 60 ? `${j.slice(0, 57)}...` : j;
+};
 
 /** Why a decoded user check cannot be run, or undefined. */
 export const userCheckProblem = (c: UserHealthCheck): string | undefined => {
-  if (!isGateName(c.name)) return "its name is empty, spans lines or holds a NUL";
+  const name = gateNameProblem(c.name);
+  if (name) return `name: ${name}`;
   if ("http" in c && c.status !== undefined && c.status < 100)
     return `status ${c.status} is no HTTP status (give 100 to 599)`;
   if ("http" in c) {
-    if (!URL.canParse(c.http)) return `http ${JSON.stringify(c.http)} is not a URL`;
+    if (!URL.canParse(c.http)) return `http ${quote(c.http)} is not a URL`;
     const p = new URL(c.http).protocol;
-    if (p !== "http:" && p !== "https:") return `http ${JSON.stringify(c.http)} is not an http(s) URL`;
+    if (p !== "http:" && p !== "https:") return `http ${quote(c.http)} is not an http(s) URL`;
   }
   if ("command" in c && c.command.length === 0)
     return "command is an empty list (give the argv, e.g. [systemctl, is-active, kubelet])";
   if ("command" in c && c.command.some((a) => a.includes("\0"))) return "command has an argument with NUL";
   if ("tcp" in c && c.tcp === 0) return "tcp port 0 is no port";
   if ("tcp" in c && c.host !== undefined && !isGateHost(c.host))
-    return `host ${JSON.stringify(c.host)} is not a host name or an IP address`;
+    return `host ${quote(c.host)} is not a host name or an IP address`;
   return undefined;
 };
 

@@ -9,7 +9,7 @@
  * saved from.
  */
 import * as t from "io-ts";
-import { HealthGateCodec } from "../health/gate-codec.js";
+import { HealthGatesCodec } from "../health/gate-codec.js";
 import { Op } from "../op.js";
 import { Probe } from "../probe.js";
 import type { FieldValue } from "../resource.js";
@@ -148,7 +148,7 @@ export const ReadyHostPlan = t.intersection([
    * modules' and tend_health_checks). Absent in plans saved before they were
    * kept: such a plan applies, but a rollout refuses it.
    */
-  t.partial({ gates: t.array(HealthGateCodec) }),
+  t.partial({ gates: HealthGatesCodec }),
 ]);
 export type ReadyHostPlan = t.TypeOf<typeof ReadyHostPlan>;
 

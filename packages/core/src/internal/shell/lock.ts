@@ -131,6 +131,16 @@ tend_run_tmp() {
   for tend_d in "$1"/tmp/run.* "$2"/tmp/extract-*; do
     if [ "$tend_d" != "$T" ] && [ -d "$tend_d" ]; then rm -rf -- "$tend_d"; fi
   done
+  # Temp homes a killed tend_mkhome left, by their records: only a directory named as tempBeside names them.
+  for tend_d in "$2"/tmp/home-*; do
+    if [ -L "$tend_d" ]; then
+      tend_hm=$(readlink -- "$tend_d")
+      case \${tend_hm##*/} in
+        .*.tend-[0-9a-f][0-9a-f][0-9a-f][0-9a-f]*) if [ -d "$tend_hm" ] && [ ! -L "$tend_hm" ]; then rm -rf -- "$tend_hm"; fi ;;
+      esac
+      rm -f -- "$tend_d"
+    fi
+  done
   tend_reap "$1/tmp"
 }
 # $1 bytes of the check script at the head of stdin, $2 the digest it must print.

@@ -49,17 +49,21 @@ tend_mkdir() {
   mkdir -p -- "$1"
   tend_attrs "$1" "$2" "$3" "$4"
 }
-# A home as useradd -m makes it ($5 skel, $6 a temp dir beside $1, $7 the prefix of such temp dirs):
-# skel's files copied in, all of it the user's, renamed into place whole, so a kill leaves no home
-# (planned again) rather than one without skel's files. A home that is there is left as it is.
+# A home as useradd -m makes it ($5 skel, $6 a temp dir beside $1, $7 the prefix of such temp dirs,
+# $8 the temp dir's record under the state dir): skel's files copied in, all of it the user's, renamed
+# into place whole, so a kill leaves no home (planned again) rather than one without skel's files. A
+# home that is there is left as it is. The record (a symlink to $6, made before $6) lets the next exec
+# remove a temp home a kill left though no op makes that home again (the user was dropped): tend_run_tmp.
 tend_mkhome() {
   for o in "$7"[0-9a-f][0-9a-f][0-9a-f][0-9a-f]*; do if [ -d "$o" ] && [ ! -L "$o" ]; then rm -rf -- "$o"; fi; done
   if [ -e "$1" ] || [ -L "$1" ]; then tend_attrs "$1" "$2" "$3" "$4"; return; fi
   pd=\${6%/*}
-  mkdir -p -- "\${pd:-/}"
-  mkdir -- "$6" || return 1
-  if [ -d "$5" ]; then cp -RPp -- "$5/." "$6/" || { rm -rf -- "$6"; return 1; }; fi
-  chown -R -h -- "$3:$4" "$6" && tend_attrs "$6" "$2" "$3" "$4" && mv -T -- "$6" "$1" || { rm -rf -- "$6"; return 1; }
+  mkdir -p -- "\${pd:-/}" "\${8%/*}"
+  ln -sfn -- "$6" "$8" || return 1
+  mkdir -- "$6" || { rm -f -- "$8"; return 1; }
+  if [ -d "$5" ]; then cp -RPp -- "$5/." "$6/" || { rm -rf -- "$6"; rm -f -- "$8"; return 1; }; fi
+  chown -R -h -- "$3:$4" "$6" && tend_attrs "$6" "$2" "$3" "$4" && mv -T -- "$6" "$1" || { rm -rf -- "$6"; rm -f -- "$8"; return 1; }
+  rm -f -- "$8"
 }
 tend_write() {
   tend_not_dir "$1"

@@ -55,7 +55,10 @@ const opArgv = (op: Op, rand: string, paths: OpPaths): string[] => {
         octal(op.mode),
         op.owner,
         op.group,
-        ...(op.skel !== undefined ? [op.skel, tempBeside(op.path, rand), tempPrefix(op.path)] : []),
+        // The temp home's record under the state dir: the next exec sweeps it even when no op makes this home again.
+        ...(op.skel !== undefined
+          ? [op.skel, tempBeside(op.path, rand), tempPrefix(op.path), `${paths.stateDir}/tmp/home-${rand}`]
+          : []),
       ];
     case "writeFile":
       throw new Error("writeFile is compiled with its blob size");
