@@ -132,6 +132,22 @@ describe("inventory files: YAML and INI describe the same model", () => {
     const r = parseInventory("h.yml", "all:\n  hosts:\n    h1:\n      ansible_become: yes\n");
     expect(r._tag === "Right" && r.right.hostVars.get("h1")).toEqual({ ansible_become: true });
   });
+
+  it("a host, group or variable is named as written, even when YAML 1.1 would read the key as a number, boolean or null", () => {
+    const names = ["e5", "1e5", "010", "1.0", "0x1F", "1:20", "yes", "off", "~", "null", ".nan", "-.inf"];
+    const text = [
+      "all:",
+      "  children:",
+      "    2024:",
+      "      hosts:",
+      ...names.map((n) => `        ${n}:\n          yes: ten\n          on: 0x10`),
+    ].join("\n");
+    const r = parseInventory("h.yml", `${text}\n`);
+    if (r._tag === "Left") throw new Error(JSON.stringify(r.left));
+    expect(hostsOfGroup(r.right, "2024")).toEqual(names);
+    // Keys as written, values as YAML 1.1 reads them (0x10 is 16, as in PyYAML).
+    for (const n of names) expect(r.right.hostVars.get(n)).toEqual({ yes: "ten", on: 16 });
+  });
 });
 
 describe("variable precedence: inventory < group_vars/all < group_vars/<group> < host vars < host_vars", () => {

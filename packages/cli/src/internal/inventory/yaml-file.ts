@@ -35,8 +35,25 @@ const keyText = (key: unknown): string | undefined =>
   isScalar(key) ? String(key.value) : typeof key === "string" ? key : undefined;
 
 /**
+ * A plain key YAML 1.1 reads as no string becomes the text it was written
+ * as: a host `e5` would otherwise be "NaN", `010` "8", `1.0` "1" and `yes`
+ * "true" (PyYAML, and so Ansible, reads `e5` as a string; nobody names a
+ * host, group or variable by the number it spells). Values keep their types.
+ */
+const keyAsWritten = (key: unknown): void => {
+  if (
+    isScalar(key) &&
+    key.type === "PLAIN" &&
+    typeof key.value !== "string" &&
+    typeof key.source === "string"
+  )
+    key.value = key.source;
+};
+
+/**
  * One walk over the document tree (aliases are not followed): the line of
- * every key by path, and every key given twice in one mapping.
+ * every key by path, and every key given twice in one mapping; keys that
+ * YAML reads as numbers, booleans or null are made their text (keyAsWritten).
  */
 const walk = (file: string, root: Node | null, lineOf: (offset: number) => number) => {
   const lines = new Map<string, number>();
@@ -47,6 +64,7 @@ const walk = (file: string, root: Node | null, lineOf: (offset: number) => numbe
     if (isMap(node)) {
       const seen = new Map<string, number>();
       for (const pair of node.items) {
+        keyAsWritten(pair.key);
         const key = keyText(pair.key);
         const line = isScalar(pair.key) && pair.key.range ? lineOf(pair.key.range[0]) : undefined;
         if (key === undefined) continue;
