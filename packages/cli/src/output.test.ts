@@ -213,6 +213,20 @@ describe("apply prints the plan once, then progress", () => {
     expect(() => JSON.parse(io.out())).not.toThrow();
     expect(io.out()).not.toContain("will be created");
   });
+
+  it("with --json a run with nothing to change still prints its report, every host unchanged, and runs nothing", async () => {
+    const hosts = { w1: simHost("w1"), w2: simHost("w2") };
+    const inv = inventoryFile("hosts.yml", TWO_HOSTS);
+    expect(await main(["apply", "-i", inv, "--yes"], recordingIo(), simDeps(hosts))).toBe(0);
+    const ops = hosts.w1.opLog.length + hosts.w2.opLog.length;
+    for (const extra of [[], ["--batch", "1"]]) {
+      const io = recordingIo();
+      expect(await main(["apply", "-i", inv, "--json", ...extra], io, simDeps(hosts))).toBe(0);
+      const report = JSON.parse(io.out()) as { hosts: { host: string }[] };
+      expect(report.hosts.map((h) => h.host).sort(), extra.join(" ")).toEqual(["w1", "w2"]);
+    }
+    expect(hosts.w1.opLog.length + hosts.w2.opLog.length).toBe(ops);
+  });
 });
 
 describe("a sensitive file: mode, owner and group changes are shown, only the content is secret", () => {

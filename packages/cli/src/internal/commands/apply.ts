@@ -150,10 +150,12 @@ const fromInventory = async (
     const idle = idleHint(run, ctx.deps.modules.groups, o.inventory);
     if (idle) (o.json ? ctx.io.stderr : ctx.io.stdout)(idle);
     const anyFailed = run.plan.hosts.some((h) => h.status === "error");
-    // Nothing to do on the hosts that could be planned: no question, no apply.
+    // Nothing to do on the hosts that could be planned: no question, and no apply, unless a
+    // rollout still waits for the hosts' gates (as the plan said) or --json owes its report
+    // (as applying a saved plan gives one): both contact no host that has nothing to do.
     const anyChanges = run.plan.hosts.some((h) => h.status === "ready" && h.actions.length > 0);
-    if (!anyChanges) return anyFailed ? EXIT.error : EXIT.ok;
-    if (!o.yes) {
+    if (!anyChanges && !rolling && !o.json) return anyFailed ? EXIT.error : EXIT.ok;
+    if (anyChanges && !o.yes) {
       const refused = await confirm(ctx);
       if (refused) {
         printErrors(ctx, [refused]);
