@@ -438,3 +438,45 @@ describe("a become refused while applying a saved plan gets the same advice as w
     },
   );
 });
+
+describe("a become refused mid-apply (after planning passed sudo) names where the password came from", () => {
+  const INV = ["all:", "  hosts:", "    w1:", "      ansible_become: true"].join("\n");
+  /** w1 plans as a SimHost, but sudo refuses the op batch: the password went wrong between the two. */
+  const refusingRun = (): Target => {
+    const sim = simHost("w1");
+    return {
+      host: "w1",
+      hostFacts: () => sim.hostFacts(),
+      probe: (p) => sim.probe(p),
+      observe: (p) => sim.observe(p),
+      run: async () =>
+        left({
+          _tag: "Transport" as const,
+          host: "w1",
+          error: {
+            _tag: "BecomeFailed" as const,
+            host: "w1",
+            method: "sudo" as const,
+            user: "root",
+            problem: "wrong-password" as const,
+            detail: "",
+          },
+        }),
+      close: () => sim.close(),
+    };
+  };
+
+  it.each([[[]], [["--batch", "1"]]])(
+    "tend apply -i -K %j: the asked password, not ansible_become_password",
+    async (extra) => {
+      const inv = inventoryFile("hosts.yml", INV);
+      const io = ttyIo(MARKER);
+      const deps: Deps = { ...simDeps({}), openTarget: async () => right(refusingRun()) };
+      expect(await main(["apply", "-i", inv, "--yes", "-K", ...extra], io, deps)).toBe(1);
+      const shown = io.out() + io.err();
+      expect(shown).toContain("sudo on w1: incorrect password (--ask-become-pass)");
+      expect(shown).not.toContain("(ansible_become_password)");
+      expect(shown).not.toContain(MARKER);
+    },
+  );
+});

@@ -13,6 +13,7 @@ import type { PlannedRun as CorePlannedRun, HealthGate, Plan, Resource, SourceCo
 import { plannedRun } from "@tend/core";
 import { isLeft } from "fp-ts/lib/Either.js";
 import { fetchTexts, verifiedSha256 } from "./artifacts.js";
+import type { Connection } from "./connect.js";
 import { ControllerInputs, connecting } from "./controller-inputs.js";
 import type { Deps } from "./facade.js";
 import { planHosts } from "./host-pipeline.js";
@@ -40,6 +41,8 @@ export interface PlannedRun extends CorePlannedRun {
   readonly hostGroups: HostGroups;
   /** The run's source reader (each controller file read once), for apply and its re-plan. */
   readonly readSource: typeof readSource;
+  /** Each host's connection as the inventory gives it (where a refused become's password came from). */
+  readonly connectionOf: (host: string) => Connection | undefined;
 }
 
 /** Regular files up to this size are read synchronously (see readBytes). */
@@ -201,6 +204,10 @@ export const planRun = async (
     groups,
     hostGroups: hostGroupsOf(selection.inventory, selection.hosts),
     readSource: read,
+    connectionOf: (h) => {
+      const c = selection.connections.get(h);
+      return c && !isLeft(c) ? c.right : undefined;
+    },
     ...(rolloutOrder ? { rolloutOrder } : {}),
   };
 };

@@ -174,6 +174,7 @@ const fromInventory = async (
           o.json === true,
           run.hostGroups,
           run.readSource,
+          run.connectionOf,
         );
     return anyFailed ? EXIT.error : code;
   } finally {
@@ -270,7 +271,15 @@ const fromPlanFile = async (
     printErrors(ctx, unreachable);
     // An unreachable host is one more failure against the rollout's budget (its report says so).
     if (saved && rolling && !("errors" in rolling)) {
-      const inputs = { ...saved, resources: new Map(), readSource: readSourceOnce(ctx.deps.cacheDir) };
+      const inputs = {
+        ...saved,
+        resources: new Map(),
+        readSource: readSourceOnce(ctx.deps.cacheDir),
+        connectionOf: (h: string) => {
+          const c = connections.get(h);
+          return c && !isLeft(c) ? c.right : undefined;
+        },
+      };
       return await carryOutRollout(ctx, bareRun(plan), reached, inputs, rolling, lockWaitMs, o.json === true);
     }
     const code = await carryOut(

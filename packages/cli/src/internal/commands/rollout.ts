@@ -26,6 +26,7 @@ import {
   withKeep,
 } from "@tend/core";
 import { describeHostFailure } from "../become-messages.js";
+import type { Connection } from "../connect.js";
 import type { Reached } from "../hosts.js";
 import type { readSource } from "../planning.js";
 import { stopwatch, timedRolloutReport } from "../timing.js";
@@ -68,6 +69,8 @@ export interface RolloutInputs {
   readonly rolloutOrder?: readonly string[];
   /** The run's source reader: each controller file read once for the whole fleet. */
   readonly readSource: typeof readSource;
+  /** Each host's connection as the inventory gives it: a refused become names where its password came from. */
+  readonly connectionOf?: (host: string) => Connection | undefined;
 }
 
 /** The report as JSON: every host with its outcome, apply, gates and rollback. */
@@ -120,7 +123,7 @@ export const carryOutRollout = async (
     lockHolder: holder,
     lockWaitMs,
     resources: inputs.resources,
-    describeError: (e) => describeHostFailure(e),
+    describeError: (e) => describeHostFailure(e, inputs.connectionOf?.(e.host)),
     onEvent: (e) => {
       if (e.phase !== "done") ctx.progress.state(e.host, e.phase);
     },

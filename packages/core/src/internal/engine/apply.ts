@@ -8,6 +8,7 @@
  */
 import * as E from "fp-ts/lib/Either.js";
 import type { HostFacts } from "../facts.js";
+import { withoutHost } from "../host-text.js";
 import type { Op } from "../op.js";
 import { describeOp } from "../op.js";
 import type { Action, Plan, ReadyHostPlan } from "../plan/format.js";
@@ -254,7 +255,7 @@ const applyHost = async (
       host,
       status: "failed",
       opsRun: index,
-      error: `${host}: ${where}${what}${say(e).replace(`${host}: `, "")}`,
+      error: `${host}: ${where}${what}${withoutHost(host, say(e))}`,
       ...(action ? { failedAction: action.id } : {}),
       verdict,
     };

@@ -5,6 +5,7 @@
  */
 import type { RolloutHostReport, RolloutReport } from "../engine/rollout.js";
 import { describeGate, type HealthGate } from "../health/gate.js";
+import { withoutHost } from "../host-text.js";
 import { durationSuffix, formatDuration, type Timed } from "./duration.js";
 import type { RenderOptions } from "./render.js";
 
@@ -24,7 +25,7 @@ const hostLines = (h: Timed<RolloutHostReport>, paint: (c: number, s: string) =>
         ? `applied ${h.apply.opsRun} ops, converged`
         : "no changes, converged"
       : h.outcome === "failed"
-        ? `failed: ${(h.reason ?? "").replace(`${h.host}: `, "")}`
+        ? `failed: ${withoutHost(h.host, h.reason ?? "")}`
         : "untouched";
   const lines = [`  ${sign} ${h.host}: ${what}${h.outcome === "untouched" ? "" : durationSuffix(h)}`];
   for (const g of h.gates)
