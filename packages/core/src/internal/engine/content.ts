@@ -4,6 +4,7 @@
  */
 import type { BlobEntry } from "../plan/format.js";
 import type { Blob, ContentSpec } from "../resource.js";
+import { sha256Bytes } from "../hash.js";
 import { fromBase64, sha256Hex, toBase64 } from "./digest.js";
 import type { PlanError } from "./errors.js";
 
@@ -107,7 +108,7 @@ export class BlobTable {
 
   /** Registers bytes computed during planning (e.g. a rewritten /etc/fstab). */
   add(bytes: Uint8Array, sensitive: boolean): string {
-    const sha = sha256Hex(bytes);
+    const sha = sha256Bytes(bytes);
     this.merge(sha, { bytes, sensitive });
     return sha;
   }

@@ -4,7 +4,7 @@
  * shown (text with a format, or digests only).
  */
 import { posix } from "node:path";
-import { sha256Hex } from "../hash.js";
+import { sha256Bytes, sha256Hex, type TextBlob, textBlob } from "../hash.js";
 import type { Op } from "../op.js";
 import { STATE_DIR } from "../probe.js";
 import type {
@@ -18,7 +18,7 @@ import type {
   Refusal,
 } from "../resource.js";
 
-export { sha256Hex };
+export { sha256Hex, type TextBlob, textBlob };
 
 /** The first 16 hex digits of sha256(s): names tend's own record files. */
 export const shortHash = (s: string): string => sha256Hex(s).slice(0, 16);
@@ -144,7 +144,7 @@ export const setAttrsOp = (path: string, want: Attrs, changed: ReadonlySet<strin
  */
 export const blobFor = (spec: ContentSpec | undefined, ctx: KindContext): Blob | undefined => {
   if (ctx.blob) return ctx.blob;
-  if (spec && "inline" in spec) return { sha256: sha256Hex(spec.inline), bytes: spec.inline };
+  if (spec && "inline" in spec) return { sha256: sha256Bytes(spec.inline), bytes: spec.inline };
   return undefined;
 };
 
