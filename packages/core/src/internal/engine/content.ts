@@ -2,9 +2,10 @@
  * Content resolution: the bytes a resource writes become blobs named by
  * sha256 before diffing, so kinds compare digests and plans carry references.
  */
+
+import { sha256Bytes } from "../hash.js";
 import type { BlobEntry } from "../plan/format.js";
 import type { Blob, ContentSpec } from "../resource.js";
-import { sha256Bytes } from "../hash.js";
 import { fromBase64, sha256Hex, toBase64 } from "./digest.js";
 import type { PlanError } from "./errors.js";
 
