@@ -4,13 +4,13 @@
  * /etc/modules-load.d/<name>.conf so it loads at boot.
  */
 import * as t from "io-ts";
-import { kmodName, problem } from "../names.js";
+import { kmodName } from "../names.js";
 import type { Op } from "../op.js";
 import type { FileFact, KmodFact } from "../probe.js";
 import type { KindContext } from "../resource.js";
 import { propsCodec } from "./codec.js";
 import { diffOf, field, fieldsOf, parentTokens, refusedDiff, textBlob } from "./common.js";
-import { defineKind } from "./define.js";
+import { defineKind, grammarCheck } from "./define.js";
 import { type RegularFile, regularFileDiff, regularFileOps } from "./regular.js";
 
 /** Props of `kmod[<module name>]`. */
@@ -40,7 +40,7 @@ const persisted = (ctx: KindContext): RegularFile => {
 export const kmodKind = defineKind<KmodProps>({
   kind: "kmod",
   props: KmodProps,
-  checkName: (name) => problem(kmodName, name),
+  checkName: grammarCheck(kmodName),
   provides: (_p, name) => [`kmod:${name}`],
   requires: (p, name) => (p.persist ? parentTokens(kmodFile(name)) : []),
 

@@ -6,13 +6,13 @@
  * (br_netfilter for net.bridge.*) may provide it.
  */
 import * as t from "io-ts";
-import { problem, sysctlKey } from "../names.js";
+import { sysctlKey } from "../names.js";
 import type { Op } from "../op.js";
 import type { FileFact, SysctlFact } from "../probe.js";
 import type { FieldChange, KindContext } from "../resource.js";
 import { AbsPath, propsCodec } from "./codec.js";
 import { diffOf, field, fieldsOf, parentTokens, type TextBlob, textBlob } from "./common.js";
-import { defineKind } from "./define.js";
+import { defineKind, grammarCheck } from "./define.js";
 import { type RegularFile, regularFileDiff, regularFileOps } from "./regular.js";
 
 /** Props of `sysctl[<key>]`, e.g. `sysctl[net.ipv4.ip_forward]`. */
@@ -51,7 +51,7 @@ const persisted = (p: SysctlProps, ctx: KindContext): RegularFile => {
 export const sysctlKind = defineKind<SysctlProps>({
   kind: "sysctl",
   props: SysctlProps,
-  checkName: (name) => problem(sysctlKey, name),
+  checkName: grammarCheck(sysctlKey),
   provides: (p, name) => [`sysctl:${name}`, ...(p.persist ? [`path:${sysctlFile(p, name)}`] : [])],
   requires: (p, name) => (p.persist ? parentTokens(sysctlFile(p, name)) : []),
 
