@@ -50,5 +50,8 @@ export const textBlob = (s: string): TextBlob => {
   return blob;
 };
 
+/** Whether textBlob made these bytes (shared and never mutated: what is computed of them may be kept). */
+export const isTextBlobBytes = (bytes: Uint8Array): boolean => textDigests.has(bytes);
+
 /** Hex sha256 of bytes, not computed again for bytes textBlob made. */
 export const sha256Bytes = (bytes: Uint8Array): string => textDigests.get(bytes) ?? sha256Hex(bytes);
