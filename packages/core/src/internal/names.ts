@@ -179,6 +179,15 @@ const predicate = <C extends t.Mixed>(c: C): C => {
 export const isPredicateCodec = (c: t.Mixed): boolean =>
   c === t.string || c === t.number || c === t.boolean || predicates.has(c);
 
+/**
+ * One of the given strings: `t.union` of `t.literal`s (same checks and
+ * messages), known to isPredicateCodec (a literal validates to itself).
+ */
+export const oneOf = <V extends string>(...values: [V, V, ...V[]]): t.Type<V, V, unknown> =>
+  predicate(
+    t.union(values.map((v) => t.literal(v)) as unknown as [t.Mixed, t.Mixed, ...t.Mixed[]]),
+  ) as t.Type<V, V, unknown>;
+
 /** The io-ts codec of a grammar; its failure message is "expected …" (reporters add the value). */
 export const grammarCodec = (name: string, g: Grammar): t.Type<string, string, unknown> =>
   predicate(

@@ -4,7 +4,7 @@
  * default), and check rules that span several fields.
  */
 import * as t from "io-ts";
-import { Count, isPlain, isPredicateCodec, Mode, OwnerName } from "../names.js";
+import { Count, isPlain, isPredicateCodec, Mode, OwnerName, oneOf } from "../names.js";
 
 type AnyProps = Record<string, unknown>;
 
@@ -242,4 +242,4 @@ export const Argv = new t.Type<string[], string[], unknown>(
 );
 
 /** Content formats a plan knows how to diff. */
-export const Format = t.union([t.literal("text"), t.literal("json"), t.literal("yaml"), t.literal("binary")]);
+export const Format = oneOf("text", "json", "yaml", "binary");

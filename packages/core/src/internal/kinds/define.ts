@@ -69,14 +69,14 @@ export const defineKind = <P>(k: ResourceKind<P>, rules: KindRules = {}): Resour
           known.set(name, why);
           return why;
         };
-  // The engine hands diff, derivedBlobs and ops of one resource the same props, facts and
-  // context: the check runs once for them (facts are readonly, so the answer cannot change).
-  const checked = new WeakMap<readonly ProbeResult[], { p: P; ctx: KindContext; why: string | undefined }>();
+  // The engine hands diff then derivedBlobs of one resource the same props, facts and context:
+  // the check runs once for both (facts are readonly, so the answer cannot change). Only the
+  // last check is kept: a weak table of every resource's facts costs more than checking again.
+  let last: { p: P; facts: readonly ProbeResult[]; ctx: KindContext; why: string | undefined } | undefined;
   const mismatch = (p: P, facts: readonly ProbeResult[], ctx: KindContext): string | undefined => {
-    const hit = checked.get(facts);
-    if (hit && hit.p === p && hit.ctx === ctx) return hit.why;
+    if (last !== undefined && last.facts === facts && last.p === p && last.ctx === ctx) return last.why;
     const why = checkName(ctx.name) ?? factsMismatch(k.probes(p, ctx), facts);
-    checked.set(facts, { p, ctx, why });
+    last = { p, facts, ctx, why };
     return why;
   };
   const refused = (why: string): Diff => refusedDiff("update", [], { reason: why });

@@ -12,7 +12,7 @@
  * restarts unless its own ops start or stop it anyway.
  */
 import * as t from "io-ts";
-import { isUnitName, UnitName } from "../names.js";
+import { isUnitName, oneOf, UnitName } from "../names.js";
 import type { UnitFact } from "../probe.js";
 import type { FieldChange } from "../resource.js";
 import { propsCodec } from "./codec.js";
@@ -22,7 +22,7 @@ import { defineKind, grammarCheck } from "./define.js";
 /** Props of `service[<name>]`. */
 export const ServiceProps = propsCodec(
   "service",
-  { enabled: t.boolean, state: t.union([t.literal("running"), t.literal("stopped")]) },
+  { enabled: t.boolean, state: oneOf("running", "stopped") },
   { unit: UnitName },
   { enabled: true, state: "running" },
 );
