@@ -163,13 +163,41 @@ export const shown = (u: unknown): string => {
 export const problem = (g: Grammar, s: unknown): string | undefined =>
   typeof s === "string" && g.test(s) ? undefined : `expected ${g.expected}, got ${shown(s)}`;
 
+/** Codecs made here whose validate is `is(u) ? success(u) : failure`: see isPredicateCodec. */
+const predicates = new WeakSet<t.Mixed>();
+const predicate = <C extends t.Mixed>(c: C): C => {
+  predicates.add(c);
+  return c;
+};
+
+/**
+ * Whether `c` validates by its `is` alone, giving back its input unchanged:
+ * `validate(u)` succeeds with `u` exactly when `is(u)` (io-ts's string,
+ * number and boolean, and the grammar, mode and count codecs made here), so a
+ * caller may test `is(u)` and skip building the result.
+ */
+export const isPredicateCodec = (c: t.Mixed): boolean =>
+  c === t.string || c === t.number || c === t.boolean || predicates.has(c);
+
+/**
+ * One of the given strings: `t.union` of `t.literal`s (same checks and
+ * messages), known to isPredicateCodec (a literal validates to itself).
+ */
+export const oneOf = <V extends string>(...values: [V, V, ...V[]]): t.Type<V, V, unknown> =>
+  predicate(
+    t.union(values.map((v) => t.literal(v)) as unknown as [t.Mixed, t.Mixed, ...t.Mixed[]]),
+  ) as t.Type<V, V, unknown>;
+
 /** The io-ts codec of a grammar; its failure message is "expected …" (reporters add the value). */
 export const grammarCodec = (name: string, g: Grammar): t.Type<string, string, unknown> =>
-  new t.Type<string, string, unknown>(
-    name,
-    (u): u is string => typeof u === "string" && g.test(u),
-    (u, c) => (typeof u === "string" && g.test(u) ? t.success(u) : t.failure(u, c, `expected ${g.expected}`)),
-    t.identity,
+  predicate(
+    new t.Type<string, string, unknown>(
+      name,
+      (u): u is string => typeof u === "string" && g.test(u),
+      (u, c) =>
+        typeof u === "string" && g.test(u) ? t.success(u) : t.failure(u, c, `expected ${g.expected}`),
+      t.identity,
+    ),
   );
 
 export const PlainText = grammarCodec("PlainText", plainText);
@@ -188,21 +216,25 @@ const isMode = (u: unknown): u is number =>
   typeof u === "number" && Number.isInteger(u) && u >= 0 && u <= 0o7777;
 
 /** A file mode: an integer 0..0o7777 (write it as 0o644). */
-export const Mode = new t.Type<number, number, unknown>(
-  "Mode",
-  isMode,
-  (u, c) => (isMode(u) ? t.success(u) : t.failure(u, c, "expected a file mode 0..0o7777")),
-  t.identity,
+export const Mode = predicate(
+  new t.Type<number, number, unknown>(
+    "Mode",
+    isMode,
+    (u, c) => (isMode(u) ? t.success(u) : t.failure(u, c, "expected a file mode 0..0o7777")),
+    t.identity,
+  ),
 );
 
 const isCount = (u: unknown): u is number => typeof u === "number" && Number.isInteger(u) && u >= 0;
 
 /** A non-negative integer (uid, gid, strip count). */
-export const Count = new t.Type<number, number, unknown>(
-  "Count",
-  isCount,
-  (u, c) => (isCount(u) ? t.success(u) : t.failure(u, c, "expected an integer ≥ 0")),
-  t.identity,
+export const Count = predicate(
+  new t.Type<number, number, unknown>(
+    "Count",
+    isCount,
+    (u, c) => (isCount(u) ? t.success(u) : t.failure(u, c, "expected an integer ≥ 0")),
+    t.identity,
+  ),
 );
 
 /**

@@ -145,6 +145,26 @@ export const factCodecs: { readonly [K in Probe["type"]]: t.Type<FactOf[K], unkn
   check: CheckFact,
 };
 
+/** JSON of probe keys (a handful of names: "type", "path", …), kept once made; bounded. */
+const quotedKeys = new Map<string, string>();
+const quoted = (k: string): string => {
+  let q = quotedKeys.get(k);
+  if (q === undefined) {
+    q = JSON.stringify(k);
+    if (quotedKeys.size < 64) quotedKeys.set(k, q);
+  }
+  return q;
+};
+
+/** JSON of a flat field (null, string, boolean, number, array of strings), else undefined. */
+const flatJson = (v: unknown): string | undefined => {
+  if (typeof v === "string") return JSON.stringify(v);
+  if (typeof v === "boolean") return v ? "true" : "false";
+  if (v === null || typeof v === "number") return JSON.stringify(v);
+  if (Array.isArray(v) && v.every((x) => typeof x === "string")) return JSON.stringify(v);
+  return undefined;
+};
+
 /**
  * Stable key of a probe, used to deduplicate probes across resources: its JSON
  * with keys sorted (`JSON.stringify(p, sortedKeys)`). Probes of flat fields
@@ -165,14 +185,9 @@ export const probeKey = (p: Probe): string => {
   for (const k of keys) {
     const v = (p as unknown as Record<string, unknown>)[k];
     if (v === undefined) continue;
-    const flat =
-      v === null ||
-      typeof v === "string" ||
-      typeof v === "boolean" ||
-      typeof v === "number" ||
-      (Array.isArray(v) && v.every((x) => typeof x === "string"));
-    if (!flat) return JSON.stringify(p, keys);
-    out += `${out === "" ? "" : ","}${JSON.stringify(k)}:${JSON.stringify(v)}`;
+    const json = flatJson(v);
+    if (json === undefined) return JSON.stringify(p, keys);
+    out = out === "" ? `${quoted(k)}:${json}` : `${out},${quoted(k)}:${json}`;
   }
   return `{${out}}`;
 };

@@ -132,6 +132,23 @@ export const buildActions = (
   return orderActions(graph, outcomes, own, restarts, intents);
 };
 
+/** The actions of nodes in graph order (no reload due): each after the acted-on nodes it runs after. */
+const inGraphOrder = (
+  order: readonly string[],
+  graph: Graph,
+  own: ReadonlyMap<string, Action>,
+  restarts: ReadonlyMap<string, Action>,
+): Action[] => {
+  const actions: Action[] = [];
+  for (const id of order) {
+    const a = own.get(id);
+    if (a) actions.push({ ...a, after: graph.byId.get(id)!.after.filter((d) => own.has(d)) });
+    const r = restarts.get(id);
+    if (r) actions.push(r);
+  }
+  return actions;
+};
+
 const reloadAction = (changedUnits: readonly string[], intents: Intents): Action => ({
   id: RELOAD_ID,
   action: "reload",
@@ -188,18 +205,18 @@ const orderActions = (
 ): E.Either<PlanError, Action[]> => {
   const changedUnits = graph.nodes.filter((n) => n.kind.reloadsSystemd && own.has(n.id)).map((n) => n.id);
   const reloadDue = changedUnits.length > 0 || intents.reload !== null;
-  const after = new Map<string, string[]>(graph.nodes.map((n) => [n.id, [...n.after]]));
   const ids = graph.nodes.map((n) => n.id);
-  if (reloadDue) {
-    ids.push(RELOAD_ID);
-    after.set(RELOAD_ID, changedUnits);
-    for (const n of graph.nodes)
-      if (unitOf(outcomes.get(n.id)!) !== undefined && (own.has(n.id) || restarts.has(n.id)))
-        after.get(n.id)!.push(RELOAD_ID);
-  }
+  // Without the reload, the edges are the graph's own and so is the order (Kahn's, smallest id first).
+  if (!reloadDue) return E.right(inGraphOrder(ids, graph, own, restarts));
+  const after = new Map<string, string[]>(graph.nodes.map((n) => [n.id, [...n.after]]));
+  ids.push(RELOAD_ID);
+  after.set(RELOAD_ID, changedUnits);
+  for (const n of graph.nodes)
+    if (unitOf(outcomes.get(n.id)!) !== undefined && (own.has(n.id) || restarts.has(n.id)))
+      after.get(n.id)!.push(RELOAD_ID);
   const order = topoOrder(ids, after);
   if (order.length < ids.length) return E.left({ _tag: "ReloadOrder", cycle: reloadCycle(after) });
-  const acted = new Set([...own.keys(), ...(reloadDue ? [RELOAD_ID] : [])]);
+  const acted = new Set([...own.keys(), RELOAD_ID]);
   const actions: Action[] = [];
   for (const id of order) {
     if (id === RELOAD_ID) {

@@ -2,6 +2,8 @@
  * Content resolution: the bytes a resource writes become blobs named by
  * sha256 before diffing, so kinds compare digests and plans carry references.
  */
+
+import { sha256Bytes } from "../hash.js";
 import type { BlobEntry } from "../plan/format.js";
 import type { Blob, ContentSpec } from "../resource.js";
 import { fromBase64, sha256Hex, toBase64 } from "./digest.js";
@@ -107,7 +109,7 @@ export class BlobTable {
 
   /** Registers bytes computed during planning (e.g. a rewritten /etc/fstab). */
   add(bytes: Uint8Array, sensitive: boolean): string {
-    const sha = sha256Hex(bytes);
+    const sha = sha256Bytes(bytes);
     this.merge(sha, { bytes, sensitive });
     return sha;
   }

@@ -259,10 +259,11 @@ export const buildGraph = (
     }
   }
   const ids = [...decoded.keys()];
-  const cycles = findCycles(ids, after);
-  if (cycles.length > 0) errors.push({ _tag: "Cycle", cycles });
-  if (errors.length > 0) return E.left(errors);
+  // Kahn's order holds every node exactly when there is no cycle (edges join known ids only, never a
+  // node to itself): only then are the cycles looked for, to name them all.
   const order = topoOrder(ids, after);
+  if (order.length !== ids.length) errors.push({ _tag: "Cycle", cycles: findCycles(ids, after) });
+  if (errors.length > 0) return E.left(errors);
   const byId = new Map<string, Node>();
   const nodes = order.map((id) => {
     const d = decoded.get(id)!;

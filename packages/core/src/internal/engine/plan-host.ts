@@ -215,14 +215,16 @@ export const planHost = async (
     const blob = contexts.get(n.id)!.blob;
     const props = blob && n.kind.withBlob ? n.kind.withBlob(n.props, blob.sha256) : n.props;
     const r = n.resource;
-    return {
+    // Fields in this order, each only when it says something; no object per absent field.
+    const s: { -readonly [K in keyof StoredResource]: StoredResource[K] } = {
       kind: r.kind,
       name: r.name,
       props,
-      ...(r.deps?.length ? { deps: [...r.deps] } : {}),
-      ...(r.notify?.length ? { notify: [...r.notify] } : {}),
-      ...(r.origin ? { origin: r.origin } : {}),
     };
+    if (r.deps?.length) s.deps = [...r.deps];
+    if (r.notify?.length) s.notify = [...r.notify];
+    if (r.origin) s.origin = r.origin;
+    return s;
   });
   const plan: ReadyHostPlan = {
     host,

@@ -139,16 +139,16 @@ export const checkResource = (
       return invalid(id, origin, `${key} must be an array of resource ids (strings), got ${kindOf(r[key])}`);
   const bad = jsonProblem(r.props);
   if (bad !== undefined) return invalid(id, origin, bad);
-  return {
-    resource: {
-      kind: r.kind,
-      name: r.name,
-      props: r.props,
-      ...(r.deps !== undefined ? { deps: [...(r.deps as string[])] } : {}),
-      ...(r.notify !== undefined ? { notify: [...(r.notify as string[])] } : {}),
-      ...(origin !== undefined ? { origin } : {}),
-    },
+  // Fields in this order (as a plan stores them), each only when given; no object per absent field.
+  const resource: { -readonly [K in keyof Resource]: Resource[K] } = {
+    kind: r.kind,
+    name: r.name,
+    props: r.props,
   };
+  if (r.deps !== undefined) resource.deps = [...(r.deps as string[])];
+  if (r.notify !== undefined) resource.notify = [...(r.notify as string[])];
+  if (origin !== undefined) resource.origin = origin;
+  return { resource };
 };
 
 const invalid = (id: string, origin: string | undefined, message: string): { error: PlanError } => ({

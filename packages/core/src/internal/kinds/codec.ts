@@ -4,7 +4,7 @@
  * default), and check rules that span several fields.
  */
 import * as t from "io-ts";
-import { Count, isPlain, Mode, OwnerName } from "../names.js";
+import { Count, isPlain, isPredicateCodec, Mode, OwnerName, oneOf } from "../names.js";
 
 type AnyProps = Record<string, unknown>;
 
@@ -51,7 +51,7 @@ const allPlain = (v: unknown): boolean => {
  */
 const impureStrings = (props: AnyProps, c: t.Context): t.ValidationError[] => {
   // Nearly all props are plain: say so without building a context per value walked.
-  if (Object.entries(props).every(([k, v]) => k === "content" || allPlain(v))) return [];
+  if (Object.keys(props).every((k) => k === "content" || allPlain(props[k]))) return [];
   const out: t.ValidationError[] = [];
   const walk = (v: unknown, ctx: t.Context): void => {
     if (typeof v === "string") {
@@ -83,7 +83,13 @@ const validateKeys = (
   let a = input;
   for (const k of keys) {
     const ak = a[k];
-    const r = props[k]!.validate(ak, NO_CONTEXT);
+    const codec = props[k]!;
+    // A predicate codec gives back its input (never undefined: none accepts it), so nothing changes.
+    if (isPredicateCodec(codec)) {
+      if (codec.is(ak) || (partial && ak === undefined)) continue;
+      return undefined;
+    }
+    const r = codec.validate(ak, NO_CONTEXT);
     if (r._tag === "Left") {
       if (partial && ak === undefined) continue;
       return undefined;
@@ -163,7 +169,8 @@ export const propsCodec = <
     (u): u is A => base.is(u) && (check === undefined || check(u) === undefined),
     (u, c) => {
       if (!isRecord(u)) return t.failure(u, c, `${name}: props must be an object`);
-      const extra = Object.keys(u).filter((k) => !known.has(k));
+      const keys = Object.keys(u);
+      const extra = keys.every((k) => known.has(k)) ? [] : keys.filter((k) => !known.has(k));
       if (extra.length > 0)
         return t.failures(
           extra.map((k) => ({
@@ -235,4 +242,4 @@ export const Argv = new t.Type<string[], string[], unknown>(
 );
 
 /** Content formats a plan knows how to diff. */
-export const Format = t.union([t.literal("text"), t.literal("json"), t.literal("yaml"), t.literal("binary")]);
+export const Format = oneOf("text", "json", "yaml", "binary");

@@ -4,7 +4,7 @@
  * shown (text with a format, or digests only).
  */
 import { posix } from "node:path";
-import { sha256Hex } from "../hash.js";
+import { isTextBlobBytes, sha256Bytes, sha256Hex, type TextBlob, textBlob } from "../hash.js";
 import type { Op } from "../op.js";
 import { STATE_DIR } from "../probe.js";
 import type {
@@ -18,7 +18,7 @@ import type {
   Refusal,
 } from "../resource.js";
 
-export { sha256Hex };
+export { sha256Hex, type TextBlob, textBlob };
 
 /** The first 16 hex digits of sha256(s): names tend's own record files. */
 export const shortHash = (s: string): string => sha256Hex(s).slice(0, 16);
@@ -37,14 +37,25 @@ export const utf8Bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 
-/** The text of bytes when they are valid utf-8 without NUL (a NUL means binary); else undefined. */
-export const asText = (bytes: Uint8Array): string | undefined => {
+const decodeText = (bytes: Uint8Array): string | undefined => {
   if (bytes.includes(0)) return undefined;
   try {
     return strictUtf8.decode(bytes);
   } catch {
     return undefined;
   }
+};
+
+/** asText of textBlob's bytes, which never change: every host's diff shows one decoded string. */
+const texts = new WeakMap<Uint8Array, string | undefined>();
+
+/** The text of bytes when they are valid utf-8 without NUL (a NUL means binary); else undefined. */
+export const asText = (bytes: Uint8Array): string | undefined => {
+  if (!isTextBlobBytes(bytes)) return decodeText(bytes);
+  if (texts.has(bytes)) return texts.get(bytes);
+  const text = decodeText(bytes);
+  texts.set(bytes, text);
+  return text;
 };
 
 /** One property's change. */
@@ -61,13 +72,17 @@ export const field = (name: string, before: FieldValue, after: FieldValue): Fiel
 export const diffOf = (
   action: Exclude<ChangeAction, "noop">,
   fields: readonly FieldChange[],
-  extra: { notes?: readonly string[]; unknown?: readonly string[] } = {},
-): Diff => ({
-  action: fields.length === 0 ? "noop" : action,
-  fields,
-  ...(extra.notes && extra.notes.length > 0 ? { notes: extra.notes } : {}),
-  ...(extra.unknown && extra.unknown.length > 0 ? { unknown: extra.unknown } : {}),
-});
+  extra?: { notes?: readonly string[]; unknown?: readonly string[] },
+): Diff => {
+  // Fields in this order, notes and unknown only when not empty (every resource of every host gets one).
+  const d: { -readonly [K in keyof Diff]: Diff[K] } = {
+    action: fields.length === 0 ? "noop" : action,
+    fields,
+  };
+  if (extra?.notes && extra.notes.length > 0) d.notes = extra.notes;
+  if (extra?.unknown && extra.unknown.length > 0) d.unknown = extra.unknown;
+  return d;
+};
 
 /** Field names of a diff, for ops that map each field to the op that fixes it. */
 export const fieldsOf = (diff: Diff): ReadonlySet<string> => new Set(diff.fields.map((f) => f.field));
@@ -144,7 +159,7 @@ export const setAttrsOp = (path: string, want: Attrs, changed: ReadonlySet<strin
  */
 export const blobFor = (spec: ContentSpec | undefined, ctx: KindContext): Blob | undefined => {
   if (ctx.blob) return ctx.blob;
-  if (spec && "inline" in spec) return { sha256: sha256Hex(spec.inline), bytes: spec.inline };
+  if (spec && "inline" in spec) return { sha256: sha256Bytes(spec.inline), bytes: spec.inline };
   return undefined;
 };
 

@@ -19,7 +19,8 @@ export const factsMismatch = (
   facts: readonly ProbeResult[],
 ): string | undefined => {
   if (probes.length !== facts.length) return `expected ${probes.length} facts, got ${facts.length}`;
-  for (const [i, probe] of probes.entries()) {
+  for (let i = 0; i < probes.length; i++) {
+    const probe = probes[i]!;
     const codec = factCodecs[probe.type] as t.Type<unknown, unknown, unknown>;
     if (!codec.is(facts[i])) return `fact ${i} does not answer the ${probe.type} probe`;
   }
@@ -35,19 +36,47 @@ export interface KindRules {
 /** Names of file kinds are absolute, normalised paths. */
 export const absoluteName: KindRules = { name: absPath };
 
+/** The checkName functions grammarCheck made: each depends on the name alone. */
+const grammarChecks = new WeakSet<(name: string) => string | undefined>();
+
+/** A kind's checkName by a grammar ("expected …, got …"); defineKind checks each name once. */
+export const grammarCheck = (g: Grammar): ((name: string) => string | undefined) => {
+  const checkName = (name: string): string | undefined => problem(g, name);
+  grammarChecks.add(checkName);
+  return checkName;
+};
+
+/** How many names a kind remembers the check of (a memo: past it, it starts over). */
+const NAMES_MAX = 4096;
+
 /** A kind whose diff and ops only ever see facts that answer its probes, and only names of its grammar. */
 export const defineKind = <P>(k: ResourceKind<P>, rules: KindRules = {}): ResourceKind<P> => {
   // Every name is a non-empty plain string; then the kind's own grammar (rules or checkName) applies.
-  const checkName = (name: string): string | undefined =>
+  const check = (name: string): string | undefined =>
     problem(label, name) ?? (rules.name ? problem(rules.name, name) : k.checkName?.(name));
-  // The engine hands diff, derivedBlobs and ops of one resource the same props, facts and
-  // context: the check runs once for them (facts are readonly, so the answer cannot change).
-  const checked = new WeakMap<readonly ProbeResult[], { p: P; ctx: KindContext; why: string | undefined }>();
+  // A kind whose names follow grammars only (predicates of the name alone) checks each name once: a
+  // fleet's hosts share most names, and the engine checks each name before planning and again in diff.
+  // Any other checkName of a kind is called every time, as it may not be a function of the name alone.
+  const known = new Map<string, string | undefined>();
+  const checkName =
+    k.checkName !== undefined && !grammarChecks.has(k.checkName)
+      ? check
+      : (name: string): string | undefined => {
+          if (typeof name !== "string") return check(name);
+          if (known.has(name)) return known.get(name);
+          const why = check(name);
+          if (known.size >= NAMES_MAX) known.clear();
+          known.set(name, why);
+          return why;
+        };
+  // The engine hands diff then derivedBlobs of one resource the same props, facts and context:
+  // the check runs once for both (facts are readonly, so the answer cannot change). Only the
+  // last check is kept: a weak table of every resource's facts costs more than checking again.
+  let last: { p: P; facts: readonly ProbeResult[]; ctx: KindContext; why: string | undefined } | undefined;
   const mismatch = (p: P, facts: readonly ProbeResult[], ctx: KindContext): string | undefined => {
-    const hit = checked.get(facts);
-    if (hit && hit.p === p && hit.ctx === ctx) return hit.why;
+    if (last !== undefined && last.facts === facts && last.p === p && last.ctx === ctx) return last.why;
     const why = checkName(ctx.name) ?? factsMismatch(k.probes(p, ctx), facts);
-    checked.set(facts, { p, ctx, why });
+    last = { p, facts, ctx, why };
     return why;
   };
   const refused = (why: string): Diff => refusedDiff("update", [], { reason: why });

@@ -5,6 +5,7 @@
  * values are compared structurally, so key order and spacing do not matter.
  */
 import * as t from "io-ts";
+import { oneOf } from "../names.js";
 import type { CheckFact } from "../probe.js";
 import type { FieldValue } from "../resource.js";
 import { AbsPath, propsCodec } from "./codec.js";
@@ -29,9 +30,9 @@ export const EtcdKeyProps = propsCodec(
     caFile: t.string,
     certFile: t.string,
     keyFile: t.string,
-    api: t.union([t.literal("v2"), t.literal("v3")]),
+    api: oneOf("v2", "v3"),
   },
-  { format: t.union([t.literal("json"), t.literal("text")]) },
+  { format: oneOf("json", "text") },
   {},
   (p) =>
     p.format === "json" && parseJson(p.value) === undefined

@@ -10,7 +10,7 @@ import * as t from "io-ts";
 import type { FileFact } from "../probe.js";
 import type { ContentSpec } from "../resource.js";
 import { Format, ownership, propsCodec } from "./codec.js";
-import { blobFor, fromBase64, ownerTokens, parentTokens, utf8Bytes } from "./common.js";
+import { blobFor, fromBase64, ownerTokens, parentTokens, textBlob } from "./common.js";
 import { absoluteName, defineKind } from "./define.js";
 import { type RegularFile, regularFileDiff, regularFileOps } from "./regular.js";
 
@@ -35,7 +35,7 @@ export type FileProps = t.TypeOf<typeof FileProps>;
 
 const content = (p: FileProps): ContentSpec | undefined => {
   if (p.blob !== undefined) return { blob: p.blob };
-  if (p.content !== undefined) return { inline: utf8Bytes(p.content) };
+  if (p.content !== undefined) return { inline: textBlob(p.content).bytes };
   if (p.contentBase64 !== undefined) return { inline: fromBase64(p.contentBase64) };
   if (p.source !== undefined) return { source: p.source };
   return undefined;
@@ -44,7 +44,8 @@ const content = (p: FileProps): ContentSpec | undefined => {
 const regular = (p: FileProps, path: string, ctx: Parameters<typeof blobFor>[1]): RegularFile => ({
   path,
   want: { mode: p.mode, owner: p.owner, group: p.group },
-  blob: blobFor(content(p), ctx),
+  // The engine's blob when there is one, without making the content's bytes again.
+  blob: ctx.blob ?? blobFor(content(p), ctx),
   sensitive: p.sensitive,
   format: p.format,
 });

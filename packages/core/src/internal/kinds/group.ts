@@ -3,11 +3,11 @@
  * a declared gid that differs → groupmod -g. Members are the users' business.
  */
 import * as t from "io-ts";
-import { accountName, problem } from "../names.js";
+import { accountName } from "../names.js";
 import type { GroupFact } from "../probe.js";
 import { Id, propsCodec } from "./codec.js";
 import { diffOf, field } from "./common.js";
-import { defineKind } from "./define.js";
+import { defineKind, grammarCheck } from "./define.js";
 
 /** Props of `group[<name>]`. */
 export const GroupProps = propsCodec("group", { system: t.boolean }, { gid: Id }, { system: false });
@@ -18,7 +18,7 @@ export type GroupProps = t.TypeOf<typeof GroupProps>;
 export const groupKind = defineKind<GroupProps>({
   kind: "group",
   props: GroupProps,
-  checkName: (name) => problem(accountName, name),
+  checkName: grammarCheck(accountName),
   provides: (_p, name) => [`group:${name}`],
   requires: () => [],
 

@@ -4,13 +4,13 @@
  * /etc/modules-load.d/<name>.conf so it loads at boot.
  */
 import * as t from "io-ts";
-import { kmodName, problem } from "../names.js";
+import { kmodName } from "../names.js";
 import type { Op } from "../op.js";
 import type { FileFact, KmodFact } from "../probe.js";
 import type { KindContext } from "../resource.js";
 import { propsCodec } from "./codec.js";
-import { diffOf, field, fieldsOf, parentTokens, refusedDiff, sha256Hex, utf8Bytes } from "./common.js";
-import { defineKind } from "./define.js";
+import { diffOf, field, fieldsOf, parentTokens, refusedDiff, textBlob } from "./common.js";
+import { defineKind, grammarCheck } from "./define.js";
 import { type RegularFile, regularFileDiff, regularFileOps } from "./regular.js";
 
 /** Props of `kmod[<module name>]`. */
@@ -25,11 +25,11 @@ export const kmodFile = (name: string): string => `/etc/modules-load.d/${name}.c
 export const BUILTIN = "built into the kernel";
 
 const persisted = (ctx: KindContext): RegularFile => {
-  const bytes = utf8Bytes(`${ctx.name}\n`);
+  const { bytes, sha256 } = textBlob(`${ctx.name}\n`);
   return {
     path: kmodFile(ctx.name),
     want: { mode: 0o644, owner: "root", group: "root" },
-    blob: { sha256: sha256Hex(bytes), bytes },
+    blob: { sha256, bytes },
     sensitive: false,
     format: "text",
     contentField: "persisted",
@@ -40,7 +40,7 @@ const persisted = (ctx: KindContext): RegularFile => {
 export const kmodKind = defineKind<KmodProps>({
   kind: "kmod",
   props: KmodProps,
-  checkName: (name) => problem(kmodName, name),
+  checkName: grammarCheck(kmodName),
   provides: (_p, name) => [`kmod:${name}`],
   requires: (p, name) => (p.persist ? parentTokens(kmodFile(name)) : []),
 
@@ -53,7 +53,7 @@ export const kmodKind = defineKind<KmodProps>({
 
   derivedBlobs: (p, facts, ctx) => {
     const [k] = facts as readonly [KmodFact];
-    return p.persist && !k.builtin ? [utf8Bytes(`${ctx.name}\n`)] : [];
+    return p.persist && !k.builtin ? [textBlob(`${ctx.name}\n`).bytes] : [];
   },
 
   diff: (p, facts, ctx) => {

@@ -5,12 +5,12 @@
  * fails): tend cannot name a command that installs it.
  */
 import type * as t from "io-ts";
-import { packageName, problem } from "../names.js";
+import { packageName } from "../names.js";
 import { type PackageFact, PackageManager } from "../probe.js";
 import type { KindContext } from "../resource.js";
 import { propsCodec } from "./codec.js";
 import { diffOf, field, refusedDiff } from "./common.js";
-import { defineKind } from "./define.js";
+import { defineKind, grammarCheck } from "./define.js";
 
 /** Props of `package[<name>]`. */
 export const PackageProps = propsCodec("package", {}, { manager: PackageManager }, {});
@@ -28,7 +28,7 @@ export const managerOf = (p: PackageProps, ctx: KindContext): PackageManager | u
 export const packageKind = defineKind<PackageProps>({
   kind: "package",
   props: PackageProps,
-  checkName: (name) => problem(packageName, name),
+  checkName: grammarCheck(packageName),
   provides: (_p, name) => [`package:${name}`],
   requires: () => [],
 

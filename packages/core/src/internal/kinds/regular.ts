@@ -42,7 +42,7 @@ export const regularFileDiff = (r: RegularFile, f: FileFact): Diff => {
       reason: `the content of ${r.path} was not resolved into a blob`,
     });
   const opts = { sensitive: r.sensitive, format: r.format, path: r.path };
-  const rename = (c: FieldChange): FieldChange => ({ ...c, field: name });
+  const rename = (c: FieldChange): FieldChange => (c.field === name ? c : { ...c, field: name });
   if (f.type === "absent")
     return diffOf("create", [rename(contentChange(null, r.blob, opts)), ...attrChanges(r.want, undefined)]);
   if (f.type !== "file")

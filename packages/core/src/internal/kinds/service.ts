@@ -12,17 +12,17 @@
  * restarts unless its own ops start or stop it anyway.
  */
 import * as t from "io-ts";
-import { isUnitName, problem, UnitName } from "../names.js";
+import { isUnitName, oneOf, UnitName } from "../names.js";
 import type { UnitFact } from "../probe.js";
 import type { FieldChange } from "../resource.js";
 import { propsCodec } from "./codec.js";
 import { diffOf, field, fieldsOf } from "./common.js";
-import { defineKind } from "./define.js";
+import { defineKind, grammarCheck } from "./define.js";
 
 /** Props of `service[<name>]`. */
 export const ServiceProps = propsCodec(
   "service",
-  { enabled: t.boolean, state: t.union([t.literal("running"), t.literal("stopped")]) },
+  { enabled: t.boolean, state: oneOf("running", "stopped") },
   { unit: UnitName },
   { enabled: true, state: "running" },
 );
@@ -46,7 +46,7 @@ const stoppable = (active: string): boolean => running(active) || active === "ac
 export const serviceKind = defineKind<ServiceProps>({
   kind: "service",
   props: ServiceProps,
-  checkName: (name) => problem(serviceName, name),
+  checkName: grammarCheck(serviceName),
   provides: (p, name) => [`service:${serviceUnit(p, name)}`],
   requires: (p, name) => [`unit:${serviceUnit(p, name)}`],
   unitName: serviceUnit,

@@ -9,7 +9,7 @@ import type { Op } from "../op.js";
 import type { FileFact, ProbeResult, SwapFact } from "../probe.js";
 import type { FieldChange } from "../resource.js";
 import { propsCodec } from "./codec.js";
-import { asText, diffOf, field, fieldsOf, fromBase64, refusedDiff, sha256Hex, utf8Bytes } from "./common.js";
+import { asText, diffOf, field, fieldsOf, fromBase64, refusedDiff, textBlob } from "./common.js";
 import { defineKind } from "./define.js";
 
 /** Props of `swap[off]`: none. */
@@ -61,7 +61,7 @@ export const swapKind = defineKind<SwapProps>(
 
     derivedBlobs: (_p, facts) => {
       const next = desiredFstab(facts);
-      return next === undefined ? [] : [utf8Bytes(next)];
+      return next === undefined ? [] : [textBlob(next).bytes];
     },
 
     diff: (_p, facts) => {
@@ -89,7 +89,7 @@ export const swapKind = defineKind<SwapProps>(
         ops.push({
           op: "writeFile",
           path: FSTAB,
-          blob: sha256Hex(utf8Bytes(next)),
+          blob: textBlob(next).sha256,
           mode: f.mode,
           owner: f.owner,
           group: f.group,

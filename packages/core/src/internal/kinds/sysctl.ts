@@ -6,13 +6,13 @@
  * (br_netfilter for net.bridge.*) may provide it.
  */
 import * as t from "io-ts";
-import { problem, sysctlKey } from "../names.js";
+import { sysctlKey } from "../names.js";
 import type { Op } from "../op.js";
 import type { FileFact, SysctlFact } from "../probe.js";
 import type { FieldChange, KindContext } from "../resource.js";
 import { AbsPath, propsCodec } from "./codec.js";
-import { diffOf, field, fieldsOf, parentTokens, sha256Hex, utf8Bytes } from "./common.js";
-import { defineKind } from "./define.js";
+import { diffOf, field, fieldsOf, parentTokens, type TextBlob, textBlob } from "./common.js";
+import { defineKind, grammarCheck } from "./define.js";
 import { type RegularFile, regularFileDiff, regularFileOps } from "./regular.js";
 
 /** Props of `sysctl[<key>]`, e.g. `sysctl[net.ipv4.ip_forward]`. */
@@ -29,19 +29,18 @@ export type SysctlProps = t.TypeOf<typeof SysctlProps>;
 export const sysctlFile = (p: SysctlProps, key: string): string =>
   p.file ?? `/etc/sysctl.d/60-tend-${key.replaceAll("/", ".")}.conf`;
 
-/** The persisted file's bytes. */
-export const sysctlFileBytes = (p: SysctlProps, key: string): Uint8Array =>
-  utf8Bytes(`${key} = ${p.value}\n`);
+/** The persisted file's bytes and digest (shared: not to be mutated). */
+const sysctlFileBlob = (p: SysctlProps, key: string): TextBlob => textBlob(`${key} = ${p.value}\n`);
 
 // The kernel prints multi-value keys with tabs (ip_local_port_range "32768\t60999").
 const normal = (v: string): string => v.trim().split(/\s+/).join(" ");
 
 const persisted = (p: SysctlProps, ctx: KindContext): RegularFile => {
-  const bytes = sysctlFileBytes(p, ctx.name);
+  const { bytes, sha256 } = sysctlFileBlob(p, ctx.name);
   return {
     path: sysctlFile(p, ctx.name),
     want: { mode: 0o644, owner: "root", group: "root" },
-    blob: { sha256: sha256Hex(bytes), bytes },
+    blob: { sha256, bytes },
     sensitive: false,
     format: "text",
     contentField: "persisted",
@@ -52,7 +51,7 @@ const persisted = (p: SysctlProps, ctx: KindContext): RegularFile => {
 export const sysctlKind = defineKind<SysctlProps>({
   kind: "sysctl",
   props: SysctlProps,
-  checkName: (name) => problem(sysctlKey, name),
+  checkName: grammarCheck(sysctlKey),
   provides: (p, name) => [`sysctl:${name}`, ...(p.persist ? [`path:${sysctlFile(p, name)}`] : [])],
   requires: (p, name) => (p.persist ? parentTokens(sysctlFile(p, name)) : []),
 
@@ -64,7 +63,7 @@ export const sysctlKind = defineKind<SysctlProps>({
   ],
 
   // The persisted file's bytes follow from props and name; the engine registers them as a blob.
-  derivedBlobs: (p, _facts, ctx) => (p.persist ? [sysctlFileBytes(p, ctx.name)] : []),
+  derivedBlobs: (p, _facts, ctx) => (p.persist ? [sysctlFileBlob(p, ctx.name).bytes] : []),
 
   diff: (p, facts, ctx) => {
     const [s, f] = facts as readonly [SysctlFact, FileFact | undefined];

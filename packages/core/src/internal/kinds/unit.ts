@@ -4,12 +4,12 @@
  * the host before its service ops (`reloadsSystemd`).
  */
 import * as t from "io-ts";
-import { isUnitName, problem, unitName } from "../names.js";
+import { isUnitName, unitName } from "../names.js";
 import type { FileFact } from "../probe.js";
 import type { ContentSpec, KindContext } from "../resource.js";
 import { AbsPath, Mode, propsCodec } from "./codec.js";
-import { blobFor, parentTokens, refusedDiff, utf8Bytes } from "./common.js";
-import { defineKind } from "./define.js";
+import { blobFor, parentTokens, refusedDiff, textBlob } from "./common.js";
+import { defineKind, grammarCheck } from "./define.js";
 import { type RegularFile, regularFileDiff, regularFileOps } from "./regular.js";
 
 /** Where systemd reads unit files: a unit's `path` is `<one of these>/<its name>`. */
@@ -51,13 +51,14 @@ const content = (p: UnitProps): ContentSpec | undefined =>
   p.blob !== undefined
     ? { blob: p.blob }
     : p.content !== undefined
-      ? { inline: utf8Bytes(p.content) }
+      ? { inline: textBlob(p.content).bytes }
       : undefined;
 
 const regular = (p: UnitProps, ctx: KindContext): RegularFile => ({
   path: unitPath(p, ctx.name),
   want: { mode: p.mode, owner: "root", group: "root" },
-  blob: blobFor(content(p), ctx),
+  // The engine's blob when there is one, without making the content's bytes again.
+  blob: ctx.blob ?? blobFor(content(p), ctx),
   sensitive: false,
   format: "text",
 });
@@ -66,7 +67,7 @@ const regular = (p: UnitProps, ctx: KindContext): RegularFile => ({
 export const unitKind = defineKind<UnitProps>({
   kind: "unit",
   props: UnitProps,
-  checkName: (name) => problem(unitName, name),
+  checkName: grammarCheck(unitName),
   provides: (p, name) => [`unit:${name}`, `path:${unitPath(p, name)}`],
   requires: (p, name) => parentTokens(unitPath(p, name)),
   content,

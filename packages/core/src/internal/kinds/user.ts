@@ -12,13 +12,13 @@
  * user's too), put in place whole so a kill leaves no half-made home.
  */
 import * as t from "io-ts";
-import { AccountName, accountName, problem } from "../names.js";
+import { AccountName, accountName } from "../names.js";
 import type { Op } from "../op.js";
 import type { FileFact, GroupFact, UserFact } from "../probe.js";
 import type { FieldChange } from "../resource.js";
 import { AbsPath, Id, propsCodec } from "./codec.js";
 import { diffOf, field, fieldsOf } from "./common.js";
-import { defineKind } from "./define.js";
+import { defineKind, grammarCheck } from "./define.js";
 
 /** Where useradd -m copies a new home's files from (Debian's SKEL). */
 const SKEL = "/etc/skel";
@@ -48,7 +48,7 @@ const declared = (p: UserProps) => ({
 export const userKind = defineKind<UserProps>({
   kind: "user",
   props: UserProps,
-  checkName: (name) => problem(accountName, name),
+  checkName: grammarCheck(accountName),
   provides: (_p, name) => [`user:${name}`],
   requires: (p) =>
     sorted([...(p.group !== undefined ? [p.group] : []), ...(p.groups ?? [])]).map((g) => `group:${g}`),
