@@ -9,7 +9,13 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "unit", include: ["packages/*/src/**/*.test.ts"], testTimeout: 60_000 },
+        test: {
+          name: "unit",
+          include: ["packages/*/src/**/*.test.ts"],
+          testTimeout: 60_000,
+          // A suite's clean-up (thousands of temp dirs of a property test) can outlast 10 s on a loaded machine.
+          hookTimeout: 60_000,
+        },
       },
       {
         extends: true,
