@@ -378,24 +378,27 @@ describe("the become password appears in no output", () => {
   });
 });
 
+/** What a Target answers when w1's sudo refuses the command. */
+const sudoRefused = (problem: "password-required" | "wrong-password") =>
+  left({
+    _tag: "Transport" as const,
+    host: "w1",
+    error: {
+      _tag: "BecomeFailed" as const,
+      host: "w1",
+      method: "sudo" as const,
+      user: "root",
+      problem,
+      detail: "",
+    },
+  });
+
 describe("a become refused while applying a saved plan gets the same advice as while planning", () => {
   const INV = ["all:", "  hosts:", "    w1:", "      ansible_become: true"].join("\n");
   /** w1 as a host whose sudo refuses every command (as SSH finds it): each exec fails with BecomeFailed. */
   const refusingHost = (problem: "password-required" | "wrong-password"): Target => {
     const sim = simHost("w1");
-    const refused = async () =>
-      left({
-        _tag: "Transport" as const,
-        host: "w1",
-        error: {
-          _tag: "BecomeFailed" as const,
-          host: "w1",
-          method: "sudo" as const,
-          user: "root",
-          problem,
-          detail: "",
-        },
-      });
+    const refused = async () => sudoRefused(problem);
     return {
       host: "w1",
       hostFacts: refused,
@@ -449,19 +452,7 @@ describe("a become refused mid-apply (after planning passed sudo) names where th
       hostFacts: () => sim.hostFacts(),
       probe: (p) => sim.probe(p),
       observe: (p) => sim.observe(p),
-      run: async () =>
-        left({
-          _tag: "Transport" as const,
-          host: "w1",
-          error: {
-            _tag: "BecomeFailed" as const,
-            host: "w1",
-            method: "sudo" as const,
-            user: "root",
-            problem: "wrong-password" as const,
-            detail: "",
-          },
-        }),
+      run: async () => sudoRefused("wrong-password"),
       close: () => sim.close(),
     };
   };

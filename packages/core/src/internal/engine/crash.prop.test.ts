@@ -59,6 +59,21 @@ const crashAndRecover = async (
   if (thirdPlan) expect(ready(await plan(resources, host)).actions, why).toEqual([]);
 };
 
+/**
+ * The plan error names a closed chain through the reload: a unit file waits,
+ * transitively, for a service op that waits for the reload.
+ */
+const expectReloadCycle = (text: string): void => {
+  expect(text).toMatch(
+    /^no order runs the daemon-reload after every unit file and before every service op: /,
+  );
+  const cycle = text.slice(text.lastIndexOf(": ") + 2).split(" -> ");
+  expect(cycle[0]).toBe(cycle[cycle.length - 1]);
+  const at = cycle.indexOf(RELOAD_ID);
+  expect(cycle[at + 1]).toMatch(/^unit\[/);
+  expect(cycle[at - 1]).toMatch(/^service\[/);
+};
+
 describe("crash safety on SimHost", () => {
   it(
     "loses no restart and no daemon-reload whatever op an apply stops at and however it stops",
@@ -170,16 +185,8 @@ describe("crash safety on SimHost", () => {
             const text = h.errors.join("\n");
             // A cycle of the declared graph itself, or one only the reload's place closes.
             if (text.startsWith("dependency cycle")) return;
-            expect(text).toMatch(
-              /^no order runs the daemon-reload after every unit file and before every service op: /,
-            );
-            const cycle = text.slice(text.lastIndexOf(": ") + 2).split(" -> ");
             // (How often random deps reach this varies by seed: the next test pins the case.)
-            // A closed chain through the reload: a unit file waits, transitively, for a service op that waits for the reload.
-            expect(cycle[0]).toBe(cycle[cycle.length - 1]);
-            const at = cycle.indexOf(RELOAD_ID);
-            expect(cycle[at + 1]).toMatch(/^unit\[/);
-            expect(cycle[at - 1]).toMatch(/^service\[/);
+            expectReloadCycle(text);
             return;
           }
           const ops = h.actions.flatMap((a) => a.ops);
@@ -207,15 +214,7 @@ describe("crash safety on SimHost", () => {
     ];
     const h = (await plan(resources, new SimHost())).plan.hosts[0]!;
     expect(h.status).toBe("error");
-    const text = h.status === "error" ? h.errors.join("\n") : "";
-    expect(text).toMatch(
-      /^no order runs the daemon-reload after every unit file and before every service op: /,
-    );
-    const cycle = text.slice(text.lastIndexOf(": ") + 2).split(" -> ");
-    expect(cycle[0]).toBe(cycle[cycle.length - 1]);
-    const at = cycle.indexOf(RELOAD_ID);
-    expect(cycle[at + 1]).toMatch(/^unit\[/);
-    expect(cycle[at - 1]).toMatch(/^service\[/);
+    expectReloadCycle(h.status === "error" ? h.errors.join("\n") : "");
   });
 
   it("records every restart before the first op of each action that makes it due, and clears it only after the restart", async () => {
