@@ -89,6 +89,11 @@ const why = (e: unknown, timeoutMs: number): string => {
   return err.cause?.code ?? err.cause?.message ?? err.message;
 };
 
+/** Ends a body tend will not read, so it holds no connection open. */
+const discard = async (res: FetchResponse): Promise<void> => {
+  await res.body?.[Symbol.asyncIterator]().return?.();
+};
+
 /**
  * The body as text (UTF-8, a leading BOM dropped, as Response.text()), or
  * undefined once it is declared or found to be larger than `cap` bytes (the
@@ -119,7 +124,10 @@ export const fetchTexts = async (
     unique.map(async (url): Promise<[string, { text: string } | { error: string }]> => {
       try {
         const res = await fetchFn(url, { signal: AbortSignal.timeout(TEXT_TIMEOUT_MS) });
-        if (!res.ok) return [url, { error: `HTTP ${res.status}` }];
+        if (!res.ok) {
+          await discard(res);
+          return [url, { error: `HTTP ${res.status}` }];
+        }
         const text = await textOf(res, TEXT_MAX_BYTES);
         return [
           url,
@@ -295,7 +303,10 @@ export const ensureArtifact = async (
   try {
     const res = await fetchFn(artifact.url, { signal: stall.signal });
     alive();
-    if (!res.ok || !res.body) return { error: `${artifact.url}: HTTP ${res.status}` };
+    if (!res.ok || !res.body) {
+      await discard(res);
+      return { error: `${artifact.url}: HTTP ${res.status}` };
+    }
     const total = Number(res.headers.get("content-length") ?? "") || undefined;
     const hash = checksum ? createHash(checksum.algo) : undefined;
     const sha = checksum?.algo === "sha256" ? undefined : createHash("sha256");

@@ -14,8 +14,19 @@ import { httpGet, MAX_REDIRECTS, redirectTarget } from "./http-get.js";
 
 let server: Server;
 let base: string;
+/** A promise with its resolve (Node 20 has no Promise.withResolvers). */
+function closedSignal(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
 /** Bytes the server managed to send for /huge before the client went away. */
 let hugeSent = 0;
+/** Settles once the server sees /missing-slow's connection closed by the client. */
+let missingClosed = closedSignal();
 
 const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => void> = {
   "/ok": (_q, res) => res.end("hello\n"),
@@ -40,6 +51,12 @@ const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => void
     };
     res.on("close", () => res.destroy());
     more();
+  },
+  "/missing-slow": (_q, res) => {
+    // A 404 whose body never ends: a client that does not read it must still let the connection go.
+    res.writeHead(404, { "content-type": "text/plain" });
+    res.write("not here\n");
+    res.on("close", () => missingClosed.resolve());
   },
   "/declared-huge": (_q, res) => {
     res.writeHead(200, { "content-length": String(TEXT_MAX_BYTES + 1) });
@@ -148,6 +165,13 @@ describe("checksum files are bounded", () => {
     expect(got.get(`${base}/huge`)).toEqual({ error: "larger than 4 MiB" });
     // The server wanted to send 16 MiB; the client stopped shortly after 4 MiB (socket buffers aside).
     expect(hugeSent).toBeLessThan(TEXT_MAX_BYTES * 4);
+  });
+
+  it("a refused status's unread body is ended: its connection is let go, not held open", async () => {
+    missingClosed = closedSignal();
+    const got = await fetchTexts([`${base}/missing-slow`], httpGet);
+    expect(got.get(`${base}/missing-slow`)).toEqual({ error: "HTTP 404" });
+    await missingClosed.promise;
   });
 
   it("a declared content-length above the cap is refused unread", async () => {

@@ -39,15 +39,27 @@ const fetchFailed = (cause: unknown): Error => new Error("fetch failed", { cause
 /** A failure of the exchange itself (not a network error): its message is the reason. */
 const refused = (message: string): Error => fetchFailed({ message });
 
-/** The body of `res`; once `signal` aborted, its error is the abort's reason, as a fetch body's is. */
-async function* bodyOf(res: IncomingMessage, signal: AbortSignal | undefined): AsyncGenerator<Uint8Array> {
-  try {
-    // Leaving this loop early (a consumer that stops reading) destroys the response.
-    for await (const chunk of res) yield chunk as Uint8Array;
-  } catch (e) {
-    throw signal?.aborted ? (signal.reason ?? new DOMException("aborted", "AbortError")) : e;
-  }
-}
+/**
+ * The body of `res`; once `signal` aborted, its error is the abort's reason,
+ * as a fetch body's is. Leaving it early, or ending it unread (`return()`
+ * before any `next()`), destroys the response: an unread body would
+ * otherwise hold its socket, and the process, open.
+ */
+const bodyOf = (res: IncomingMessage, signal: AbortSignal | undefined): AsyncIterable<Uint8Array> => ({
+  [Symbol.asyncIterator]: (): AsyncIterator<Uint8Array> => {
+    const chunks = res[Symbol.asyncIterator]();
+    return {
+      next: () =>
+        chunks.next().catch((e: unknown) => {
+          throw signal?.aborted ? (signal.reason ?? new DOMException("aborted", "AbortError")) : e;
+        }),
+      return: async () => {
+        res.destroy();
+        return { done: true, value: undefined };
+      },
+    };
+  },
+});
 
 const responseOf = (res: IncomingMessage, signal: AbortSignal | undefined): FetchResponse => {
   const status = res.statusCode ?? 0;

@@ -148,6 +148,15 @@ describe("inventory files: YAML and INI describe the same model", () => {
     // Keys as written, values as YAML 1.1 reads them (0x10 is 16, as in PyYAML).
     for (const n of names) expect(r.right.hostVars.get(n)).toEqual({ yes: "ten", on: 16 });
   });
+
+  it("a `<<` merge key still merges (it is no plain name)", () => {
+    const text =
+      "all:\n  hosts:\n    e5: &base\n      ansible_port: 2200\n    w1:\n      <<: *base\n      ansible_user: ops\n";
+    const r = parseInventory("h.yml", text);
+    if (r._tag === "Left") throw new Error(JSON.stringify(r.left));
+    expect(r.right.hostVars.get("w1")).toEqual({ ansible_port: 2200, ansible_user: "ops" });
+    expect(r.right.hostVars.get("e5")).toEqual({ ansible_port: 2200 });
+  });
 });
 
 describe("variable precedence: inventory < group_vars/all < group_vars/<group> < host vars < host_vars", () => {

@@ -38,16 +38,14 @@ const keyText = (key: unknown): string | undefined =>
  * A plain key YAML 1.1 reads as no string becomes the text it was written
  * as: a host `e5` would otherwise be "NaN", `010` "8", `1.0` "1" and `yes`
  * "true" (PyYAML, and so Ansible, reads `e5` as a string; nobody names a
- * host, group or variable by the number it spells). Values keep their types.
+ * host, group or variable by the number it spells). Values keep their types,
+ * and the merge key `<<` stays a merge.
  */
 const keyAsWritten = (key: unknown): void => {
-  if (
-    isScalar(key) &&
-    key.type === "PLAIN" &&
-    typeof key.value !== "string" &&
-    typeof key.source === "string"
-  )
-    key.value = key.source;
+  if (!isScalar(key) || key.type !== "PLAIN" || typeof key.source !== "string") return;
+  // Not the merge key `<<`, whose value is the parser's symbol: merges must keep working.
+  const v = key.value;
+  if (typeof v === "number" || typeof v === "boolean" || v === null) key.value = key.source;
 };
 
 /**
