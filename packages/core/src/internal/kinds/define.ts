@@ -48,6 +48,8 @@ export const grammarCheck = (g: Grammar): ((name: string) => string | undefined)
 
 /** How many names a kind remembers the check of (a memo: past it, it starts over). */
 const NAMES_MAX = 4096;
+/** Longer names are checked every time, never kept: a 20 MB hostile name must not stay in memory. */
+const NAME_MAX_CHARS = 4096;
 
 /** A kind whose diff and ops only ever see facts that answer its probes, and only names of its grammar. */
 export const defineKind = <P>(k: ResourceKind<P>, rules: KindRules = {}): ResourceKind<P> => {
@@ -62,7 +64,7 @@ export const defineKind = <P>(k: ResourceKind<P>, rules: KindRules = {}): Resour
     k.checkName !== undefined && !grammarChecks.has(k.checkName)
       ? check
       : (name: string): string | undefined => {
-          if (typeof name !== "string") return check(name);
+          if (typeof name !== "string" || name.length > NAME_MAX_CHARS) return check(name);
           if (known.has(name)) return known.get(name);
           const why = check(name);
           if (known.size >= NAMES_MAX) known.clear();
